@@ -1,0 +1,68 @@
+# lyhord — `make demo`, `make test`, `make bench`, `make lint`.
+# Everything is installed from the project's own files into .venv; the Rust toolchain comes
+# from rustup (installed here if missing).
+
+SHELL := /bin/bash
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+SYSTEM_PYTHON ?= python3
+CARGO ?= $(shell command -v cargo 2>/dev/null || echo $(HOME)/.cargo/bin/cargo)
+# One environment for every cargo call, so the extension build and the Rust tests share
+# their compiled dependencies (polars is built once).
+export PYO3_PYTHON := $(PY)
+export PYO3_BUILD_EXTENSION_MODULE := 1
+export VIRTUAL_ENV := $(VENV)
+EXT := python/lyhord/_lyhord.abi3.so
+RUST_SOURCES := $(shell find src -type f) Cargo.toml build.rs
+
+.PHONY: setup build demo test test-rust test-python bench lint fmt clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(SYSTEM_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $$($(PY) .ci/deps.py dev)
+	$(PY) .ci/dev_install.py
+	touch $@
+
+# The extension module: a dev-profile cdylib copied next to the Python sources (the venv
+# sees python/ through a .pth file written by .ci/dev_install.py).
+build: setup $(EXT)
+
+# Same features and environment as `test-rust` (dev-dependencies are chosen so they change
+# no feature of a crate polars shares; see Cargo.toml), so polars is compiled once.
+$(EXT): $(RUST_SOURCES)
+	$(CARGO) build --features python --lib --message-format=short
+	cp target/debug/liblyhord.so $(EXT)
+
+demo: build
+	$(VENV)/bin/lyhord demo --out lyhord-demo
+
+test: build test-rust test-python
+
+test-rust: build
+	$(CARGO) test --features python --message-format=short
+
+test-python: build
+	$(PY) -m pytest -q
+
+# Release build (about 10 minutes on 2 cores) + the side-by-side benchmarks.
+bench: setup
+	$(CARGO) build --release --features python --lib
+	mkdir -p target/bench-ext && cp target/release/liblyhord.so target/bench-ext/_lyhord.abi3.so
+	$(PY) bench/run.py --ext target/bench-ext/_lyhord.abi3.so
+
+lint: setup
+	$(CARGO) fmt --check
+	$(CARGO) clippy --features python --all-targets -- -D warnings
+	$(VENV)/bin/ruff check python tests bench
+	$(VENV)/bin/ruff format --check python tests bench
+
+fmt: setup
+	$(CARGO) fmt
+	$(VENV)/bin/ruff format python tests bench
+	$(VENV)/bin/ruff check --fix python tests bench
+
+clean:
+	rm -rf target $(VENV) $(EXT) lyhord-demo

@@ -1,0 +1,37 @@
+"""lyhord: survey and interview analysis for an engagement / participation / learning index.
+
+The main path::
+
+    import lyhord as ly
+    inst = ly.Instrument.builtin("hme")
+    answers = ly.example_data("staff", year=2025)
+    scores = ly.score(answers, inst)
+    table = ly.estimate(scores, inst, by=["forvaltning", "enhet"], min_group=5)
+"""
+
+from ._api import estimate, score
+from ._lyhord import (
+    DataError,
+    EstimationError,
+    Instrument,
+    InstrumentError,
+    LyhordError,
+    __version__,
+)
+from .datasets import changed_units, example_data, headcounts
+from . import expr
+
+__all__ = [
+    "DataError",
+    "EstimationError",
+    "Instrument",
+    "InstrumentError",
+    "LyhordError",
+    "__version__",
+    "changed_units",
+    "estimate",
+    "example_data",
+    "expr",
+    "headcounts",
+    "score",
+]

@@ -1,0 +1,70 @@
+//! The example municipality as polars DataFrames (the generator itself is in `example`).
+
+use crate::error::Error;
+use crate::example::{self, StaffWave};
+use polars::prelude::*;
+
+/// One staff-survey wave of Exempelkommun: id, year, unit and background columns, then the
+/// item columns (Int64, null = no answer, 6 = "vet ej" where the item allows it).
+pub fn staff_frame(year: i32, seed: u64) -> Result<DataFrame, Error> {
+    wave_frame(example::staff_wave(year, seed)?)
+}
+
+/// A wave of `n` respondents drawn over the same organisation, for benchmarks.
+pub fn staff_frame_scaled(year: i32, seed: u64, n: usize) -> Result<DataFrame, Error> {
+    wave_frame(example::staff_wave_scaled(year, seed, n)?)
+}
+
+fn wave_frame(wave: StaffWave) -> Result<DataFrame, Error> {
+    let height = wave.respondent_id.len();
+    let text = |name: &str, values: Vec<String>| Column::new(name.into(), values);
+    let mut cols = vec![
+        text("respondent_id", wave.respondent_id),
+        Column::new_scalar(
+            "year".into(),
+            Scalar::new(DataType::Int32, AnyValue::Int32(wave.year)),
+            height,
+        ),
+        text("forvaltning", wave.forvaltning),
+        text("enhet", wave.enhet),
+        text("kon", wave.kon),
+        text("aldersgrupp", wave.aldersgrupp),
+    ];
+    for (id, values) in wave.items {
+        cols.push(
+            Int64Chunked::from_iter_options(id.as_str().into(), values.into_iter()).into_column(),
+        );
+    }
+    Ok(DataFrame::new(height, cols)?)
+}
+
+/// Headcount per unit (förvaltning, enhet) for a wave: the population behind the answers.
+pub fn headcount_frame(year: i32, seed: u64) -> Result<DataFrame, Error> {
+    let units = example::organisation(year, seed)?;
+    let height = units.len();
+    Ok(DataFrame::new(
+        height,
+        vec![
+            Column::new(
+                "forvaltning".into(),
+                units
+                    .iter()
+                    .map(|u| u.forvaltning.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "enhet".into(),
+                units.iter().map(|u| u.enhet.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new_scalar(
+                "year".into(),
+                Scalar::new(DataType::Int32, AnyValue::Int32(year)),
+                height,
+            ),
+            Column::new(
+                "headcount".into(),
+                units.iter().map(|u| u.headcount as i64).collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}

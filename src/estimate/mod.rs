@@ -1,0 +1,263 @@
+//! Grouped estimates over an organisational hierarchy: n, mean, SD, SE, t-based CI, percent
+//! positive / neutral / negative, optional weights and finite-population correction, and
+//! primary plus secondary suppression.
+//!
+//! The kernel works on leaf groups (the finest combination of the grouping columns): it
+//! accumulates mergeable sums per leaf, rolls them up the hierarchy (so parents include
+//! suppressed children) and finishes each node. `frame` is the polars edge.
+
+pub mod frame;
+pub mod stats;
+pub mod suppression;
+
+use crate::error::EstimateError;
+use crate::instrument::{Category, Instrument, MeasureKind};
+use crate::score::{RecodedItem, ScoreTable, Scores};
+use stats::{finish, Estimate, Moments, Shares};
+use suppression::{suppress, Reason, Tree};
+
+/// Leaf → node mapping per level: level 0 is the total, the last level the leaves themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hierarchy {
+    pub node_of_leaf: Vec<Vec<usize>>,
+    pub nodes_per_level: Vec<usize>,
+}
+
+impl Hierarchy {
+    /// Global node number of the first node of each level.
+    pub fn offsets(&self) -> Vec<usize> {
+        let mut acc = 0;
+        self.nodes_per_level
+            .iter()
+            .map(|n| {
+                let start = acc;
+                acc += n;
+                start
+            })
+            .collect()
+    }
+
+    pub fn n_nodes(&self) -> usize {
+        self.nodes_per_level.iter().sum()
+    }
+
+    pub fn n_leaves(&self) -> usize {
+        self.node_of_leaf.last().map_or(0, Vec::len)
+    }
+
+    /// The level each global node belongs to.
+    pub fn level_of_nodes(&self) -> Vec<usize> {
+        self.nodes_per_level
+            .iter()
+            .enumerate()
+            .flat_map(|(level, &count)| std::iter::repeat_n(level, count))
+            .collect()
+    }
+
+    /// The hierarchy as a tree over global node numbers.
+    pub fn tree(&self) -> Tree {
+        let offsets = self.offsets();
+        let mut parent = vec![None; self.n_nodes()];
+        for level in 1..self.node_of_leaf.len() {
+            for (leaf, &node) in self.node_of_leaf[level].iter().enumerate() {
+                let up = self.node_of_leaf[level - 1][leaf];
+                parent[offsets[level] + node] = Some(offsets[level - 1] + up);
+            }
+        }
+        Tree::from_parents(parent)
+    }
+}
+
+/// Sums per (group, measure), mergeable by addition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupStats {
+    pub measures: Vec<(String, MeasureKind)>,
+    pub respondents: Vec<u64>,
+    /// group-major: `moments[group * measures.len() + measure]`
+    pub moments: Vec<Moments>,
+    pub shares: Vec<Shares>,
+}
+
+impl GroupStats {
+    pub fn empty(measures: Vec<(String, MeasureKind)>, groups: usize) -> Self {
+        let m = measures.len();
+        GroupStats {
+            measures,
+            respondents: vec![0; groups],
+            moments: vec![Moments::default(); groups * m],
+            shares: vec![Shares::default(); groups * m],
+        }
+    }
+
+    pub fn groups(&self) -> usize {
+        self.respondents.len()
+    }
+
+    /// Sums leaves into every node of the hierarchy (global node numbering).
+    pub fn roll_up(&self, h: &Hierarchy) -> GroupStats {
+        let m = self.measures.len();
+        let offsets = h.offsets();
+        let mut out = GroupStats::empty(self.measures.clone(), h.n_nodes());
+        for (level, mapping) in h.node_of_leaf.iter().enumerate() {
+            for (leaf, &node) in mapping.iter().enumerate() {
+                let g = offsets[level] + node;
+                out.respondents[g] += self.respondents[leaf];
+                for j in 0..m {
+                    out.moments[g * m + j].merge(&self.moments[leaf * m + j]);
+                    out.shares[g * m + j].merge(&self.shares[leaf * m + j]);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Validates weights: every one positive and finite.
+pub fn check_weights(weights: &[f64], column: &str) -> Result<(), EstimateError> {
+    match weights.iter().position(|w| !(w.is_finite() && *w > 0.0)) {
+        Some(row) => Err(EstimateError::BadWeight {
+            column: column.to_string(),
+            row: row + 1,
+            value: weights[row].to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Accumulates per-leaf sums for every measure of the instrument (index, dimensions, items).
+pub fn accumulate(
+    inst: &Instrument,
+    items: &[RecodedItem],
+    scores: &Scores,
+    leaf_of_row: &[u32],
+    n_leaves: usize,
+    weights: Option<&[f64]>,
+) -> GroupStats {
+    let measures: Vec<(String, MeasureKind)> = inst
+        .measures()
+        .into_iter()
+        .map(|(id, k)| (id.to_string(), k))
+        .collect();
+    let m = measures.len();
+    let position = |id: &str| measures.iter().position(|(mid, _)| mid == id);
+    let mut stats = GroupStats::empty(measures.clone(), n_leaves);
+    let weight = |row: usize| weights.map_or(1.0, |w| w[row]);
+
+    for &leaf in leaf_of_row {
+        stats.respondents[leaf as usize] += 1;
+    }
+    // Respondent-level scores: index and dimensions.
+    let score_columns = std::iter::once(&scores.index).chain(&scores.dimensions);
+    for (id, values) in score_columns {
+        let j = position(id).expect("score ids are measures");
+        for (row, value) in values.iter().enumerate() {
+            if let Some(y) = value {
+                let g = leaf_of_row[row] as usize;
+                stats.moments[g * m + j].add(*y, weight(row));
+            }
+        }
+    }
+    // Items: their own moments, and pooled shares for the dimensions and index they feed.
+    let index_items = inst.index_items();
+    for recoded in items {
+        let item = inst
+            .item(&recoded.id)
+            .expect("recoded items belong to the instrument");
+        let scale = inst.scale_of(item);
+        let table = ScoreTable::new(inst, item);
+        let mut targets = vec![position(&recoded.id).expect("items are measures")];
+        targets.extend(
+            inst.dimensions
+                .iter()
+                .filter(|d| d.items.contains(&recoded.id))
+                .filter_map(|d| position(&d.id)),
+        );
+        if index_items.contains(&recoded.id.as_str()) {
+            targets.push(0);
+        }
+        let item_j = targets[0];
+        for (row, &code) in recoded.codes.iter().enumerate() {
+            let Some(y) = table.score(code) else { continue };
+            let g = leaf_of_row[row] as usize;
+            let w = weight(row);
+            stats.moments[g * m + item_j].add(y, w);
+            let category = scale.category(code as i64);
+            for &j in &targets {
+                let s = &mut stats.shares[g * m + j];
+                s.answers += 1;
+                s.w_total += w;
+                match category {
+                    Category::Positive => s.w_positive += w,
+                    Category::Neutral => s.w_neutral += w,
+                    Category::Negative => {}
+                }
+            }
+        }
+    }
+    stats
+}
+
+/// One published cell: a node of the hierarchy and a measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    pub node: usize,
+    pub measure: usize,
+    /// Blanked entirely when `status` is `Some`.
+    pub estimate: Estimate,
+    pub status: Option<Reason>,
+    /// Group size, blanked when the respondent count itself must be suppressed.
+    pub respondents: Option<u64>,
+    pub population: Option<f64>,
+}
+
+/// Finishes every (node, measure) and applies suppression per measure.
+pub fn table(
+    nodes: &GroupStats,
+    tree: &Tree,
+    population: Option<&[Option<f64>]>,
+    min_group: u64,
+    confidence: f64,
+) -> Result<Vec<TableRow>, EstimateError> {
+    if min_group == 0 {
+        return Err(EstimateError::Parameter {
+            parameter: "min_group".into(),
+            message: "must be at least 1".into(),
+        });
+    }
+    let m = nodes.measures.len();
+    let respondent_status = suppress(tree, &nodes.respondents, &nodes.respondents, min_group);
+    let mut status = Vec::with_capacity(nodes.groups() * m);
+    for j in 0..m {
+        let n: Vec<u64> = (0..nodes.groups())
+            .map(|g| nodes.moments[g * m + j].n)
+            .collect();
+        status.push(suppress(tree, &n, &nodes.respondents, min_group));
+    }
+    let mut rows = Vec::with_capacity(nodes.groups() * m);
+    for g in 0..nodes.groups() {
+        let pop = population.and_then(|p| p[g]);
+        for (j, measure_status) in status.iter().enumerate() {
+            let st = measure_status[g];
+            let estimate = match st {
+                Some(_) => Estimate::default(),
+                None => finish(
+                    &nodes.moments[g * m + j],
+                    &nodes.shares[g * m + j],
+                    pop,
+                    confidence,
+                )?,
+            };
+            rows.push(TableRow {
+                node: g,
+                measure: j,
+                estimate,
+                status: st,
+                respondents: respondent_status[g]
+                    .is_none()
+                    .then_some(nodes.respondents[g]),
+                population: pop,
+            });
+        }
+    }
+    Ok(rows)
+}

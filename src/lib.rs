@@ -1,0 +1,17 @@
+//! lyhord: survey and interview analysis for an engagement / participation / learning index.
+//!
+//! Pure Rust kernels, one module per capability; `python` (feature `python`) is the only
+//! place that knows about Python.
+
+pub mod datasets;
+pub mod error;
+pub mod estimate;
+pub mod example;
+pub mod instrument;
+pub mod score;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use error::{Error, Result};
+pub use instrument::Instrument;

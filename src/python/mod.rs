@@ -1,0 +1,200 @@
+//! Thin pyo3 layer: converts frames, releases the GIL around the kernels and maps errors.
+//! No statistics live here.
+
+mod errors;
+mod plugin;
+
+use crate::datasets;
+use crate::estimate::frame::{estimate_frame, EstimateOptions};
+use crate::example;
+use crate::instrument::Instrument;
+use crate::score::frame::score_frame;
+use errors::IntoPyResult;
+use pyo3::prelude::*;
+use pyo3_polars::PyDataFrame;
+
+/// A survey instrument (codebook) and its scoring rules.
+#[pyclass(name = "Instrument", module = "lyhord", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct PyInstrument {
+    pub inner: Instrument,
+}
+
+#[pymethods]
+impl PyInstrument {
+    #[staticmethod]
+    fn builtin(name: &str) -> PyResult<Self> {
+        Ok(PyInstrument {
+            inner: Instrument::builtin(name).py_err()?,
+        })
+    }
+
+    #[staticmethod]
+    fn builtins() -> Vec<&'static str> {
+        Instrument::builtin_names()
+    }
+
+    #[staticmethod]
+    fn from_toml(path: std::path::PathBuf) -> PyResult<Self> {
+        let path = path.to_string_lossy().to_string();
+        Ok(PyInstrument {
+            inner: Instrument::from_toml_file(&path).py_err()?,
+        })
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (text, *, source="TOML text"))]
+    fn from_toml_str(text: &str, source: &str) -> PyResult<Self> {
+        Ok(PyInstrument {
+            inner: Instrument::from_toml_str(text, source).py_err()?,
+        })
+    }
+
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        Ok(PyInstrument {
+            inner: Instrument::from_json(text).py_err()?,
+        })
+    }
+
+    fn to_toml(&self) -> String {
+        self.inner.to_toml()
+    }
+
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    fn with_min_group(&self, min_group: usize) -> PyResult<Self> {
+        Ok(PyInstrument {
+            inner: self.inner.clone().with_min_group(min_group).py_err()?,
+        })
+    }
+
+    #[getter]
+    fn id(&self) -> String {
+        self.inner.id.clone()
+    }
+
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name.sv.clone()
+    }
+
+    #[getter]
+    fn min_group(&self) -> usize {
+        self.inner.min_group
+    }
+
+    #[getter]
+    fn items(&self) -> Vec<String> {
+        self.inner.items.iter().map(|i| i.id.clone()).collect()
+    }
+
+    #[getter]
+    fn dimensions(&self) -> Vec<String> {
+        self.inner.dimensions.iter().map(|d| d.id.clone()).collect()
+    }
+
+    #[getter]
+    fn index_id(&self) -> String {
+        self.inner.index.id.clone()
+    }
+
+    /// (measure id, kind) for every row kind of an estimate table, in output order.
+    #[getter]
+    fn measures(&self) -> Vec<(String, &'static str)> {
+        self.inner
+            .measures()
+            .into_iter()
+            .map(|(id, k)| (id.to_string(), k.as_str()))
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Instrument(id={:?}, items={}, dimensions={:?}, index={:?}, scoring={:?}, min_group={})",
+            self.inner.id,
+            self.inner.items.len(),
+            self.inner.dimensions.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+            self.inner.index.id,
+            self.inner.scoring,
+            self.inner.min_group
+        )
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+}
+
+#[pyfunction]
+fn _score(py: Python<'_>, answers: PyDataFrame, instrument: PyInstrument) -> PyResult<PyDataFrame> {
+    let out = py
+        .detach(|| score_frame(&answers.0, &instrument.inner))
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
+#[pyfunction]
+#[pyo3(signature = (data, instrument, by, min_group, confidence, weights, headcounts, headcount_column))]
+#[allow(clippy::too_many_arguments)]
+fn _estimate(
+    py: Python<'_>,
+    data: PyDataFrame,
+    instrument: PyInstrument,
+    by: Vec<String>,
+    min_group: Option<usize>,
+    confidence: f64,
+    weights: Option<String>,
+    headcounts: Option<PyDataFrame>,
+    headcount_column: String,
+) -> PyResult<PyDataFrame> {
+    let opts = EstimateOptions {
+        by,
+        min_group,
+        confidence,
+        weights,
+        headcounts: headcounts.map(|h| h.0),
+        headcount_column,
+    };
+    let out = py
+        .detach(|| estimate_frame(&data.0, &instrument.inner, &opts))
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
+#[pyfunction]
+#[pyo3(signature = (year, seed, n=None))]
+fn _staff_data(py: Python<'_>, year: i32, seed: u64, n: Option<usize>) -> PyResult<PyDataFrame> {
+    let out = py
+        .detach(|| match n {
+            Some(n) => datasets::staff_frame_scaled(year, seed, n),
+            None => datasets::staff_frame(year, seed),
+        })
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
+#[pyfunction]
+fn _headcounts(year: i32, seed: u64) -> PyResult<PyDataFrame> {
+    Ok(PyDataFrame(datasets::headcount_frame(year, seed).py_err()?))
+}
+
+#[pyfunction]
+fn _changed_units() -> Vec<(String, &'static str, f64)> {
+    example::changed_units()
+}
+
+#[pymodule]
+fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_SEED", example::DEFAULT_SEED)?;
+    m.add_class::<PyInstrument>()?;
+    m.add_function(wrap_pyfunction!(_score, m)?)?;
+    m.add_function(wrap_pyfunction!(_estimate, m)?)?;
+    m.add_function(wrap_pyfunction!(_staff_data, m)?)?;
+    m.add_function(wrap_pyfunction!(_headcounts, m)?)?;
+    m.add_function(wrap_pyfunction!(_changed_units, m)?)?;
+    errors::register(m)
+}

@@ -1,0 +1,191 @@
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+from conftest import people_survey_frame
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+import lyhord as ly
+
+
+@pytest.mark.parametrize(
+    ("dist", "index", "negative", "neutral"),
+    [([10, 40, 10, 16, 24], 49.0, 40.0, 10.0), ([22, 28, 34, 12, 4], 63.0, 16.0, 34.0)],
+)
+def test_people_survey_worked_example(dist, index, negative, neutral):
+    # UK Civil Service People Survey technical guide: both distributions are 50 % positive,
+    # but their engagement indices are 49 and 63. The second is quoted in DESIGN.md as
+    # 22/28/34/12/6, which sums to 102 %; "strongly disagree" scores 0, so the published
+    # 63 = Σ share · score holds either way, and with shares summing to 100 % it is 4 %.
+    t = ly.estimate(people_survey_frame(dist), "uk-engagement")
+    row = t.filter(pl.col("measure") == "uk_engagement").row(0, named=True)
+    assert row["mean"] == pytest.approx(index, abs=1e-9)
+    assert row["pct_positive"] == pytest.approx(50.0)
+    assert row["pct_negative"] == pytest.approx(negative)
+    assert row["pct_neutral"] == pytest.approx(neutral)
+    assert row["n"] == 100 and row["min_group"] == 10
+
+
+def test_fpc_and_t_interval_match_hand_computation():
+    # One unit, 6 respondents out of a headcount of 8; every item answered alike so the
+    # index equals the item score. y = 0, 25, 50, 75, 100, 100 (codes 1..5, 5).
+    codes = [1, 2, 3, 4, 5, 5]
+    df = pl.DataFrame({"enhet": ["A"] * 6, **{f"hme{i}": codes for i in range(1, 10)}})
+    hc = pl.DataFrame({"enhet": ["A"], "headcount": [8]})
+    t = ly.estimate(df, "hme", by="enhet", headcounts=hc)
+    row = t.filter((pl.col("level") == 1) & (pl.col("measure") == "hme")).row(0, named=True)
+    y = np.array([0, 25, 50, 75, 100, 100.0])
+    s = y.std(ddof=1)
+    se = s / math.sqrt(6) * math.sqrt(1 - 6 / 8)
+    t_crit = 2.570581835636314  # R: qt(0.975, 5)
+    assert row["mean"] == pytest.approx(y.mean())
+    assert row["sd"] == pytest.approx(s)
+    assert row["se"] == pytest.approx(se)
+    assert row["ci_low"] == pytest.approx(y.mean() - t_crit * se)
+    assert row["headcount"] == 8
+
+
+def test_weighted_mean_and_se_match_linearisation_formula():
+    # Independent numpy computation of R survey's svymean SE with ids=~1, weights=~w:
+    # var = n/(n−1) Σ w²(y−ȳ)² / (Σw)².
+    rng = np.random.default_rng(7)
+    codes = rng.integers(1, 6, size=40)
+    w = rng.uniform(0.5, 3.0, size=40)
+    df = pl.DataFrame({"w": w, **{f"hme{i}": codes for i in range(1, 10)}})
+    row = ly.estimate(df, "hme", weights="w").filter(pl.col("measure") == "hme").row(0, named=True)
+    y = (codes - 1) * 25.0
+    mean = (w * y).sum() / w.sum()
+    se = math.sqrt(40 / 39 * ((w**2) * (y - mean) ** 2).sum()) / w.sum()
+    assert row["mean"] == pytest.approx(mean)
+    assert row["se"] == pytest.approx(se)
+    assert row["pct_positive"] == pytest.approx(100 * w[codes >= 4].sum() / w.sum())
+
+
+def test_hierarchy_levels_and_parent_totals(staff_2025, headcounts_2025):
+    t = ly.estimate(staff_2025, "epl-staff", by=["forvaltning", "enhet"], headcounts=headcounts_2025)
+    idx = t.filter(pl.col("measure") == "epl")
+    assert idx.filter(pl.col("level") == 0)["n_respondents"].to_list() == [staff_2025.height]
+    assert idx.filter(pl.col("level") == 1).height == staff_2025["forvaltning"].n_unique()
+    assert idx.filter(pl.col("level") == 2).height == staff_2025.select("forvaltning", "enhet").n_unique()
+    # small units exist in the example data and are blanked, yet their respondents are in
+    # their förvaltning's total
+    small = idx.filter((pl.col("level") == 2) & pl.col("suppression").str.starts_with("primary"))
+    assert small.height >= 6
+    per_forv = staff_2025.group_by("forvaltning").len()
+    lvl1 = idx.filter(pl.col("level") == 1).join(per_forv, on="forvaltning")
+    assert (lvl1["n_respondents"] == lvl1["len"]).all()
+    assert t.columns[:3] == ["level", "forvaltning", "enhet"]
+
+
+def test_row_order_changes_nothing(staff_2025, headcounts_2025):
+    kwargs = dict(by=["forvaltning", "enhet"], headcounts=headcounts_2025)
+    a = ly.estimate(staff_2025, "hme", **kwargs)
+    b = ly.estimate(staff_2025.sample(fraction=1.0, shuffle=True, seed=3), "hme", **kwargs)
+    assert_frame_equal(a, b, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def derivable(parents: dict, published: dict, node) -> bool:
+    """Is blanked `node` fixed by the published counts? parents: child -> parent."""
+    unknown = [k for k, v in published.items() if v is None]
+    col = {k: i for i, k in enumerate(unknown)}
+    families: dict = {}
+    for child, parent in parents.items():
+        families.setdefault(parent, []).append(child)
+    rows = []
+    for parent, children in families.items():
+        row = np.zeros(len(unknown))
+        if parent in col:
+            row[col[parent]] += 1
+        for c in children:
+            if c in col:
+                row[col[c]] -= 1
+        rows.append(row)
+    a = np.array(rows) if rows else np.zeros((0, len(unknown)))
+    e = np.zeros((1, len(unknown)))
+    e[0, col[node]] = 1
+    return np.linalg.matrix_rank(np.vstack([a, e])) == np.linalg.matrix_rank(a)
+
+
+def check_no_leak(table: pl.DataFrame, count: str, measure: str, min_group: int):
+    rows = table.filter(pl.col("measure") == measure)
+    key = {0: lambda r: ("total",), 1: lambda r: ("f", r["forvaltning"]), 2: lambda r: ("e", r["forvaltning"], r["enhet"])}
+    published, parents = {}, {}
+    for r in rows.iter_rows(named=True):
+        k = key[r["level"]](r)
+        published[k] = r[count]
+        if r["level"] == 1:
+            parents[k] = ("total",)
+        elif r["level"] == 2:
+            parents[k] = ("f", r["forvaltning"])
+        if r[count] is not None:
+            assert r[count] >= min_group
+    for k, v in published.items():
+        if v is None:
+            assert not derivable(parents, published, k), (k, published)
+
+
+unit_sizes = st.lists(st.lists(st.integers(1, 14), min_size=1, max_size=5), min_size=1, max_size=4)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sizes=unit_sizes, seed=st.integers(0, 1000), min_group=st.integers(3, 8))
+def test_suppression_never_leaks(sizes, seed, min_group):
+    rng = np.random.default_rng(seed)
+    f, e = [], []
+    for i, units in enumerate(sizes):
+        for j, n in enumerate(units):
+            f += [f"F{i}"] * n
+            e += [f"E{i}{j}"] * n
+    m = len(f)
+    items = {}
+    for k in range(1, 10):
+        v = rng.integers(1, 6, size=m).astype(float)
+        v[rng.random(m) < 0.15] = np.nan  # missing answers make per-measure n differ
+        items[f"hme{k}"] = pl.Series(v).cast(pl.Int64, strict=False).fill_nan(None)
+    df = pl.DataFrame({"forvaltning": f, "enhet": e, **items})
+    t = ly.estimate(df, "hme", by=["forvaltning", "enhet"], min_group=min_group)
+    check_no_leak(t, "n_respondents", "hme", min_group)
+    for measure in ["hme", "motivation", "hme1"]:
+        check_no_leak(t, "n", measure, min_group)
+    blanked = t.filter(pl.col("suppressed"))
+    assert blanked["mean"].null_count() == blanked.height
+    assert blanked["pct_positive"].null_count() == blanked.height
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(1, 6)), min_size=14, max_size=14), min_size=1, max_size=30))
+def test_scores_and_estimates_stay_in_range(rows):
+    items = ly.Instrument.builtin("epl-staff").items
+    df = pl.DataFrame({item: [r[j] for r in rows] for j, item in enumerate(items)}, schema={i: pl.Int64 for i in items})
+    scored = ly.score(df, "epl-staff")
+    for c in ["engagement", "participation", "learning", "epl"]:
+        vals = scored[c].drop_nulls()
+        assert ((vals >= 0) & (vals <= 100)).all()
+    t = ly.estimate(df, "epl-staff", min_group=1)
+    for c in ["mean", "pct_positive", "pct_neutral", "pct_negative"]:
+        vals = t[c].drop_nulls()
+        assert ((vals >= -1e-9) & (vals <= 100 + 1e-9)).all()
+
+
+def test_bad_parameters_name_what_to_fix(staff_2025, headcounts_2025):
+    with pytest.raises(ly.DataError, match="grouping column `avdelning`"):
+        ly.estimate(staff_2025, "hme", by="avdelning")
+    with pytest.raises(ValueError, match="min_group"):
+        ly.estimate(staff_2025, "hme", min_group=0)
+    with pytest.raises(ly.EstimationError, match="`confidence`"):
+        ly.estimate(staff_2025, "hme", confidence=95)
+    unit = staff_2025.row(0, named=True)
+    missing = headcounts_2025.filter(pl.col("enhet") != unit["enhet"])
+    with pytest.raises(ly.EstimationError, match=f"no headcount for unit forvaltning={unit['forvaltning']}, enhet={unit['enhet']}"):
+        ly.estimate(staff_2025, "hme", by=["forvaltning", "enhet"], headcounts=missing)
+    too_small = headcounts_2025.with_columns(pl.lit(1).alias("headcount"))
+    with pytest.raises(ly.EstimationError, match="headcount 1 but"):
+        ly.estimate(staff_2025, "hme", by=["forvaltning", "enhet"], headcounts=too_small)
+    weighted = staff_2025.with_columns(pl.lit(1.0).alias("w")).with_columns(
+        pl.when(pl.int_range(pl.len()) == 4).then(-1.0).otherwise(pl.col("w")).alias("w")
+    )
+    with pytest.raises(ly.EstimationError, match="`w`, row 5"):
+        ly.estimate(weighted, "hme", weights="w")

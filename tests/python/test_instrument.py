@@ -1,0 +1,42 @@
+import pytest
+
+import lyhord as ly
+
+
+def test_builtins_have_their_published_structure():
+    hme = ly.Instrument.builtin("hme")
+    assert hme.items == [f"hme{i}" for i in range(1, 10)]
+    assert hme.dimensions == ["motivation", "ledarskap", "styrning"]
+    assert hme.index_id == "hme"
+    assert hme.min_group == 5
+    assert sorted(ly.Instrument.builtins()) == ["epl-staff", "hme", "uk-engagement"]
+    assert ly.Instrument.builtin("epl-staff").dimensions == ["engagement", "participation", "learning"]
+
+
+def test_error_hierarchy():
+    assert issubclass(ly.InstrumentError, ly.LyhordError)
+    assert issubclass(ly.LyhordError, ValueError)
+    with pytest.raises(ly.InstrumentError, match="hmee.*available: hme, epl-staff, uk-engagement"):
+        ly.Instrument.builtin("hmee")
+
+
+def test_toml_file_errors_name_file_and_key(tmp_path):
+    text = ly.Instrument.builtin("hme").to_toml().replace('"hme2"', '"hme99"', 1)
+    path = tmp_path / "local.toml"
+    # the first "hme2" in the serialised TOML is in the motivation dimension's item list
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ly.InstrumentError, match=r"dimensions\[0\]\.items\[1\].*hme99"):
+        ly.Instrument.from_toml(path)
+    path.write_text(text.replace("min_group = 5", "min_grupp = 5"), encoding="utf-8")
+    with pytest.raises(ly.InstrumentError, match="(?s)local.toml.*line 4.*unknown field `min_grupp`"):
+        ly.Instrument.from_toml(path)
+
+
+def test_round_trip_and_override(tmp_path):
+    hme = ly.Instrument.builtin("hme")
+    path = tmp_path / "hme.toml"
+    path.write_text(hme.to_toml(), encoding="utf-8")
+    assert ly.Instrument.from_toml(path) == hme
+    assert hme.with_min_group(10).min_group == 10
+    with pytest.raises(ly.InstrumentError, match="min_group"):
+        hme.with_min_group(0)
