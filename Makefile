@@ -56,13 +56,13 @@ bench: setup
 lint: setup
 	$(CARGO) fmt --check
 	$(CARGO) clippy --features python --all-targets -- -D warnings
-	$(VENV)/bin/ruff check python tests bench
-	$(VENV)/bin/ruff format --check python tests bench
+	$(VENV)/bin/ruff check python tests bench notebooks .ci
+	$(VENV)/bin/ruff format --check python tests bench notebooks .ci
 
 fmt: setup
 	$(CARGO) fmt
-	$(VENV)/bin/ruff format python tests bench
-	$(VENV)/bin/ruff check --fix python tests bench
+	$(VENV)/bin/ruff format python tests bench notebooks .ci
+	$(VENV)/bin/ruff check --fix python tests bench notebooks .ci
 
 clean:
 	rm -rf target $(VENV) $(EXT) lyhord-demo

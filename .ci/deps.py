@@ -1,8 +1,9 @@
 """Prints the Python requirements of pyproject.toml (runtime + the named extras), one per line."""
 
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
 requirements = list(project["dependencies"])

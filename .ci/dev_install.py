@@ -12,6 +12,8 @@ root = Path(__file__).resolve().parent.parent
 site = Path(sysconfig.get_paths()["purelib"])
 (site / "lyhord-dev.pth").write_text(str(root / "python") + "\n")
 script = Path(sys.prefix) / "bin" / "lyhord"
-script.write_text(f"#!{sys.executable}\nimport sys\nfrom lyhord.cli import main\nsys.exit(main())\n")
+script.write_text(
+    f"#!{sys.executable}\nimport sys\nfrom lyhord.cli import main\nsys.exit(main())\n"
+)
 script.chmod(0o755)
 print(f"lyhord dev install: {site / 'lyhord-dev.pth'}, {script}")

@@ -67,11 +67,12 @@ fn rank(mut m: Vec<Vec<f64>>) -> usize {
             continue;
         };
         m.swap(r, p);
-        for i in 0..m.len() {
-            if i != r && m[i][c].abs() > 1e-9 {
-                let f = m[i][c] / m[r][c];
-                for k in 0..cols {
-                    m[i][k] -= f * m[r][k];
+        let pivot = m[r].clone();
+        for (i, row) in m.iter_mut().enumerate() {
+            if i != r && row[c].abs() > 1e-9 {
+                let f = row[c] / pivot[c];
+                for (x, p) in row.iter_mut().zip(&pivot) {
+                    *x -= f * p;
                 }
             }
         }

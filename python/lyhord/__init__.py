@@ -9,6 +9,7 @@ The main path::
     table = ly.estimate(scores, inst, by=["forvaltning", "enhet"], min_group=5)
 """
 
+from . import expr
 from ._api import estimate, score
 from ._lyhord import (
     DataError,
@@ -19,7 +20,6 @@ from ._lyhord import (
     __version__,
 )
 from .datasets import changed_units, example_data, headcounts
-from . import expr
 
 __all__ = [
     "DataError",

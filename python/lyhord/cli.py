@@ -71,7 +71,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     write_table(table, Path(args.out), args.out_sep)
     suppressed = table["suppressed"].sum()
-    print(f"{args.out}: {table.height} rows ({suppressed} suppressed) for {answers.height} respondents, instrument {inst.id}")
+    print(
+        f"{args.out}: {table.height} rows ({suppressed} suppressed) "
+        f"for {answers.height} respondents, instrument {inst.id}"
+    )
     return 0
 
 
@@ -82,20 +85,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     hc = headcounts(year=args.year)
     export = out / f"exempelkommun_staff_{args.year}.csv"
     answers.write_csv(export, separator=";")
-    print(f"Exempelkommun staff survey {args.year}: {answers.height} respondents, "
-          f"{answers['enhet'].n_unique()} enheter -> {export}")
+    print(
+        f"Exempelkommun staff survey {args.year}: {answers.height} respondents, "
+        f"{answers['enhet'].n_unique()} enheter -> {export}"
+    )
     for name in ("epl-staff", "hme"):
         inst = _api.resolve_instrument(name)
         table = _api.estimate(answers, inst, by=["forvaltning", "enhet"], headcounts=hc)
         path = out / f"{inst.id}_{args.year}.csv"
         write_table(table, path)
         top = table.filter((pl.col("level") <= 1) & (pl.col("kind") != "item"))
-        wide = top.pivot(on="measure", index=["level", "forvaltning"], values="mean", aggregate_function=None)
+        wide = top.pivot(
+            on="measure", index=["level", "forvaltning"], values="mean", aggregate_function=None
+        )
         n_supp = table.filter(pl.col("level") == 2)["suppressed"].sum()
-        print(f"\n{inst.name} ({inst.id}), mean 0–100 by förvaltning "
-              f"[{n_supp} unit cells suppressed, min_group {inst.min_group}] -> {path}")
-        with pl.Config(tbl_rows=20, tbl_cols=10, fmt_str_lengths=45, tbl_hide_dataframe_shape=True,
-                       float_precision=1, tbl_hide_column_data_types=True):
+        print(
+            f"\n{inst.name} ({inst.id}), mean 0–100 by förvaltning "
+            f"[{n_supp} unit cells suppressed, min_group {inst.min_group}] -> {path}"
+        )
+        with pl.Config(
+            tbl_rows=20,
+            tbl_cols=10,
+            fmt_str_lengths=45,
+            tbl_hide_dataframe_shape=True,
+            float_precision=1,
+            tbl_hide_column_data_types=True,
+        ):
             print(wide.drop("level"))
         if inst.id == "epl-staff":
             _demo_heatmap(table, out / f"epl_heatmap_{args.year}.png")
@@ -116,21 +131,41 @@ def _demo_heatmap(table: pl.DataFrame, path: Path) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lyhord", description="Engagement / participation / learning index from survey answers.")
+    p = argparse.ArgumentParser(
+        prog="lyhord",
+        description="Engagement / participation / learning index from survey answers.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="score the bundled Exempelkommun example and print the tables")
     d.add_argument("--year", type=int, default=2025, choices=(2024, 2025))
     d.add_argument("--out", default="lyhord-demo", help="output folder (default: lyhord-demo)")
     d.set_defaults(func=cmd_demo)
     s = sub.add_parser("score", help="score an export and write grouped, suppressed estimates")
-    s.add_argument("export", help="CSV/TSV (separator sniffed), .parquet or .xlsx with one column per item")
-    s.add_argument("--instrument", required=True, help="built-in name (hme, epl-staff, uk-engagement) or a .toml codebook")
-    s.add_argument("--by", action="append", default=[], help="grouping column(s), top level first; repeat or comma-separate")
+    s.add_argument(
+        "export", help="CSV/TSV (separator sniffed), .parquet or .xlsx with one column per item"
+    )
+    s.add_argument(
+        "--instrument",
+        required=True,
+        help="built-in name (hme, epl-staff, uk-engagement) or a .toml codebook",
+    )
+    s.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        help="grouping column(s), top level first; repeat or comma-separate",
+    )
     s.add_argument("--out", required=True, help="results file: .csv, .xlsx or .parquet")
-    s.add_argument("--min-group", type=int, default=None, help="minimum group size (default: the instrument's)")
+    s.add_argument(
+        "--min-group", type=int, default=None, help="minimum group size (default: the instrument's)"
+    )
     s.add_argument("--confidence", type=float, default=0.95)
     s.add_argument("--weights", default=None, help="column of positive weights")
-    s.add_argument("--headcounts", default=None, help="table of headcount per unit (the --by columns + headcount)")
+    s.add_argument(
+        "--headcounts",
+        default=None,
+        help="table of headcount per unit (the --by columns + headcount)",
+    )
     s.add_argument("--sep", default=None, help="input separator (default: sniffed)")
     s.add_argument("--out-sep", default=",", help="separator of a .csv output (default ,)")
     s.set_defaults(func=cmd_score)

@@ -336,27 +336,27 @@ impl Instrument {
     }
 
     /// Classifies one raw answer of `item` (reverse keying applied to valid codes).
-    /// Returns `Err(())` when the code is neither on the scale nor a declared special code.
-    pub fn classify(&self, item: &Item, raw: Option<i64>) -> Result<Answer, ()> {
+    /// Returns `None` when the code is neither on the scale nor a declared special code.
+    pub fn classify(&self, item: &Item, raw: Option<i64>) -> Option<Answer> {
         let scale = self.scale_of(item);
         let Some(code) = raw else {
-            return Ok(Answer::Missing);
+            return Some(Answer::Missing);
         };
         if scale.dont_know.contains(&code) {
-            return Ok(Answer::DontKnow);
+            return Some(Answer::DontKnow);
         }
         if scale.not_applicable.contains(&code) {
-            return Ok(Answer::NotApplicable);
+            return Some(Answer::NotApplicable);
         }
         if code < scale.min || code > scale.max {
-            return Err(());
+            return None;
         }
         let oriented = if item.reverse {
             scale.min + scale.max - code
         } else {
             code
         };
-        Ok(Answer::Valid(oriented))
+        Some(Answer::Valid(oriented))
     }
 
     /// The 0–100 score of an oriented valid code under the instrument's scoring mode.

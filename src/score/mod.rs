@@ -48,23 +48,23 @@ where
     let mut counts = AnswerCounts::default();
     for (row, raw) in iter.enumerate() {
         let code = match inst.classify(item, raw) {
-            Ok(Answer::Valid(c)) => {
+            Some(Answer::Valid(c)) => {
                 counts.valid += 1;
                 c as i16
             }
-            Ok(Answer::Missing) => {
+            Some(Answer::Missing) => {
                 counts.missing += 1;
                 MISSING
             }
-            Ok(Answer::DontKnow) => {
+            Some(Answer::DontKnow) => {
                 counts.dont_know += 1;
                 DONT_KNOW
             }
-            Ok(Answer::NotApplicable) => {
+            Some(Answer::NotApplicable) => {
                 counts.not_applicable += 1;
                 NOT_APPLICABLE
             }
-            Err(()) => {
+            None => {
                 return Err(DataError::OutOfScale {
                     column: column.to_string(),
                     row: row + 1,

@@ -1,7 +1,6 @@
+import lyhord as ly
 import polars as pl
 import pytest
-
-import lyhord as ly
 
 
 @pytest.fixture(scope="session")

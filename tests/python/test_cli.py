@@ -2,11 +2,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lyhord as ly
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-
-import lyhord as ly
 
 LYHORD = str(Path(sys.executable).parent / "lyhord")
 
@@ -20,7 +19,9 @@ def test_score_semicolon_export_matches_python_api(tmp_path, staff_2025, suffix)
     export = tmp_path / "export.csv"
     staff_2025.write_csv(export, separator=";")
     out = tmp_path / f"results{suffix}"
-    done = run("score", str(export), "--instrument", "hme", "--by", "forvaltning,enhet", "--out", str(out))
+    done = run(
+        "score", str(export), "--instrument", "hme", "--by", "forvaltning,enhet", "--out", str(out)
+    )
     assert done.returncode == 0, done.stderr
     api = ly.estimate(staff_2025, "hme", by=["forvaltning", "enhet"])
     if suffix == ".csv":
@@ -33,10 +34,18 @@ def test_score_semicolon_export_matches_python_api(tmp_path, staff_2025, suffix)
 
 
 def test_score_reports_bad_input_and_exits_2(tmp_path):
-    done = run("score", str(tmp_path / "nope.csv"), "--instrument", "hme", "--out", str(tmp_path / "r.csv"))
+    done = run(
+        "score", str(tmp_path / "nope.csv"), "--instrument", "hme", "--out", str(tmp_path / "r.csv")
+    )
     assert done.returncode == 2 and "nope.csv: no such file" in done.stderr
     bad = tmp_path / "bad.csv"
-    bad.write_text("enhet;" + ";".join(f"hme{i}" for i in range(1, 10)) + "\nA;" + ";".join(["3"] * 8 + ["9"]) + "\n")
+    bad.write_text(
+        "enhet;"
+        + ";".join(f"hme{i}" for i in range(1, 10))
+        + "\nA;"
+        + ";".join(["3"] * 8 + ["9"])
+        + "\n"
+    )
     done = run("score", str(bad), "--instrument", "hme", "--out", str(tmp_path / "r.csv"))
     assert done.returncode == 2 and "`hme9`, row 1: value 9" in done.stderr
 

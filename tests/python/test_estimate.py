@@ -1,5 +1,6 @@
 import math
 
+import lyhord as ly
 import numpy as np
 import polars as pl
 import pytest
@@ -7,8 +8,6 @@ from conftest import people_survey_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
-
-import lyhord as ly
 
 
 @pytest.mark.parametrize(
@@ -65,11 +64,16 @@ def test_weighted_mean_and_se_match_linearisation_formula():
 
 
 def test_hierarchy_levels_and_parent_totals(staff_2025, headcounts_2025):
-    t = ly.estimate(staff_2025, "epl-staff", by=["forvaltning", "enhet"], headcounts=headcounts_2025)
+    t = ly.estimate(
+        staff_2025, "epl-staff", by=["forvaltning", "enhet"], headcounts=headcounts_2025
+    )
     idx = t.filter(pl.col("measure") == "epl")
     assert idx.filter(pl.col("level") == 0)["n_respondents"].to_list() == [staff_2025.height]
     assert idx.filter(pl.col("level") == 1).height == staff_2025["forvaltning"].n_unique()
-    assert idx.filter(pl.col("level") == 2).height == staff_2025.select("forvaltning", "enhet").n_unique()
+    assert (
+        idx.filter(pl.col("level") == 2).height
+        == staff_2025.select("forvaltning", "enhet").n_unique()
+    )
     # small units exist in the example data and are blanked, yet their respondents are in
     # their förvaltning's total
     small = idx.filter((pl.col("level") == 2) & pl.col("suppression").str.starts_with("primary"))
@@ -111,7 +115,11 @@ def derivable(parents: dict, published: dict, node) -> bool:
 
 def check_no_leak(table: pl.DataFrame, count: str, measure: str, min_group: int):
     rows = table.filter(pl.col("measure") == measure)
-    key = {0: lambda r: ("total",), 1: lambda r: ("f", r["forvaltning"]), 2: lambda r: ("e", r["forvaltning"], r["enhet"])}
+    key = {
+        0: lambda r: ("total",),
+        1: lambda r: ("f", r["forvaltning"]),
+        2: lambda r: ("e", r["forvaltning"], r["enhet"]),
+    }
     published, parents = {}, {}
     for r in rows.iter_rows(named=True):
         k = key[r["level"]](r)
@@ -156,10 +164,19 @@ def test_suppression_never_leaks(sizes, seed, min_group):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.none(), st.integers(1, 6)), min_size=14, max_size=14), min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.integers(1, 6)), min_size=14, max_size=14),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_scores_and_estimates_stay_in_range(rows):
     items = ly.Instrument.builtin("epl-staff").items
-    df = pl.DataFrame({item: [r[j] for r in rows] for j, item in enumerate(items)}, schema={i: pl.Int64 for i in items})
+    df = pl.DataFrame(
+        {item: [r[j] for r in rows] for j, item in enumerate(items)},
+        schema={i: pl.Int64 for i in items},
+    )
     scored = ly.score(df, "epl-staff")
     for c in ["engagement", "participation", "learning", "epl"]:
         vals = scored[c].drop_nulls()
@@ -179,7 +196,10 @@ def test_bad_parameters_name_what_to_fix(staff_2025, headcounts_2025):
         ly.estimate(staff_2025, "hme", confidence=95)
     unit = staff_2025.row(0, named=True)
     missing = headcounts_2025.filter(pl.col("enhet") != unit["enhet"])
-    with pytest.raises(ly.EstimationError, match=f"no headcount for unit forvaltning={unit['forvaltning']}, enhet={unit['enhet']}"):
+    with pytest.raises(
+        ly.EstimationError,
+        match=f"no headcount for unit forvaltning={unit['forvaltning']}, enhet={unit['enhet']}",
+    ):
         ly.estimate(staff_2025, "hme", by=["forvaltning", "enhet"], headcounts=missing)
     too_small = headcounts_2025.with_columns(pl.lit(1).alias("headcount"))
     with pytest.raises(ly.EstimationError, match="headcount 1 but"):

@@ -1,6 +1,5 @@
-import pytest
-
 import lyhord as ly
+import pytest
 
 
 def test_builtins_have_their_published_structure():
@@ -10,7 +9,11 @@ def test_builtins_have_their_published_structure():
     assert hme.index_id == "hme"
     assert hme.min_group == 5
     assert sorted(ly.Instrument.builtins()) == ["epl-staff", "hme", "uk-engagement"]
-    assert ly.Instrument.builtin("epl-staff").dimensions == ["engagement", "participation", "learning"]
+    assert ly.Instrument.builtin("epl-staff").dimensions == [
+        "engagement",
+        "participation",
+        "learning",
+    ]
 
 
 def test_error_hierarchy():
@@ -28,7 +31,9 @@ def test_toml_file_errors_name_file_and_key(tmp_path):
     with pytest.raises(ly.InstrumentError, match=r"dimensions\[0\]\.items\[1\].*hme99"):
         ly.Instrument.from_toml(path)
     path.write_text(text.replace("min_group = 5", "min_grupp = 5"), encoding="utf-8")
-    with pytest.raises(ly.InstrumentError, match="(?s)local.toml.*line 4.*unknown field `min_grupp`"):
+    with pytest.raises(
+        ly.InstrumentError, match="(?s)local.toml.*line 4.*unknown field `min_grupp`"
+    ):
         ly.Instrument.from_toml(path)
 
 

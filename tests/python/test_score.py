@@ -1,8 +1,7 @@
+import lyhord as ly
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-
-import lyhord as ly
 
 
 def hme_rows(*rows):
@@ -57,11 +56,7 @@ def test_expression_plugin_matches_score(staff_2025):
     via_expr = staff_2025.lazy().with_columns(ly.expr.scores(inst)).collect()
     assert_frame_equal(direct, via_expr)
     # inside a group_by aggregation too
-    by_unit = (
-        staff_2025.group_by("forvaltning")
-        .agg(ly.expr.score(inst).mean())
-        .sort("forvaltning")
-    )
+    by_unit = staff_2025.group_by("forvaltning").agg(ly.expr.score(inst).mean()).sort("forvaltning")
     expected = direct.group_by("forvaltning").agg(pl.col("hme").mean()).sort("forvaltning")
     assert_frame_equal(by_unit, expected)
 
