@@ -33,8 +33,8 @@ förvaltningar and ~120 enheter, some too small to publish.""",
     ),
     (
         "code",
-        """import polars as pl
-import lyhord as ly
+        """import lyhord as ly
+import polars as pl
 
 pl.Config.set_tbl_rows(12)
 inst = ly.Instrument.builtin("epl-staff")
