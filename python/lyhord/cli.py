@@ -32,6 +32,7 @@ def read_table(path: Path, separator: str | None = None) -> pl.DataFrame:
         if suffix == ".parquet":
             return pl.read_parquet(path)
         if suffix in (".xlsx", ".xls", ".ods"):
+            _require("fastexcel", "reading Excel files")
             return pl.read_excel(path)
         sep = separator or sniff_separator(path)
         return pl.read_csv(path, separator=sep, infer_schema_length=10_000)
@@ -49,7 +50,17 @@ def write_table(table: pl.DataFrame, out: Path, separator: str = ",") -> None:
     elif suffix == ".parquet":
         table.write_parquet(out)
     else:
+        _require("xlsxwriter", "writing .xlsx")
         table.write_excel(out, worksheet="lyhord")
+
+
+def _require(module: str, purpose: str) -> None:
+    try:
+        __import__(module)
+    except ImportError:
+        raise LyhordError(
+            f"{purpose} needs the `{module}` package: pip install 'lyhord[excel]'"
+        ) from None
 
 
 def split_by(values: list[str]) -> list[str]:
