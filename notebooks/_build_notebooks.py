@@ -131,5 +131,181 @@ hme.filter(pl.col("kind") != "item").pivot(on="measure", index=["level", "forval
     ),
 ]
 
+RELIABILITY = [
+    (
+        "md",
+        """# Reliability, item analysis and what drives the index
+
+Before publishing an index, check that its items hang together (reliability), that no item
+misbehaves (item analysis), and then ask which items matter most for the index (drivers) and
+where each unit should start (priority matrix). All on Exempelkommun's 2025 staff survey.
+
+Items are scored exactly as `ly.score` does: reverse-keyed items turned, *vet ej* treated as
+missing, answers on 0–100.""",
+    ),
+    (
+        "code",
+        """import lyhord as ly
+import polars as pl
+
+pl.Config.set_tbl_rows(16)
+answers = ly.example_data("staff", year=2025)
+epl = ly.Instrument.builtin("epl-staff")
+answers.height""",
+    ),
+    (
+        "md",
+        """## Reliability per dimension
+Cronbach's α (raw and standardised) with Feldt's 95 % interval, Guttman's λ6 and McDonald's ω total from a one-factor minres model; covariances from pairwise-complete answers, as R `psych::alpha` does.""",
+    ),
+    (
+        "code",
+        """ly.reliability(answers, epl).select(
+    "scale",
+    "kind",
+    "k",
+    "n",
+    pl.col("alpha", "alpha_std", "ci_low", "ci_high", "lambda6", "omega_total", "average_r").round(
+        3
+    ),
+    "note",
+)""",
+    ),
+    (
+        "code",
+        """# SKR's HME on the same answers, with a bootstrap interval instead of Feldt's
+ly.reliability(answers, "hme", ci="bootstrap", n_boot=300, seed=1).select(
+    "scale", "k", "n", pl.col("alpha", "ci_low", "ci_high", "omega_total").round(3)
+)""",
+    ),
+    (
+        "code",
+        """# per förvaltning: groups under the instrument's min_group would be suppressed
+ly.reliability(answers, epl, by="forvaltning").filter(pl.col("kind") == "dimension").pivot(
+    on="scale", index="forvaltning", values="alpha"
+)""",
+    ),
+    (
+        "md",
+        """## Item analysis
+The corrected item–total correlation (`r_drop`) is the item's correlation with the sum of the *other* items of its dimension; `alpha_if_deleted` shows whether the dimension would be more consistent without it. Floor and ceiling shares flag items that cannot discriminate.""",
+    ),
+    (
+        "code",
+        """items = ly.item_analysis(answers, epl)
+items.select(
+    "scale",
+    "item",
+    "reverse",
+    "n",
+    pl.col("mean", "sd", "r_drop", "alpha_if_deleted", "share_dont_know", "ceiling").round(3),
+)""",
+    ),
+    (
+        "code",
+        """# answer distribution of the reverse-keyed items, in the codes as asked
+items.filter(pl.col("reverse")).select(
+    "item", "codes", pl.col("shares").list.eval(pl.element().round(3))
+)""",
+    ),
+    (
+        "md",
+        """## What drives the EPL index
+Johnson's relative weights split the explained variance (R²) among correlated items; `rescaled_pct` is each item's share, with a bootstrap interval. The index is built from these items, so the weights describe its composition; with a separately measured outcome (say an overall satisfaction question) pass `outcome=` that column.""",
+    ),
+    (
+        "code",
+        """drv = ly.drivers(answers, epl, outcome="index", n_boot=200, seed=1)
+drv.sort("rescaled_pct", descending=True).select(
+    "item",
+    pl.col("r", "beta", "rescaled_pct", "rescaled_pct_ci_low", "rescaled_pct_ci_high").round(2),
+    pl.col("r_squared").round(3),
+)""",
+    ),
+    (
+        "code",
+        """%matplotlib inline
+import matplotlib.pyplot as plt
+
+d = drv.sort("rescaled_pct")
+fig, ax = plt.subplots(figsize=(6, 4.5))
+ax.barh(
+    d["item"],
+    d["rescaled_pct"],
+    xerr=[
+        d["rescaled_pct"] - d["rescaled_pct_ci_low"],
+        d["rescaled_pct_ci_high"] - d["rescaled_pct"],
+    ],
+    color="#4c72b0",
+)
+ax.set_xlabel("share of explained variance in the EPL index (%)")
+ax.set_title("Drivers of the EPL index, 2025");""",
+    ),
+    (
+        "md",
+        """## Priority matrix per unit
+Importance (from the whole organisation) against each unit's current item score: `priority = importance_pct · (100 − score) / 100`. The three items with the highest priority are flagged `focus`. Units below the minimum group size get no content, only the reason.""",
+    ),
+    (
+        "code",
+        """pm = ly.priority_matrix(answers, epl, by="enhet", top=3)
+largest = (
+    pm.filter(~pl.col("suppressed"))
+    .group_by("enhet")
+    .agg(pl.col("n_respondents").first())
+    .sort("n_respondents", descending=True)
+    .head(3)["enhet"]
+)
+pm.filter(pl.col("enhet").is_in(largest.implode()), pl.col("focus")).sort("enhet", "rank").select(
+    "enhet",
+    "n_respondents",
+    "rank",
+    "item",
+    pl.col("importance_pct", "score", "score_all", "priority").round(1),
+)""",
+    ),
+    (
+        "code",
+        """# units that are too small keep their rows, without content
+pm.filter(pl.col("suppressed")).select("enhet", "item", "n_respondents", "score", "note").head(3)""",
+    ),
+    (
+        "code",
+        """unit = largest[0]
+u = pm.filter(pl.col("enhet") == unit)
+fig, ax = plt.subplots(figsize=(6, 4.5))
+ax.scatter(u["score"], u["importance_pct"], c=["#c44e52" if f else "#8c8c8c" for f in u["focus"]])
+for row in u.iter_rows(named=True):
+    ax.annotate(
+        row["item"],
+        (row["score"], row["importance_pct"]),
+        fontsize=8,
+        xytext=(3, 3),
+        textcoords="offset points",
+    )
+ax.axvline(u["score_all"].mean(), ls=":", c="k")
+ax.set_xlabel("current score in the unit (0–100)")
+ax.set_ylabel("importance (% of explained variance)")
+ax.set_title(f"{unit}: work first on the red items");""",
+    ),
+    (
+        "md",
+        """## Does the dimension structure hold?
+A confirmatory factor model (each item on its own dimension, dimensions correlated; ML on the
+complete respondents, as `lavaan::cfa`) checks that the three EPL dimensions are distinct and
+that every item belongs where the instrument puts it. Rules of thumb: CFI and TLI at least
+0.95, RMSEA at most 0.06, SRMR at most 0.08, loadings at least 0.4; a factor correlation near
+1 says two dimensions measure the same thing.""",
+    ),
+    (
+        "code",
+        """fit = ly.dimension_check(answers, epl)
+overall = fit.select(pl.col("n", "chisq", "df", "cfi", "tli", "rmsea", "srmr").round(3))
+print(overall.row(0, named=True))
+fit.select("dimension", "item", pl.col("loading", "uniqueness", "max_factor_r").round(2), "note")""",
+    ),
+]
+
 if __name__ == "__main__":
     nbf.write(notebook(QUICKSTART), HERE / "01_quickstart.ipynb")
+    nbf.write(notebook(RELIABILITY), HERE / "03_reliability_and_drivers.ipynb")

@@ -89,6 +89,38 @@ pub enum EstimateError {
     },
 }
 
+/// Reliability, item analysis and driver analysis that cannot be computed as asked. `scale`
+/// is the dimension or index (and group) being analysed.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ReliabilityError {
+    #[error("parameter `{parameter}`: {message}")]
+    Parameter { parameter: String, message: String },
+    #[error("{scale}: {k} item(s); {what} needs at least {needed} items")]
+    TooFewItems {
+        scale: String,
+        k: usize,
+        needed: usize,
+        what: String,
+    },
+    #[error("{scale}: only {n} respondent(s) with answers; at least {needed} are needed (use a coarser `by` or more data)")]
+    TooFewRespondents { scale: String, n: u64, needed: u64 },
+    #[error("{scale}: item `{item}` has zero variance (everyone who answered gave the same answer, or fewer than two answered); drop the item or analyse a larger group")]
+    ZeroVariance { scale: String, item: String },
+    #[error("{scale}: items `{a}` and `{b}` are answered together by {n} respondent(s); their covariance needs at least 2 (use missing=\"pairwise\" on more data or drop an item)")]
+    TooFewPairs {
+        scale: String,
+        a: String,
+        b: String,
+        n: u64,
+    },
+    #[error("{scale}: the correlation matrix of {items} is singular (an item is a linear combination of others); drop one of them")]
+    Singular { scale: String, items: String },
+    #[error("{scale}: {message}")]
+    Undefined { scale: String, message: String },
+    #[error("outcome `{outcome}` is neither \"index\", a dimension of the instrument nor a numeric column of the answers; known: {known}")]
+    UnknownOutcome { outcome: String, known: String },
+}
+
 /// Example data generation.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum ExampleError {
@@ -107,6 +139,8 @@ pub enum Error {
     Estimate(#[from] EstimateError),
     #[error(transparent)]
     Example(#[from] ExampleError),
+    #[error(transparent)]
+    Reliability(#[from] ReliabilityError),
 }
 
 impl From<polars::prelude::PolarsError> for Error {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod estimate;
 pub mod example;
 pub mod instrument;
+pub mod reliability;
 pub mod score;
 
 #[cfg(feature = "python")]

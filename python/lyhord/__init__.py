@@ -19,6 +19,13 @@ from ._lyhord import (
     LyhordError,
     __version__,
 )
+from ._reliability import (
+    dimension_check,
+    drivers,
+    item_analysis,
+    priority_matrix,
+    reliability,
+)
 from .datasets import changed_units, example_data, headcounts
 
 __all__ = [
@@ -29,9 +36,14 @@ __all__ = [
     "LyhordError",
     "__version__",
     "changed_units",
+    "dimension_check",
+    "drivers",
     "estimate",
     "example_data",
     "expr",
     "headcounts",
+    "item_analysis",
+    "priority_matrix",
+    "reliability",
     "score",
 ]

@@ -65,3 +65,37 @@ def _estimate(
 def _staff_data(year: int, seed: int, n: int | None = None) -> pl.DataFrame: ...
 def _headcounts(year: int, seed: int) -> pl.DataFrame: ...
 def _changed_units() -> list[tuple[str, str, float]]: ...
+def _reliability(
+    answers: pl.DataFrame,
+    instrument: Instrument,
+    by: list[str],
+    missing: str,
+    ci: str,
+    n_boot: int,
+    seed: int,
+    confidence: float,
+    min_group: int | None,
+) -> pl.DataFrame: ...
+def _item_analysis(
+    answers: pl.DataFrame, instrument: Instrument, by: list[str], min_group: int | None
+) -> pl.DataFrame: ...
+def _drivers(
+    answers: pl.DataFrame,
+    instrument: Instrument,
+    outcome: str,
+    by: list[str],
+    missing: str,
+    n_boot: int,
+    seed: int,
+    confidence: float,
+    min_group: int | None,
+) -> pl.DataFrame: ...
+def _dimension_check(answers: pl.DataFrame, instrument: Instrument) -> pl.DataFrame: ...
+def _priority_matrix(
+    answers: pl.DataFrame,
+    instrument: Instrument,
+    by: list[str],
+    top: int,
+    outcome: str,
+    min_group: int | None,
+) -> pl.DataFrame: ...

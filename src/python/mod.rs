@@ -3,6 +3,7 @@
 
 mod errors;
 mod plugin;
+mod reliability;
 
 use crate::datasets;
 use crate::estimate::frame::{estimate_frame, EstimateOptions};
@@ -196,5 +197,6 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_staff_data, m)?)?;
     m.add_function(wrap_pyfunction!(_headcounts, m)?)?;
     m.add_function(wrap_pyfunction!(_changed_units, m)?)?;
+    reliability::register(m)?;
     errors::register(m)
 }

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["lyhord._api", "lyhord.datasets", "lyhord.expr", "lyhord.plot"]
+MODULES = ["lyhord._api", "lyhord.datasets", "lyhord.expr", "lyhord.plot", "lyhord._reliability"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -18,6 +18,17 @@ def test_docstring_examples(name):
 def test_every_public_function_has_an_example():
     import lyhord as ly
 
-    for name in ["score", "estimate", "example_data", "headcounts", "changed_units"]:
+    for name in [
+        "score",
+        "estimate",
+        "example_data",
+        "headcounts",
+        "changed_units",
+        "reliability",
+        "item_analysis",
+        "drivers",
+        "priority_matrix",
+        "dimension_check",
+    ]:
         assert "Examples" in getattr(ly, name).__doc__, name
     assert "Examples" in ly.expr.score.__doc__

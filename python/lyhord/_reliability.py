@@ -1,0 +1,430 @@
+"""Reliability, item analysis and driver analysis: thin wrappers over the Rust kernels.
+
+Every function recodes the answers exactly as :func:`lyhord.score` does (reverse keys turned,
+"don't know" and not-applicable codes treated as missing) and works on the 0–100 item
+scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from . import _lyhord
+from ._api import FrameLike, _collect, resolve_instrument
+from ._lyhord import DEFAULT_SEED, Instrument
+
+__all__ = ["dimension_check", "drivers", "item_analysis", "priority_matrix", "reliability"]
+
+
+def _by_list(by: Sequence[str] | str | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _count(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"`{name}` must be a whole number ≥ {minimum}, got {value!r}")
+    return value
+
+
+def _min_group(value: int | None) -> int | None:
+    return None if value is None else _count(value, "min_group", 1)
+
+
+def reliability(
+    answers: FrameLike,
+    instrument: Instrument | str | Path,
+    *,
+    by: Sequence[str] | str | None = None,
+    missing: str = "pairwise",
+    ci: str = "feldt",
+    n_boot: int = 1000,
+    seed: int = DEFAULT_SEED,
+    confidence: float = 0.95,
+    min_group: int | None = None,
+) -> pl.DataFrame:
+    """Internal consistency of every dimension and of the whole index.
+
+    One row per group and scale: each dimension of the instrument, then the index over all
+    its items. With ``C`` the k × k covariance matrix of the 0–100 item scores and ``R`` its
+    correlation matrix (``R = cov2cor(C)``):
+
+    - Cronbach's α ``= k/(k−1) · (1 − tr C / ΣC)``; standardised α
+      ``= k·r̄ / (1 + (k−1)·r̄)``, ``r̄`` the mean off-diagonal correlation (``average_r``).
+    - Guttman's λ6 ``= 1 − Σ(1 − smc_j) / ΣR``, ``smc_j = 1 − 1/(R⁻¹)_jj``.
+    - McDonald's ω total from a one-factor model fitted by **minimum residuals** (minres =
+      unweighted least squares, as R ``psych::fa(fm = "minres")``, solved by iterated
+      principal axes): ``ω = 1 − Σ(1 − λ_j²) / ΣR`` on the pairwise correlation matrix
+      (R ``psych::omega(nfactors = 1)$omega.tot``).
+    - Feldt's interval: ``[1 − (1 − α)·F(1 − a/2), 1 − (1 − α)·F(a/2)]`` with F on
+      ``n − 1`` and ``(n − 1)(k − 1)`` degrees of freedom, ``a = 1 − confidence``; or a
+      percentile bootstrap over respondents (``ci="bootstrap"``, ``n_boot`` resamples).
+
+    ``missing="pairwise"`` computes each covariance from the respondents who answered both
+    items (as R ``psych::alpha`` and ``pingouin.cronbach_alpha``); ``n`` is then the number
+    of respondents with at least one answer. ``"listwise"`` uses only respondents who
+    answered every item of the scale (``n`` counts them).
+
+    Parameters
+    ----------
+    answers : polars.DataFrame or polars.LazyFrame
+        One row per respondent, one integer column per item.
+    instrument : Instrument, str or path
+        The codebook.
+    by : str or sequence of str, optional
+        Grouping columns; one set of rows per combination of their values (sorted, nulls
+        last). Groups with fewer than ``min_group`` respondents are suppressed.
+    missing : {"pairwise", "listwise"}, default "pairwise"
+    ci : {"feldt", "bootstrap"}, default "feldt"
+    n_boot : int, default 1000
+        Bootstrap resamples (``ci="bootstrap"`` only).
+    seed : int
+        Seed of the bootstrap (the same seed gives the same interval).
+    confidence : float, default 0.95
+    min_group : int, optional
+        Minimum group size with ``by``; the instrument's ``min_group`` when not given.
+
+    Returns
+    -------
+    polars.DataFrame
+        The ``by`` columns, then ``scale``, ``kind`` (dimension / index), ``k`` (items),
+        ``n``, ``alpha``, ``alpha_std``, ``ci_low``, ``ci_high``, ``lambda6``,
+        ``omega_total``, ``average_r``, ``ci_method``, ``confidence``, ``missing``,
+        ``suppressed``, ``note``. A statistic that cannot be computed is null and ``note``
+        says why (one item, a singular correlation matrix, a suppressed group, …); never NaN.
+
+    Raises
+    ------
+    EstimationError
+        Without ``by``: a scale whose α cannot be computed (fewer than 3 respondents, an item
+        without variance, two items never answered together); the message names the scale
+        and item. Also for bad ``missing``, ``ci``, ``n_boot`` or ``confidence``.
+    DataError
+        Item or grouping columns missing or not numeric.
+
+    Examples
+    --------
+    >>> import random, polars as pl, lyhord as ly
+    >>> rng = random.Random(4)
+    >>> people = [rng.randint(1, 5) for _ in range(60)]  # 60 respondents, one common level
+    >>> answers = pl.DataFrame({f"hme{j}": [min(5, max(1, p + rng.randint(-1, 1))) for p in people]
+    ...                         for j in range(1, 10)}).with_columns(
+    ...     overall=pl.Series([2 * p + rng.randint(0, 3) for p in people]),
+    ...     enhet=pl.Series(["A"] * 30 + ["B"] * 27 + ["C"] * 3))
+    >>> r = ly.reliability(answers, "hme")
+    >>> r.select("scale", "k", "n", pl.col("alpha", "alpha_std", "omega_total").round(3)).rows()
+    [('motivation', 3, 60, 0.881, 0.881, 0.881), ('ledarskap', 3, 60, 0.887, 0.888, 0.888),
+     ('styrning', 3, 60, 0.876, 0.876, 0.878), ('hme', 9, 60, 0.959, 0.959, 0.959)]
+    """
+    inst = resolve_instrument(instrument)
+    return _lyhord._reliability(
+        _collect(answers, "answers"),
+        inst,
+        _by_list(by),
+        missing,
+        ci,
+        _count(n_boot, "n_boot", 0),
+        _count(seed, "seed", 0),
+        float(confidence),
+        _min_group(min_group),
+    )
+
+
+def item_analysis(
+    answers: FrameLike,
+    instrument: Instrument | str | Path,
+    *,
+    by: Sequence[str] | str | None = None,
+    min_group: int | None = None,
+) -> pl.DataFrame:
+    """Item analysis: descriptives, item–total correlation, α if deleted, answer distribution.
+
+    One row per group and item, analysed within its ``scale``: the first dimension that lists
+    it (or the index when the instrument has no dimensions). On 0–100 item scores:
+
+    - ``mean``, ``sd`` (n − 1) over the valid answers ``n``;
+    - ``r_drop``: corrected item–total correlation, the correlation of the item with the sum
+      of the *other* items of its scale, ``(Σ_l C_jl − C_jj) / √(C_jj · (ΣC − 2Σ_l C_jl +
+      C_jj))`` from the pairwise covariance matrix ``C`` (R ``psych::alpha`` ``r.drop``);
+    - ``alpha_if_deleted``: raw α of the scale without the item (null for a two-item scale);
+    - ``share_missing``, ``share_dont_know``: shares of the group's respondents with no
+      answer / a "don't know" (or not applicable counts as missing);
+    - ``floor``, ``ceiling``: shares of valid answers at the lowest / highest score (after
+      reverse keying);
+    - ``codes``, ``shares``: the scale's answer codes *as asked* (before reverse keying) and the
+      share of valid answers giving each.
+
+    Parameters
+    ----------
+    answers : polars.DataFrame or polars.LazyFrame
+    instrument : Instrument, str or path
+    by : str or sequence of str, optional
+        Grouping columns; groups under ``min_group`` respondents keep their rows with nulls.
+    min_group : int, optional
+        The instrument's ``min_group`` when not given.
+
+    Returns
+    -------
+    polars.DataFrame
+        The ``by`` columns, then ``scale``, ``item``, ``reverse``, ``n_respondents``, ``n``,
+        ``mean``, ``sd``, ``r_drop``, ``alpha_if_deleted``, ``share_missing``,
+        ``share_dont_know``, ``floor``, ``ceiling``, ``codes`` (list of int), ``shares``
+        (list of float), ``suppressed``, ``note``.
+
+    Raises
+    ------
+    EstimationError
+        Without ``by``: a scale whose covariance matrix cannot be computed (names the item).
+
+    Examples
+    --------
+    >>> import polars as pl, lyhord as ly
+    >>> answers = pl.DataFrame({f"hme{i}": [5, 4, 4, 3, 2, 6] for i in range(1, 10)}).with_columns(
+    ...     hme2=pl.Series([5, 3, 4, 3, 1, 4]), hme3=pl.Series([4, 4, 5, 2, 2, None]))
+    >>> t = ly.item_analysis(answers, "hme")
+    >>> t.filter(pl.col("scale") == "motivation").select(
+    ...     "item", "n", pl.col("mean", "r_drop", "share_dont_know").round(3),
+    ...     pl.col("shares").list.eval(pl.element().round(3))).rows()
+    [('hme1', 5, 65.0, 0.966, 0.167, [0.0, 0.2, 0.2, 0.4, 0.2]),
+     ('hme2', 6, 58.333, 0.936, 0.0, [0.167, 0.0, 0.333, 0.333, 0.167]),
+     ('hme3', 5, 60.0, 0.768, 0.0, [0.0, 0.4, 0.0, 0.4, 0.2])]
+    """
+    inst = resolve_instrument(instrument)
+    return _lyhord._item_analysis(
+        _collect(answers, "answers"), inst, _by_list(by), _min_group(min_group)
+    )
+
+
+def drivers(
+    answers: FrameLike,
+    instrument: Instrument | str | Path,
+    *,
+    outcome: str = "index",
+    by: Sequence[str] | str | None = None,
+    missing: str = "listwise",
+    n_boot: int = 500,
+    seed: int = DEFAULT_SEED,
+    confidence: float = 0.95,
+    min_group: int | None = None,
+) -> pl.DataFrame:
+    """What drives an outcome: correlations, standardised β and Johnson's relative weights.
+
+    The predictors are the index items (0–100 scores); the outcome is the respondent index
+    (``"index"``), a dimension, or any numeric column of ``answers`` (e.g. an overall
+    satisfaction question). From the correlation matrix of the respondents who answered every
+    item and the outcome (``missing="listwise"``, the default: it keeps the matrix positive
+    semi-definite, so ``R² ≤ 1``; ``"pairwise"`` uses each pair's complete answers and notes
+    an inconsistent ``R² > 1``):
+
+    - ``r``: correlation of the item with the outcome;
+    - ``beta``: standardised regression coefficient, ``β = R_xx⁻¹ r_xy``;
+    - ``raw_weight``: Johnson's (2000) relative weight ``ε_j = Σ_k Λ_jk² β*_k²`` with
+      ``Λ = R_xx^½`` (eigen-decomposition) and ``β* = Λ⁻¹ r_xy``; the weights add up to
+      ``R² = β·r_xy`` (``r_squared``) and, unlike β, stay interpretable when items
+      correlate;
+    - ``rescaled_pct = 100 · ε_j / R²``: the item's share of the explained variance;
+    - percentile bootstrap intervals of both (``n_boot`` resamples of respondents).
+
+    When the outcome is the index built from the same items, the weights describe how the
+    index is composed rather than what causes it; prefer an outcome measured separately
+    where there is one.
+
+    Parameters
+    ----------
+    answers : polars.DataFrame or polars.LazyFrame
+    instrument : Instrument, str or path
+    outcome : str, default "index"
+        ``"index"`` (or the index id), a dimension id, or a numeric column.
+    by : str or sequence of str, optional
+        Grouping columns; groups under ``min_group`` respondents are suppressed.
+    missing : {"listwise", "pairwise"}, default "listwise"
+    n_boot : int, default 500
+        Bootstrap resamples; 0 for none.
+    seed : int
+    confidence : float, default 0.95
+    min_group : int, optional
+
+    Returns
+    -------
+    polars.DataFrame
+        The ``by`` columns, then ``outcome``, ``item``, ``n`` (answering item and outcome),
+        ``r``, ``beta``, ``raw_weight``, ``raw_weight_ci_low``, ``raw_weight_ci_high``,
+        ``rescaled_pct``, ``rescaled_pct_ci_low``, ``rescaled_pct_ci_high``, ``r_squared``,
+        ``n_used``, ``confidence``, ``suppressed``, ``note``.
+
+    Raises
+    ------
+    EstimationError
+        Unknown outcome; without ``by``: a singular item correlation matrix (names the
+        items), an item without variance, fewer than 3 respondents with the outcome.
+
+    Examples
+    --------
+    >>> import random, polars as pl, lyhord as ly
+    >>> rng = random.Random(4)
+    >>> people = [rng.randint(1, 5) for _ in range(60)]  # 60 respondents, one common level
+    >>> answers = pl.DataFrame({f"hme{j}": [min(5, max(1, p + rng.randint(-1, 1))) for p in people]
+    ...                         for j in range(1, 10)}).with_columns(
+    ...     overall=pl.Series([2 * p + rng.randint(0, 3) for p in people]),
+    ...     enhet=pl.Series(["A"] * 30 + ["B"] * 27 + ["C"] * 3))
+    >>> d = ly.drivers(answers, "hme", outcome="overall", n_boot=0)
+    >>> top = d.sort("rescaled_pct").tail(2)
+    >>> top.select("item", pl.col("r", "beta", "rescaled_pct").round(2)).rows()
+    [('hme5', 0.79, 0.22, 12.69), ('hme8', 0.81, 0.28, 14.37)]
+    >>> round(d["rescaled_pct"].sum(), 6), round(d["raw_weight"].sum() - d["r_squared"][0], 12)
+    (100.0, 0.0)
+    """
+    inst = resolve_instrument(instrument)
+    return _lyhord._drivers(
+        _collect(answers, "answers"),
+        inst,
+        outcome,
+        _by_list(by),
+        missing,
+        _count(n_boot, "n_boot", 0),
+        _count(seed, "seed", 0),
+        float(confidence),
+        _min_group(min_group),
+    )
+
+
+def priority_matrix(
+    answers: FrameLike,
+    instrument: Instrument | str | Path,
+    *,
+    by: Sequence[str] | str = "enhet",
+    top: int = 3,
+    outcome: str = "index",
+    min_group: int | None = None,
+) -> pl.DataFrame:
+    """Importance × current score per unit: which items each unit should work on first.
+
+    Importance is the item's rescaled relative weight for the outcome (see :func:`drivers`,
+    listwise), estimated once over all respondents (units are too small for their own
+    weights). The
+    score is the unit's mean 0–100 item score. An item's priority in a unit is high when it
+    matters and scores low::
+
+        priority = importance_pct · (100 − score) / 100
+
+    Items are ranked per unit by priority; the first ``top`` are flagged ``focus``.
+
+    Privacy: units with fewer than ``min_group`` respondents keep their rows (the item and
+    the organisation-wide importance) but no unit content: ``n_respondents``, ``score``,
+    ``priority``, ``rank`` and ``focus`` are null, ``suppressed`` is True and ``note`` says
+    why. An item answered by fewer than ``min_group`` in a visible unit gets no score or
+    rank.
+
+    Parameters
+    ----------
+    answers : polars.DataFrame or polars.LazyFrame
+    instrument : Instrument, str or path
+    by : str or sequence of str, default "enhet"
+        The unit column(s).
+    top : int, default 3
+        How many items per unit to flag.
+    outcome : str, default "index"
+        As in :func:`drivers`.
+    min_group : int, optional
+        The instrument's ``min_group`` when not given.
+
+    Returns
+    -------
+    polars.DataFrame
+        The ``by`` columns, then ``n_respondents``, ``item``, ``importance_pct``, ``score``,
+        ``score_all`` (all respondents), ``n`` (valid answers in the unit), ``priority``,
+        ``rank``, ``focus``, ``suppressed``, ``note``; one row per unit and item.
+
+    Examples
+    --------
+    >>> import random, polars as pl, lyhord as ly
+    >>> rng = random.Random(4)
+    >>> people = [rng.randint(1, 5) for _ in range(60)]  # 60 respondents, one common level
+    >>> answers = pl.DataFrame({f"hme{j}": [min(5, max(1, p + rng.randint(-1, 1))) for p in people]
+    ...                         for j in range(1, 10)}).with_columns(
+    ...     overall=pl.Series([2 * p + rng.randint(0, 3) for p in people]),
+    ...     enhet=pl.Series(["A"] * 30 + ["B"] * 27 + ["C"] * 3))
+    >>> p = ly.priority_matrix(answers, "hme", by="enhet", top=3, min_group=5)
+    >>> focus = p.filter(pl.col("focus")).sort("enhet", "rank")
+    >>> focus.select("enhet", "item", "rank", "n_respondents").rows()
+    [('A', 'hme9', 1, 30), ('A', 'hme2', 2, 30), ('A', 'hme4', 3, 30),
+     ('B', 'hme1', 1, 27), ('B', 'hme2', 2, 27), ('B', 'hme4', 3, 27)]
+    >>> unit_c = p.filter(pl.col("enhet") == "C")
+    >>> unit_c.select("n_respondents", "score", "suppressed", "note").row(0)
+    (None, None, True, 'suppressed: 3 respondent(s), fewer than min_group = 5')
+    """
+    inst = resolve_instrument(instrument)
+    by_list = _by_list(by)
+    return _lyhord._priority_matrix(
+        _collect(answers, "answers"),
+        inst,
+        by_list,
+        _count(top, "top", 1),
+        outcome,
+        _min_group(min_group),
+    )
+
+
+def dimension_check(answers: FrameLike, instrument: Instrument | str | Path) -> pl.DataFrame:
+    """Confirmatory check of the dimension structure: does each item belong to its dimension?
+
+    Fits a confirmatory factor model in which every item loads only on its own dimension and
+    the dimensions correlate freely (factor variances fixed to 1), by maximum likelihood on
+    the item correlation matrix ``R`` of the respondents who answered every item (listwise),
+    as R ``lavaan::cfa(model, data, std.lv = TRUE)``:
+
+    - ``Σ(θ) = Λ Φ Λᵀ + Ψ``; minimises ``F = ln|Σ| + tr(R Σ⁻¹) − ln|R| − p`` (BFGS).
+    - ``chisq = n · F`` on ``df = p(p+1)/2 − (2p + m(m−1)/2)``; ``cfi``, ``tli`` against the
+      independence model (``χ²₀ = −n · ln|R|``, ``df₀ = p(p−1)/2``);
+      ``rmsea = √(max(χ² − df, 0) / (df · n))``; ``srmr``: root mean square of the
+      correlation residuals (lower triangle with diagonal).
+    - ``loading``: standardised loading; ``uniqueness = 1 − loading²``; ``max_factor_r``: the
+      dimension's largest correlation with another dimension (near 1: not distinct).
+
+    Common rules of thumb: CFI, TLI ≥ 0.95, RMSEA ≤ 0.06, SRMR ≤ 0.08; loadings ≥ 0.4. The χ²
+    test rejects almost any model with thousands of respondents. An instrument without
+    dimensions is checked as one factor over its index items.
+
+    Parameters
+    ----------
+    answers : polars.DataFrame or polars.LazyFrame
+    instrument : Instrument, str or path
+        Each item must belong to exactly one dimension; a dimension needs two items (three
+        when it is the only one).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per item: ``dimension``, ``item``, ``loading``, ``uniqueness``,
+        ``max_factor_r``, then the model's ``n``, ``chisq``, ``df``, ``p_value``, ``cfi``,
+        ``tli``, ``rmsea``, ``srmr`` (the same on every row) and ``note`` (Heywood cases,
+        factor correlations above 1).
+
+    Raises
+    ------
+    EstimationError
+        Too few items or complete respondents for the model, a singular correlation matrix,
+        an item in two dimensions, or no convergence (the message says which).
+
+    Examples
+    --------
+    >>> import random, polars as pl, lyhord as ly
+    >>> rng = random.Random(2)
+    >>> people = [(rng.gauss(0, 1), rng.gauss(0, 1)) for _ in range(400)]
+    >>> def answer(level):
+    ...     return min(5, max(1, round(3 + level + rng.gauss(0, 0.8))))
+    >>> answers = pl.DataFrame({  # motivation follows one trait, the other six one other
+    ...     f"hme{j}": [answer(a if j <= 3 else b) for a, b in people] for j in range(1, 10)})
+    >>> fit = ly.dimension_check(answers, "hme")
+    >>> fit.select("dimension", pl.col("loading", "max_factor_r").round(2)).unique(
+    ...     "dimension", keep="first", maintain_order=True).rows()
+    [('motivation', 0.75, 0.04), ('ledarskap', 0.74, 0.99), ('styrning', 0.77, 0.99)]
+    >>> fit.select(pl.col("cfi", "rmsea", "srmr").round(3), "df").row(0)
+    (0.989, 0.042, 0.028, 24)
+    """
+    inst = resolve_instrument(instrument)
+    return _lyhord._dimension_check(_collect(answers, "answers"), inst)

@@ -1,0 +1,440 @@
+"""API tests of reliability, item analysis, drivers and the priority matrix.
+
+Reference values are written next to each test with the call that produced them.
+"""
+
+import random
+from pathlib import Path
+
+import lyhord as ly
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+def instrument(items, *, lo=1, hi=5, reverse=(), dont_know=()):
+    """A one-scale instrument over `items` (index = mean of items, no dimensions)."""
+    text = f"""
+id = "test"
+name = {{ sv = "test" }}
+[scale]
+min = {lo}
+max = {hi}
+positive = [{hi}]
+dont_know = [{", ".join(map(str, dont_know))}]
+[index]
+id = "total"
+label = {{ sv = "total" }}
+rule = "mean_of_items"
+min_answered = 1
+"""
+    for item in items:
+        text += f'[[items]]\nid = "{item}"\ntext = {{ sv = "{item}" }}\n'
+        if item in reverse:
+            text += "reverse = true\n"
+    return ly.Instrument.from_toml_str(text)
+
+
+def synthetic(n=400, seed=1, units=("A", "B", "C")):
+    """Staff-like answers on the epl-staff items: one latent level per respondent."""
+    rng = random.Random(seed)
+    inst = ly.Instrument.builtin("epl-staff")
+    rows = {i: [] for i in inst.items}
+    enhet = []
+    for r in range(n):
+        level = rng.gauss(3.4, 0.8)
+        enhet.append(units[r % len(units)])
+        for i in inst.items:
+            x = min(5, max(1, round(level + rng.gauss(0, 0.7))))
+            if i in ("eng4", "del5"):
+                x = 6 - x  # reverse-keyed items are asked the other way round
+            if rng.random() < 0.03:
+                x = None
+            elif rng.random() < 0.02:
+                x = 6  # "vet ej"
+            rows[i].append(x)
+    return pl.DataFrame({"enhet": enhet, **rows}, schema_overrides={i: pl.Int64 for i in rows})
+
+
+# --- reference values -------------------------------------------------------------------
+
+
+def test_pingouin_cronbach_alpha_dataset():
+    # pingouin 0.7.0: pg.cronbach_alpha(data=pg.read_dataset("cronbach_alpha"),
+    #     items="Items", scores="Scores", subject="Subj") -> (0.5917188485995826, [0.195, 0.84])
+    wide = pl.read_csv(DATA / "cronbach_alpha.csv").pivot(on="Items", index="Subj", values="Scores")
+    items = [c for c in wide.columns if c != "Subj"]
+    r = ly.reliability(wide, instrument(items, lo=0, hi=10)).row(0, named=True)
+    assert r["alpha"] == pytest.approx(0.5917188485995826, abs=1e-12)
+    assert (round(r["ci_low"], 3), round(r["ci_high"], 3)) == (0.195, 0.840)
+    assert r["n"] == 15 and r["k"] == 10 and r["ci_method"] == "feldt"
+
+
+def test_pingouin_wide_missing():
+    # pingouin 0.7.0 docstring: pg.cronbach_alpha(data=pg.read_dataset("cronbach_wide_missing"))
+    #     -> (0.732660835214447, [0.435, 0.909]); nan_policy="listwise" -> 0.8016949152542373
+    wide = pl.read_csv(DATA / "cronbach_wide_missing.csv")
+    inst = instrument(wide.columns, lo=0, hi=1)
+    pw = ly.reliability(wide, inst).row(0, named=True)
+    assert pw["alpha"] == pytest.approx(0.732660835214447, abs=1e-12)
+    assert (round(pw["ci_low"], 3), round(pw["ci_high"], 3)) == (0.435, 0.909)
+    lw = ly.reliability(wide, inst, missing="listwise").row(0, named=True)
+    assert lw["alpha"] == pytest.approx(0.8016949152542373, abs=1e-12)
+    assert lw["n"] == 9  # complete respondents (pingouin's CI uses all 12 rows)
+    # 12 respondents, 11 binary items: singular correlations -> documented nulls, not NaN
+    assert pw["lambda6"] is None and pw["omega_total"] is None
+    assert "singular" in pw["note"]
+
+
+def test_against_pingouin_live():
+    pg = pytest.importorskip(
+        "pingouin"
+    )  # in the `dev` extra; the hard-coded tests above pin values
+    df = synthetic(300, seed=5)
+    inst = ly.Instrument.builtin("epl-staff")
+    scores = (
+        ly.item_analysis(df, inst)  # just to exercise it on the same frame
+        .filter(pl.col("scale") == "engagement")
+        .get_column("item")
+        .to_list()
+    )
+    table = {
+        i: df[i].replace(6, None).cast(pl.Float64).to_numpy() for i in inst.items if i in scores
+    }
+    table["eng4"] = 6 - table["eng4"]
+    want = pg.cronbach_alpha(pl.DataFrame(table).to_pandas())[0]
+    got = ly.reliability(df, inst).filter(pl.col("scale") == "engagement")["alpha"][0]
+    assert got == pytest.approx(want, abs=1e-10)
+
+
+BFI = ["A1", "A2", "A3", "A4", "A5"]
+
+
+def test_psych_alpha_on_bfi_agreeableness():
+    # R, psych 2.2.9 (R 4.2.2): a <- alpha(bfi[c("A1","A2","A3","A4","A5")], keys = "A1")
+    #   a$total: raw_alpha 0.70301845 std.alpha 0.71302858 G6(smc) 0.68276267 average_r 0.33196766
+    #   (psych's ?alpha printout: 0.70 0.71 0.68 0.33)
+    #   a$alpha.drop$raw_alpha: 0.71851736 0.61718004 0.60025958 0.68580565 0.64295296
+    #   a$item.stats$r.drop:    0.30841774 0.56361516 0.58700459 0.39444409 0.48856514
+    # omega(bfi A1..A5 with A1 -> 7 - A1, nfactors = 1)$omega.tot = 0.7229431365
+    bfi = pl.read_csv(DATA / "bfi_agreeableness.csv")
+    inst = instrument(BFI, lo=1, hi=6, reverse={"A1"})
+    r = ly.reliability(bfi, inst).row(0, named=True)
+    assert r["alpha"] == pytest.approx(0.70301845, abs=1e-8)
+    assert r["alpha_std"] == pytest.approx(0.71302858, abs=1e-8)
+    assert r["lambda6"] == pytest.approx(0.68276267, abs=1e-8)
+    assert r["average_r"] == pytest.approx(0.33196766, abs=1e-8)
+    assert r["omega_total"] == pytest.approx(0.7229431365, abs=1e-6)
+    items = ly.item_analysis(bfi, inst)
+    assert items["alpha_if_deleted"].to_list() == pytest.approx(
+        [0.71851736, 0.61718004, 0.60025958, 0.68580565, 0.64295296], abs=1e-8
+    )
+    assert items["r_drop"].to_list() == pytest.approx(
+        [0.30841774, 0.56361516, 0.58700459, 0.39444409, 0.48856514], abs=1e-8
+    )
+    # R: alpha(..., keys = "A1", use = "complete.obs")$total -> 0.70375589 0.71350155 0.68317032
+    lw = ly.reliability(bfi, inst, missing="listwise").row(0, named=True)
+    assert (lw["n"], round(lw["alpha"], 8), round(lw["alpha_std"], 8)) == (
+        2709,
+        0.70375589,
+        0.71350155,
+    )
+
+
+def johnson_numpy(x: np.ndarray, y: np.ndarray):
+    """Johnson (2000) relative weights, written out with numpy (complete cases)."""
+    r = np.corrcoef(np.column_stack([x, y]), rowvar=False)
+    rxx, rxy = r[:-1, :-1], r[:-1, -1]
+    vals, vecs = np.linalg.eigh(rxx)
+    lam = vecs @ np.diag(np.sqrt(vals)) @ vecs.T
+    beta_star = np.linalg.solve(lam, rxy)
+    raw = (lam**2) @ (beta_star**2)
+    beta = np.linalg.solve(rxx, rxy)
+    return raw, beta, raw.sum()
+
+
+def test_relative_weights_match_numpy():
+    df = synthetic(500, seed=3)
+    inst = ly.Instrument.builtin("epl-staff")
+    rng = np.random.default_rng(0)
+    complete = df.filter(pl.all_horizontal([pl.col(i).is_in([1, 2, 3, 4, 5]) for i in inst.items]))
+    x = complete.select(inst.items).to_numpy().astype(float)
+    x[:, inst.items.index("eng4")] = 6 - x[:, inst.items.index("eng4")]
+    x[:, inst.items.index("del5")] = 6 - x[:, inst.items.index("del5")]
+    y = x[:, :5].mean(axis=1) + rng.normal(0, 0.5, len(x))
+    complete = complete.with_columns(outcome=pl.Series(y))
+    raw, beta, r2 = johnson_numpy(x, y)
+    d = ly.drivers(complete, inst, outcome="outcome", n_boot=0)
+    assert d["item"].to_list() == inst.items
+    assert d["raw_weight"].to_numpy() == pytest.approx(raw, abs=1e-10)
+    assert d["beta"].to_numpy() == pytest.approx(beta, abs=1e-10)
+    assert d["r_squared"][0] == pytest.approx(r2, abs=1e-10)
+    assert d["rescaled_pct"].sum() == pytest.approx(100.0)
+    assert d["note"][0] == "no bootstrap (n_boot = 0)"
+
+
+# --- behaviour ----------------------------------------------------------------------------
+
+
+def test_reliability_columns_and_scales():
+    df = synthetic()
+    r = ly.reliability(df, "epl-staff")
+    assert r.columns == [
+        "scale", "kind", "k", "n", "alpha", "alpha_std", "ci_low", "ci_high", "lambda6",
+        "omega_total", "average_r", "ci_method", "confidence", "missing", "suppressed", "note",
+    ]  # fmt: skip
+    assert r["scale"].to_list() == ["engagement", "participation", "learning", "epl"]
+    assert r["k"].to_list() == [5, 5, 4, 14]
+    assert r["kind"].to_list() == ["dimension"] * 3 + ["index"]
+    assert (r["alpha"] > 0.7).all() and (r["ci_low"] < r["alpha"]).all()
+    assert r["note"].null_count() == 4
+
+
+def test_reverse_keys_and_dont_know_are_applied():
+    df = synthetic()
+    items = ly.item_analysis(df, "epl-staff")
+    eng4 = items.filter(pl.col("item") == "eng4").row(0, named=True)
+    assert eng4["reverse"] and eng4["r_drop"] > 0.3  # turned: correlates positively
+    # "vet ej" (6) is counted apart and is not an answer
+    assert eng4["share_dont_know"] == pytest.approx((df["eng4"] == 6).sum() / df.height)
+    assert eng4["n"] == df["eng4"].is_in([1, 2, 3, 4, 5]).sum()
+    assert eng4["codes"] == [1, 2, 3, 4, 5]
+    assert sum(eng4["shares"]) == pytest.approx(1.0)
+    # raw code 1 on a reverse-keyed item is the ceiling (score 100)
+    assert eng4["ceiling"] == pytest.approx(eng4["shares"][0])
+
+
+def test_by_groups_and_suppression():
+    df = pl.concat([synthetic(120), synthetic(3, units=("D",))])
+    r = ly.reliability(df, "epl-staff", by="enhet", min_group=5)
+    assert r["enhet"].unique(maintain_order=True).to_list() == ["A", "B", "C", "D"]
+    d = r.filter(pl.col("enhet") == "D")
+    assert d["suppressed"].all() and d["alpha"].null_count() == 4
+    assert d["note"][0].startswith("suppressed: 3 respondent(s)")
+    items = ly.item_analysis(df, "epl-staff", by="enhet", min_group=5)
+    assert items.filter(pl.col("enhet") == "D")["mean"].null_count() == 14
+
+
+def test_degenerate_input():
+    inst = instrument(["x", "y", "z"])
+    const = pl.DataFrame({"x": [1, 2, 3, 4], "y": [3, 3, 3, 3], "z": [2, 2, 3, 5]})
+    with pytest.raises(ly.EstimationError, match=r"index `total`.*`y`.*zero variance"):
+        ly.reliability(const, inst)
+    few = pl.DataFrame({"x": [1, 2], "y": [3, 4], "z": [2, 5]})
+    with pytest.raises(ly.EstimationError, match="only 2 respondent"):
+        ly.reliability(few, inst)
+    missing = pl.DataFrame({"x": [None] * 4, "y": [None] * 4, "z": [None] * 4}).cast(pl.Int64)
+    with pytest.raises(ly.EstimationError, match="only 0 respondent"):
+        ly.reliability(missing, inst)
+    # with `by`, the same problem is a documented null with a note
+    grouped = const.with_columns(g=pl.lit("a"))
+    row = ly.reliability(grouped, inst, by="g", min_group=1).row(0, named=True)
+    assert row["alpha"] is None and "zero variance" in row["note"]
+    # singular predictors in a driver analysis are named
+    dup = pl.DataFrame(
+        {"x": [1, 2, 3, 4, 5, 2], "y": [1, 2, 3, 4, 5, 2], "z": [2, 1, 4, 3, 5, 5]}
+    ).with_columns(out=pl.Series([1.0, 2.5, 2.0, 4.0, 5.0, 3.0]))
+    with pytest.raises(ly.EstimationError, match=r"matrix of x, y is singular"):
+        ly.drivers(dup, inst, outcome="out", n_boot=0)
+    with pytest.raises(ly.EstimationError, match="outcome `nope`"):
+        ly.drivers(dup, inst, outcome="nope")
+
+
+def test_one_item_dimension_is_a_note():
+    text = ly.Instrument.builtin("hme").to_toml()
+    text = text.replace('items = ["hme4", "hme5", "hme6"]', 'items = ["hme4"]')
+    inst = ly.Instrument.from_toml_str(text)
+    df = synthetic().select(
+        *[pl.col(c).alias(f"hme{j + 1}") for j, c in enumerate(synthetic().columns[1:10])]
+    )
+    r = ly.reliability(df, inst).filter(pl.col("scale") == "ledarskap").row(0, named=True)
+    assert r["alpha"] is None and "one item" in r["note"]
+
+
+def test_bad_parameters():
+    df = synthetic(50)
+    for kwargs, pattern in [
+        ({"missing": "all"}, "`missing`"),
+        ({"ci": "wald"}, "`ci`"),
+        ({"confidence": 1.2}, "`confidence`"),
+        ({"ci": "bootstrap", "n_boot": 1}, "`n_boot`"),
+    ]:
+        with pytest.raises(ly.EstimationError, match=pattern):
+            ly.reliability(df, "epl-staff", **kwargs)
+    with pytest.raises(ValueError, match="`n_boot`"):
+        ly.drivers(df, "epl-staff", n_boot=-1)
+    with pytest.raises(ly.DataError, match="grouping column `nope`"):
+        ly.reliability(df, "epl-staff", by="nope")
+    with pytest.raises(ValueError, match="`top`"):
+        ly.priority_matrix(df, "epl-staff", top=0)
+
+
+def test_bootstrap_is_seeded():
+    df = synthetic(200)
+    a = ly.reliability(df, "epl-staff", ci="bootstrap", n_boot=200, seed=11)
+    b = ly.reliability(df, "epl-staff", ci="bootstrap", n_boot=200, seed=11)
+    c = ly.reliability(df, "epl-staff", ci="bootstrap", n_boot=200, seed=12)
+    assert a.equals(b) and not a.equals(c)
+    assert (a["ci_low"] < a["alpha"]).all() and (a["alpha"] < a["ci_high"]).all()
+    assert a["ci_method"][0] == "bootstrap"
+
+
+def test_driver_bootstrap_intervals():
+    df = synthetic(300)
+    d = ly.drivers(df, "epl-staff", n_boot=100, seed=1)
+    assert d["outcome"][0] == "epl"
+    assert (d["raw_weight_ci_low"] <= d["raw_weight"]).all()
+    assert (d["raw_weight"] <= d["raw_weight_ci_high"]).all()
+    assert (d["rescaled_pct_ci_low"] <= d["rescaled_pct_ci_high"]).all()
+    assert d["r_squared"][0] <= 1 + 1e-12  # listwise keeps the correlation matrix consistent
+    g = ly.drivers(df, "epl-staff", by="enhet", n_boot=0)
+    assert g["enhet"].unique().sort().to_list() == ["A", "B", "C"]
+
+
+def test_priority_matrix_and_suppression():
+    df = pl.concat([synthetic(300), synthetic(4, units=("D",))])
+    p = ly.priority_matrix(df, "epl-staff", by="enhet", top=3)
+    assert p.columns[:3] == ["enhet", "n_respondents", "item"]
+    focus = p.filter(pl.col("focus"))
+    assert focus.group_by("enhet").len().sort("enhet")["len"].to_list() == [3, 3, 3]
+    # focus = the highest priority = importance · (100 − score) / 100
+    a = p.filter(pl.col("enhet") == "A").sort("rank")
+    assert a["priority"].to_list() == sorted(a["priority"].to_list(), reverse=True)
+    assert a["priority"][0] == pytest.approx(a["importance_pct"][0] * (100 - a["score"][0]) / 100)
+    d = p.filter(pl.col("enhet") == "D")
+    assert d["suppressed"].all()
+    assert (
+        d.select("n_respondents", "score", "priority", "rank", "focus").null_count().row(0)
+        == (14,) * 5
+    )
+    assert d["note"][0] == "suppressed: 4 respondent(s), fewer than min_group = 5"
+
+
+# --- properties ---------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.lists(
+        st.lists(st.integers(0, 10), min_size=4, max_size=4), min_size=6, max_size=40
+    ).filter(lambda rows: all(len({r[j] for r in rows}) > 1 for j in range(4))),
+    shift=st.integers(1, 10),
+    seed=st.integers(0, 2**32),
+)
+def test_alpha_invariant_to_row_order_and_item_shift(data, shift, seed):
+    inst = instrument(["a", "b", "c", "d"], lo=0, hi=20)
+    df = pl.DataFrame(data, schema=["a", "b", "c", "d"], orient="row")
+    try:
+        base = ly.reliability(df, inst)["alpha"][0]
+    except ly.EstimationError:
+        return  # e.g. a sum score without variance: nothing to compare
+    order = list(range(len(data)))
+    random.Random(seed).shuffle(order)
+    shuffled = ly.reliability(df[order], inst)["alpha"][0]
+    shifted = ly.reliability(df.with_columns(pl.col("b") + shift), inst)["alpha"][0]
+    assert shuffled == pytest.approx(base, abs=1e-9)
+    assert shifted == pytest.approx(base, abs=1e-9)
+
+
+# --- the example municipality -------------------------------------------------------------
+
+
+def test_example_data_reliability_and_drivers(staff_2025):
+    r = ly.reliability(staff_2025, "epl-staff")
+    assert r.height == 4 and r["alpha"].null_count() == 0
+    h = ly.reliability(staff_2025, "hme", by="forvaltning")
+    assert h.height == 4 * staff_2025["forvaltning"].n_unique()
+    d = ly.drivers(staff_2025, "epl-staff", n_boot=50)
+    assert d["rescaled_pct"].sum() == pytest.approx(100.0)
+
+
+# --- confirmatory check of the dimension structure ----------------------------------------
+
+
+def bfi_two_factor():
+    text = """
+id = "bfi-ac"
+name = { sv = "bfi" }
+[scale]
+min = 1
+max = 6
+positive = [5, 6]
+[index]
+id = "total"
+label = { sv = "total" }
+rule = "mean_of_dimensions"
+min_answered = 1
+[[dimensions]]
+id = "A"
+label = { sv = "A" }
+items = ["A1", "A2", "A3", "A4", "A5"]
+min_answered = 1
+[[dimensions]]
+id = "C"
+label = { sv = "C" }
+items = ["C1", "C2", "C3", "C4", "C5"]
+min_answered = 1
+"""
+    for item in ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]:
+        text += f'[[items]]\nid = "{item}"\ntext = {{ sv = "{item}" }}\n'
+        if item in ("A1", "C4", "C5"):
+            text += "reverse = true\n"
+    return ly.Instrument.from_toml_str(text)
+
+
+def test_dimension_check_matches_lavaan():
+    # R, lavaan 0.6-14: d = bfi A1..A5, C1..C5 with A1, C4, C5 -> 7 - x, na.omit (2632 rows);
+    #   f <- cfa('A =~ A1 + A2 + A3 + A4 + A5
+    #             C =~ C1 + C2 + C3 + C4 + C5', data = d, std.lv = TRUE)
+    #   fitMeasures(f, c("chisq","df","cfi","tli","rmsea","srmr"))
+    #     503.3404648 34 0.9134811792 0.8854897960 0.0724205133 0.0460225316
+    #   standardizedSolution(f): A =~ A1 0.3699417794 ... C =~ C5 0.5952853160; A ~~ C 0.3349168
+    bfi = pl.read_csv(DATA / "bfi_ac.csv")
+    fit = ly.dimension_check(bfi, bfi_two_factor())
+    row = fit.row(0, named=True)
+    assert (row["n"], row["df"]) == (2632, 34)
+    assert row["chisq"] == pytest.approx(503.3404648, abs=1e-4)
+    assert row["cfi"] == pytest.approx(0.9134811792, abs=1e-7)
+    assert row["tli"] == pytest.approx(0.8854897960, abs=1e-7)
+    assert row["rmsea"] == pytest.approx(0.0724205133, abs=1e-7)
+    assert row["srmr"] == pytest.approx(0.0460225316, abs=1e-7)
+    assert fit["loading"].to_list() == pytest.approx(
+        [0.3699417794, 0.6649821032, 0.7502051456, 0.5024680216, 0.6299043966]
+        + [0.5504124329, 0.6177552826, 0.5649169387, 0.6753545154, 0.5952853160],
+        abs=5e-6,  # lavaan's own convergence tolerance
+    )
+    assert fit["max_factor_r"][0] == pytest.approx(0.3349168060, abs=5e-6)
+
+
+def test_dimension_check_errors():
+    df = synthetic(200)
+    with pytest.raises(ly.EstimationError, match="positive degrees of freedom"):
+        ly.dimension_check(
+            pl.DataFrame({"x": [1, 2, 3], "y": [2, 3, 4], "z": [1, 1, 2]}),
+            instrument(["x", "y", "z"]),
+        )
+    text = ly.Instrument.builtin("epl-staff").to_toml()
+    twice = text.replace('items = ["lar1", "lar2", "lar3", "lar4"]', 'items = ["lar1", "eng1"]')
+    with pytest.raises(ly.EstimationError, match="`eng1` belongs to more than one dimension"):
+        ly.dimension_check(df, ly.Instrument.from_toml_str(twice))
+    fit = ly.dimension_check(df, "epl-staff")
+    assert fit.height == 14 and fit["df"][0] == 14 * 15 // 2 - (28 + 3)
+
+
+def test_large_input_takes_the_threaded_paths():
+    # 110,000 rows: recoding and the pairwise sums run on several threads. Replicating the
+    # rows leaves the listwise alpha unchanged (every covariance scales by the same factor).
+    base = synthetic(1000, seed=9)
+    big = pl.concat([base] * 110)
+    a = ly.reliability(base, "epl-staff", missing="listwise")["alpha"].to_list()
+    b = ly.reliability(big, "epl-staff", missing="listwise")["alpha"].to_list()
+    assert b == pytest.approx(a, abs=1e-10)
+    bad = big.with_columns(
+        pl.when(pl.int_range(pl.len()) == 100_000).then(9).otherwise(pl.col("lar3")).alias("lar3")
+    )
+    with pytest.raises(ly.DataError, match=r"column `lar3`, row 100001: value 9"):
+        ly.reliability(bad, "epl-staff")

@@ -1,0 +1,476 @@
+//! Kernel-level tests of `lyhord::reliability`; each reference value names its source.
+
+use lyhord::reliability::linalg::symmetric_eigen;
+use lyhord::reliability::*;
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
+
+/// Reads a CSV of numbers with a header; empty cells are missing. Returns (names, columns).
+fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<Option<f64>>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let names: Vec<String> = lines
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let mut cols = vec![Vec::new(); names.len()];
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        for (j, cell) in line.split(',').enumerate() {
+            cols[j].push(cell.trim().parse::<f64>().ok());
+        }
+    }
+    (names, cols)
+}
+
+fn bfi_agreeableness() -> (Vec<String>, Vec<Vec<Option<f64>>>) {
+    let (names, mut cols) = read_csv("tests/data/bfi_agreeableness.csv");
+    // A1 is reverse-keyed on the 1–6 scale: psych::alpha(keys = "A1") uses 7 − x.
+    for v in cols[0].iter_mut().flatten() {
+        *v = 7.0 - *v;
+    }
+    (names, cols)
+}
+
+fn refs(cols: &[Vec<Option<f64>>]) -> Vec<&dyn ItemValues> {
+    cols.iter().map(|c| c as &dyn ItemValues).collect()
+}
+
+fn all_rows(cols: &[Vec<Option<f64>>]) -> Vec<u32> {
+    (0..cols[0].len() as u32).collect()
+}
+
+fn names_of(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn jacobi_reconstructs_a_symmetric_matrix() {
+    let a = [4.0, 1.0, 2.0, 1.0, 3.0, 0.5, 2.0, 0.5, 5.0];
+    let e = symmetric_eigen(&a, 3);
+    assert!(e.values.windows(2).all(|w| w[0] >= w[1]));
+    let back = e.apply(|l| l);
+    for (x, y) in back.iter().zip(&a) {
+        assert!(close(*x, *y, 1e-12), "{back:?}");
+    }
+    // trace and determinant are preserved
+    assert!(close(e.values.iter().sum::<f64>(), 12.0, 1e-12));
+    let det = 4.0 * (15.0 - 0.25) - 1.0 * (5.0 - 1.0) + 2.0 * (0.5 - 6.0);
+    assert!(close(e.values.iter().product::<f64>(), det, 1e-10));
+}
+
+#[test]
+fn pingouin_cronbach_alpha_dataset() {
+    // pingouin 0.7.0: pg.cronbach_alpha(data=pg.read_dataset("cronbach_alpha"),
+    //   items="Items", scores="Scores", subject="Subj") -> (0.5917188485995826, [0.195, 0.84])
+    let text = std::fs::read_to_string("tests/data/cronbach_alpha.csv").unwrap();
+    let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::new(); 10];
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let item: usize = f[1].trim_start_matches('Q').parse().unwrap();
+        cols[item - 1].push(Some(f[2].parse().unwrap()));
+    }
+    let names: Vec<String> = (1..=10).map(|i| format!("Q{i}")).collect();
+    let r = scale_reliability(
+        &refs(&cols),
+        &all_rows(&cols),
+        &names_of(&names),
+        "pingouin",
+        Missing::Pairwise,
+        CiMethod::Feldt,
+        0.95,
+    )
+    .unwrap();
+    assert_eq!(r.n, 15);
+    assert!(close(r.alpha.raw, 0.5917188485995826, 1e-12));
+    let (lo, hi) = r.ci.unwrap();
+    assert!(
+        close(lo, 0.195, 5e-4) && close(hi, 0.840, 5e-4),
+        "{lo} {hi}"
+    );
+}
+
+#[test]
+fn pingouin_wide_missing_pairwise_and_listwise() {
+    // pingouin 0.7.0 docstring: pg.cronbach_alpha(data=pg.read_dataset("cronbach_wide_missing"))
+    //   -> (0.732660835214447, [0.435, 0.909]); nan_policy="listwise" -> 0.8016949152542373.
+    // (pingouin's listwise CI [0.581, 0.933] uses n = 12 rows before dropping incomplete ones;
+    // lyhord uses the 9 complete respondents, so only the listwise alpha is compared.)
+    let (names, cols) = read_csv("tests/data/cronbach_wide_missing.csv");
+    let names = names_of(&names);
+    let rows = all_rows(&cols);
+    let pw = scale_reliability(
+        &refs(&cols),
+        &rows,
+        &names,
+        "w",
+        Missing::Pairwise,
+        CiMethod::Feldt,
+        0.95,
+    )
+    .unwrap();
+    assert!(close(pw.alpha.raw, 0.732660835214447, 1e-12));
+    let (lo, hi) = pw.ci.unwrap();
+    assert!(close(lo, 0.435, 5e-4) && close(hi, 0.909, 5e-4));
+    let lw = scale_reliability(
+        &refs(&cols),
+        &rows,
+        &names,
+        "w",
+        Missing::Listwise,
+        CiMethod::Feldt,
+        0.95,
+    )
+    .unwrap();
+    assert_eq!(lw.n, 9);
+    assert!(close(lw.alpha.raw, 0.8016949152542373, 1e-12));
+    // 12 respondents, 11 items: the correlation matrix is singular, so λ6 and ω are null
+    // with a reason instead of a number.
+    assert!(pw.alpha.g6.is_none() && pw.omega_total.is_none());
+    assert!(pw.notes.iter().any(|n| n.contains("singular")));
+}
+
+#[test]
+fn psych_alpha_on_bfi_agreeableness() {
+    // R 4.2.2, psych 2.2.9: alpha(bfi[c("A1","A2","A3","A4","A5")], keys = "A1")$total
+    //   raw_alpha 0.70301845  std.alpha 0.71302858  G6(smc) 0.68276267  average_r 0.33196766
+    // psych's documentation prints the same, rounded: 0.70, 0.71, 0.68, 0.33.
+    let (names, cols) = bfi_agreeableness();
+    let names = names_of(&names);
+    let r = scale_reliability(
+        &refs(&cols),
+        &all_rows(&cols),
+        &names,
+        "A",
+        Missing::Pairwise,
+        CiMethod::Feldt,
+        0.95,
+    )
+    .unwrap();
+    assert!(close(r.alpha.raw, 0.70301845, 1e-8));
+    assert!(close(r.alpha.std, 0.71302858, 1e-8));
+    assert!(close(r.alpha.g6.unwrap(), 0.68276267, 1e-8));
+    assert!(close(r.alpha.average_r, 0.33196766, 1e-8));
+    // R: omega(bfi[1:5] with A1 -> 7 - A1, nfactors = 1)$omega.tot = 0.7229431365
+    // (minres one-factor loadings 0.3741770 0.6786739 0.7537895 0.4803368 0.6147551).
+    assert!(
+        close(r.omega_total.unwrap(), 0.7229431365, 1e-6),
+        "{:?}",
+        r.omega_total
+    );
+    // R: alpha(..., keys = "A1", use = "complete.obs")$total: 0.70375589 0.71350155 0.68317032,
+    // nrow(na.omit(...)) = 2709.
+    let lw = scale_reliability(
+        &refs(&cols),
+        &all_rows(&cols),
+        &names,
+        "A",
+        Missing::Listwise,
+        CiMethod::Feldt,
+        0.95,
+    )
+    .unwrap();
+    assert_eq!(lw.n, 2709);
+    assert!(close(lw.alpha.raw, 0.70375589, 1e-8));
+    assert!(close(lw.alpha.std, 0.71350155, 1e-8));
+    assert!(close(lw.alpha.g6.unwrap(), 0.68317032, 1e-8));
+}
+
+#[test]
+fn psych_item_statistics_on_bfi_agreeableness() {
+    // R: alpha(bfi[1:5], keys = "A1")$alpha.drop[, "raw_alpha"] and $item.stats[, "r.drop"]
+    let alpha_drop = [0.71851736, 0.61718004, 0.60025958, 0.68580565, 0.64295296];
+    let r_drop = [0.30841774, 0.56361516, 0.58700459, 0.39444409, 0.48856514];
+    let (names, cols) = bfi_agreeableness();
+    let names = names_of(&names);
+    let cov = PairSums::compute(&refs(&cols), &all_rows(&cols), Missing::Pairwise)
+        .covariance("A", &names)
+        .unwrap();
+    let stats = item_total(&cov, "A", &names).unwrap();
+    for (j, s) in stats.iter().enumerate() {
+        assert!(
+            close(s.alpha_if_deleted.unwrap(), alpha_drop[j], 1e-8),
+            "{j}"
+        );
+        assert!(close(s.r_drop, r_drop[j], 1e-8), "{j}");
+    }
+}
+
+#[test]
+fn one_factor_minres_matches_psych_fa() {
+    // R: fa(cor(bfi A1..A5 with A1 reversed, use = "pairwise"), nfactors = 1, fm = "minres")
+    let loadings = [
+        0.3741769673,
+        0.6786739230,
+        0.7537895306,
+        0.4803368052,
+        0.6147551107,
+    ];
+    let (names, cols) = bfi_agreeableness();
+    let names = names_of(&names);
+    let sums = PairSums::compute(&refs(&cols), &all_rows(&cols), Missing::Pairwise);
+    sums.covariance("A", &names).unwrap();
+    let r = sums.pairwise_correlation("A", &names).unwrap();
+    let f = one_factor(&r, 5, "A", &names).unwrap();
+    for (l, want) in f.loadings.iter().zip(loadings) {
+        assert!(close(*l, want, 1e-6), "{:?}", f.loadings);
+    }
+}
+
+#[test]
+fn relative_weights_hand_computation() {
+    // Two predictors with r12 = 0.5, r1y = 0.6, r2y = 0.4. By hand:
+    // β = R⁻¹ r = [0.6 − 0.5·0.4, 0.4 − 0.5·0.6] / 0.75 = [0.53333, 0.13333]; R² = β·r = 0.37333.
+    // R^½ for [[1, a], [a, 1]]: eigenvalues 1 ± a with vectors (1, ±1)/√2, so
+    // R^½ = [[p, q], [q, p]], p = (√1.5 + √0.5)/2 = 0.965926, q = (√1.5 − √0.5)/2 = 0.258819.
+    // β* = R^−½ r: R^−½ = [[p', q'], [q', p']], p' = (1/√1.5 + 1/√0.5)/2, q' = (1/√1.5 − 1/√0.5)/2.
+    // ε_j = Σ_k (R^½)_jk² β*_k²; Σε = R².
+    let rxx = [1.0, 0.5, 0.5, 1.0];
+    let rxy = [0.6, 0.4];
+    let w = relative_weights(&rxx, &rxy, "t", &["x1", "x2"]).unwrap();
+    assert!(close(w.beta[0], 0.4 / 0.75, 1e-12) && close(w.beta[1], 0.1 / 0.75, 1e-12));
+    assert!(close(w.r_squared, 0.28 / 0.75, 1e-12));
+    let (p, q) = (
+        (1.5f64.sqrt() + 0.5f64.sqrt()) / 2.0,
+        (1.5f64.sqrt() - 0.5f64.sqrt()) / 2.0,
+    );
+    let (pi, qi) = (
+        (1.0 / 1.5f64.sqrt() + 1.0 / 0.5f64.sqrt()) / 2.0,
+        (1.0 / 1.5f64.sqrt() - 1.0 / 0.5f64.sqrt()) / 2.0,
+    );
+    let bs = [pi * 0.6 + qi * 0.4, qi * 0.6 + pi * 0.4];
+    let e1 = p * p * bs[0] * bs[0] + q * q * bs[1] * bs[1];
+    let e2 = q * q * bs[0] * bs[0] + p * p * bs[1] * bs[1];
+    assert!(
+        close(w.raw[0], e1, 1e-12) && close(w.raw[1], e2, 1e-12),
+        "{:?}",
+        w.raw
+    );
+    assert!(close(w.raw.iter().sum::<f64>(), w.r_squared, 1e-12));
+    assert!(close(w.rescaled().iter().sum::<f64>(), 100.0, 1e-9));
+    // Uncorrelated predictors: each weight is the squared correlation.
+    let w = relative_weights(&[1.0, 0.0, 0.0, 1.0], &rxy, "t", &["x1", "x2"]).unwrap();
+    assert!(close(w.raw[0], 0.36, 1e-12) && close(w.raw[1], 0.16, 1e-12));
+}
+
+#[test]
+fn singular_predictors_are_named() {
+    let rxx = [1.0, 1.0, 0.2, 1.0, 1.0, 0.2, 0.2, 0.2, 1.0];
+    let err = relative_weights(&rxx, &[0.5, 0.5, 0.1], "drivers of `epl`", &["a", "b", "c"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("singular") && err.contains("a, b") && err.contains("`epl`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn degenerate_input_gives_named_errors() {
+    let names = ["x", "y", "z"];
+    let rows: Vec<u32> = (0..4).collect();
+    // zero variance
+    let cols = vec![
+        vec![Some(1.0), Some(2.0), Some(3.0), Some(4.0)],
+        vec![Some(3.0); 4],
+        vec![Some(2.0), Some(2.0), Some(3.0), Some(5.0)],
+    ];
+    let err = scale_reliability(
+        &refs(&cols),
+        &rows,
+        &names,
+        "dimension `d`",
+        Missing::Pairwise,
+        CiMethod::Feldt,
+        0.95,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("dimension `d`") && err.contains("`y`") && err.contains("zero variance"),
+        "{err}"
+    );
+    // one item
+    let err = scale_reliability(
+        &refs(&cols[..1]),
+        &rows,
+        &names[..1],
+        "d",
+        Missing::Pairwise,
+        CiMethod::Feldt,
+        0.95,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("at least 2 items"), "{err}");
+    // all missing / fewer than 3 respondents
+    let empty = vec![vec![None; 4], vec![None; 4]];
+    let err = scale_reliability(
+        &refs(&empty),
+        &rows,
+        &names[..2],
+        "d",
+        Missing::Pairwise,
+        CiMethod::Feldt,
+        0.95,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("only 0 respondent"), "{err}");
+    // two items never answered together
+    let apart = vec![
+        vec![Some(1.0), Some(2.0), None, None],
+        vec![None, None, Some(1.0), Some(3.0)],
+    ];
+    let err = scale_reliability(
+        &refs(&apart),
+        &rows,
+        &names[..2],
+        "d",
+        Missing::Pairwise,
+        CiMethod::Feldt,
+        0.95,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("`x` and `y`") && err.contains("0 respondent"),
+        "{err}"
+    );
+    // bad confidence
+    let err = scale_reliability(
+        &refs(&cols),
+        &rows,
+        &names,
+        "d",
+        Missing::Pairwise,
+        CiMethod::Feldt,
+        1.5,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("`confidence`"), "{err}");
+}
+
+#[test]
+fn bootstrap_ci_is_reproducible_and_brackets_alpha() {
+    let (names, cols) = bfi_agreeableness();
+    let names = names_of(&names);
+    let rows = all_rows(&cols);
+    let run = || {
+        scale_reliability(
+            &refs(&cols),
+            &rows,
+            &names,
+            "A",
+            Missing::Pairwise,
+            CiMethod::Bootstrap {
+                n_boot: 200,
+                seed: 7,
+            },
+            0.95,
+        )
+        .unwrap()
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a.ci, b.ci);
+    let (lo, hi) = a.ci.unwrap();
+    assert!(
+        lo < a.alpha.raw && a.alpha.raw < hi && hi - lo < 0.05,
+        "{lo} {hi}"
+    );
+}
+
+#[test]
+fn threaded_sums_equal_single_pass() {
+    // 120,000 rows take the multi-threaded path; the covariance must not depend on it.
+    let n = 120_000usize;
+    let mut rng = SplitMix64::new(3);
+    let cols: Vec<Vec<Option<f64>>> = (0..4)
+        .map(|_| {
+            (0..n)
+                .map(|_| {
+                    let v = rng.below(5) as f64 * 25.0;
+                    (rng.below(10) != 0).then_some(v)
+                })
+                .collect()
+        })
+        .collect();
+    let rows = all_rows(&cols);
+    let whole = PairSums::compute(&refs(&cols), &rows, Missing::Pairwise)
+        .covariance("t", &["a", "b", "c", "d"])
+        .unwrap();
+    let small = PairSums::compute(&refs(&cols), &rows[..40_000], Missing::Pairwise)
+        .covariance("t", &["a", "b", "c", "d"])
+        .unwrap();
+    // Reference by direct pairwise formula on the first 40,000 rows.
+    for (j, l) in [(0usize, 1usize), (2, 3), (1, 1)] {
+        let pairs: Vec<(f64, f64)> = (0..40_000)
+            .filter_map(|r| Some((cols[j][r]?, cols[l][r]?)))
+            .collect();
+        let m = pairs.len() as f64;
+        let (mx, my) = (
+            pairs.iter().map(|p| p.0).sum::<f64>() / m,
+            pairs.iter().map(|p| p.1).sum::<f64>() / m,
+        );
+        let c = pairs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / (m - 1.0);
+        assert!(close(small.c[j * 4 + l], c, 1e-9));
+    }
+    assert_eq!(
+        whole.n[1],
+        (0..n)
+            .filter(|&r| cols[0][r].is_some() && cols[1][r].is_some())
+            .count() as u64
+    );
+}
+
+#[test]
+fn cfa_matches_lavaan_on_bfi_agreeableness_and_conscientiousness() {
+    // R, lavaan 0.6-14, on bfi A1..A5, C1..C5 with A1, C4, C5 reversed (7 − x), complete cases:
+    //   f <- cfa('A =~ A1 + A2 + A3 + A4 + A5
+    //             C =~ C1 + C2 + C3 + C4 + C5', data = na.omit(d), std.lv = TRUE)
+    //   fitMeasures(f, c("chisq","df","pvalue","cfi","tli","rmsea","srmr"))
+    //     503.3404648 34 0 0.9134811792 0.8854897960 0.0724205133 0.0460225316
+    //   standardizedSolution(f): loadings 0.3699417794 0.6649821032 0.7502051456 0.5024680216
+    //     0.6299043966 0.5504124329 0.6177552826 0.5649169387 0.6753545154 0.5952853160;
+    //     A ~~ C 0.3349168060; nrow(na.omit(d)) = 2632
+    let (names, mut cols) = read_csv("tests/data/bfi_ac.csv");
+    for j in [0, 8, 9] {
+        for v in cols[j].iter_mut().flatten() {
+            *v = 7.0 - *v;
+        }
+    }
+    let names = names_of(&names);
+    let sums = PairSums::compute(&refs(&cols), &all_rows(&cols), Missing::Listwise);
+    let r = sums.covariance("bfi", &names).unwrap().correlation();
+    let factor = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+    let fit = cfa::fit_cfa(&r, sums.rows_complete, &factor, &names, &["A", "C"]).unwrap();
+    assert_eq!(fit.n, 2632);
+    assert_eq!(fit.df, 34);
+    assert!(close(fit.chisq, 503.3404648, 1e-4), "{}", fit.chisq);
+    assert!(close(fit.cfi, 0.9134811792, 1e-7), "{}", fit.cfi);
+    assert!(close(fit.tli, 0.8854897960, 1e-7), "{}", fit.tli);
+    assert!(close(fit.rmsea, 0.0724205133, 1e-7), "{}", fit.rmsea);
+    assert!(close(fit.srmr, 0.0460225316, 1e-7), "{}", fit.srmr);
+    let want = [
+        0.3699417794,
+        0.6649821032,
+        0.7502051456,
+        0.5024680216,
+        0.6299043966,
+        0.5504124329,
+        0.6177552826,
+        0.5649169387,
+        0.6753545154,
+        0.5952853160,
+    ];
+    // lavaan stops at its own convergence tolerance: estimates agree to about 1e-6.
+    for (got, want) in fit.loadings.iter().zip(want) {
+        assert!(close(*got, want, 5e-6), "{:?}", fit.loadings);
+    }
+    assert!(close(fit.factor_correlations[1], 0.3349168060, 5e-6));
+}
