@@ -8,11 +8,11 @@ Target: lyhord at least 10× faster than pingouin, same α to 1e-10.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from timing import best_of
 
 ROWS = 1_000_000
 ITEMS = 45
@@ -58,15 +58,6 @@ def load(data_path: str | Path | None, rows: int) -> pl.DataFrame:
         if all(c in df.columns for c in items):
             return df.select(items).head(rows)
     return make_data(rows)
-
-
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def run(data_path: str | Path | None = None, quick: bool = False) -> dict:

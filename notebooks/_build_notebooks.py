@@ -1,6 +1,8 @@
 """Writes the notebooks from their cell sources (run by hand after editing; the test suite
 executes the .ipynb files themselves)."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat as nbf
@@ -309,3 +311,5 @@ fit.select("dimension", "item", pl.col("loading", "uniqueness", "max_factor_r").
 if __name__ == "__main__":
     nbf.write(notebook(QUICKSTART), HERE / "01_quickstart.ipynb")
     nbf.write(notebook(RELIABILITY), HERE / "03_reliability_and_drivers.ipynb")
+    # Cells are written for reading here; ruff gives them the project's formatting.
+    subprocess.run([sys.executable, "-m", "ruff", "format", str(HERE)], check=True)

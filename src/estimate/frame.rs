@@ -354,13 +354,17 @@ fn check_population(
 ) -> Result<(), Error> {
     let levels = h.level_of_nodes();
     let offsets = h.offsets();
-    for (g, (p, &r)) in pop.iter().zip(respondents).enumerate() {
+    // Units first, then their parents: the unit row is what the user has to fix.
+    let mut order: Vec<usize> = (0..pop.len()).collect();
+    order.sort_by_key(|&g| (std::cmp::Reverse(levels[g]), g));
+    for g in order {
+        let (p, r) = (pop[g], respondents[g]);
         if let Some(p) = p {
-            if *p < r as f64 {
+            if p < r as f64 {
                 let level = levels[g];
                 return Err(EstimateError::HeadcountTooSmall {
                     unit: describe_node(&level_keys[level], g - offsets[level], level),
-                    headcount: *p,
+                    headcount: p,
                     respondents: r as usize,
                 }
                 .into());
