@@ -167,8 +167,10 @@ def worker(case: str, tool: str, quick: bool, ext: str | None) -> dict:
     if case == "score_estimate":
         fn = worker_score_estimate_lyhord if tool == "lyhord" else worker_score_estimate_pandas
         out = fn(paths, repeat)
-    else:
+    elif case == "reliability":
         out = worker_reliability(tool, paths, quick)
+    else:
+        out = importlib.import_module(f"case_{case}").work(tool, quick)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
@@ -187,6 +189,19 @@ CASES = {
         "targets": "lyhord ≥ 10× faster than pingouin.cronbach_alpha",
     },
 }
+
+
+def discover_cases() -> None:
+    """Adds every ``bench/case_<name>.py`` that defines ``WHAT``, ``TOOLS`` (lyhord first),
+    ``TARGET`` and ``work(tool, quick) -> dict`` (with ``seconds``) to ``CASES``."""
+    sys.path.insert(0, str(HERE))
+    for path in sorted(HERE.glob("case_*.py")):
+        name = path.stem.removeprefix("case_")
+        if name in CASES:
+            continue
+        module = importlib.import_module(path.stem)
+        if all(hasattr(module, a) for a in ("WHAT", "TOOLS", "TARGET", "work")):
+            CASES[name] = {"what": module.WHAT, "tools": module.TOOLS, "targets": module.TARGET}
 
 
 def run_worker(case: str, tool: str, args, paths: dict) -> dict:
@@ -220,10 +235,11 @@ def machine() -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help=f"{QUICK_ROWS:,} rows instead of 1M")
-    ap.add_argument("--case", choices=sorted(CASES), action="append")
+    ap.add_argument("--case", action="append", help="run only this case (repeatable)")
     ap.add_argument("--ext", help="path of a release build of lyhord._lyhord")
     ap.add_argument("--worker", nargs=2, metavar=("CASE", "TOOL"), help=argparse.SUPPRESS)
     ap.add_argument("--json", help="also write the results to this file")
+    discover_cases()
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker, args.quick, args.ext)))
@@ -233,6 +249,8 @@ def main() -> None:
     paths = prepare(rows)
     report = {"machine": machine(), "rows": rows, "ext": args.ext or "dev build", "cases": {}}
     for case in args.case or list(CASES):
+        if case not in CASES:
+            sys.exit(f"unknown --case {case!r}; known: {', '.join(sorted(CASES))}")
         spec = CASES[case]
         results = {tool: run_worker(case, tool, args, paths) for tool in spec["tools"]}
         base, other = (results[t] for t in spec["tools"])
