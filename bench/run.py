@@ -171,8 +171,17 @@ def worker(case: str, tool: str, quick: bool, ext: str | None) -> dict:
         out = worker_reliability(tool, paths, quick)
     else:
         out = importlib.import_module(f"case_{case}").work(tool, quick)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM starts afresh at exec, unlike
+    ``ru_maxrss``, which Linux carries over from the parent that forked the worker."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --------------------------------------------------------------------------- driver

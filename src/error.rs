@@ -128,6 +128,19 @@ pub enum ExampleError {
     Parameter { parameter: String, message: String },
 }
 
+/// Comparing waves and following units over time.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum FollowupError {
+    #[error("parameter `{parameter}`: {message}")]
+    Parameter { parameter: String, message: String },
+    #[error("the {which} table is not an `ly.estimate` table: column `{missing}` is missing; pass the output of `ly.estimate`")]
+    NotAnEstimateTable { which: String, missing: String },
+    #[error("the two tables are grouped differently (earlier by [{earlier}], later by [{later}]); estimate both waves with the same `by`")]
+    DifferentGrouping { earlier: String, later: String },
+    #[error("unit_map names {wave} unit `{unit}`, which is not a unit of the {wave} table; check the spelling or drop the entry")]
+    UnknownUnit { wave: String, unit: String },
+}
+
 /// Any lyhord error; the Python layer maps each capability to its own exception class.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum Error {
@@ -141,6 +154,8 @@ pub enum Error {
     Example(#[from] ExampleError),
     #[error(transparent)]
     Reliability(#[from] ReliabilityError),
+    #[error(transparent)]
+    Followup(#[from] FollowupError),
 }
 
 impl From<polars::prelude::PolarsError> for Error {

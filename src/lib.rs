@@ -7,7 +7,9 @@ pub mod datasets;
 pub mod error;
 pub mod estimate;
 pub mod example;
+pub mod followup;
 pub mod instrument;
+pub mod parallel;
 pub mod reliability;
 pub mod score;
 

@@ -11,6 +11,7 @@ The main path::
 
 from . import expr
 from ._api import estimate, score
+from ._followup import compare_waves, trend
 from ._lyhord import (
     DataError,
     EstimationError,
@@ -36,6 +37,7 @@ __all__ = [
     "LyhordError",
     "__version__",
     "changed_units",
+    "compare_waves",
     "dimension_check",
     "drivers",
     "estimate",
@@ -46,4 +48,5 @@ __all__ = [
     "priority_matrix",
     "reliability",
     "score",
+    "trend",
 ]

@@ -99,3 +99,10 @@ def _priority_matrix(
     outcome: str,
     min_group: int | None,
 ) -> pl.DataFrame: ...
+def _compare_waves(
+    earlier: pl.DataFrame,
+    later: pl.DataFrame,
+    unit_map: list[tuple[str, str]],
+    adjust: str,
+    confidence: float,
+) -> pl.DataFrame: ...

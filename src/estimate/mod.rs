@@ -89,6 +89,19 @@ impl GroupStats {
         }
     }
 
+    /// Adds another set of sums over the same groups and measures (e.g. other rows).
+    pub fn merge(&mut self, other: &GroupStats) {
+        for (a, b) in self.respondents.iter_mut().zip(&other.respondents) {
+            *a += b;
+        }
+        for (a, b) in self.moments.iter_mut().zip(&other.moments) {
+            a.merge(b);
+        }
+        for (a, b) in self.shares.iter_mut().zip(&other.shares) {
+            a.merge(b);
+        }
+    }
+
     pub fn groups(&self) -> usize {
         self.respondents.len()
     }
@@ -133,68 +146,149 @@ pub fn accumulate(
     n_leaves: usize,
     weights: Option<&[f64]>,
 ) -> GroupStats {
-    let measures: Vec<(String, MeasureKind)> = inst
-        .measures()
-        .into_iter()
-        .map(|(id, k)| (id.to_string(), k))
-        .collect();
-    let m = measures.len();
-    let position = |id: &str| measures.iter().position(|(mid, _)| mid == id);
-    let mut stats = GroupStats::empty(measures.clone(), n_leaves);
-    let weight = |row: usize| weights.map_or(1.0, |w| w[row]);
+    let plan = AccumulationPlan::new(inst, items);
+    let rows = leaf_of_row.len();
+    let threads = crate::parallel::threads_for(rows);
+    if threads == 1 {
+        return plan.run(items, scores, leaf_of_row, n_leaves, weights, 0..rows);
+    }
+    // Rows split into contiguous parts, one per thread; the sums then add up exactly as
+    // groups do (the statistics are mergeable), up to floating-point rounding.
+    let per = rows.div_ceil(threads);
+    let plan = &plan;
+    let parts: Vec<GroupStats> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let range = t * per..((t + 1) * per).min(rows);
+                scope.spawn(move || plan.run(items, scores, leaf_of_row, n_leaves, weights, range))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("estimate worker thread panicked"))
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().expect("at least one part");
+    for part in parts {
+        total.merge(&part);
+    }
+    total
+}
 
-    for &leaf in leaf_of_row {
-        stats.respondents[leaf as usize] += 1;
-    }
-    // Respondent-level scores: index and dimensions.
-    let score_columns = std::iter::once(&scores.index).chain(&scores.dimensions);
-    for (id, values) in score_columns {
-        let j = position(id).expect("score ids are measures");
-        for (row, value) in values.iter().enumerate() {
-            if let Some(y) = value {
-                let g = leaf_of_row[row] as usize;
-                stats.moments[g * m + j].add(*y, weight(row));
-            }
+/// What each item feeds: its own measure and the dimensions and index that pool its
+/// answers, with its score and answer category looked up by code.
+struct ItemPlan {
+    table: ScoreTable,
+    /// Category of each oriented code, indexed by `code − scale.min`.
+    categories: Vec<Category>,
+    min: i64,
+    targets: Vec<usize>,
+}
+
+struct AccumulationPlan {
+    measures: Vec<(String, MeasureKind)>,
+    /// Measure positions of the index and the dimensions, in `Scores` order.
+    score_positions: Vec<usize>,
+    items: Vec<ItemPlan>,
+}
+
+impl AccumulationPlan {
+    fn new(inst: &Instrument, items: &[RecodedItem]) -> Self {
+        let measures: Vec<(String, MeasureKind)> = inst
+            .measures()
+            .into_iter()
+            .map(|(id, k)| (id.to_string(), k))
+            .collect();
+        let position = |id: &str| measures.iter().position(|(mid, _)| mid == id);
+        let score_positions = std::iter::once(&inst.index.id)
+            .chain(inst.dimensions.iter().map(|d| &d.id))
+            .map(|id| position(id).expect("score ids are measures"))
+            .collect();
+        let index_items = inst.index_items();
+        let items = items
+            .iter()
+            .map(|recoded| {
+                let item = inst
+                    .item(&recoded.id)
+                    .expect("recoded items belong to the instrument");
+                let scale = inst.scale_of(item);
+                let mut targets = vec![position(&recoded.id).expect("items are measures")];
+                targets.extend(
+                    inst.dimensions
+                        .iter()
+                        .filter(|d| d.items.contains(&recoded.id))
+                        .filter_map(|d| position(&d.id)),
+                );
+                if index_items.contains(&recoded.id.as_str()) {
+                    targets.push(0);
+                }
+                ItemPlan {
+                    table: ScoreTable::new(inst, item),
+                    categories: (scale.min..=scale.max).map(|c| scale.category(c)).collect(),
+                    min: scale.min,
+                    targets,
+                }
+            })
+            .collect();
+        AccumulationPlan {
+            measures,
+            score_positions,
+            items,
         }
     }
-    // Items: their own moments, and pooled shares for the dimensions and index they feed.
-    let index_items = inst.index_items();
-    for recoded in items {
-        let item = inst
-            .item(&recoded.id)
-            .expect("recoded items belong to the instrument");
-        let scale = inst.scale_of(item);
-        let table = ScoreTable::new(inst, item);
-        let mut targets = vec![position(&recoded.id).expect("items are measures")];
-        targets.extend(
-            inst.dimensions
-                .iter()
-                .filter(|d| d.items.contains(&recoded.id))
-                .filter_map(|d| position(&d.id)),
-        );
-        if index_items.contains(&recoded.id.as_str()) {
-            targets.push(0);
+
+    fn run(
+        &self,
+        items: &[RecodedItem],
+        scores: &Scores,
+        leaf_of_row: &[u32],
+        n_leaves: usize,
+        weights: Option<&[f64]>,
+        rows: std::ops::Range<usize>,
+    ) -> GroupStats {
+        let m = self.measures.len();
+        let mut stats = GroupStats::empty(self.measures.clone(), n_leaves);
+        let weight = |row: usize| weights.map_or(1.0, |w| w[row]);
+        for &leaf in &leaf_of_row[rows.clone()] {
+            stats.respondents[leaf as usize] += 1;
         }
-        let item_j = targets[0];
-        for (row, &code) in recoded.codes.iter().enumerate() {
-            let Some(y) = table.score(code) else { continue };
-            let g = leaf_of_row[row] as usize;
-            let w = weight(row);
-            stats.moments[g * m + item_j].add(y, w);
-            let category = scale.category(code as i64);
-            for &j in &targets {
-                let s = &mut stats.shares[g * m + j];
-                s.answers += 1;
-                s.w_total += w;
-                match category {
-                    Category::Positive => s.w_positive += w,
-                    Category::Neutral => s.w_neutral += w,
-                    Category::Negative => {}
+        // Respondent-level scores: index and dimensions.
+        let score_columns = std::iter::once(&scores.index).chain(&scores.dimensions);
+        for ((_, values), &j) in score_columns.zip(&self.score_positions) {
+            for row in rows.clone() {
+                if let Some(y) = values[row] {
+                    let g = leaf_of_row[row] as usize;
+                    stats.moments[g * m + j].add(y, weight(row));
                 }
             }
         }
+        // Items: their own moments, and pooled shares for the dimensions and index they feed.
+        for (plan, recoded) in self.items.iter().zip(items) {
+            let item_j = plan.targets[0];
+            for row in rows.clone() {
+                let code = recoded.codes[row];
+                let Some(y) = plan.table.score(code) else {
+                    continue;
+                };
+                let g = leaf_of_row[row] as usize;
+                let w = weight(row);
+                stats.moments[g * m + item_j].add(y, w);
+                let category = plan.categories[(code as i64 - plan.min) as usize];
+                for &j in &plan.targets {
+                    let s = &mut stats.shares[g * m + j];
+                    s.answers += 1;
+                    s.w_total += w;
+                    match category {
+                        Category::Positive => s.w_positive += w,
+                        Category::Neutral => s.w_neutral += w,
+                        Category::Negative => {}
+                    }
+                }
+            }
+        }
+        stats
     }
-    stats
 }
 
 /// One published cell: a node of the hierarchy and a measure.

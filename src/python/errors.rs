@@ -41,6 +41,7 @@ pub fn to_pyerr(err: Error) -> PyErr {
         Error::Estimate(_) => EstimationError::new_err(message),
         Error::Reliability(_) => EstimationError::new_err(message),
         Error::Example(_) => LyhordError::new_err(message),
+        Error::Followup(_) => EstimationError::new_err(message),
     }
 }
 

@@ -2,6 +2,7 @@
 //! No statistics live here.
 
 mod errors;
+mod followup;
 mod plugin;
 mod reliability;
 
@@ -198,5 +199,6 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_headcounts, m)?)?;
     m.add_function(wrap_pyfunction!(_changed_units, m)?)?;
     reliability::register(m)?;
+    followup::register(m)?;
     errors::register(m)
 }

@@ -57,14 +57,15 @@ pub fn present_columns(df: &DataFrame) -> String {
 }
 
 /// Classifies every item column of the instrument (columns named by item id).
+/// Items are independent, so large frames are recoded on several threads.
 pub fn recode_frame(df: &DataFrame, inst: &Instrument) -> Result<Vec<RecodedItem>, Error> {
-    inst.items
-        .iter()
-        .map(|item| {
-            let codes = item_codes(df, &item.id, &inst.id)?;
-            Ok(recode_item(inst, item, codes.iter(), &item.id)?)
-        })
-        .collect()
+    let threads = crate::parallel::threads_for(df.height());
+    crate::parallel::map_in_order(&inst.items, threads, |item| {
+        let codes = item_codes(df, &item.id, &inst.id)?;
+        Ok(recode_item(inst, item, codes.iter(), &item.id)?)
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Scores respondents and returns the input columns plus one Float64 column per dimension

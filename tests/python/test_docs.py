@@ -2,10 +2,18 @@
 
 import doctest
 import importlib
+import inspect
 
 import pytest
 
-MODULES = ["lyhord._api", "lyhord.datasets", "lyhord.expr", "lyhord.plot", "lyhord._reliability"]
+MODULES = [
+    "lyhord._api",
+    "lyhord.datasets",
+    "lyhord.expr",
+    "lyhord.plot",
+    "lyhord._reliability",
+    "lyhord._followup",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -18,17 +26,12 @@ def test_docstring_examples(name):
 def test_every_public_function_has_an_example():
     import lyhord as ly
 
-    for name in [
-        "score",
-        "estimate",
-        "example_data",
-        "headcounts",
-        "changed_units",
-        "reliability",
-        "item_analysis",
-        "drivers",
-        "priority_matrix",
-        "dimension_check",
-    ]:
-        assert "Examples" in getattr(ly, name).__doc__, name
+    functions = [
+        name
+        for name in ly.__all__
+        if inspect.isfunction(getattr(ly, name)) or inspect.isbuiltin(getattr(ly, name))
+    ]
+    assert {"score", "estimate", "reliability", "compare_waves"} <= set(functions)
+    for name in functions:
+        assert "Examples" in (getattr(ly, name).__doc__ or ""), name
     assert "Examples" in ly.expr.score.__doc__

@@ -1,0 +1,142 @@
+"""Yearly follow-up: change between waves per unit, and multi-year series."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from . import _lyhord
+
+__all__ = ["compare_waves", "trend"]
+
+UnitMap = Mapping[str, str | Sequence[str]] | pl.DataFrame | None
+
+
+def _unit_pairs(unit_map: UnitMap) -> list[tuple[str, str]]:
+    """(earlier, later) pairs from a dict ``{earlier: later or [later, …]}`` or a frame with
+    columns ``earlier`` and ``later``; several earlier names for one later name = a merger,
+    one earlier name for several later names = a split."""
+    if unit_map is None:
+        return []
+    if isinstance(unit_map, pl.DataFrame):
+        missing = {"earlier", "later"} - set(unit_map.columns)
+        if missing:
+            raise ValueError(
+                f"`unit_map` needs the columns 'earlier' and 'later'; missing {sorted(missing)}"
+            )
+        return list(unit_map.select("earlier", "later").iter_rows())
+    pairs = []
+    for earlier, later in unit_map.items():
+        for name in [later] if isinstance(later, str) else later:
+            pairs.append((str(earlier), str(name)))
+    return pairs
+
+
+def compare_waves(
+    earlier: pl.DataFrame,
+    later: pl.DataFrame,
+    *,
+    unit_map: UnitMap = None,
+    adjust: str = "holm",
+    confidence: float = 0.95,
+) -> pl.DataFrame:
+    """Change per unit and measure between two waves, with its interval and test.
+
+    Takes two tables from :func:`lyhord.estimate` grouped the same way and compares every
+    row of ``later`` with the same group in ``earlier``. Only groups that pass suppression in
+    **both** waves are compared; the others keep their row with the reason in ``status``.
+
+    - Means (index, dimensions, items): Welch's t on the published estimates,
+      ``SE = √(SE₁² + SE₂²)`` (each SE already carries the finite-population correction when
+      the tables were estimated with headcounts), Welch–Satterthwaite
+      ``df = SE⁴ / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))``, CI ``change ± t(1−α/2, df)·SE``, effect size
+      Cohen's d on the pooled SD. Without headcounts this equals
+      ``scipy.stats.ttest_ind_from_stats(..., equal_var=False)``.
+    - Percent positive (items): two-proportion z test with unpooled SEs
+      ``√(p(1−p)/n · (N−n)/(N−1))`` (finite-population margin when headcounts are known).
+    - p-values are adjusted across the units of each (level, measure): ``"holm"`` (family-wise
+      error, default), ``"bh"`` (Benjamini–Hochberg false discovery rate) or ``"none"``.
+      ``significant`` is ``p_adjusted < 1 − confidence``.
+
+    Parameters
+    ----------
+    earlier, later : polars.DataFrame
+        Output of :func:`lyhord.estimate` for the two waves, with the same ``by``.
+    unit_map : dict or polars.DataFrame, optional
+        Reorganised leaf units: ``{"Old name": "New name"}`` (renamed),
+        ``{"A": "AB", "B": "AB"}`` (merged: A and B are pooled from their published n, mean
+        and SD — exact for unweighted estimates) or ``{"A": ["A1", "A2"]}`` (split: each part
+        is compared with the whole earlier unit). A frame with columns ``earlier`` and
+        ``later`` works too. The ``mapping`` column says what was done for each row.
+    adjust : {"holm", "bh", "none"}
+        Multiple-testing adjustment across units.
+    confidence : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``level``, the grouping columns, ``measure``, ``kind``, ``mapping``, ``n_earlier``,
+        ``mean_earlier``, ``n_later``, ``mean_later``, ``change``, ``se``, ``df``,
+        ``ci_low``, ``ci_high``, ``t``, ``p_value``, ``p_adjusted``, ``effect_size``,
+        ``pct_positive_earlier``, ``pct_positive_later``, ``pct_change``, ``pct_ci_low``,
+        ``pct_ci_high``, ``pct_z``, ``pct_p_value``, ``pct_p_adjusted``, ``significant``,
+        ``status`` (null when compared; otherwise why not).
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> import polars as pl
+    >>> by = ["forvaltning", "enhet"]
+    >>> t24, t25 = (
+    ...     ly.estimate(ly.example_data("staff", year=y), "epl-staff", by=by,
+    ...                 headcounts=ly.headcounts(year=y))
+    ...     for y in (2024, 2025)
+    ... )
+    >>> ch = ly.compare_waves(t24, t25)
+    >>> row = ch.filter(pl.col("enhet") == "Särskilt boende Linden",
+    ...                 pl.col("measure") == "participation")
+    >>> bool(row["significant"][0]), round(row["change"][0]) > 5
+    (True, True)
+    """
+    pairs = _unit_pairs(unit_map)
+    return _lyhord._compare_waves(earlier, later, pairs, adjust, confidence)
+
+
+def trend(waves: Mapping[int, pl.DataFrame]) -> pl.DataFrame:
+    """Multi-year series: the estimate tables of several waves stacked with a ``year`` column.
+
+    Suppressed cells stay blank in their own year; nothing is filled in from other years.
+
+    Parameters
+    ----------
+    waves : mapping of year to polars.DataFrame
+        Output of :func:`lyhord.estimate` per year, all with the same ``by``.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``year`` followed by the estimate columns, sorted by group, measure and year.
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> t = {y: ly.estimate(ly.example_data("staff", year=y), "hme") for y in (2024, 2025)}
+    >>> ly.trend(t).filter(measure="hme")["year"].to_list()
+    [2024, 2025]
+    """
+    if not waves:
+        raise ValueError("`waves` is empty: pass {year: ly.estimate(...)} for at least one year")
+    columns = [list(t.columns) for t in waves.values()]
+    if any(c != columns[0] for c in columns):
+        raise ValueError(
+            "the tables in `waves` have different columns: estimate every year with the same `by`"
+        )
+    stacked = pl.concat(
+        [t.with_columns(pl.lit(year, dtype=pl.Int32).alias("year")) for year, t in waves.items()]
+    )
+    keys = columns[0][: columns[0].index("measure") + 1]
+    return stacked.select("year", *columns[0]).sort(
+        [*keys, "year"], nulls_last=False, maintain_order=True
+    )

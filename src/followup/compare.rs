@@ -1,0 +1,199 @@
+//! Change between two waves for one group and measure, and multiple-testing adjustment.
+//!
+//! Means: Welch's t on the published estimates (their SEs already carry the finite-population
+//! correction), with Welch–Satterthwaite degrees of freedom
+//! `df = SE⁴ / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))`, `SE² = SE₁² + SE₂²`; effect size Cohen's d on
+//! the pooled SD. Without FPC this is exactly `scipy.stats.ttest_ind_from_stats(...,
+//! equal_var=False)`. Percent positive (items): a two-proportion z test with unpooled SEs
+//! `√(p(1−p)/n · (N−n)/(N−1))`, the finite-population margin of staff-survey reports such as
+//! the UK People Survey; effect size Cohen's h.
+
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+/// A published estimate of one group in one wave.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    pub n: f64,
+    pub mean: f64,
+    pub sd: f64,
+    pub se: f64,
+}
+
+/// A change with its test; `None` where the data cannot define it (see `note`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Change {
+    pub change: f64,
+    pub se: Option<f64>,
+    pub df: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub statistic: Option<f64>,
+    pub p_value: Option<f64>,
+    pub effect_size: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// Welch's t test of `later.mean − earlier.mean`.
+pub fn mean_change(earlier: &Cell, later: &Cell, confidence: f64) -> Change {
+    let mut out = Change {
+        change: later.mean - earlier.mean,
+        ..Change::default()
+    };
+    if earlier.n < 2.0 || later.n < 2.0 {
+        out.note = Some("fewer than 2 answers in a wave: no test".into());
+        return out;
+    }
+    let (v1, v2) = (earlier.se.powi(2), later.se.powi(2));
+    let se = (v1 + v2).sqrt();
+    out.effect_size = cohens_d(earlier, later, out.change);
+    if se <= 0.0 {
+        out.note = Some("no variation within either wave (SE 0): no test".into());
+        return out;
+    }
+    let df = (v1 + v2).powi(2) / (v1 * v1 / (earlier.n - 1.0) + v2 * v2 / (later.n - 1.0));
+    let t = StudentsT::new(0.0, 1.0, df).expect("df > 0 when both SEs are finite");
+    let statistic = out.change / se;
+    let crit = t.inverse_cdf(0.5 + confidence / 2.0);
+    out.se = Some(se);
+    out.df = Some(df);
+    out.statistic = Some(statistic);
+    out.p_value = Some(2.0 * t.sf(statistic.abs()));
+    out.ci_low = Some(out.change - crit * se);
+    out.ci_high = Some(out.change + crit * se);
+    out
+}
+
+fn cohens_d(earlier: &Cell, later: &Cell, change: f64) -> Option<f64> {
+    let pooled = ((earlier.n - 1.0) * earlier.sd.powi(2) + (later.n - 1.0) * later.sd.powi(2))
+        / (earlier.n + later.n - 2.0);
+    (pooled > 0.0).then(|| change / pooled.sqrt())
+}
+
+/// A share (0–1) of `n` answers from a population of `population` (when known).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share {
+    pub p: f64,
+    pub n: f64,
+    pub population: Option<f64>,
+}
+
+impl Share {
+    /// Variance of the share with the finite-population factor (N−n)/(N−1).
+    fn variance(&self) -> f64 {
+        let fpc = match self.population {
+            Some(big_n) if big_n > 1.0 => ((big_n - self.n) / (big_n - 1.0)).max(0.0),
+            _ => 1.0,
+        };
+        self.p * (1.0 - self.p) / self.n * fpc
+    }
+}
+
+/// Two-proportion z test of `later.p − earlier.p` (in proportions; scale the output).
+pub fn share_change(earlier: &Share, later: &Share, confidence: f64) -> Change {
+    let mut out = Change {
+        change: later.p - earlier.p,
+        effect_size: Some(2.0 * later.p.sqrt().asin() - 2.0 * earlier.p.sqrt().asin()),
+        ..Change::default()
+    };
+    if earlier.n < 1.0 || later.n < 1.0 {
+        out.note = Some("no answers in a wave: no test".into());
+        return out;
+    }
+    let se = (earlier.variance() + later.variance()).sqrt();
+    if se <= 0.0 {
+        out.note = Some("all answers alike in both waves (SE 0): no test".into());
+        return out;
+    }
+    let z = Normal::standard();
+    let statistic = out.change / se;
+    let crit = z.inverse_cdf(0.5 + confidence / 2.0);
+    out.se = Some(se);
+    out.statistic = Some(statistic);
+    out.p_value = Some(2.0 * z.sf(statistic.abs()));
+    out.ci_low = Some(out.change - crit * se);
+    out.ci_high = Some(out.change + crit * se);
+    out
+}
+
+/// How p-values of a family of tests (one measure across units) are adjusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adjust {
+    /// Holm (1979) step-down: controls the family-wise error rate.
+    Holm,
+    /// Benjamini–Hochberg (1995) step-up: controls the false discovery rate.
+    BenjaminiHochberg,
+    None,
+}
+
+impl Adjust {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "holm" => Some(Adjust::Holm),
+            "bh" | "fdr_bh" | "benjamini-hochberg" => Some(Adjust::BenjaminiHochberg),
+            "none" => Some(Adjust::None),
+            _ => None,
+        }
+    }
+
+    /// Adjusted p-values in the order of `p` (as R `p.adjust`).
+    pub fn apply(self, p: &[f64]) -> Vec<f64> {
+        match self {
+            Adjust::Holm => holm(p),
+            Adjust::BenjaminiHochberg => benjamini_hochberg(p),
+            Adjust::None => p.to_vec(),
+        }
+    }
+}
+
+fn ascending_order(p: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    order
+}
+
+fn holm(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut out = vec![0.0; m];
+    let mut running = 0.0_f64;
+    for (rank, &i) in ascending_order(p).iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
+}
+
+fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut out = vec![0.0; m];
+    let mut running = 1.0_f64;
+    for (rank, &i) in ascending_order(p).iter().enumerate().rev() {
+        running = running.min(p[i] * m as f64 / (rank + 1) as f64);
+        out[i] = running.min(1.0);
+    }
+    out
+}
+
+/// Pools published cells of several units into one (for merged units): exact for unweighted
+/// estimates (total n, pooled mean, SD from the within and between sums of squares); the SE
+/// is s/√n, times √(1 − n/N) when every unit's headcount is known.
+pub fn pool_cells(cells: &[(Cell, Option<f64>)]) -> Cell {
+    let n: f64 = cells.iter().map(|(c, _)| c.n).sum();
+    let mean = cells.iter().map(|(c, _)| c.n * c.mean).sum::<f64>() / n;
+    let ss: f64 = cells
+        .iter()
+        .map(|(c, _)| (c.n - 1.0) * c.sd.powi(2) + c.n * (c.mean - mean).powi(2))
+        .sum();
+    let sd = if n > 1.0 {
+        (ss / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    let population: Option<f64> = cells.iter().map(|(_, h)| *h).sum();
+    let fpc = population.map_or(1.0, |big_n| (1.0 - n / big_n).max(0.0));
+    Cell {
+        n,
+        mean,
+        sd,
+        se: sd / n.sqrt() * fpc.sqrt(),
+    }
+}

@@ -1,0 +1,426 @@
+//! The polars edge of wave comparison: two `estimate` tables in, one change table out.
+
+use super::compare::{mean_change, pool_cells, share_change, Adjust, Cell, Change, Share};
+use crate::error::{Error, FollowupError};
+use polars::prelude::*;
+use std::collections::HashMap;
+
+pub struct CompareOptions {
+    /// Leaf units that changed name or shape: (earlier enhet, later enhet) pairs.
+    pub unit_map: Vec<(String, String)>,
+    pub adjust: Adjust,
+    pub confidence: f64,
+}
+
+/// One row of an estimate table, as far as a comparison needs it.
+#[derive(Debug, Clone)]
+struct Published {
+    level: u32,
+    key: Vec<Option<String>>,
+    measure: String,
+    kind: String,
+    n: Option<f64>,
+    mean: Option<f64>,
+    sd: Option<f64>,
+    se: Option<f64>,
+    pct_positive: Option<f64>,
+    headcount: Option<f64>,
+    suppressed: bool,
+}
+
+/// The grouping columns of an estimate table: those between `level` and `measure`.
+fn key_columns(table: &DataFrame, which: &str) -> Result<Vec<String>, Error> {
+    let names: Vec<String> = table
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let pos = |c: &str| names.iter().position(|n| n == c);
+    match (pos("level"), pos("measure")) {
+        (Some(a), Some(b)) if a < b => Ok(names[a + 1..b].to_vec()),
+        _ => Err(FollowupError::NotAnEstimateTable {
+            which: which.into(),
+            missing: "level … measure".into(),
+        }
+        .into()),
+    }
+}
+
+fn floats(table: &DataFrame, name: &str, which: &str) -> Result<Vec<Option<f64>>, Error> {
+    let col = table
+        .column(name)
+        .map_err(|_| FollowupError::NotAnEstimateTable {
+            which: which.into(),
+            missing: name.into(),
+        })?;
+    let cast = col.cast(&DataType::Float64)?;
+    Ok(cast.f64()?.iter().collect())
+}
+
+fn strings(table: &DataFrame, name: &str, which: &str) -> Result<Vec<Option<String>>, Error> {
+    let col = table
+        .column(name)
+        .map_err(|_| FollowupError::NotAnEstimateTable {
+            which: which.into(),
+            missing: name.into(),
+        })?;
+    let cast = col.cast(&DataType::String)?;
+    Ok(cast.str()?.iter().map(|s| s.map(str::to_string)).collect())
+}
+
+fn read_table(table: &DataFrame, keys: &[String], which: &str) -> Result<Vec<Published>, Error> {
+    let level = floats(table, "level", which)?;
+    let key_values: Vec<_> = keys
+        .iter()
+        .map(|k| strings(table, k, which))
+        .collect::<Result<_, _>>()?;
+    let measure = strings(table, "measure", which)?;
+    let kind = strings(table, "kind", which)?;
+    let num = |c: &str| floats(table, c, which);
+    let (n, mean, sd, se) = (num("n")?, num("mean")?, num("sd")?, num("se")?);
+    let (pct, headcount) = (num("pct_positive")?, num("headcount")?);
+    let suppressed = floats(table, "suppressed", which)?;
+    Ok((0..table.height())
+        .map(|r| Published {
+            level: level[r].unwrap_or(0.0) as u32,
+            key: key_values.iter().map(|k| k[r].clone()).collect(),
+            measure: measure[r].clone().unwrap_or_default(),
+            kind: kind[r].clone().unwrap_or_default(),
+            n: n[r],
+            mean: mean[r],
+            sd: sd[r],
+            se: se[r],
+            pct_positive: pct[r],
+            headcount: headcount[r],
+            suppressed: suppressed[r].unwrap_or(0.0) != 0.0,
+        })
+        .collect())
+}
+
+type RowKey = (u32, Vec<Option<String>>, String);
+
+/// The earlier rows a later row is compared with, and how they were found.
+struct Counterpart<'a> {
+    rows: Vec<&'a Published>,
+    mapping: Option<String>,
+}
+
+fn counterpart<'a>(
+    later: &Published,
+    earlier: &'a HashMap<RowKey, Published>,
+    leaf_level: u32,
+    map: &[(String, String)],
+) -> Result<Counterpart<'a>, String> {
+    let leaf_name = later.key.last().cloned().flatten();
+    let sources: Vec<&String> = match (&leaf_name, later.level == leaf_level) {
+        (Some(name), true) => map
+            .iter()
+            .filter(|(_, l)| l == name)
+            .map(|(e, _)| e)
+            .collect(),
+        _ => Vec::new(),
+    };
+    if sources.is_empty() {
+        let key = (later.level, later.key.clone(), later.measure.clone());
+        return match earlier.get(&key) {
+            Some(row) => Ok(Counterpart {
+                rows: vec![row],
+                mapping: None,
+            }),
+            None => Err("not in the earlier wave".into()),
+        };
+    }
+    let mut rows = Vec::new();
+    for name in &sources {
+        let found = earlier.iter().find(|((lv, key, m), _)| {
+            *lv == leaf_level
+                && m == &later.measure
+                && key.last().cloned().flatten().as_ref() == Some(name)
+        });
+        match found {
+            Some((_, row)) => rows.push(row),
+            None => {
+                return Err(format!(
+                    "unit_map names earlier unit `{name}`, which is not in the earlier table"
+                ))
+            }
+        }
+    }
+    let split = map.iter().filter(|(e, _)| sources.contains(&e)).count() > sources.len();
+    let names: Vec<&str> = sources.iter().map(|s| s.as_str()).collect();
+    let mapping = match (names.len(), split) {
+        (1, true) => format!(
+            "split from {} (compared with the whole earlier unit)",
+            names[0]
+        ),
+        (1, false) => format!("renamed from {}", names[0]),
+        _ => format!("merged from {}", names.join(" + ")),
+    };
+    Ok(Counterpart {
+        rows,
+        mapping: Some(mapping),
+    })
+}
+
+fn cell_of(row: &Published) -> Option<Cell> {
+    Some(Cell {
+        n: row.n?,
+        mean: row.mean?,
+        sd: row.sd.unwrap_or(0.0),
+        se: row.se.unwrap_or(0.0),
+    })
+}
+
+/// One compared (or not comparable) row of the output.
+struct Outcome {
+    later: Published,
+    earlier: Option<Cell>,
+    earlier_pct: Option<f64>,
+    mapping: Option<String>,
+    mean: Option<Change>,
+    share: Option<Change>,
+    status: Option<String>,
+}
+
+fn compare_row(later: Published, found: Result<Counterpart, String>, confidence: f64) -> Outcome {
+    let mut out = Outcome {
+        later,
+        earlier: None,
+        earlier_pct: None,
+        mapping: None,
+        mean: None,
+        share: None,
+        status: None,
+    };
+    let found = match found {
+        Ok(f) => f,
+        Err(reason) => {
+            out.status = Some(reason);
+            return out;
+        }
+    };
+    out.mapping = found.mapping;
+    if out.later.suppressed {
+        out.status = Some("suppressed in the later wave".into());
+        return out;
+    }
+    if found.rows.iter().any(|r| r.suppressed) {
+        out.status = Some("suppressed in the earlier wave".into());
+        return out;
+    }
+    let cells: Option<Vec<(Cell, Option<f64>)>> = found
+        .rows
+        .iter()
+        .map(|r| Some((cell_of(r)?, r.headcount)))
+        .collect();
+    let (Some(cells), Some(later_cell)) = (cells, cell_of(&out.later)) else {
+        out.status = Some("no mean in one of the waves".into());
+        return out;
+    };
+    let earlier = if cells.len() == 1 {
+        cells[0].0
+    } else {
+        pool_cells(&cells)
+    };
+    out.earlier = Some(earlier);
+    out.mean = Some(mean_change(&earlier, &later_cell, confidence));
+    if out.later.kind == "item" && found.rows.len() == 1 {
+        let e = found.rows[0];
+        if let (Some(p1), Some(p2)) = (e.pct_positive, out.later.pct_positive) {
+            out.earlier_pct = Some(p1);
+            let share = |p: f64, c: &Cell, h| Share {
+                p: p / 100.0,
+                n: c.n,
+                population: h,
+            };
+            out.share = Some(share_change(
+                &share(p1, &earlier, e.headcount),
+                &share(p2, &later_cell, out.later.headcount),
+                confidence,
+            ));
+        }
+    }
+    out
+}
+
+/// Adjusts the p-values of each family (level, measure) across the units compared.
+fn adjust_family(
+    outcomes: &[Outcome],
+    pick: fn(&Outcome) -> Option<f64>,
+    adjust: Adjust,
+) -> Vec<Option<f64>> {
+    let mut families: HashMap<(u32, &str), Vec<usize>> = HashMap::new();
+    for (i, o) in outcomes.iter().enumerate() {
+        if pick(o).is_some() {
+            families
+                .entry((o.later.level, o.later.measure.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut adjusted = vec![None; outcomes.len()];
+    for members in families.values() {
+        let p: Vec<f64> = members
+            .iter()
+            .map(|&i| pick(&outcomes[i]).unwrap_or(1.0))
+            .collect();
+        for (&i, q) in members.iter().zip(adjust.apply(&p)) {
+            adjusted[i] = Some(q);
+        }
+    }
+    adjusted
+}
+
+/// Compares two `estimate` tables: every row of `later` with its counterpart in `earlier`.
+pub fn compare_frames(
+    earlier: &DataFrame,
+    later: &DataFrame,
+    opts: &CompareOptions,
+) -> Result<DataFrame, Error> {
+    check_confidence(opts.confidence)?;
+    let keys = key_columns(later, "later")?;
+    let earlier_keys = key_columns(earlier, "earlier")?;
+    if keys != earlier_keys {
+        return Err(FollowupError::DifferentGrouping {
+            earlier: earlier_keys.join(", "),
+            later: keys.join(", "),
+        }
+        .into());
+    }
+    let earlier_rows: HashMap<RowKey, Published> = read_table(earlier, &keys, "earlier")?
+        .into_iter()
+        .map(|r| ((r.level, r.key.clone(), r.measure.clone()), r))
+        .collect();
+    let leaf_level = keys.len() as u32;
+    check_unit_map(
+        &opts.unit_map,
+        earlier_rows.values(),
+        leaf_level,
+        "earlier",
+        |p| &p.0,
+    )?;
+    let later_rows = read_table(later, &keys, "later")?;
+    check_unit_map(
+        &opts.unit_map,
+        later_rows.iter(),
+        leaf_level,
+        "later",
+        |p| &p.1,
+    )?;
+    let outcomes: Vec<Outcome> = later_rows
+        .into_iter()
+        .map(|row| {
+            let found = counterpart(&row, &earlier_rows, leaf_level, &opts.unit_map);
+            compare_row(row, found, opts.confidence)
+        })
+        .collect();
+    let p_mean = adjust_family(&outcomes, |o| o.mean.as_ref()?.p_value, opts.adjust);
+    let p_share = adjust_family(&outcomes, |o| o.share.as_ref()?.p_value, opts.adjust);
+    to_frame(&outcomes, &keys, &p_mean, &p_share, opts.confidence)
+}
+
+/// Every unit the map names must exist at the leaf level of its wave.
+fn check_unit_map<'a>(
+    map: &[(String, String)],
+    rows: impl Iterator<Item = &'a Published>,
+    leaf_level: u32,
+    wave: &str,
+    side: fn(&(String, String)) -> &String,
+) -> Result<(), Error> {
+    let known: std::collections::HashSet<&str> = rows
+        .filter(|r| r.level == leaf_level)
+        .filter_map(|r| r.key.last()?.as_deref())
+        .collect();
+    match map
+        .iter()
+        .map(side)
+        .find(|name| !known.contains(name.as_str()))
+    {
+        Some(name) => Err(FollowupError::UnknownUnit {
+            wave: wave.into(),
+            unit: name.clone(),
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+fn check_confidence(confidence: f64) -> Result<(), Error> {
+    if confidence > 0.0 && confidence < 1.0 {
+        Ok(())
+    } else {
+        Err(FollowupError::Parameter {
+            parameter: "confidence".into(),
+            message: format!("must be between 0 and 1 (e.g. 0.95), got {confidence}"),
+        }
+        .into())
+    }
+}
+
+fn to_frame(
+    outcomes: &[Outcome],
+    keys: &[String],
+    p_mean: &[Option<f64>],
+    p_share: &[Option<f64>],
+    confidence: f64,
+) -> Result<DataFrame, Error> {
+    let f = |name: &str, get: &dyn Fn(&Outcome) -> Option<f64>| {
+        Column::new(name.into(), outcomes.iter().map(get).collect::<Vec<_>>())
+    };
+    let s = |name: &str, get: &dyn Fn(&Outcome) -> Option<String>| {
+        Column::new(name.into(), outcomes.iter().map(get).collect::<Vec<_>>())
+    };
+    let mean = |o: &Outcome| o.mean.clone();
+    let share = |o: &Outcome| o.share.clone();
+    let mut cols = vec![Column::new(
+        "level".into(),
+        outcomes.iter().map(|o| o.later.level).collect::<Vec<_>>(),
+    )];
+    for (k, name) in keys.iter().enumerate() {
+        cols.push(s(name, &|o| o.later.key[k].clone()));
+    }
+    let alpha = 1.0 - confidence;
+    cols.extend([
+        s("measure", &|o| Some(o.later.measure.clone())),
+        s("kind", &|o| Some(o.later.kind.clone())),
+        s("mapping", &|o| o.mapping.clone()),
+        f("n_earlier", &|o| o.earlier.map(|c| c.n)),
+        f("mean_earlier", &|o| o.earlier.map(|c| c.mean)),
+        f("n_later", &|o| o.earlier.and(o.later.n)),
+        f("mean_later", &|o| o.earlier.and(o.later.mean)),
+        f("change", &|o| Some(mean(o)?.change)),
+        f("se", &|o| mean(o)?.se),
+        f("df", &|o| mean(o)?.df),
+        f("ci_low", &|o| mean(o)?.ci_low),
+        f("ci_high", &|o| mean(o)?.ci_high),
+        f("t", &|o| mean(o)?.statistic),
+        f("p_value", &|o| mean(o)?.p_value),
+        Column::new("p_adjusted".into(), p_mean.to_vec()),
+        f("effect_size", &|o| mean(o)?.effect_size),
+        f("pct_positive_earlier", &|o| {
+            o.share.as_ref().and(o.earlier_pct)
+        }),
+        f("pct_positive_later", &|o| {
+            o.share.as_ref().and(o.later.pct_positive)
+        }),
+        f("pct_change", &|o| Some(share(o)?.change * 100.0)),
+        f("pct_ci_low", &|o| Some(share(o)?.ci_low? * 100.0)),
+        f("pct_ci_high", &|o| Some(share(o)?.ci_high? * 100.0)),
+        f("pct_z", &|o| share(o)?.statistic),
+        f("pct_p_value", &|o| share(o)?.p_value),
+        Column::new("pct_p_adjusted".into(), p_share.to_vec()),
+        Column::new(
+            "significant".into(),
+            p_mean
+                .iter()
+                .map(|p| p.map(|p| p < alpha))
+                .collect::<Vec<_>>(),
+        ),
+        s("status", &|o| {
+            o.status
+                .clone()
+                .or_else(|| o.mean.as_ref().and_then(|m| m.note.clone()))
+        }),
+    ]);
+    Ok(DataFrame::new(outcomes.len(), cols)?)
+}

@@ -1,0 +1,40 @@
+//! Bindings of the yearly follow-up (`lyhord._followup`).
+
+use super::errors::IntoPyResult;
+use crate::error::FollowupError;
+use crate::followup::compare::Adjust;
+use crate::followup::frame::{compare_frames, CompareOptions};
+use pyo3::prelude::*;
+use pyo3_polars::PyDataFrame;
+
+#[pyfunction]
+#[pyo3(signature = (earlier, later, unit_map, adjust, confidence))]
+fn _compare_waves(
+    py: Python<'_>,
+    earlier: PyDataFrame,
+    later: PyDataFrame,
+    unit_map: Vec<(String, String)>,
+    adjust: &str,
+    confidence: f64,
+) -> PyResult<PyDataFrame> {
+    let adjust = Adjust::parse(adjust)
+        .ok_or_else(|| FollowupError::Parameter {
+            parameter: "adjust".into(),
+            message: format!("must be \"holm\", \"bh\" or \"none\", not {adjust:?}"),
+        })
+        .py_err()?;
+    let opts = CompareOptions {
+        unit_map,
+        adjust,
+        confidence,
+    };
+    let out = py
+        .detach(|| compare_frames(&earlier.0, &later.0, &opts))
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_compare_waves, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Wave comparison kernels against independently computed values.
+
+use lyhord::followup::compare::*;
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
+
+/// Reference: SciPy 1.17.1, `scipy.stats.ttest_ind_from_stats(70.0, 15.0, 40, 76.5, 12.0, 45,
+/// equal_var=False)` → statistic −2.1880437405968083 (earlier − later), p 0.03179823099842812;
+/// Welch–Satterthwaite df 74.59648851063116 and SE 2.9706901555025893 by hand,
+/// `scipy.stats.t.ppf(0.975, df)` = 1.9922787934130222.
+#[test]
+fn welch_change_matches_scipy_ttest_ind_from_stats() {
+    let earlier = Cell {
+        n: 40.0,
+        mean: 70.0,
+        sd: 15.0,
+        se: 15.0 / 40f64.sqrt(),
+    };
+    let later = Cell {
+        n: 45.0,
+        mean: 76.5,
+        sd: 12.0,
+        se: 12.0 / 45f64.sqrt(),
+    };
+    let c = mean_change(&earlier, &later, 0.95);
+    assert!(close(c.change, 6.5, 1e-12));
+    assert!(close(c.statistic.unwrap(), 2.1880437405968083, 1e-12));
+    assert!(close(c.p_value.unwrap(), 0.03179823099842812, 1e-10));
+    assert!(close(c.df.unwrap(), 74.59648851063116, 1e-9));
+    assert!(close(c.se.unwrap(), 2.9706901555025893, 1e-12));
+    let half = 1.9922787934130222 * 2.9706901555025893;
+    assert!(close(c.ci_low.unwrap(), 6.5 - half, 1e-8));
+    // Cohen's d: pooled SD √((39·225 + 44·144)/83) = 13.4925…
+    let pooled = ((39.0 * 225.0 + 44.0 * 144.0) / 83.0f64).sqrt();
+    assert!(close(c.effect_size.unwrap(), 6.5 / pooled, 1e-12));
+}
+
+/// People Survey-style margin with finite-population correction, by hand:
+/// p₁ = 0.60 of n₁ = 50 from N₁ = 60, p₂ = 0.70 of n₂ = 55 from N₂ = 60;
+/// SE = √(0.24/50 · 10/59 + 0.21/55 · 5/59) = 0.033721418303331925, z = 2.9654743196290543,
+/// p = 2·(1 − Φ(z)) = 0.0030221657574044246 (scipy.stats.norm.sf).
+#[test]
+fn share_change_with_fpc_matches_hand_computation() {
+    let e = Share {
+        p: 0.6,
+        n: 50.0,
+        population: Some(60.0),
+    };
+    let l = Share {
+        p: 0.7,
+        n: 55.0,
+        population: Some(60.0),
+    };
+    let c = share_change(&e, &l, 0.95);
+    assert!(close(c.se.unwrap(), 0.033721418303331925, 1e-15));
+    assert!(close(c.statistic.unwrap(), 2.9654743196290543, 1e-12));
+    assert!(close(c.p_value.unwrap(), 0.0030221657574044246, 1e-12));
+    assert!(close(
+        c.ci_high.unwrap(),
+        0.1 + 1.959963984540054 * 0.033721418303331925,
+        1e-9
+    ));
+    // A census (n = N) has no sampling error at all.
+    let census = Share {
+        p: 0.6,
+        n: 60.0,
+        population: Some(60.0),
+    };
+    let other = Share {
+        p: 0.7,
+        n: 60.0,
+        population: Some(60.0),
+    };
+    assert!(share_change(&census, &other, 0.95).p_value.is_none());
+}
+
+/// Holm by hand on p = (0.01, 0.04, 0.03, 0.005): sorted 0.005·4 = 0.02, 0.01·3 = 0.03,
+/// 0.03·2 = 0.06, max(0.04·1, 0.06) = 0.06 (R `p.adjust(p, "holm")` gives the same).
+/// Benjamini–Hochberg: `scipy.stats.false_discovery_control(p)` = (0.02, 0.04, 0.04, 0.02).
+#[test]
+fn holm_and_benjamini_hochberg_match_reference_values() {
+    let p = [0.01, 0.04, 0.03, 0.005];
+    let holm = Adjust::Holm.apply(&p);
+    for (a, b) in holm.iter().zip([0.03, 0.06, 0.06, 0.02]) {
+        assert!(close(*a, b, 1e-15), "{holm:?}");
+    }
+    let bh = Adjust::BenjaminiHochberg.apply(&p);
+    for (a, b) in bh.iter().zip([0.02, 0.04, 0.04, 0.02]) {
+        assert!(close(*a, b, 1e-15), "{bh:?}");
+    }
+    assert_eq!(Adjust::parse("bonferroni"), None);
+}
+
+#[test]
+fn pooled_cells_equal_the_cell_of_the_union() {
+    // Units {1, 2, 3} and {5, 7}: union {1, 2, 3, 5, 7}, mean 3.6, sd √(23.2/4) = 2.4083… (squares 6.76 + 2.56 + 0.36 + 1.96 + 11.56)
+    let a = Cell {
+        n: 3.0,
+        mean: 2.0,
+        sd: 1.0,
+        se: 0.0,
+    };
+    let b = Cell {
+        n: 2.0,
+        mean: 6.0,
+        sd: 2f64.sqrt(),
+        se: 0.0,
+    };
+    let pooled = pool_cells(&[(a, None), (b, None)]);
+    assert!(close(pooled.mean, 3.6, 1e-12));
+    assert!(close(pooled.sd, (23.2f64 / 4.0).sqrt(), 1e-12));
+    assert!(close(pooled.se, pooled.sd / 5f64.sqrt(), 1e-12));
+}
+
+#[test]
+fn degenerate_waves_give_a_reason_not_nan() {
+    let one = Cell {
+        n: 1.0,
+        mean: 50.0,
+        sd: 0.0,
+        se: 0.0,
+    };
+    let many = Cell {
+        n: 10.0,
+        mean: 60.0,
+        sd: 5.0,
+        se: 1.5,
+    };
+    let c = mean_change(&one, &many, 0.95);
+    assert!(c.p_value.is_none() && c.note.unwrap().contains("fewer than 2"));
+    let flat = Cell {
+        n: 10.0,
+        mean: 50.0,
+        sd: 0.0,
+        se: 0.0,
+    };
+    let c = mean_change(&flat, &flat, 0.95);
+    assert!(c.p_value.is_none() && c.note.unwrap().contains("SE 0"));
+}
