@@ -141,6 +141,44 @@ pub enum FollowupError {
     UnknownUnit { wave: String, unit: String },
 }
 
+/// Intercoder agreement that cannot be computed as asked.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum AgreementError {
+    #[error("parameter `{parameter}`: {message}")]
+    Parameter { parameter: String, message: String },
+    #[error("the {role} column `{column}` is not in the ratings; present columns: {present}. Pass its name as `{role}=`")]
+    MissingColumn {
+        role: String,
+        column: String,
+        present: String,
+    },
+    #[error(
+        "column `{column}`, row {row}: the {role} is empty; every rating needs a unit and a coder"
+    )]
+    EmptyKey {
+        role: String,
+        column: String,
+        row: usize,
+    },
+    #[error("{group}unit `{unit}` is rated twice by coder `{coder}` (rows {first} and {second}); keep one rating per coder and unit (for several codes on one segment use `ly.code_presence`, which gives one yes/no rating per code)")]
+    DuplicateRating {
+        group: String,
+        unit: String,
+        coder: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("column `{column}`, row {row}: value {value:?} is not one of the categories ({categories}); add it to `categories` or correct the rating")]
+    UnknownCategory {
+        column: String,
+        row: usize,
+        value: String,
+        categories: String,
+    },
+    #[error("column `{column}`: {message}")]
+    Values { column: String, message: String },
+}
+
 /// Any lyhord error; the Python layer maps each capability to its own exception class.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum Error {
@@ -156,6 +194,8 @@ pub enum Error {
     Reliability(#[from] ReliabilityError),
     #[error(transparent)]
     Followup(#[from] FollowupError),
+    #[error(transparent)]
+    Agreement(#[from] AgreementError),
 }
 
 impl From<polars::prelude::PolarsError> for Error {

@@ -3,6 +3,7 @@
 //! Pure Rust kernels, one module per capability; `python` (feature `python`) is the only
 //! place that knows about Python.
 
+pub mod agreement;
 pub mod datasets;
 pub mod error;
 pub mod estimate;

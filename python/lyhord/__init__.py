@@ -10,6 +10,7 @@ The main path::
 """
 
 from . import expr
+from ._agreement import agreement, code_presence
 from ._api import estimate, score
 from ._followup import compare_waves, trend
 from ._lyhord import (
@@ -36,7 +37,9 @@ __all__ = [
     "InstrumentError",
     "LyhordError",
     "__version__",
+    "agreement",
     "changed_units",
+    "code_presence",
     "compare_waves",
     "dimension_check",
     "drivers",

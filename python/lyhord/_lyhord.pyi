@@ -106,3 +106,19 @@ def _compare_waves(
     adjust: str,
     confidence: float,
 ) -> pl.DataFrame: ...
+def _agreement(
+    ratings: pl.DataFrame,
+    unit: str,
+    coder: str,
+    value: str,
+    by: list[str],
+    level: str,
+    categories: list[str] | None,
+    weights: list[str] | None,
+    n_boot: int,
+    confidence: float,
+    seed: int,
+) -> pl.DataFrame: ...
+def _code_presence(
+    segments: pl.DataFrame, unit: str, coder: str, code: str, codes: list[str] | None
+) -> pl.DataFrame: ...

@@ -42,6 +42,10 @@ pub fn to_pyerr(err: Error) -> PyErr {
         Error::Reliability(_) => EstimationError::new_err(message),
         Error::Example(_) => LyhordError::new_err(message),
         Error::Followup(_) => EstimationError::new_err(message),
+        Error::Agreement(crate::error::AgreementError::Parameter { .. }) => {
+            EstimationError::new_err(message)
+        }
+        Error::Agreement(_) => DataError::new_err(message),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Thin pyo3 layer: converts frames, releases the GIL around the kernels and maps errors.
 //! No statistics live here.
 
+mod agreement;
 mod errors;
 mod followup;
 mod plugin;
@@ -200,5 +201,6 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_changed_units, m)?)?;
     reliability::register(m)?;
     followup::register(m)?;
+    agreement::register(m)?;
     errors::register(m)
 }

@@ -13,6 +13,7 @@ MODULES = [
     "lyhord.plot",
     "lyhord._reliability",
     "lyhord._followup",
+    "lyhord._agreement",
 ]
 
 
