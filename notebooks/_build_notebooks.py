@@ -308,8 +308,164 @@ fit.select("dimension", "item", pl.col("loading", "uniqueness", "max_factor_r").
     ),
 ]
 
+INTERVIEWS = [
+    (
+        "md",
+        """# Coded interviews: can we trust the coding, and what do the interviews say?
+
+Exempelkommun interviewed managers and staff in a sample of units. Each interview is cut
+into segments, coded with the built-in `epl-interviews` coding frame: codes that speak for
+or against **engagement**, **participation** and **learning**, one rated code (`del_betyg`,
+"how involved do you feel?", 1–5) and `ovrigt` for what falls outside the index. Coder K1
+coded every interview; K2 recoded about a third independently. No quotes are stored or
+shown: the data are codes only.""",
+    ),
+    (
+        "code",
+        """import lyhord as ly
+import matplotlib.pyplot as plt
+import polars as pl
+
+pl.Config.set_tbl_rows(16)
+cf = ly.CodingFrame.builtin("epl-interviews")
+cf.codes().select("id", "parent", "dimension", "valence", "scale_min", "scale_max")""",
+    ),
+    (
+        "code",
+        """segments = ly.example_data("interviews")
+print(segments.shape, segments["interview"].n_unique(), "interviews")
+segments.head()""",
+    ),
+    (
+        "md",
+        """## To and from NVivo, MAXQDA, ATLAS.ti, QualCoder
+Coders work in a QDA program; the REFI-QDA exchange format (`.qdpx`) carries codes, coders,
+cases with their variables and coded selections between them. `ly.write_qdpx` writes the
+segments as a project (the frame as codebook, a rating as a child code of `del_betyg`),
+`ly.read_segments` reads a project (or a CSV/Excel sheet of codings) back, matching codes to
+the frame by id or label and reporting every code it met.""",
+    ),
+    (
+        "code",
+        """import tempfile
+from pathlib import Path
+
+qdpx = Path(tempfile.mkdtemp()) / "exempelkommun.qdpx"
+ly.write_qdpx(segments, qdpx, name="Exempelkommun")
+imported = ly.read_segments(qdpx)
+print(imported)
+assert imported.segments.select(segments.columns).sort(segments.columns).equals(
+    segments.sort(segments.columns)
+)
+imported.codes.head(8)""",
+    ),
+    (
+        "md",
+        """## Intercoder agreement
+First per code: for each double-coded interview and coder, was the code used at all
+(`ly.code_presence`)? Then per segment: did the two coders give the segment the same code
+(nominal), and how close were their 1–5 participation ratings (ordinal)? Krippendorff's α
+of at least 0.8 is the usual bar for drawing conclusions, 0.667 for tentative ones
+(Krippendorff 2004).""",
+    ),
+    (
+        "code",
+        """double = segments.filter(pl.col("coder") == "K2")["interview"].unique()
+coded_twice = segments.filter(pl.col("interview").is_in(double.implode()))
+presence = ly.code_presence(coded_twice.filter(pl.col("code") != "del_betyg"), unit="interview")
+per_code = ly.agreement(presence, unit="interview", value="present", by="code", n_boot=500)
+per_code.filter(pl.col("statistic").is_in(["krippendorff_alpha", "percent_agreement"])).pivot(
+    "statistic", index=["code", "n_units"], values="value"
+).sort("krippendorff_alpha")""",
+    ),
+    (
+        "code",
+        """by_segment = coded_twice.with_columns(
+    unit=pl.concat_str("interview", pl.lit("/"), pl.col("segment").cast(pl.String))
+)
+codes = ly.agreement(
+    by_segment.filter(pl.col("code") != "del_betyg"), value="code", n_boot=500
+)
+ratings = ly.agreement(
+    by_segment.filter(pl.col("code") == "del_betyg"), value="rating", level="ordinal", n_boot=500
+)
+pl.concat(
+    [
+        codes.with_columns(what=pl.lit("segment codes")),
+        ratings.with_columns(what=pl.lit("del_betyg ratings")),
+    ]
+).filter(pl.col("value").is_not_null()).select(
+    "what", "statistic", "weights", pl.col("value", "ci_low", "ci_high").round(3), "n_units"
+)""",
+    ),
+    (
+        "md",
+        """## Interview scores
+Each coding counts for or against its dimension (a rating counts by where it lies on its
+scale); a double-coded interview counts once. The score is `100 (p + a) / (p + n + 2a)` with
+`a = 2` pseudo-segments each way, so a unit with few segments is pulled toward 50, and the
+interval is the matching Beta interval. Units with fewer than three interviews are not
+shown: a score there would describe one or two people.""",
+    ),
+    (
+        "code",
+        """units = ly.score_interviews(segments, by=["forvaltning", "enhet"])
+print(units["suppressed"].sum(), "of", units.height, "unit rows blanked")
+units.filter(~pl.col("suppressed"), pl.col("dimension").is_not_null()).select(
+    "enhet", "dimension", pl.col("score", "ci_low", "ci_high").round(1), "n_interviews"
+)""",
+    ),
+    (
+        "code",
+        """by_forv = ly.score_interviews(segments, by="forvaltning").filter(
+    pl.col("dimension").is_not_null()
+)
+fig, ax = plt.subplots(figsize=(8, 4))
+dims = ["engagement", "participation", "learning"]
+for k, d in enumerate(dims):
+    part = by_forv.filter(pl.col("dimension") == d)
+    y = [i + 0.25 * (k - 1) for i in range(part.height)]
+    err = [part["score"] - part["ci_low"], part["ci_high"] - part["score"]]
+    ax.errorbar(part["score"], y, xerr=err, fmt="o", label=d, capsize=3)
+ax.set_yticks(range(part.height), part["forvaltning"])
+ax.axvline(50, color="grey", lw=0.8)
+ax.set_xlabel("interview score (0–100, 95 % interval)")
+ax.legend()
+fig.tight_layout()""",
+    ),
+    (
+        "md",
+        """## Do interviews and the staff survey agree?
+The same förvaltningar in the staff survey (`epl-staff`, 0–100). Interview scores are on a
+different footing (balance of what was said, not agreement with statements), so compare
+the order, not the levels.""",
+    ),
+    (
+        "code",
+        """epl = ly.Instrument.builtin("epl-staff")
+survey = ly.estimate(ly.score(ly.example_data("staff"), epl), epl, by=["forvaltning"])
+survey = survey.filter(pl.col("kind") == "dimension").select(
+    "forvaltning", dimension="measure", survey_mean="mean"
+)
+both = by_forv.select("forvaltning", "dimension", interview_score="score").join(
+    survey, on=["forvaltning", "dimension"]
+)
+both.with_columns(pl.col("interview_score", "survey_mean").round(1)).sort("dimension")""",
+    ),
+    (
+        "md",
+        "## Which codes, and which together?\nCounts per unit and codes applied to the same segment.",
+    ),
+    (
+        "code",
+        """counts, pairs = ly.code_counts(segments, by="forvaltning")
+counts.pivot("forvaltning", index=["code", "dimension", "valence"], values="n_codings")""",
+    ),
+]
+
 if __name__ == "__main__":
     nbf.write(notebook(QUICKSTART), HERE / "01_quickstart.ipynb")
     nbf.write(notebook(RELIABILITY), HERE / "03_reliability_and_drivers.ipynb")
+    nbf.write(notebook(INTERVIEWS), HERE / "05_interviews.ipynb")
     # Cells are written for reading here; ruff gives them the project's formatting.
     subprocess.run([sys.executable, "-m", "ruff", "format", str(HERE)], check=True)

@@ -68,3 +68,31 @@ pub fn headcount_frame(year: i32, seed: u64) -> Result<DataFrame, Error> {
         ],
     )?)
 }
+
+/// The example coded interviews (2025): one row per coder × segment × code.
+pub fn interview_frame(seed: u64) -> Result<DataFrame, Error> {
+    let rows = example::interviews::interviews(seed);
+    let height = rows.len();
+    let text = |name: &str, f: &dyn Fn(&example::interviews::Coding) -> String| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
+    Ok(DataFrame::new(
+        height,
+        vec![
+            text("interview", &|r| r.interview.clone()),
+            text("forvaltning", &|r| r.forvaltning.to_string()),
+            text("enhet", &|r| r.enhet.to_string()),
+            text("role", &|r| r.role.to_string()),
+            Column::new(
+                "segment".into(),
+                rows.iter().map(|r| r.segment).collect::<Vec<_>>(),
+            ),
+            text("coder", &|r| r.coder.to_string()),
+            text("code", &|r| r.code.to_string()),
+            Column::new(
+                "rating".into(),
+                rows.iter().map(|r| r.rating).collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}

@@ -179,6 +179,48 @@ pub enum AgreementError {
     Values { column: String, message: String },
 }
 
+/// Coding frames and coded interview segments.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum InterviewError {
+    #[error("coding frame {source_name}: cannot parse TOML: {message}")]
+    Parse {
+        source_name: String,
+        message: String,
+    },
+    #[error("coding frame {frame}: key `{key}`: {message}")]
+    Invalid {
+        frame: String,
+        key: String,
+        message: String,
+    },
+    #[error("unknown built-in coding frame `{name}`; available: {available}")]
+    UnknownBuiltin { name: String, available: String },
+    #[error("cannot read coding frame file {path}: {message}")]
+    Io { path: String, message: String },
+    #[error("parameter `{parameter}`: {message}")]
+    Parameter { parameter: String, message: String },
+    #[error("the {role} column `{column}` is not in the segments; present columns: {present}. Pass its name as `{role}=`")]
+    MissingColumn {
+        role: String,
+        column: String,
+        present: String,
+    },
+    #[error("{file} {message}")]
+    Qdpx { file: String, message: String },
+    #[error("{file}: codes not in coding frame {frame}: {codes}. Add them to the frame (by id or label), rename them in the QDA program, or pass unmatched=\"drop\" to leave them out (the import report then lists them)")]
+    UnmatchedCodes {
+        file: String,
+        frame: String,
+        codes: String,
+    },
+    #[error("column `{column}`, row {row}: {message}")]
+    Segment {
+        column: String,
+        row: usize,
+        message: String,
+    },
+}
+
 /// Any lyhord error; the Python layer maps each capability to its own exception class.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum Error {
@@ -196,6 +238,8 @@ pub enum Error {
     Followup(#[from] FollowupError),
     #[error(transparent)]
     Agreement(#[from] AgreementError),
+    #[error(transparent)]
+    Interview(#[from] InterviewError),
 }
 
 impl From<polars::prelude::PolarsError> for Error {

@@ -10,6 +10,7 @@ pub mod estimate;
 pub mod example;
 pub mod followup;
 pub mod instrument;
+pub mod interviews;
 pub mod parallel;
 pub mod reliability;
 pub mod score;

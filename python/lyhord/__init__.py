@@ -13,6 +13,14 @@ from . import expr
 from ._agreement import agreement, code_presence
 from ._api import estimate, score
 from ._followup import compare_waves, trend
+from ._interviews import (
+    CodingFrame,
+    SegmentImport,
+    code_counts,
+    read_segments,
+    score_interviews,
+    write_qdpx,
+)
 from ._lyhord import (
     DataError,
     EstimationError,
@@ -37,7 +45,9 @@ __all__ = [
     "InstrumentError",
     "LyhordError",
     "__version__",
+    "CodingFrame",
     "agreement",
+    "code_counts",
     "changed_units",
     "code_presence",
     "compare_waves",
@@ -49,7 +59,11 @@ __all__ = [
     "headcounts",
     "item_analysis",
     "priority_matrix",
+    "read_segments",
     "reliability",
+    "SegmentImport",
+    "score_interviews",
     "score",
     "trend",
+    "write_qdpx",
 ]

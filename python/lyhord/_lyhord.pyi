@@ -122,3 +122,87 @@ def _agreement(
 def _code_presence(
     segments: pl.DataFrame, unit: str, coder: str, code: str, codes: list[str] | None
 ) -> pl.DataFrame: ...
+
+class CodingFrame:
+    """A coding frame for interviews: codes with parent, EPL dimension and valence (or a
+    rating scale).
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> cf = ly.CodingFrame.builtin("epl-interviews")
+    >>> cf.dimensions
+    ['engagement', 'participation', 'learning']
+    >>> cf.codes().filter(pl.col("id") == "del_lyssnad")["valence"].to_list()
+    ['positive']
+    """
+
+    @staticmethod
+    def builtin(name: str) -> CodingFrame: ...
+    @staticmethod
+    def builtin_names() -> list[str]: ...
+    @staticmethod
+    def from_toml(path: str) -> CodingFrame: ...
+    @staticmethod
+    def from_toml_str(text: str) -> CodingFrame: ...
+    def to_toml(self) -> str: ...
+    def to_qdc(self) -> str:
+        """The frame as a REFI-QDA codebook (``.qdc`` XML) for NVivo, MAXQDA, ATLAS.ti or
+        QualCoder; rated codes get one child code per rating.
+
+        Examples
+        --------
+        >>> import lyhord as ly
+        >>> ly.CodingFrame.builtin("epl-interviews").to_qdc().count("<Code ") > 19
+        True
+        """
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def dimensions(self) -> list[str]: ...
+    def codes(self) -> pl.DataFrame: ...
+
+def _score_interviews(
+    segments: pl.DataFrame,
+    frame: CodingFrame,
+    interview: str,
+    code: str,
+    coder: str | None,
+    rating: str | None,
+    by: list[str],
+    prior: float,
+    confidence: float,
+    min_interviews: int,
+    per_unit: bool,
+) -> pl.DataFrame: ...
+def _code_counts(
+    segments: pl.DataFrame,
+    frame: CodingFrame,
+    interview: str,
+    code: str,
+    coder: str | None,
+    rating: str | None,
+    by: list[str],
+    segment: str | None,
+) -> tuple[pl.DataFrame, pl.DataFrame | None]: ...
+def _interview_data(seed: int) -> pl.DataFrame: ...
+def _read_qdpx(
+    path: str, frame: CodingFrame | None, unmatched: str
+) -> tuple[pl.DataFrame, pl.DataFrame]: ...
+def _map_codes(
+    segments: pl.DataFrame, code: str, frame: CodingFrame, unmatched: str, source: str
+) -> tuple[pl.DataFrame, pl.DataFrame]: ...
+def _write_qdpx(
+    segments: pl.DataFrame,
+    frame: CodingFrame,
+    path: str,
+    interview: str,
+    code: str,
+    coder: str | None,
+    rating: str | None,
+    by: list[str],
+    segment: str,
+    name: str,
+) -> None: ...

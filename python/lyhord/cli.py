@@ -125,7 +125,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(wide.drop("level"))
         if inst.id == "epl-staff":
             _demo_heatmap(table, out / f"epl_heatmap_{args.year}.png")
+    if args.year == 2025:
+        _demo_interviews(out)
     return 0
+
+
+def _demo_interviews(out: Path) -> None:
+    """The coded interviews: exported as REFI-QDA, read back, scored per förvaltning."""
+    from ._interviews import read_segments, score_interviews, write_qdpx
+
+    qdpx = out / "exempelkommun_interviews_2025.qdpx"
+    write_qdpx(example_data("interviews"), qdpx, name="Exempelkommun")
+    imp = read_segments(qdpx)
+    scores = score_interviews(imp.segments, by="forvaltning")
+    path = out / "interview_scores_2025.csv"
+    write_table(scores, path)
+    n = imp.segments["interview"].n_unique()
+    print(f"\nCoded interviews 2025: {n} interviews -> {qdpx}; scores -> {path}")
+    wide = scores.filter(pl.col("dimension").is_not_null()).pivot(
+        on="dimension", index="forvaltning", values="score", aggregate_function=None
+    )
+    with pl.Config(
+        tbl_hide_dataframe_shape=True, float_precision=1, tbl_hide_column_data_types=True
+    ):
+        print(wide)
 
 
 def _demo_heatmap(table: pl.DataFrame, path: Path) -> None:

@@ -46,6 +46,14 @@ pub fn to_pyerr(err: Error) -> PyErr {
             EstimationError::new_err(message)
         }
         Error::Agreement(_) => DataError::new_err(message),
+        Error::Interview(e) => match e {
+            crate::error::InterviewError::Parse { .. }
+            | crate::error::InterviewError::Invalid { .. }
+            | crate::error::InterviewError::UnknownBuiltin { .. }
+            | crate::error::InterviewError::Io { .. } => InstrumentError::new_err(message),
+            crate::error::InterviewError::Parameter { .. } => EstimationError::new_err(message),
+            _ => DataError::new_err(message),
+        },
     }
 }
 

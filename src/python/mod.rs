@@ -4,6 +4,7 @@
 mod agreement;
 mod errors;
 mod followup;
+mod interviews;
 mod plugin;
 mod reliability;
 
@@ -202,5 +203,6 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     reliability::register(m)?;
     followup::register(m)?;
     agreement::register(m)?;
+    interviews::register(m)?;
     errors::register(m)
 }

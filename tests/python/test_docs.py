@@ -14,6 +14,7 @@ MODULES = [
     "lyhord._reliability",
     "lyhord._followup",
     "lyhord._agreement",
+    "lyhord._interviews",
 ]
 
 

@@ -13,7 +13,7 @@ import polars as pl
 from .. import _lyhord
 
 DEFAULT_SEED: int = _lyhord.DEFAULT_SEED
-KINDS = ("staff",)
+KINDS = ("staff", "interviews")
 
 
 def example_data(
@@ -23,9 +23,13 @@ def example_data(
 
     Parameters
     ----------
-    kind : {"staff"}
-        Which survey. ``"staff"``: the staff survey, with the items of the built-in ``hme``,
-        ``epl-staff`` and ``uk-engagement`` instruments.
+    kind : {"staff", "interviews"}
+        Which data. ``"staff"``: the staff survey, with the items of the built-in ``hme``,
+        ``epl-staff`` and ``uk-engagement`` instruments. ``"interviews"``: coded interviews
+        (2025 only) for the built-in ``epl-interviews`` coding frame, one row per coder ×
+        segment × code: ``interview``, ``forvaltning``, ``enhet``, ``role``, ``segment``,
+        ``coder``, ``code``, ``rating`` (for the rated code ``del_betyg``). Coder K1 coded
+        every interview, K2 about a third of them.
     year : {2024, 2025}
         The wave.
     seed : int
@@ -48,6 +52,10 @@ def example_data(
     """
     if kind not in KINDS:
         raise ValueError(f"`kind` must be one of {KINDS}, got {kind!r}")
+    if kind == "interviews":
+        if year != 2025 or n is not None:
+            raise ValueError("the example interviews exist for year=2025 only, without `n`")
+        return _lyhord._interview_data(seed)
     return _lyhord._staff_data(year, seed, n)
 
 
