@@ -463,9 +463,236 @@ counts.pivot("forvaltning", index=["code", "dimension", "valence"], values="n_co
     ),
 ]
 
+CITIZENS = [
+    (
+        "md",
+        """# Citizen survey: weighting to the population and design-based estimates
+
+Exempelkommun sent its citizen survey to 1,200 residents in each of six districts (a
+stratified sample with equal allocation) and about four in ten answered: more often older
+people and women, less often in the outer districts. Unweighted means describe the people
+who answered, not the residents. This notebook weights the answers to the population
+(design weights, then raking to age × sex and district), estimates the EPL index with
+design-based standard errors, and shows what trimming the weights costs and buys.""",
+    ),
+    (
+        "code",
+        """import lyhord as ly
+import matplotlib.pyplot as plt
+import polars as pl
+
+sample = ly.example_data("citizens")
+population = ly.example_data("citizen_population")
+print(sample.height, "respondents of", population["population"].sum(), "residents")
+
+
+def share(df, w):
+    per_age = df.group_by("age_group").agg(pl.col(w).sum())
+    return per_age.with_columns((pl.col(w) / pl.col(w).sum() * 100).round(1))
+
+
+share(sample.with_columns(respondents=pl.lit(1)), "respondents").join(
+    share(population, "population"), on="age_group"
+).sort("age_group")""",
+    ),
+    (
+        "md",
+        """## The design and the weights
+Each district is a stratum; `design_weight` is residents per sampled person and
+`district_population` gives the finite-population correction. Raking then adjusts the
+weights until the weighted sample matches the population by age × sex and by district.
+The variance of the raked estimates accounts for the calibration (residuals from a
+regression on the margins), so what the margins explain is no longer counted as error.""",
+    ),
+    (
+        "code",
+        """design = ly.Design(weights="design_weight", strata="district", fpc="district_population")
+margins = {
+    ("age_group", "sex"): population.group_by("age_group", "sex").agg(pl.col("population").sum()),
+    "district": population.group_by("district").agg(pl.col("population").sum()),
+}
+raked = ly.rake(sample, margins, design=design)
+print(raked)
+raked.report.head(8)""",
+    ),
+    (
+        "code",
+        """inst = ly.Instrument.builtin("epl-citizen")
+versions = {
+    "unweighted": (sample, ly.Design(strata="district")),
+    "design weights": (sample, design),
+    "raked": (raked.data, raked.design),
+}
+overall = pl.concat(
+    [
+        ly.design_estimate(data, d, instrument=inst)
+        .filter(pl.col("level") == 0)
+        .with_columns(weighting=pl.lit(name))
+        for name, (data, d) in versions.items()
+    ]
+)
+overall.pivot("weighting", index="variable", values="estimate").with_columns(
+    pl.exclude("variable").round(1)
+)""",
+    ),
+    (
+        "md",
+        """## The index per district, with intervals
+Districts with fewer than the instrument's `min_group` (30) respondents would be blanked;
+here every district is large enough.""",
+    ),
+    (
+        "code",
+        """by_district = ly.design_estimate(
+    raked.data, raked.design, instrument=inst, by="district"
+).filter(pl.col("level") == 1)
+index = by_district.filter(pl.col("variable") == "epl").sort("estimate")
+fig, ax = plt.subplots(figsize=(7, 3.5))
+ax.errorbar(
+    index["estimate"],
+    range(index.height),
+    xerr=[index["estimate"] - index["ci_low"], index["ci_high"] - index["estimate"]],
+    fmt="o",
+    capsize=3,
+)
+ax.set_yticks(range(index.height), index["district"])
+ax.set_xlabel("EPL index (0–100), raked, 95 % interval")
+fig.tight_layout()
+by_district.select(
+    "district", "variable", pl.col("estimate", "se", "ci_low", "ci_high").round(2), "n", "n_eff"
+).head(8)""",
+    ),
+    (
+        "md",
+        """## Share positive (8–10) as a proportion
+Any 0/1 column can be estimated with `statistic="proportion"`; here: residents who rate
+their chances to influence decisions 8–10.""",
+    ),
+    (
+        "code",
+        """flags = raked.data.with_columns(
+    influence_positive=pl.when(pl.col("del_paverka") <= 10).then(pl.col("del_paverka") >= 8)
+)
+ly.design_estimate(
+    flags, raked.design, "influence_positive", statistic="proportion", by="age_group"
+).select("age_group", pl.col("estimate", "ci_low", "ci_high").round(3), "n")""",
+    ),
+    (
+        "md",
+        """## Trimming
+Raking gives some respondents large weights (young men in the outer districts). Capping
+weights at 2.5 × the mean lowers the spread of the weights at the price of margins met
+only after repeated raking; the design effect shows what that buys.""",
+    ),
+    (
+        "code",
+        """capped = ly.rake(sample, margins, design=design, cap=2.5, tolerance=1e-6)
+print(raked)
+print(capped)
+compare = [
+    ly.design_estimate(r.data, r.design, instrument=inst)
+    .filter(pl.col("level") == 0, pl.col("variable") == "epl")
+    .select(pl.lit(name).alias("weights"), "estimate", "se")
+    for name, r in [("raked", raked), ("raked + capped", capped)]
+]
+pl.concat(compare)""",
+    ),
+]
+
+FOLLOWUP = [
+    (
+        "md",
+        """# Yearly follow-up and the combined EPL picture
+
+What the municipality steers by: per unit, how engagement, participation and learning
+changed since last year (only where both years are published), and one picture from all
+three sources (staff survey, citizen survey, coded interviews) with a flag where they
+disagree beyond their uncertainty.""",
+    ),
+    (
+        "code",
+        """import lyhord as ly
+import matplotlib.pyplot as plt
+import polars as pl
+
+by = ["forvaltning", "enhet"]
+epl = ly.Instrument.builtin("epl-staff")
+waves = {
+    year: ly.estimate(
+        ly.example_data("staff", year=year), epl, by=by, headcounts=ly.headcounts(year=year)
+    )
+    for year in (2024, 2025)
+}
+change = ly.compare_waves(waves[2024], waves[2025])
+change.filter(pl.col("level") == 2, pl.col("measure") == "epl", pl.col("significant")).select(
+    "enhet",
+    pl.col("mean_earlier", "mean_later", "change", "ci_low", "ci_high").round(1),
+    pl.col("p_adjusted").round(4),
+).sort("change")""",
+    ),
+    (
+        "md",
+        """Units that were blanked in either year are not compared; their rows say why.""",
+    ),
+    (
+        "code",
+        """change.filter(pl.col("level") == 2, pl.col("measure") == "epl")["status"].value_counts()""",
+    ),
+    (
+        "code",
+        """series = ly.trend(waves).filter(pl.col("level") == 1, pl.col("measure") == "epl")
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for (name,), part in series.group_by(["forvaltning"], maintain_order=True):
+    ax.errorbar(
+        part["year"],
+        part["mean"],
+        yerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
+        capsize=3,
+        marker="o",
+        label=name,
+    )
+ax.set_xticks([2024, 2025])
+ax.set_ylabel("EPL index (staff), 95 % CI")
+ax.legend(fontsize=7)
+fig.tight_layout()""",
+    ),
+    (
+        "md",
+        """## One picture from three sources
+Staff results per unit, the municipality-wide citizen survey (raked to the population) and
+the unit interview scores, combined per unit and dimension with equal weights.
+`disagreement` names the sources that differ beyond their intervals — a prompt to look
+closer, not a verdict: the sources ask different people different questions.""",
+    ),
+    (
+        "code",
+        """population = ly.example_data("citizen_population")
+total = pl.col("population").sum()
+raked = ly.rake(
+    ly.example_data("citizens"),
+    {
+        ("age_group", "sex"): population.group_by("age_group", "sex").agg(total),
+        "district": population.group_by("district").agg(total),
+    },
+    design=ly.Design("design_weight", "district", fpc="district_population"),
+)
+citizens = ly.design_estimate(raked.data, raked.design, instrument="epl-citizen")
+interviews = ly.score_interviews(ly.example_data("interviews"), by=by)
+combined = ly.combine(staff=waves[2025], citizens=citizens, interviews=interviews, on=by)
+print(combined.height, "unit × dimension rows;",
+      combined["disagreement"].is_not_null().sum(), "with disagreeing sources")
+combined.filter(pl.col("sources").str.contains("interviews")).select(
+    "enhet", "dimension", pl.col("score", "ci_low", "ci_high", "staff", "citizens", "interviews").round(1),
+    "disagreement",
+).head(9)""",
+    ),
+]
+
 if __name__ == "__main__":
     nbf.write(notebook(QUICKSTART), HERE / "01_quickstart.ipynb")
     nbf.write(notebook(RELIABILITY), HERE / "03_reliability_and_drivers.ipynb")
+    nbf.write(notebook(CITIZENS), HERE / "04_citizen_survey.ipynb")
     nbf.write(notebook(INTERVIEWS), HERE / "05_interviews.ipynb")
+    nbf.write(notebook(FOLLOWUP), HERE / "06_yearly_followup.ipynb")
     # Cells are written for reading here; ruff gives them the project's formatting.
     subprocess.run([sys.executable, "-m", "ruff", "format", str(HERE)], check=True)

@@ -96,3 +96,81 @@ pub fn interview_frame(seed: u64) -> Result<DataFrame, Error> {
         ],
     )?)
 }
+
+/// The example citizen survey (2025): one row per respondent with district, age group, sex,
+/// the design weight and the district's population (for the FPC), then the `epl-citizen`
+/// items (Int64 1–10, 11 = "vet ej", null = no answer).
+pub fn citizen_frame(seed: u64) -> Result<DataFrame, Error> {
+    use example::citizens::{respondents, AGE_GROUPS, CITIZEN_ITEMS, DISTRICTS, SEXES};
+    let rows = respondents(seed);
+    let height = rows.len();
+    let mut cols = vec![
+        Column::new(
+            "respondent_id".into(),
+            rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "district".into(),
+            rows.iter()
+                .map(|r| DISTRICTS[r.district])
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "age_group".into(),
+            rows.iter().map(|r| AGE_GROUPS[r.age]).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sex".into(),
+            rows.iter().map(|r| SEXES[r.sex]).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "design_weight".into(),
+            rows.iter().map(|r| r.design_weight).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "district_population".into(),
+            rows.iter()
+                .map(|r| r.district_population as i64)
+                .collect::<Vec<_>>(),
+        ),
+    ];
+    let items = CITIZEN_ITEMS.iter().flat_map(|(_, items)| items.iter());
+    for (k, id) in items.enumerate() {
+        let values = rows.iter().map(|r| r.answers[k].map(|v| v as i64));
+        cols.push(Int64Chunked::from_iter_options((*id).into(), values).into_column());
+    }
+    Ok(DataFrame::new(height, cols)?)
+}
+
+/// The Exempelkommun population (2025) by district × age group × sex, for weighting.
+pub fn citizen_population_frame() -> Result<DataFrame, Error> {
+    use example::citizens::{population, AGE_GROUPS, DISTRICTS, SEXES};
+    let cells = population();
+    Ok(DataFrame::new(
+        cells.len(),
+        vec![
+            Column::new(
+                "district".into(),
+                cells
+                    .iter()
+                    .map(|c| DISTRICTS[c.district])
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "age_group".into(),
+                cells.iter().map(|c| AGE_GROUPS[c.age]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "sex".into(),
+                cells.iter().map(|c| SEXES[c.sex]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "population".into(),
+                cells
+                    .iter()
+                    .map(|c| c.population as i64)
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}

@@ -221,6 +221,54 @@ pub enum InterviewError {
     },
 }
 
+/// Sampling designs, raking and design-based estimates.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum DesignError {
+    #[error("the {role} column `{column}` is not in the data; present columns: {present}")]
+    MissingColumn {
+        role: String,
+        column: String,
+        present: String,
+    },
+    #[error("column `{column}`, row {row}: {message}")]
+    Column {
+        column: String,
+        row: usize,
+        message: String,
+    },
+    #[error("parameter `{parameter}`: {message}")]
+    Parameter { parameter: String, message: String },
+    #[error("stratum `{stratum}` has a single sampled cluster, so its variance cannot be estimated; pass lonely_psu=\"adjust\" (centre it at the mean of all clusters) or \"certainty\", or merge it with a neighbouring stratum")]
+    LonelyPsu { stratum: String },
+    #[error("margin {margin}: {message}")]
+    Margin { margin: String, message: String },
+    #[error("margin {margin}: `{category}` has {target} people in the population but no respondents, so no weight can reach it; merge it with a neighbouring category")]
+    EmptyCell {
+        margin: String,
+        category: String,
+        target: f64,
+    },
+    #[error("margin {margin}: row {row} has `{value}`, which the population table does not list; add it to the table or correct the data")]
+    UnknownCategory {
+        margin: String,
+        value: String,
+        row: usize,
+    },
+    #[error("the margins describe different populations: {first} sums to {first_total} but {other} to {other_total}; they must have the same total")]
+    InconsistentMargins {
+        first: String,
+        first_total: f64,
+        other: String,
+        other_total: f64,
+    },
+    #[error("raking did not converge in {iterations} iterations (largest relative margin error {max_error:.3e}){}", if *bounded { "; the weight bounds may conflict with the margins: loosen `cap`/`floor`" } else { "; raise `max_iterations` or merge sparse categories" })]
+    NotConverged {
+        iterations: usize,
+        max_error: f64,
+        bounded: bool,
+    },
+}
+
 /// Any lyhord error; the Python layer maps each capability to its own exception class.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum Error {
@@ -240,6 +288,8 @@ pub enum Error {
     Agreement(#[from] AgreementError),
     #[error(transparent)]
     Interview(#[from] InterviewError),
+    #[error(transparent)]
+    Design(#[from] DesignError),
 }
 
 impl From<polars::prelude::PolarsError> for Error {

@@ -4,7 +4,9 @@
 //! place that knows about Python.
 
 pub mod agreement;
+pub mod combine;
 pub mod datasets;
+pub mod design;
 pub mod error;
 pub mod estimate;
 pub mod example;

@@ -26,7 +26,7 @@ fn builtins_load_with_their_published_structure() {
 fn unknown_builtin_lists_the_available_ones() {
     let err = Instrument::builtin("hmee").unwrap_err().to_string();
     assert!(
-        err.contains("hmee") && err.contains("hme, epl-staff, uk-engagement"),
+        err.contains("hmee") && err.contains("hme, epl-staff, epl-citizen, uk-engagement"),
         "{err}"
     );
 }

@@ -12,6 +12,8 @@ The main path::
 from . import expr
 from ._agreement import agreement, code_presence
 from ._api import estimate, score
+from ._combine import combine
+from ._design import Design, RakeResult, design_estimate, rake
 from ._followup import compare_waves, trend
 from ._interviews import (
     CodingFrame,
@@ -46,8 +48,13 @@ __all__ = [
     "LyhordError",
     "__version__",
     "CodingFrame",
+    "Design",
+    "RakeResult",
+    "design_estimate",
+    "rake",
     "agreement",
     "code_counts",
+    "combine",
     "changed_units",
     "code_presence",
     "compare_waves",

@@ -206,3 +206,32 @@ def _write_qdpx(
     segment: str,
     name: str,
 ) -> None: ...
+def _rake(
+    data: pl.DataFrame,
+    base: str | None,
+    margins: list[tuple[list[str], pl.DataFrame, str]],
+    tolerance: float,
+    max_iterations: int,
+    floor: float | None,
+    cap: float | None,
+    name: str,
+) -> tuple[pl.DataFrame, pl.DataFrame, tuple[int, float, int, float, float]]: ...
+def _design_estimate(
+    data: pl.DataFrame,
+    weights: str | None,
+    strata: str | None,
+    psu: str | None,
+    fpc: str | None,
+    lonely_psu: str,
+    calibration: tuple[str | None, list[list[str]]] | None,
+    variables: list[str],
+    by: list[str],
+    statistic: str,
+    confidence: float,
+    min_group: int,
+) -> pl.DataFrame: ...
+def _citizen_data(seed: int) -> pl.DataFrame: ...
+def _citizen_population() -> pl.DataFrame: ...
+def _combine(
+    long: pl.DataFrame, keys: list[str], sources: list[tuple[str, float]], confidence: float
+) -> pl.DataFrame: ...

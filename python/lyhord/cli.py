@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--instrument",
         required=True,
-        help="built-in name (hme, epl-staff, uk-engagement) or a .toml codebook",
+        help="built-in name (hme, epl-staff, epl-citizen, uk-engagement) or a .toml codebook",
     )
     s.add_argument(
         "--by",

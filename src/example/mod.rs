@@ -13,6 +13,7 @@
 //! The PRNG is our own (see `rng`), so a seed gives the same data on every platform and
 //! version.
 
+pub mod citizens;
 pub mod interviews;
 mod organisation;
 mod rng;

@@ -220,9 +220,10 @@ pub struct Instrument {
     pub items: Vec<Item>,
 }
 
-const BUILTINS: [(&str, &str); 3] = [
+const BUILTINS: [(&str, &str); 4] = [
     ("hme", include_str!("builtin/hme.toml")),
     ("epl-staff", include_str!("builtin/epl-staff.toml")),
+    ("epl-citizen", include_str!("builtin/epl-citizen.toml")),
     ("uk-engagement", include_str!("builtin/uk-engagement.toml")),
 ];
 

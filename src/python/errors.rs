@@ -54,6 +54,12 @@ pub fn to_pyerr(err: Error) -> PyErr {
             crate::error::InterviewError::Parameter { .. } => EstimationError::new_err(message),
             _ => DataError::new_err(message),
         },
+        Error::Design(e) => match e {
+            crate::error::DesignError::Parameter { .. }
+            | crate::error::DesignError::LonelyPsu { .. }
+            | crate::error::DesignError::NotConverged { .. } => EstimationError::new_err(message),
+            _ => DataError::new_err(message),
+        },
     }
 }
 

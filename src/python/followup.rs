@@ -1,4 +1,4 @@
-//! Bindings of the yearly follow-up (`lyhord._followup`).
+//! Bindings of the yearly follow-up (`lyhord._followup`) and the combined index.
 
 use super::errors::IntoPyResult;
 use crate::error::FollowupError;
@@ -34,7 +34,21 @@ fn _compare_waves(
     Ok(PyDataFrame(out))
 }
 
+#[pyfunction]
+#[pyo3(signature = (long, keys, sources, confidence))]
+fn _combine(
+    long: PyDataFrame,
+    keys: Vec<String>,
+    sources: Vec<(String, f64)>,
+    confidence: f64,
+) -> PyResult<PyDataFrame> {
+    Ok(PyDataFrame(
+        crate::combine::frame::combine_frame(&long.0, &keys, &sources, confidence).py_err()?,
+    ))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_compare_waves, m)?)?;
+    m.add_function(wrap_pyfunction!(_combine, m)?)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! No statistics live here.
 
 mod agreement;
+mod design;
 mod errors;
 mod followup;
 mod interviews;
@@ -204,5 +205,6 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     followup::register(m)?;
     agreement::register(m)?;
     interviews::register(m)?;
+    design::register(m)?;
     errors::register(m)
 }

@@ -15,6 +15,8 @@ MODULES = [
     "lyhord._followup",
     "lyhord._agreement",
     "lyhord._interviews",
+    "lyhord._design",
+    "lyhord._combine",
 ]
 
 

@@ -13,7 +13,7 @@ import polars as pl
 from .. import _lyhord
 
 DEFAULT_SEED: int = _lyhord.DEFAULT_SEED
-KINDS = ("staff", "interviews")
+KINDS = ("staff", "interviews", "citizens", "citizen_population")
 
 
 def example_data(
@@ -23,13 +23,19 @@ def example_data(
 
     Parameters
     ----------
-    kind : {"staff", "interviews"}
+    kind : {"staff", "interviews", "citizens", "citizen_population"}
         Which data. ``"staff"``: the staff survey, with the items of the built-in ``hme``,
         ``epl-staff`` and ``uk-engagement`` instruments. ``"interviews"``: coded interviews
         (2025 only) for the built-in ``epl-interviews`` coding frame, one row per coder ×
         segment × code: ``interview``, ``forvaltning``, ``enhet``, ``role``, ``segment``,
         ``coder``, ``code``, ``rating`` (for the rated code ``del_betyg``). Coder K1 coded
-        every interview, K2 about a third of them.
+        every interview, K2 about a third of them. ``"citizens"``: the citizen survey (2025
+        only): a sample of 1,200 per district (stratified, equal allocation) of whom about
+        42 % answered, more often older people and women: ``respondent_id``, ``district``,
+        ``age_group``, ``sex``, ``design_weight`` (residents per sampled person in the
+        district), ``district_population`` (for the FPC), then the ``epl-citizen`` items
+        (1–10, 11 = "vet ej", null = no answer). ``"citizen_population"``: residents by
+        ``district`` × ``age_group`` × ``sex`` (``population``), the table to weight to.
     year : {2024, 2025}
         The wave.
     seed : int
@@ -52,6 +58,12 @@ def example_data(
     """
     if kind not in KINDS:
         raise ValueError(f"`kind` must be one of {KINDS}, got {kind!r}")
+    if kind in ("citizens", "citizen_population"):
+        if year != 2025 or n is not None:
+            raise ValueError(f"the example {kind} exist for year=2025 only, without `n`")
+        if kind == "citizen_population":
+            return _lyhord._citizen_population()
+        return _lyhord._citizen_data(seed)
     if kind == "interviews":
         if year != 2025 or n is not None:
             raise ValueError("the example interviews exist for year=2025 only, without `n`")

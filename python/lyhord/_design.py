@@ -1,0 +1,304 @@
+"""Sample surveys (citizen surveys): the design, raking to population margins and
+design-based estimates (wrappers over Rust)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from . import _lyhord
+from ._api import FrameLike, _collect, resolve_instrument
+from ._lyhord import Instrument
+from ._reliability import _by_list
+
+__all__ = ["Design", "RakeResult", "design_estimate", "rake"]
+
+
+@dataclass(frozen=True)
+class Design:
+    """How a sample was drawn, by the columns that describe it.
+
+    Parameters
+    ----------
+    weights : str, optional
+        Column of sampling (or calibrated) weights; without it every row weighs 1.
+    strata : str, optional
+        Column of strata (e.g. district when each district was sampled separately).
+    psu : str, optional
+        Column of primary sampling units (clusters); without it each row is its own.
+    fpc : str, optional
+        Column with, per row, the population size of its stratum (clusters, or people
+        without clusters) or the sampling fraction (≤ 1): the finite-population correction.
+    lonely_psu : {"fail", "adjust", "certainty"}
+        A stratum with one sampled cluster: refuse (default), centre it at the mean of all
+        clusters, or count it as sampled with certainty (R ``survey.lonely.psu``).
+    calibrated_from : str or None
+        Set by :func:`rake`: the weights before calibration.
+    calibrated_on : tuple of tuple of str
+        Set by :func:`rake`: the margins the weights were calibrated to. Variances then use
+        the residuals from a regression on them (design-weighted), times the calibrated
+        weights, so what the margins explain no longer counts as sampling error.
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> ly.Design(weights="design_weight", strata="district", fpc="district_population")
+    Design(weights='design_weight', strata='district', psu=None, fpc='district_population', ...)
+    """
+
+    weights: str | None = None
+    strata: str | None = None
+    psu: str | None = None
+    fpc: str | None = None
+    lonely_psu: str = "fail"
+    calibrated_from: str | None = None
+    calibrated_on: tuple[tuple[str, ...], ...] = field(default=())
+
+    def __repr__(self) -> str:
+        extra = f", calibrated_on={self.calibrated_on!r}" if self.calibrated_on else ", ..."
+        return (
+            f"Design(weights={self.weights!r}, strata={self.strata!r}, psu={self.psu!r}, "
+            f"fpc={self.fpc!r}{extra})"
+        )
+
+
+@dataclass(frozen=True)
+class RakeResult:
+    """Raked weights and how they were reached.
+
+    Attributes
+    ----------
+    data : polars.DataFrame
+        The input with the new weight column added (the input itself is not changed).
+    design : Design
+        The design with the raked weights and the calibration recorded; pass it to
+        :func:`design_estimate`.
+    report : polars.DataFrame
+        Per margin and category: ``n`` respondents, ``target``, ``achieved``,
+        ``relative_error``.
+    iterations, max_error, trimmed, deff, n_eff
+        Sweeps used, largest relative margin error, weights at a bound, Kish's design
+        effect ``n Σw² / (Σw)²`` and effective sample size ``(Σw)² / Σw²``.
+    """
+
+    data: pl.DataFrame
+    design: Design
+    report: pl.DataFrame
+    iterations: int
+    max_error: float
+    trimmed: int
+    deff: float
+    n_eff: float
+
+    def __repr__(self) -> str:
+        w = self.data.get_column(self.design.weights or "")
+        return (
+            f"RakeResult: {self.data.height} rows raked to "
+            f"{len(self.design.calibrated_on)} margins in {self.iterations} iterations, "
+            f"max relative margin error {self.max_error:.1e}\n"
+            f"  weights {w.min():.3g}–{w.max():.3g} (ratio {w.max() / w.min():.1f}), "
+            f"{self.trimmed} at a bound; Kish deff {self.deff:.2f}, n_eff {self.n_eff:.0f}"
+        )
+
+
+def _margin_table(
+    key: str | tuple[str, ...], table: pl.DataFrame | Mapping[object, float]
+) -> tuple[list[str], pl.DataFrame, str]:
+    columns = [key] if isinstance(key, str) else list(key)
+    if isinstance(table, Mapping):
+        if len(columns) != 1:
+            raise ValueError(f"margin {key!r}: give a DataFrame for a margin of several columns")
+        table = pl.DataFrame(
+            {columns[0]: [str(k) for k in table], "_count": [float(v) for v in table.values()]}
+        )
+    counts = [c for c in table.columns if c not in columns]
+    if len(counts) != 1:
+        raise ValueError(
+            f"margin {key!r}: the population table needs the columns {columns} and one count "
+            f"column; it has {table.columns}"
+        )
+    return columns, table, counts[0]
+
+
+def rake(
+    data: FrameLike,
+    margins: Mapping[str | tuple[str, ...], pl.DataFrame | Mapping[object, float]],
+    *,
+    design: Design | None = None,
+    cap: float | None = None,
+    floor: float | None = None,
+    tolerance: float = 1e-8,
+    max_iterations: int = 200,
+    name: str = "weight",
+) -> RakeResult:
+    """Rake weights to population margins (iterative proportional fitting).
+
+    Each sweep scales the weights so one margin after the other matches the population;
+    sweeps repeat until every margin is met to ``tolerance`` (relative). Post-stratification
+    is raking to one margin of joint cells, e.g. ``{("age_group", "sex"): table}``. With
+    ``cap``/``floor`` the weights are kept within those multiples of the mean weight:
+    weights beyond a bound are set to it and what was cut is spread over the others, then
+    raking resumes, until margins and bounds hold together.
+
+    Parameters
+    ----------
+    data : polars.DataFrame or LazyFrame
+        One row per respondent with the margin columns.
+    margins : mapping
+        Margin columns (a name, or a tuple for joint cells) → population table: a
+        DataFrame with those columns and one count column, or for one column a mapping
+        category → count. All margins must sum to the same population.
+    design : Design, optional
+        The sampling design; its ``weights`` are the starting (design) weights, and its
+        strata, clusters and FPC carry over to the returned design.
+    cap, floor : float, optional
+        Upper and lower bound of a weight as a multiple of the mean weight (e.g. 5, 0.2).
+    tolerance : float
+        Largest accepted relative difference between achieved and population counts.
+    max_iterations : int
+        Most sweeps; not converging raises :class:`lyhord.EstimationError` with the error
+        reached.
+    name : str
+        Name of the new weight column.
+
+    Returns
+    -------
+    RakeResult
+
+    Raises
+    ------
+    DataError
+        A category in the data that the population table lacks (names the row), a category
+        with population but no respondents, margins with different totals, bad weights.
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> sample = ly.example_data("citizens")
+    >>> pop = ly.example_data("citizen_population")
+    >>> total = pl.col("population").sum()
+    >>> margins = {
+    ...     ("age_group", "sex"): pop.group_by("age_group", "sex").agg(total),
+    ...     "district": pop.group_by("district").agg(total),
+    ... }
+    >>> raked = ly.rake(sample, margins, design=ly.Design("design_weight", "district"))
+    >>> raked.max_error < 1e-8
+    True
+    >>> round(raked.data["weight"].sum())
+    48000
+    """
+    df = _collect(data, "data")
+    design = design or Design()
+    tables = [_margin_table(key, table) for key, table in margins.items()]
+    weights, report, (iterations, max_error, trimmed, deff, n_eff) = _lyhord._rake(
+        df, design.weights, tables, tolerance, max_iterations, floor, cap, name
+    )
+    out = df.with_columns(weights.get_column(name))
+    raked = replace(
+        design,
+        weights=name,
+        calibrated_from=design.weights,
+        calibrated_on=tuple(tuple(cols) for cols, _, _ in tables),
+    )
+    return RakeResult(out, raked, report, iterations, max_error, trimmed, deff, n_eff)
+
+
+def design_estimate(
+    data: FrameLike,
+    design: Design,
+    variables: Sequence[str] | str | None = None,
+    *,
+    instrument: Instrument | str | None = None,
+    by: Sequence[str] | str | None = None,
+    statistic: str = "mean",
+    confidence: float = 0.95,
+    min_group: int | None = None,
+) -> pl.DataFrame:
+    """Design-based estimates for the whole sample and each domain of ``by``.
+
+    Means (and proportions) are ratio estimators ``Σ w y / Σ w``; totals ``Σ w y``. Standard
+    errors are Taylor-linearised: the influence values ``w (y − ȳ) / Σ w`` are summed per
+    cluster and their spread within strata gives the variance, scaled by
+    ``(1 − f_h) n_h / (n_h − 1)`` (Lumley 2010, ch. 2–3; R ``svymean``/``svytotal``). A
+    domain is estimated with the whole design (rows outside it contribute 0), as R's
+    ``svyby``/``subset`` do. With calibrated weights (from :func:`rake`) the influence
+    values are replaced by their residuals from a design-weighted regression on the
+    margins, times the calibrated weights. Intervals use t with (clusters − strata)
+    degrees of freedom.
+
+    Domains with fewer than ``min_group`` respondents are blanked with the reason; when a
+    single domain is blanked, the next smallest is blanked too, so the whole minus the
+    others cannot reveal it.
+
+    Parameters
+    ----------
+    data : polars.DataFrame or LazyFrame
+        One row per respondent: the design columns, ``by`` and the variables.
+    design : Design
+        The sampling design (e.g. ``rake(...).design``).
+    variables : str or list of str, optional
+        Numeric columns to estimate; a null is no answer (the row is left out of that
+        variable only). Default with ``instrument``: its dimensions and index, scored.
+    instrument : Instrument or str, optional
+        Score ``data`` (raw answers) with this instrument first.
+    by : str or list of str, optional
+        Domain columns.
+    statistic : {"mean", "total", "proportion"}
+        ``"proportion"`` needs 0/1 (or boolean) variables and gives shares (0–1).
+    confidence : float
+        Interval coverage.
+    min_group : int, optional
+        Smallest published domain; default the instrument's, else 5.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``level`` (0 = all, 1 = domain), ``by``, ``variable``, ``statistic``, ``estimate``,
+        ``se``, ``ci_low``, ``ci_high``, ``n``, ``n_eff``, ``suppressed``, ``note``.
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> api = pl.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0]})
+    >>> ly.design_estimate(api, ly.Design(weights="w"), "y", min_group=1).select(
+    ...     "estimate", "se"
+    ... ).row(0)
+    (2.8333333333333335, 0.5966297664291486)
+    """
+    df = _collect(data, "data")
+    inst = resolve_instrument(instrument) if instrument is not None else None
+    if inst is not None:
+        from ._api import score
+
+        df = score(df, inst)
+        if variables is None:
+            variables = [*inst.dimensions, inst.index_id]
+    if variables is None:
+        raise ValueError("give `variables` (columns to estimate) or an `instrument`")
+    if isinstance(variables, str):
+        variables = [variables]
+    if statistic == "proportion":
+        df = df.with_columns(pl.col(v).cast(pl.Float64) for v in variables)
+    if min_group is None:
+        min_group = inst.min_group if inst is not None else 5
+    calibration = (
+        (design.calibrated_from, [list(c) for c in design.calibrated_on])
+        if design.calibrated_on
+        else None
+    )
+    return _lyhord._design_estimate(
+        df,
+        design.weights,
+        design.strata,
+        design.psu,
+        design.fpc,
+        design.lonely_psu,
+        calibration,
+        list(variables),
+        _by_list(by),
+        statistic,
+        float(confidence),
+        int(min_group),
+    )

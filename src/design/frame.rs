@@ -1,0 +1,682 @@
+//! The polars edge of design-based estimation: the design read from columns, raking to
+//! population tables, and domain estimates with suppression.
+
+use super::calibration::Calibration;
+use super::estimate::{domain_estimate, Statistic};
+use super::rake::{rake, Margin, RakeOptions, RakeOutcome};
+use super::{Design, LonelyPsu};
+use crate::error::{DesignError, Error};
+use crate::estimate::stats::t_critical;
+use crate::score::frame::present_columns;
+use foldhash::fast::FixedState;
+use polars::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// Which columns describe the design.
+#[derive(Debug, Clone)]
+pub struct DesignColumns {
+    pub weights: Option<String>,
+    pub strata: Option<String>,
+    pub psu: Option<String>,
+    /// Per row: the population size of the stratum (clusters, or rows without clusters),
+    /// or the sampling fraction when ≤ 1.
+    pub fpc: Option<String>,
+    pub lonely: LonelyPsu,
+}
+
+fn column<'a>(df: &'a DataFrame, name: &str, role: &str) -> Result<&'a Column, Error> {
+    df.column(name).map_err(|_| {
+        DesignError::MissingColumn {
+            role: role.into(),
+            column: name.into(),
+            present: present_columns(df),
+        }
+        .into()
+    })
+}
+
+fn bad(column: &str, row: usize, message: impl Into<String>) -> Error {
+    DesignError::Column {
+        column: column.into(),
+        row,
+        message: message.into(),
+    }
+    .into()
+}
+
+pub fn numbers(df: &DataFrame, name: &str, role: &str) -> Result<Vec<Option<f64>>, Error> {
+    let col = column(df, name, role)?;
+    let cast = col
+        .cast(&DataType::Float64)
+        .map_err(|_| bad(name, 0, format!("must be numeric, not {}", col.dtype())))?;
+    Ok(cast.f64()?.iter().collect())
+}
+
+/// Row labels of one or more columns joined with " × " (nulls refused).
+pub fn labels(df: &DataFrame, names: &[String], role: &str) -> Result<Vec<String>, Error> {
+    let mut parts = Vec::with_capacity(names.len());
+    for name in names {
+        let col = column(df, name, role)?.cast(&DataType::String)?;
+        let values: Vec<Option<String>> =
+            col.str()?.iter().map(|v| v.map(str::to_string)).collect();
+        if let Some(row) = values.iter().position(Option::is_none) {
+            return Err(bad(
+                name,
+                row,
+                format!("is empty; every row needs a {role}"),
+            ));
+        }
+        parts.push(
+            values
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect::<Vec<_>>(),
+        );
+    }
+    Ok((0..df.height())
+        .map(|r| {
+            parts
+                .iter()
+                .map(|p| p[r].as_str())
+                .collect::<Vec<_>>()
+                .join(" × ")
+        })
+        .collect())
+}
+
+/// Codes (first-seen order) of one column's values per row and the distinct values.
+fn column_codes<'a>(
+    ca: &'a StringChunked,
+    name: &str,
+    role: &str,
+) -> Result<(Vec<u32>, Vec<&'a str>), Error> {
+    if ca.null_count() > 0 {
+        let row = ca.iter().position(|v| v.is_none()).unwrap_or(0);
+        return Err(bad(
+            name,
+            row,
+            format!("is empty; every row needs a {role}"),
+        ));
+    }
+    let mut by_text: HashMap<&str, u32, FixedState> =
+        HashMap::with_hasher(FixedState::with_seed(7));
+    // A string of up to 12 bytes is stored inside its 16-byte view, so equal short strings
+    // have equal views: looking the view up as a u128 skips hashing the text.
+    let mut by_view: HashMap<u128, u32, FixedState> =
+        HashMap::with_hasher(FixedState::with_seed(9));
+    let mut values: Vec<&str> = Vec::new();
+    let mut codes = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        for (i, view) in arr.views().iter().enumerate() {
+            let inline = view.length <= 12;
+            if inline {
+                if let Some(&code) = by_view.get(&view.as_u128()) {
+                    codes.push(code);
+                    continue;
+                }
+            }
+            let text = arr.value(i);
+            let code = *by_text.entry(text).or_insert_with(|| {
+                values.push(text);
+                values.len() as u32 - 1
+            });
+            if inline {
+                by_view.insert(view.as_u128(), code);
+            }
+            codes.push(code);
+        }
+    }
+    Ok((codes, values))
+}
+
+/// Dense codes (first-seen order) of the joint values of `names` per row, and a label per
+/// code ("a × b"). Values are looked up borrowed, so a million rows allocate nothing per row.
+pub fn joint_codes(
+    df: &DataFrame,
+    names: &[String],
+    role: &str,
+) -> Result<(Vec<u32>, Vec<String>), Error> {
+    let mut columns = Vec::with_capacity(names.len());
+    for name in names {
+        columns.push(
+            column(df, name, role)?
+                .cast(&DataType::String)?
+                .str()?
+                .clone(),
+        );
+    }
+    let mut per_column = Vec::with_capacity(names.len());
+    for (name, ca) in names.iter().zip(&columns) {
+        per_column.push(column_codes(ca, name, role)?);
+    }
+    if per_column.len() == 1 {
+        let (codes, values) = per_column.pop().expect("one column");
+        return Ok((codes, values.into_iter().map(str::to_string).collect()));
+    }
+    // Mixed-radix key of the per-column codes (each radix is a column's distinct count, so
+    // the product is at most rows^columns; u128 holds that for any realistic table).
+    let mut index: HashMap<u128, u32> = HashMap::new();
+    let mut labels = Vec::new();
+    let mut codes = Vec::with_capacity(df.height());
+    for row in 0..df.height() {
+        let key = per_column.iter().fold(0u128, |k, (c, values)| {
+            k * values.len() as u128 + c[row] as u128
+        });
+        let next = labels.len() as u32;
+        let code = *index.entry(key).or_insert(next);
+        if code == next {
+            let parts: Vec<&str> = per_column
+                .iter()
+                .map(|(c, values)| values[c[row] as usize])
+                .collect();
+            labels.push(parts.join(" × "));
+        }
+        codes.push(code);
+    }
+    Ok((codes, labels))
+}
+
+fn weights(df: &DataFrame, name: Option<&str>) -> Result<Vec<f64>, Error> {
+    let Some(name) = name else {
+        return Ok(vec![1.0; df.height()]);
+    };
+    numbers(df, name, "weights")?
+        .into_iter()
+        .enumerate()
+        .map(|(row, w)| match w {
+            Some(w) if w.is_finite() && w > 0.0 => Ok(w),
+            Some(w) => Err(bad(
+                name,
+                row,
+                format!("weight {w} is not positive; weights must be > 0"),
+            )),
+            None => Err(bad(name, row, "is empty; every respondent needs a weight")),
+        })
+        .collect()
+}
+
+/// Clusters are nested in strata: the same cluster label in two strata is two clusters.
+fn nested_clusters(stratum: &[u32], cluster: &[u32]) -> Vec<u32> {
+    let mut index: HashMap<(u32, u32), u32> = HashMap::new();
+    stratum
+        .iter()
+        .zip(cluster)
+        .map(|(&h, &c)| {
+            let next = index.len() as u32;
+            *index.entry((h, c)).or_insert(next)
+        })
+        .collect()
+}
+
+/// The design over the rows of `df`.
+pub fn design_from_frame(df: &DataFrame, cols: &DesignColumns) -> Result<Design, Error> {
+    let n = df.height();
+    let weights = weights(df, cols.weights.as_deref())?;
+    let (stratum, stratum_names) = match &cols.strata {
+        Some(s) => joint_codes(df, std::slice::from_ref(s), "stratum")?,
+        None => (vec![0; n], vec!["(all)".to_string()]),
+    };
+    let psu = match &cols.psu {
+        Some(p) => nested_clusters(
+            &stratum,
+            &joint_codes(df, std::slice::from_ref(p), "cluster")?.0,
+        ),
+        None => (0..n as u32).collect(),
+    };
+    let clusters = psu.iter().map(|&p| p as usize + 1).max().unwrap_or(0);
+    let mut psu_stratum = vec![0; clusters];
+    for (&p, &h) in psu.iter().zip(&stratum) {
+        psu_stratum[p as usize] = h;
+    }
+    let mut psus_in_stratum = vec![0u32; stratum_names.len()];
+    for &h in &psu_stratum {
+        psus_in_stratum[h as usize] += 1;
+    }
+    let fraction = match &cols.fpc {
+        Some(f) => fractions(df, f, &stratum, &psus_in_stratum)?,
+        None => vec![0.0; stratum_names.len()],
+    };
+    Ok(Design {
+        weights,
+        stratum,
+        psu,
+        fraction,
+        psu_stratum,
+        psus_in_stratum,
+        stratum_names,
+        lonely: cols.lonely,
+    })
+}
+
+fn fractions(
+    df: &DataFrame,
+    name: &str,
+    stratum: &[u32],
+    sampled: &[u32],
+) -> Result<Vec<f64>, Error> {
+    let values = numbers(df, name, "fpc")?;
+    let mut out: Vec<Option<(f64, usize)>> = vec![None; sampled.len()];
+    for (row, (v, &h)) in values.iter().zip(stratum).enumerate() {
+        let v = v.ok_or_else(|| {
+            bad(
+                name,
+                row,
+                "is empty; give the population size of the stratum",
+            )
+        })?;
+        match out[h as usize] {
+            None => out[h as usize] = Some((v, row)),
+            Some((first, at)) if first != v => {
+                return Err(bad(name, row, format!("is {v} but {first} in row {at} of the same stratum; the population size is one number per stratum")))
+            }
+            Some(_) => {}
+        }
+    }
+    out.iter()
+        .zip(sampled)
+        .map(|(v, &n_h)| {
+            let (v, row) = v.expect("every stratum has rows");
+            if v > 0.0 && v <= 1.0 {
+                Ok(v)
+            } else if v >= n_h as f64 {
+                Ok(n_h as f64 / v)
+            } else {
+                Err(bad(name, row, format!("population size {v} is smaller than the {n_h} sampled units of the stratum")))
+            }
+        })
+        .collect()
+}
+
+/// A population table for raking: the margin's columns and a count column.
+pub struct MarginTable {
+    pub columns: Vec<String>,
+    pub population: DataFrame,
+    pub count: String,
+}
+
+fn margin(df: &DataFrame, table: &MarginTable) -> Result<Margin, Error> {
+    let name = table.columns.join(" × ");
+    let pop_labels = labels(&table.population, &table.columns, "population category")?;
+    let counts = numbers(&table.population, &table.count, "population count")?;
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut target = Vec::new();
+    for (row, (label, count)) in pop_labels.iter().zip(&counts).enumerate() {
+        let count = count.ok_or_else(|| {
+            Error::from(DesignError::Margin {
+                margin: name.clone(),
+                message: format!("population table row {row} (`{label}`) has no count"),
+            })
+        })?;
+        if index.insert(label.clone(), target.len() as u32).is_some() {
+            return Err(DesignError::Margin {
+                margin: name.clone(),
+                message: format!("`{label}` appears twice in the population table"),
+            }
+            .into());
+        }
+        target.push(count);
+    }
+    let (codes, sample_labels) = joint_codes(df, &table.columns, "margin category")?;
+    let to_population: Vec<Option<u32>> = sample_labels
+        .iter()
+        .map(|l| index.get(l).copied())
+        .collect();
+    if let Some(missing) = to_population.iter().position(Option::is_none) {
+        let row = codes
+            .iter()
+            .position(|&c| c as usize == missing)
+            .unwrap_or(0);
+        return Err(DesignError::UnknownCategory {
+            margin: name,
+            value: sample_labels[missing].clone(),
+            row,
+        }
+        .into());
+    }
+    let category = codes
+        .iter()
+        .map(|&c| to_population[c as usize].expect("checked above"))
+        .collect();
+    Ok(Margin {
+        name,
+        labels: pop_labels,
+        category,
+        target,
+    })
+}
+
+/// Rakes the rows of `df` to the population tables. Returns the weights, the outcome and a
+/// report per margin category (target, achieved, relative error, respondents).
+pub fn rake_frame(
+    df: &DataFrame,
+    base: Option<&str>,
+    tables: &[MarginTable],
+    opts: &RakeOptions,
+) -> Result<(RakeOutcome, DataFrame), Error> {
+    if tables.is_empty() {
+        return Err(DesignError::Parameter {
+            parameter: "margins".into(),
+            message: "give at least one population table".into(),
+        }
+        .into());
+    }
+    let base = weights(df, base)?;
+    // Margins are coded on their own threads: hashing every row's category is the cost.
+    let threads = crate::parallel::threads_for(df.height()).min(tables.len());
+    let margins = crate::parallel::map_in_order(tables, threads, |t| margin(df, t))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let outcome = if opts.floor.is_none() && opts.cap.is_none() {
+        rake_cells(&base, &margins, opts)?
+    } else {
+        rake(&base, &margins, opts)?
+    };
+    let report = margin_report(&margins, &outcome)?;
+    Ok((outcome, report))
+}
+
+/// Raking without bounds multiplies every row of a joint cell (one category of each margin)
+/// by the same factors, so it runs on the cells' weight sums and scales the rows at the
+/// end: the same weights, with work independent of the number of rows.
+fn rake_cells(base: &[f64], margins: &[Margin], opts: &RakeOptions) -> Result<RakeOutcome, Error> {
+    // Joint cells are looked up in a table indexed by the mixed-radix key when the product
+    // of the margins' sizes is small (the usual case), else hashed.
+    let space = margins
+        .iter()
+        .try_fold(1u64, |p, m| p.checked_mul(m.target.len() as u64))
+        .filter(|&p| p <= 1 << 22);
+    let mut table = vec![u32::MAX; space.unwrap_or(0) as usize];
+    let mut cell_of_key: HashMap<u64, u32, FixedState> =
+        HashMap::with_hasher(FixedState::with_seed(11));
+    let mut cell = Vec::with_capacity(base.len());
+    let mut cell_base: Vec<f64> = Vec::new();
+    let mut cell_categories: Vec<Vec<u32>> = vec![Vec::new(); margins.len()];
+    for (row, &w) in base.iter().enumerate() {
+        let key = margins.iter().fold(0u64, |k, m| {
+            k.wrapping_mul(m.target.len() as u64)
+                .wrapping_add(m.category[row] as u64)
+        });
+        let next = cell_base.len() as u32;
+        let c = if space.is_some() {
+            let slot = &mut table[key as usize];
+            if *slot == u32::MAX {
+                *slot = next;
+            }
+            *slot
+        } else {
+            *cell_of_key.entry(key).or_insert(next)
+        };
+        if c == next {
+            cell_base.push(0.0);
+            for (m, cats) in margins.iter().zip(cell_categories.iter_mut()) {
+                cats.push(m.category[row]);
+            }
+        }
+        cell_base[c as usize] += w;
+        cell.push(c);
+    }
+    let collapsed: Vec<Margin> = margins
+        .iter()
+        .zip(cell_categories)
+        .map(|(m, category)| Margin {
+            name: m.name.clone(),
+            labels: m.labels.clone(),
+            category,
+            target: m.target.clone(),
+        })
+        .collect();
+    let mut outcome = rake(&cell_base, &collapsed, opts)?;
+    let factor: Vec<f64> = outcome
+        .weights
+        .iter()
+        .zip(&cell_base)
+        .map(|(w, b)| w / b)
+        .collect();
+    outcome.weights = base
+        .iter()
+        .zip(&cell)
+        .map(|(w, &c)| w * factor[c as usize])
+        .collect();
+    Ok(outcome)
+}
+
+fn margin_report(margins: &[Margin], outcome: &RakeOutcome) -> Result<DataFrame, Error> {
+    let (mut name, mut category, mut target, mut achieved, mut error, mut n) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for (m, a) in margins.iter().zip(&outcome.achieved) {
+        let mut count = vec![0u32; m.target.len()];
+        for &c in &m.category {
+            count[c as usize] += 1;
+        }
+        for k in 0..m.target.len() {
+            name.push(m.name.clone());
+            category.push(m.labels[k].clone());
+            target.push(m.target[k]);
+            achieved.push(a[k]);
+            error.push(if m.target[k] > 0.0 {
+                (a[k] - m.target[k]) / m.target[k]
+            } else {
+                0.0
+            });
+            n.push(count[k]);
+        }
+    }
+    Ok(DataFrame::new(
+        name.len(),
+        vec![
+            Column::new("margin".into(), name),
+            Column::new("category".into(), category),
+            Column::new("n".into(), n),
+            Column::new("target".into(), target),
+            Column::new("achieved".into(), achieved),
+            Column::new("relative_error".into(), error),
+        ],
+    )?)
+}
+
+/// The calibration model of weights raked to `margins` (groups of columns) from `base`.
+pub fn calibration_from_frame(
+    df: &DataFrame,
+    base: Option<&str>,
+    margins: &[Vec<String>],
+) -> Result<Calibration, Error> {
+    let base = weights(df, base)?;
+    let mut categories = Vec::new();
+    let mut levels = Vec::new();
+    for m in margins {
+        let (idx, names) = joint_codes(df, m, "calibration category")?;
+        categories.push(idx);
+        levels.push(names.len());
+    }
+    Ok(Calibration::new(base, categories, &levels)?)
+}
+
+pub struct EstimateSpec {
+    pub variables: Vec<String>,
+    pub by: Vec<String>,
+    pub statistic: Statistic,
+    pub confidence: f64,
+    pub min_group: usize,
+}
+
+/// Domains: the whole sample (level 0) and each combination of `by` (level 1).
+struct Domains {
+    keys: Vec<Option<Vec<String>>>,
+    masks: Vec<Vec<bool>>,
+}
+
+fn domains(df: &DataFrame, by: &[String]) -> Result<Domains, Error> {
+    let mut keys = vec![None];
+    let mut masks = vec![vec![true; df.height()]];
+    if by.is_empty() {
+        return Ok(Domains { keys, masks });
+    }
+    let mut parts = Vec::new();
+    for b in by {
+        let col = column(df, b, "by")?.cast(&DataType::String)?;
+        parts.push(
+            col.str()?
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect::<Vec<_>>(),
+        );
+    }
+    let mut groups: BTreeMap<Vec<String>, Vec<bool>> = BTreeMap::new();
+    for r in 0..df.height() {
+        let key: Vec<String> = parts.iter().map(|p| p[r].clone()).collect();
+        groups
+            .entry(key)
+            .or_insert_with(|| vec![false; df.height()])[r] = true;
+    }
+    for (k, m) in groups {
+        keys.push(Some(k));
+        masks.push(m);
+    }
+    Ok(Domains { keys, masks })
+}
+
+/// Which domains are blanked: fewer than `min_group` respondents, plus — when exactly one
+/// domain is blanked — the next smallest, so the whole minus the others cannot reveal it.
+fn suppressed(domains: &Domains, min_group: usize) -> Vec<Option<String>> {
+    let size: Vec<usize> = domains
+        .masks
+        .iter()
+        .map(|m| m.iter().filter(|b| **b).count())
+        .collect();
+    let mut out: Vec<Option<String>> = size
+        .iter()
+        .map(|&n| (n < min_group).then(|| format!("fewer than {min_group} respondents")))
+        .collect();
+    let blanked = (1..size.len()).filter(|&d| out[d].is_some()).count();
+    if blanked == 1 && out[0].is_none() {
+        if let Some(d) = (1..size.len())
+            .filter(|&d| out[d].is_none())
+            .min_by_key(|&d| size[d])
+        {
+            out[d] = Some("secondary: protects a smaller group".into());
+        }
+    }
+    out
+}
+
+/// Design-based estimates of each variable in the whole sample and each domain.
+pub fn design_estimate_frame(
+    df: &DataFrame,
+    design: &Design,
+    calibration: Option<&Calibration>,
+    spec: &EstimateSpec,
+) -> Result<DataFrame, Error> {
+    let domains = domains(df, &spec.by)?;
+    let blank = suppressed(&domains, spec.min_group);
+    let t = t_critical(spec.confidence, design.degrees_of_freedom())?;
+    let mut rows = Rows::default();
+    for var in &spec.variables {
+        let y = numbers(df, var, "variable")?;
+        check_variable(&y, var, spec.statistic)?;
+        for (d, mask) in domains.masks.iter().enumerate() {
+            let est = domain_estimate(design, calibration, &y, mask, spec.statistic)?;
+            let note = blank[d].clone().or_else(|| {
+                est.filter(|e| e.n < spec.min_group)
+                    .map(|_| format!("fewer than {} answers", spec.min_group))
+            });
+            rows.push(
+                &domains.keys[d],
+                var,
+                est.filter(|_| note.is_none()),
+                t,
+                note,
+                est.is_none(),
+            );
+        }
+    }
+    rows.finish(&spec.by, spec.statistic)
+}
+
+fn check_variable(y: &[Option<f64>], name: &str, statistic: Statistic) -> Result<(), Error> {
+    for (row, v) in y.iter().enumerate() {
+        match v {
+            Some(v) if !v.is_finite() => {
+                return Err(bad(name, row, format!("{v} is not a number")))
+            }
+            Some(v) if statistic == Statistic::Proportion && *v != 0.0 && *v != 1.0 => {
+                return Err(bad(
+                    name,
+                    row,
+                    format!("is {v}; a proportion needs 0/1 (or true/false) values"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Rows {
+    keys: Vec<Option<Vec<String>>>,
+    variable: Vec<String>,
+    estimate: Vec<Option<f64>>,
+    se: Vec<Option<f64>>,
+    low: Vec<Option<f64>>,
+    high: Vec<Option<f64>>,
+    n: Vec<Option<u32>>,
+    n_eff: Vec<Option<f64>>,
+    suppressed: Vec<bool>,
+    note: Vec<Option<String>>,
+}
+
+impl Rows {
+    fn push(
+        &mut self,
+        key: &Option<Vec<String>>,
+        var: &str,
+        est: Option<super::estimate::DomainEstimate>,
+        t: f64,
+        note: Option<String>,
+        empty: bool,
+    ) {
+        self.keys.push(key.clone());
+        self.variable.push(var.to_string());
+        self.estimate.push(est.map(|e| e.estimate));
+        self.se.push(est.map(|e| e.se));
+        self.low.push(est.map(|e| e.estimate - t * e.se));
+        self.high.push(est.map(|e| e.estimate + t * e.se));
+        self.n.push(est.map(|e| e.n as u32));
+        self.n_eff.push(est.map(|e| e.n_eff));
+        self.suppressed.push(note.is_some());
+        self.note
+            .push(note.or_else(|| empty.then(|| "no answers".to_string())));
+    }
+
+    fn finish(self, by: &[String], statistic: Statistic) -> Result<DataFrame, Error> {
+        let height = self.variable.len();
+        let mut columns = vec![Column::new(
+            "level".into(),
+            self.keys
+                .iter()
+                .map(|k| k.is_some() as u32)
+                .collect::<Vec<_>>(),
+        )];
+        for (j, b) in by.iter().enumerate() {
+            let values: Vec<Option<String>> = self
+                .keys
+                .iter()
+                .map(|k| k.as_ref().map(|k| k[j].clone()))
+                .collect();
+            columns.push(Column::new(b.into(), values));
+        }
+        columns.extend([
+            Column::new("variable".into(), self.variable),
+            Column::new("statistic".into(), vec![statistic.name(); height]),
+            Column::new("estimate".into(), self.estimate),
+            Column::new("se".into(), self.se),
+            Column::new("ci_low".into(), self.low),
+            Column::new("ci_high".into(), self.high),
+            Column::new("n".into(), self.n),
+            Column::new("n_eff".into(), self.n_eff),
+            Column::new("suppressed".into(), self.suppressed),
+            Column::new("note".into(), self.note),
+        ]);
+        Ok(DataFrame::new(height, columns)?)
+    }
+}

@@ -1,0 +1,110 @@
+//! Design-based estimation for sample surveys (citizen surveys): the sampling design
+//! (weights, strata, clusters, finite-population correction), Taylor-linearised variances,
+//! raking and trimming of weights, and the calibration adjustment of variances.
+//!
+//! References: Lumley (2010) *Complex Surveys*, ch. 2–3 and 7; Särndal, Swensson & Wretman
+//! (1992) *Model Assisted Survey Sampling*, §6.6 (GREG variance from g-weighted
+//! residuals); Deville & Särndal (1992) for raking as calibration.
+
+pub mod calibration;
+pub mod estimate;
+pub mod frame;
+pub mod rake;
+
+use crate::error::DesignError;
+
+/// What to do with a stratum that has a single sampled cluster (its variance cannot be
+/// estimated from within the stratum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LonelyPsu {
+    /// Refuse, naming the stratum (R `options(survey.lonely.psu = "fail")`).
+    Fail,
+    /// Centre the lone cluster at the mean over all clusters (R `"adjust"`).
+    Adjust,
+    /// Contribute nothing, as a stratum sampled with certainty (R `"certainty"`).
+    Certainty,
+}
+
+/// A sampling design over `n` rows. Strata and clusters are dense indices; a cluster id is
+/// unique across strata (clusters are nested in strata).
+#[derive(Debug, Clone)]
+pub struct Design {
+    pub weights: Vec<f64>,
+    /// Stratum of each row (all 0 without strata).
+    pub stratum: Vec<u32>,
+    /// Primary sampling unit of each row (each row its own without clusters).
+    pub psu: Vec<u32>,
+    /// Per stratum: the sampling fraction of clusters (0 without FPC).
+    pub fraction: Vec<f64>,
+    /// Stratum of each PSU.
+    pub psu_stratum: Vec<u32>,
+    /// Per stratum: sampled clusters.
+    pub psus_in_stratum: Vec<u32>,
+    pub stratum_names: Vec<String>,
+    pub lonely: LonelyPsu,
+}
+
+impl Design {
+    pub fn n(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Degrees of freedom for t intervals: clusters minus strata (R `degf`).
+    pub fn degrees_of_freedom(&self) -> f64 {
+        (self.psu_stratum.len() as f64 - self.psus_in_stratum.len() as f64).max(1.0)
+    }
+
+    /// Variance of the estimated total of a linearised variable: `z` holds, per row, the
+    /// weight times the influence value (0 outside a domain). Clusters' totals vary around
+    /// their stratum mean; `(1 − f_h) n_h / (n_h − 1)` scales each stratum.
+    pub fn variance_of_total(&self, z: &[f64]) -> Result<f64, DesignError> {
+        let mut psu_total = vec![0.0; self.psu_stratum.len()];
+        for (&p, &v) in self.psu.iter().zip(z) {
+            psu_total[p as usize] += v;
+        }
+        let strata = self.psus_in_stratum.len();
+        let mut sum = vec![0.0; strata];
+        for (&h, &t) in self.psu_stratum.iter().zip(&psu_total) {
+            sum[h as usize] += t;
+        }
+        let grand_mean = psu_total.iter().sum::<f64>() / psu_total.len().max(1) as f64;
+        let mut squares = vec![0.0; strata];
+        for (&h, &t) in self.psu_stratum.iter().zip(&psu_total) {
+            let h = h as usize;
+            let n_h = self.psus_in_stratum[h] as f64;
+            let centre = if n_h > 1.0 { sum[h] / n_h } else { grand_mean };
+            squares[h] += (t - centre).powi(2);
+        }
+        let mut variance = 0.0;
+        for (h, &square) in squares.iter().enumerate() {
+            let n_h = self.psus_in_stratum[h] as f64;
+            let scale = if n_h > 1.0 {
+                n_h / (n_h - 1.0)
+            } else {
+                match self.lonely {
+                    LonelyPsu::Fail => {
+                        return Err(DesignError::LonelyPsu {
+                            stratum: self.stratum_names[h].clone(),
+                        })
+                    }
+                    LonelyPsu::Adjust => 1.0,
+                    LonelyPsu::Certainty => 0.0,
+                }
+            };
+            variance += (1.0 - self.fraction[h]) * scale * square;
+        }
+        Ok(variance)
+    }
+}
+
+/// Kish's design effect due to unequal weights, `n Σw² / (Σw)²`, and the effective sample
+/// size `(Σw)² / Σw²`.
+pub fn kish(weights: &[f64]) -> (f64, f64) {
+    let n = weights.len() as f64;
+    let sum: f64 = weights.iter().sum();
+    let squares: f64 = weights.iter().map(|w| w * w).sum();
+    if squares == 0.0 {
+        return (f64::NAN, 0.0);
+    }
+    (n * squares / (sum * sum), sum * sum / squares)
+}
