@@ -658,6 +658,23 @@ fig.tight_layout()""",
     ),
     (
         "md",
+        """## Targets
+The council's targets for 2027, per förvaltning: met already, on track (the trend fitted
+over the published years reaches the target in time) or off track.""",
+    ),
+    (
+        "code",
+        """goals = (
+    series.filter(pl.col("year") == 2025)
+    .select("level", "forvaltning", "enhet", "measure")
+    .with_columns(target=pl.lit(74.0), year=pl.lit(2027))
+)
+ly.targets(series, goals).select(
+    "forvaltning", "target", "year", "status", pl.col("latest", "slope", "projected").round(1)
+)""",
+    ),
+    (
+        "md",
         """## One picture from three sources
 Staff results per unit, the municipality-wide citizen survey (raked to the population) and
 the unit interview scores, combined per unit and dimension with equal weights.

@@ -139,3 +139,66 @@ fn degenerate_waves_give_a_reason_not_nan() {
     let c = mean_change(&flat, &flat, 0.95);
     assert!(c.p_value.is_none() && c.note.unwrap().contains("SE 0"));
 }
+
+mod targets {
+    use lyhord::followup::targets::{target_status, Direction, Point};
+
+    fn points() -> Vec<Point> {
+        // 60, 62, 64 in 2023–2025 (SE 1, 1, 2): the weighted line is exactly 2 per year
+        // (Σw(x−x̄)² = 1 by hand, so the slope SE is 1), reaching 68 in 2027.
+        vec![
+            Point {
+                year: 2025.0,
+                mean: 64.0,
+                se: 2.0,
+            },
+            Point {
+                year: 2023.0,
+                mean: 60.0,
+                se: 1.0,
+            },
+            Point {
+                year: 2024.0,
+                mean: 62.0,
+                se: 1.0,
+            },
+        ]
+    }
+
+    #[test]
+    fn met_on_track_and_off_track_by_hand() {
+        let status = |target, direction| target_status(&points(), target, 2027.0, direction);
+        let on = status(67.0, Direction::AtLeast);
+        assert_eq!(on.status, "on track");
+        assert!((on.slope.unwrap() - 2.0).abs() < 1e-12);
+        assert!((on.slope_se.unwrap() - 1.0).abs() < 1e-12);
+        assert!((on.projected.unwrap() - 68.0).abs() < 1e-12);
+        assert_eq!(on.latest, Some(64.0));
+        assert_eq!(status(69.0, Direction::AtLeast).status, "off track");
+        assert_eq!(status(63.0, Direction::AtLeast).status, "met");
+        // "At most 55 by 2027" for a rising measure: off track; at most 70: met already.
+        assert_eq!(status(55.0, Direction::AtMost).status, "off track");
+        assert_eq!(status(70.0, Direction::AtMost).status, "met");
+    }
+
+    #[test]
+    fn one_year_has_no_trend_and_none_has_no_estimate() {
+        let one = [Point {
+            year: 2025.0,
+            mean: 50.0,
+            se: 1.0,
+        }];
+        assert_eq!(
+            target_status(&one, 60.0, 2027.0, Direction::AtLeast).status,
+            "no trend"
+        );
+        assert_eq!(
+            target_status(&one, 40.0, 2027.0, Direction::AtLeast).status,
+            "met"
+        );
+        assert_eq!(
+            target_status(&[], 40.0, 2027.0, Direction::AtLeast).status,
+            "no published estimate"
+        );
+    }
+}

@@ -14,7 +14,7 @@ from ._agreement import agreement, code_presence
 from ._api import estimate, score
 from ._combine import combine
 from ._design import Design, RakeResult, design_estimate, rake
-from ._followup import compare_waves, trend
+from ._followup import compare_waves, targets, trend
 from ._interviews import (
     CodingFrame,
     SegmentImport,
@@ -71,6 +71,7 @@ __all__ = [
     "SegmentImport",
     "score_interviews",
     "score",
+    "targets",
     "trend",
     "write_qdpx",
 ]

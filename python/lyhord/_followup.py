@@ -8,7 +8,7 @@ import polars as pl
 
 from . import _lyhord
 
-__all__ = ["compare_waves", "trend"]
+__all__ = ["compare_waves", "targets", "trend"]
 
 UnitMap = Mapping[str, str | Sequence[str]] | pl.DataFrame | None
 
@@ -139,4 +139,80 @@ def trend(waves: Mapping[int, pl.DataFrame]) -> pl.DataFrame:
     keys = columns[0][: columns[0].index("measure") + 1]
     return stacked.select("year", *columns[0]).sort(
         [*keys, "year"], nulls_last=False, maintain_order=True
+    )
+
+
+STATUS_COLUMNS = ["status", "latest_year", "latest", "slope", "slope_se", "projected"]
+
+
+def targets(series: pl.DataFrame, goals: pl.DataFrame) -> pl.DataFrame:
+    """Status of each target from a multi-year series: met, on track or off track.
+
+    A target reads "``measure`` at least ``target`` by ``year``" for a group (or at most,
+    with ``direction = "at_most"``). It is **met** when the latest published estimate
+    reaches it; otherwise the series' linear trend, fitted by weighted least squares with
+    weights ``1/se²`` over the published years, is projected to the target year: **on
+    track** if the projection reaches the target, **off track** if not. With one published
+    year there is no trend (``"no trend"``). Suppressed years do not count.
+
+    Parameters
+    ----------
+    series : polars.DataFrame
+        Output of :func:`trend`.
+    goals : polars.DataFrame
+        One row per target: the grouping columns of ``series`` (null for a higher level,
+        as in the estimate tables), ``measure``, ``target``, ``year`` and optionally
+        ``direction`` (``"at_least"``, the default, or ``"at_most"``).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``goals`` with ``status``, ``latest_year``, ``latest``, ``slope`` (per year),
+        ``slope_se``, ``projected`` (the trend in the target year).
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> t = {y: ly.estimate(ly.example_data("staff", year=y), "hme") for y in (2024, 2025)}
+    >>> goals = pl.DataFrame({"level": [0, 0], "measure": ["hme", "hme"],
+    ...     "target": [60.0, 99.0], "year": [2027, 2027]})
+    >>> ly.targets(ly.trend(t), goals)["status"].to_list()
+    ['met', 'off track']
+    """
+    group = series.columns[series.columns.index("year") + 1 : series.columns.index("measure")]
+    missing = {*group, "measure", "target", "year"} - set(goals.columns)
+    if missing:
+        raise ValueError(
+            f"`goals` needs the columns {[*group, 'measure', 'target', 'year']}; "
+            f"missing {sorted(missing)}"
+        )
+    published = series.filter(~pl.col("suppressed"), pl.col("mean").is_not_null())
+    rows = []
+    for goal in goals.iter_rows(named=True):
+        match = published.filter(
+            *[
+                pl.col(c).is_null() if goal[c] is None else pl.col(c) == goal[c]
+                for c in [*group, "measure"]
+            ]
+        )
+        direction = goal.get("direction") or "at_least"
+        if direction not in ("at_least", "at_most"):
+            raise ValueError(f'`direction` must be "at_least" or "at_most", got {direction!r}')
+        status = _lyhord._target_status(
+            match["year"].cast(pl.Float64).to_list(),
+            match["mean"].to_list(),
+            match["se"].fill_null(0.0).to_list(),
+            float(goal["target"]),
+            float(goal["year"]),
+            direction == "at_most",
+        )
+        rows.append(dict(zip(STATUS_COLUMNS, status, strict=True)))
+    return pl.concat(
+        [
+            goals,
+            pl.DataFrame(
+                rows, schema=dict.fromkeys(STATUS_COLUMNS[1:], pl.Float64) | {"status": pl.String}
+            ).select(STATUS_COLUMNS),
+        ],
+        how="horizontal",
     )

@@ -235,3 +235,11 @@ def _citizen_population() -> pl.DataFrame: ...
 def _combine(
     long: pl.DataFrame, keys: list[str], sources: list[tuple[str, float]], confidence: float
 ) -> pl.DataFrame: ...
+def _target_status(
+    years: list[float],
+    means: list[float],
+    ses: list[float],
+    target: float,
+    target_year: float,
+    at_most: bool,
+) -> tuple[str, float | None, float | None, float | None, float | None, float | None]: ...

@@ -47,7 +47,52 @@ fn _combine(
     ))
 }
 
+/// What `_target_status` returns: status, latest year, latest estimate, slope, its SE and
+/// the projection.
+type StatusTuple = (
+    &'static str,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
+#[pyfunction]
+#[pyo3(signature = (years, means, ses, target, target_year, at_most))]
+fn _target_status(
+    years: Vec<f64>,
+    means: Vec<f64>,
+    ses: Vec<f64>,
+    target: f64,
+    target_year: f64,
+    at_most: bool,
+) -> StatusTuple {
+    use crate::followup::targets::{target_status, Direction, Point};
+    let points: Vec<Point> = years
+        .iter()
+        .zip(&means)
+        .zip(&ses)
+        .map(|((&year, &mean), &se)| Point { year, mean, se })
+        .collect();
+    let direction = if at_most {
+        Direction::AtMost
+    } else {
+        Direction::AtLeast
+    };
+    let s = target_status(&points, target, target_year, direction);
+    (
+        s.status,
+        s.latest_year,
+        s.latest,
+        s.slope,
+        s.slope_se,
+        s.projected,
+    )
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_target_status, m)?)?;
     m.add_function(wrap_pyfunction!(_compare_waves, m)?)?;
     m.add_function(wrap_pyfunction!(_combine, m)?)?;
     Ok(())

@@ -126,3 +126,36 @@ def test_trend_stacks_years_and_keeps_blanks(waves):
     assert tr.filter("suppressed")["mean"].null_count() == tr.filter("suppressed").height
     with pytest.raises(ValueError, match="empty"):
         ly.trend({})
+
+
+def test_targets_from_the_trend_match_a_numpy_weighted_fit(waves):
+    series = ly.trend(waves[1])
+    top = series.filter(pl.col("level") == 1, pl.col("measure") == "epl")
+    rising = (
+        top.sort("year")
+        .group_by("forvaltning", maintain_order=True)
+        .agg(rise=pl.col("mean").last() - pl.col("mean").first())
+    )
+    unit = rising.filter(pl.col("rise") > 0)["forvaltning"][0]
+    part = top.filter(pl.col("forvaltning") == unit).sort("year")
+    x, y, se = (part[c].to_numpy().astype(float) for c in ("year", "mean", "se"))
+    slope = np.polyfit(x, y, 1, w=1 / se)[0]  # polyfit weights multiply residuals: w = 1/σ
+    projected = np.polyval(np.polyfit(x, y, 1, w=1 / se), 2028)
+    latest = y[-1]
+    goals = pl.DataFrame(
+        {
+            "level": [1, 1, 1],
+            "forvaltning": [unit] * 3,
+            "enhet": [None, None, None],
+            "measure": ["epl"] * 3,
+            "target": [latest - 1, (latest + projected) / 2, projected + 1],
+            "year": [2028] * 3,
+        },
+        schema_overrides={"enhet": pl.String, "level": pl.UInt32},
+    )
+    out = ly.targets(series, goals)
+    assert out["status"].to_list() == ["met", "on track", "off track"]
+    assert out["slope"][0] == pytest.approx(slope, rel=1e-9)
+    assert out["projected"][0] == pytest.approx(projected, rel=1e-12)
+    with pytest.raises(ValueError, match="missing"):
+        ly.targets(series, goals.drop("target"))
