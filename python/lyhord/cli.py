@@ -1,4 +1,5 @@
-"""The ``lyhord`` command: ``lyhord demo`` and ``lyhord score EXPORT ...``."""
+"""The ``lyhord`` command: ``lyhord demo``, ``lyhord score EXPORT ...`` and
+``lyhord followup --config followup.toml``."""
 
 from __future__ import annotations
 
@@ -203,7 +204,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sep", default=None, help="input separator (default: sniffed)")
     s.add_argument("--out-sep", default=",", help="separator of a .csv output (default ,)")
     s.set_defaults(func=cmd_score)
+    f = sub.add_parser(
+        "followup",
+        help="the yearly run: estimates per wave, change, trend, targets, figures, HTML",
+        description=_followup_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    f.add_argument("--config", required=True, help="follow-up config (TOML), see above")
+    f.set_defaults(func=cmd_followup)
     return p
+
+
+def _followup_help() -> str:
+    from . import _yearly
+
+    return _yearly.__doc__ or ""
+
+
+def cmd_followup(args: argparse.Namespace) -> int:
+    from ._yearly import run
+
+    written = run(Path(args.config))
+    for kind, paths in written.items():
+        print(f"{kind}: {len(paths)} written" + (f", e.g. {paths[0]}" if paths else ""))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
