@@ -612,7 +612,6 @@ disagree beyond their uncertainty.""",
     (
         "code",
         """import lyhord as ly
-import matplotlib.pyplot as plt
 import polars as pl
 
 by = ["forvaltning", "enhet"]
@@ -640,21 +639,10 @@ change.filter(pl.col("level") == 2, pl.col("measure") == "epl", pl.col("signific
     ),
     (
         "code",
-        """series = ly.trend(waves).filter(pl.col("level") == 1, pl.col("measure") == "epl")
-fig, ax = plt.subplots(figsize=(7, 3.5))
-for (name,), part in series.group_by(["forvaltning"], maintain_order=True):
-    ax.errorbar(
-        part["year"],
-        part["mean"],
-        yerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
-        capsize=3,
-        marker="o",
-        label=name,
-    )
-ax.set_xticks([2024, 2025])
-ax.set_ylabel("EPL index (staff), 95 % CI")
-ax.legend(fontsize=7)
-fig.tight_layout()""",
+        """from lyhord.plot import trend_lines
+
+series = ly.trend(waves).filter(pl.col("level") == 1, pl.col("measure") == "epl")
+trend_lines(series, measure="epl").figure.tight_layout()""",
     ),
     (
         "md",

@@ -169,14 +169,10 @@ def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: st
         import matplotlib.pyplot as plt
     except ImportError:
         return []
+    from .plot import trend_lines
+
     paths = []
-    top = published(series.filter(pl.col("level") == 1, pl.col("measure") == index_id))
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for (name,), part in top.group_by(["forvaltning"], maintain_order=True):
-        err = [part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]]
-        ax.errorbar(part["year"], part["mean"], yerr=err, marker="o", capsize=3, label=name)
-    ax.set_ylabel(f"{index_id} (0–100), 95 % CI")
-    ax.legend(fontsize=7)
+    fig = trend_lines(series, measure=index_id).figure
     fig.tight_layout()
     paths.append(out / "trend.png")
     fig.savefig(paths[-1], dpi=110)

@@ -45,3 +45,43 @@ def heatmap(table: pl.DataFrame, *, level: int, label: str, kind: str = "dimensi
         ax.text(j, i, "–" if np.isnan(v) else f"{v:.0f}", ha="center", va="center", fontsize=6)
     ax.figure.colorbar(image, ax=ax, label="0–100")
     return ax
+
+
+def trend_lines(
+    series: pl.DataFrame, *, measure: str, level: int = 1, label: str = "forvaltning", ax=None
+):
+    """One line per group across years with its confidence interval, from :func:`lyhord.trend`.
+
+    Suppressed years are left out, so a line has a gap rather than a value the table does
+    not publish.
+
+    Parameters
+    ----------
+    series : polars.DataFrame
+        Output of :func:`lyhord.trend`.
+    measure : str
+        The measure to draw (e.g. the index id ``"epl"``).
+    level : int
+        Hierarchy level of the groups (1 = the top grouping column).
+    label : str
+        The column naming the groups.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    rows = series.filter(
+        pl.col("level") == level, pl.col("measure") == measure, ~pl.col("suppressed")
+    )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for (name,), part in rows.group_by([label], maintain_order=True):
+        err = [part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]]
+        ax.errorbar(part["year"], part["mean"], yerr=err, marker="o", capsize=3, label=name)
+    ax.set_xticks(sorted(rows["year"].unique().to_list()))
+    ax.set_ylabel(f"{measure} (0–100), 95 % CI")
+    ax.legend(fontsize=7)
+    return ax
