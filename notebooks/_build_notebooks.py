@@ -478,8 +478,8 @@ design-based standard errors, and shows what trimming the weights costs and buys
     (
         "code",
         """import lyhord as ly
-import matplotlib.pyplot as plt
 import polars as pl
+from lyhord.plot import intervals
 
 sample = ly.example_data("citizens")
 population = ly.example_data("citizen_population")
@@ -547,17 +547,9 @@ here every district is large enough.""",
     raked.data, raked.design, instrument=inst, by="district"
 ).filter(pl.col("level") == 1)
 index = by_district.filter(pl.col("variable") == "epl").sort("estimate")
-fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.errorbar(
-    index["estimate"],
-    range(index.height),
-    xerr=[index["estimate"] - index["ci_low"], index["ci_high"] - index["estimate"]],
-    fmt="o",
-    capsize=3,
-)
-ax.set_yticks(range(index.height), index["district"])
+ax = intervals(index, value="estimate", label="district")
 ax.set_xlabel("EPL index (0–100), raked, 95 % interval")
-fig.tight_layout()
+ax.figure.tight_layout()
 by_district.select(
     "district", "variable", pl.col("estimate", "se", "ci_low", "ci_high").round(2), "n", "n_eff"
 ).head(8)""",

@@ -12,6 +12,7 @@ from . import _lyhord
 from ._api import FrameLike, _collect
 from ._lyhord import CodingFrame, DataError
 from ._reliability import _by_list, _count
+from .cli import read_table
 
 __all__ = [
     "CodingFrame",
@@ -203,27 +204,7 @@ class SegmentImport:
         return "\n".join(lines)
 
 
-def _sniff_separator(path: Path) -> str:
-    with open(path, encoding="utf-8-sig", errors="replace") as handle:
-        header = handle.readline()
-    counts = {sep: header.count(sep) for sep in (";", "\t", ",")}
-    return max(counts, key=lambda s: counts[s])
-
-
-def _read_table(path: Path, sheet: str | int | None) -> pl.DataFrame:
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
-        return pl.read_csv(path, separator=_sniff_separator(path), infer_schema_length=10_000)
-    if suffix in (".xlsx", ".xls", ".ods"):
-        if isinstance(sheet, int):
-            return pl.read_excel(path, sheet_id=sheet + 1)
-        return pl.read_excel(path, sheet_name=sheet) if sheet else pl.read_excel(path)
-    if suffix == ".parquet":
-        return pl.read_parquet(path)
-    raise DataError(
-        f"{path}: cannot read coded segments from a {suffix or 'suffix-less'} file; "
-        "use .qdpx (REFI-QDA), .csv/.tsv, .xlsx/.xls/.ods or .parquet"
-    )
+SHEET_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".parquet")
 
 
 def read_segments(
@@ -292,7 +273,12 @@ def read_segments(
         return SegmentImport(segments, codes, str(path))
     if frame is None:
         raise ValueError("`frame=None` is only for .qdpx files; pass the coding frame")
-    table = _read_table(path, sheet)
+    if path.suffix.lower() not in SHEET_SUFFIXES:
+        raise DataError(
+            f"{path}: cannot read coded segments from a {path.suffix or 'suffix-less'} file; "
+            "use .qdpx (REFI-QDA), .csv/.tsv, .xlsx/.xls/.ods or .parquet"
+        )
+    table = read_table(path, sheet=sheet)
     segments, codes = _lyhord._map_codes(table, code, _frame(frame), unmatched, str(path))
     return SegmentImport(segments, codes, str(path))
 

@@ -169,7 +169,7 @@ def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: st
         import matplotlib.pyplot as plt
     except ImportError:
         return []
-    from .plot import trend_lines
+    from .plot import intervals, trend_lines
 
     paths = []
     fig = trend_lines(series, measure=index_id).figure
@@ -181,20 +181,12 @@ def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: st
         pl.col("measure") == index_id,
         pl.col("status") == "compared",
     ).sort("change")
-    fig, ax = plt.subplots(figsize=(7, max(3, units.height * 0.12)))
-    ax.errorbar(
-        units["change"],
-        range(units.height),
-        xerr=[units["change"] - units["ci_low"], units["ci_high"] - units["change"]],
-        fmt="o",
-        ms=3,
-    )
+    ax = intervals(units, value="change")
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_yticks([])
     ax.set_xlabel(f"change in {index_id} per unit, 95 % CI")
-    fig.tight_layout()
+    ax.figure.tight_layout()
     paths.append(out / "change.png")
-    fig.savefig(paths[-1], dpi=110)
+    ax.figure.savefig(paths[-1], dpi=110)
     plt.close("all")
     return paths
 

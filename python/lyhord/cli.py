@@ -24,8 +24,11 @@ def sniff_separator(path: Path) -> str:
     return max(counts, key=lambda s: counts[s])
 
 
-def read_table(path: Path, separator: str | None = None) -> pl.DataFrame:
-    """Reads a CSV/TSV (separator sniffed), Parquet or Excel file, naming the file on failure."""
+def read_table(
+    path: Path, separator: str | None = None, sheet: str | int | None = None
+) -> pl.DataFrame:
+    """Reads a CSV/TSV (separator sniffed), Parquet or Excel file, naming the file on failure.
+    ``sheet``: a workbook's sheet name or 0-based index (default the first)."""
     if not path.is_file():
         raise LyhordError(f"{path}: no such file")
     suffix = path.suffix.lower()
@@ -34,7 +37,9 @@ def read_table(path: Path, separator: str | None = None) -> pl.DataFrame:
             return pl.read_parquet(path)
         if suffix in (".xlsx", ".xls", ".ods"):
             _require("fastexcel", "reading Excel files")
-            return pl.read_excel(path)
+            if isinstance(sheet, int):
+                return pl.read_excel(path, sheet_id=sheet + 1)
+            return pl.read_excel(path, sheet_name=sheet) if sheet else pl.read_excel(path)
         sep = separator or sniff_separator(path)
         return pl.read_csv(path, separator=sep, infer_schema_length=10_000)
     except (pl.exceptions.PolarsError, OSError, ValueError) as e:

@@ -85,3 +85,24 @@ def trend_lines(
     ax.set_ylabel(f"{measure} (0–100), 95 % CI")
     ax.legend(fontsize=7)
     return ax
+
+
+def intervals(rows: pl.DataFrame, *, value: str, label: str | None = None, ax=None):
+    """One dot per row at ``value`` with its interval (``ci_low``–``ci_high``), stacked
+    vertically in row order (sort ``rows`` first); ``label`` names the rows on the axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, max(3.0, 0.12 * rows.height + 1.5)))
+    err = [rows[value] - rows["ci_low"], rows["ci_high"] - rows[value]]
+    ax.errorbar(rows[value], range(rows.height), xerr=err, fmt="o", ms=4, capsize=3)
+    if label is None:
+        ax.set_yticks([])
+    else:
+        ax.set_yticks(range(rows.height), rows[label])
+    return ax

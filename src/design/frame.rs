@@ -52,38 +52,6 @@ pub fn numbers(df: &DataFrame, name: &str, role: &str) -> Result<Vec<Option<f64>
     Ok(cast.f64()?.iter().collect())
 }
 
-/// Row labels of one or more columns joined with " × " (nulls refused).
-pub fn labels(df: &DataFrame, names: &[String], role: &str) -> Result<Vec<String>, Error> {
-    let mut parts = Vec::with_capacity(names.len());
-    for name in names {
-        let col = column(df, name, role)?.cast(&DataType::String)?;
-        let values: Vec<Option<String>> =
-            col.str()?.iter().map(|v| v.map(str::to_string)).collect();
-        if let Some(row) = values.iter().position(Option::is_none) {
-            return Err(bad(
-                name,
-                row,
-                format!("is empty; every row needs a {role}"),
-            ));
-        }
-        parts.push(
-            values
-                .into_iter()
-                .map(Option::unwrap_or_default)
-                .collect::<Vec<_>>(),
-        );
-    }
-    Ok((0..df.height())
-        .map(|r| {
-            parts
-                .iter()
-                .map(|p| p[r].as_str())
-                .collect::<Vec<_>>()
-                .join(" × ")
-        })
-        .collect())
-}
-
 /// Codes (first-seen order) of one column's values per row and the distinct values.
 fn column_codes<'a>(
     ca: &'a StringChunked,
@@ -296,18 +264,19 @@ pub struct MarginTable {
 
 fn margin(df: &DataFrame, table: &MarginTable) -> Result<Margin, Error> {
     let name = table.columns.join(" × ");
-    let pop_labels = labels(&table.population, &table.columns, "population category")?;
+    // The population table is coded like the sample; no duplicates means codes follow rows.
+    let (rows, pop_labels) = joint_codes(&table.population, &table.columns, "population category")?;
     let counts = numbers(&table.population, &table.count, "population count")?;
-    let mut index: HashMap<String, u32> = HashMap::new();
-    let mut target = Vec::new();
-    for (row, (label, count)) in pop_labels.iter().zip(&counts).enumerate() {
+    let mut target = Vec::with_capacity(pop_labels.len());
+    for (row, (&code, count)) in rows.iter().zip(&counts).enumerate() {
+        let label = &pop_labels[code as usize];
         let count = count.ok_or_else(|| {
             Error::from(DesignError::Margin {
                 margin: name.clone(),
                 message: format!("population table row {row} (`{label}`) has no count"),
             })
         })?;
-        if index.insert(label.clone(), target.len() as u32).is_some() {
+        if (code as usize) < target.len() {
             return Err(DesignError::Margin {
                 margin: name.clone(),
                 message: format!("`{label}` appears twice in the population table"),
@@ -316,10 +285,15 @@ fn margin(df: &DataFrame, table: &MarginTable) -> Result<Margin, Error> {
         }
         target.push(count);
     }
+    let index: HashMap<&str, u32> = pop_labels
+        .iter()
+        .enumerate()
+        .map(|(k, l)| (l.as_str(), k as u32))
+        .collect();
     let (codes, sample_labels) = joint_codes(df, &table.columns, "margin category")?;
     let to_population: Vec<Option<u32>> = sample_labels
         .iter()
-        .map(|l| index.get(l).copied())
+        .map(|l| index.get(l.as_str()).copied())
         .collect();
     if let Some(missing) = to_population.iter().position(Option::is_none) {
         let row = codes
