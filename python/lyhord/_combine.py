@@ -9,12 +9,35 @@ import polars as pl
 
 from . import _lyhord
 from ._api import FrameLike, _collect
+from ._lyhord import DataError
 from ._reliability import _by_list
 
 __all__ = ["combine"]
 
 SOURCES = ("staff", "citizens", "interviews")
 LONG = ["dimension", "source", "score", "se", "n"]
+
+
+# Columns each source's table must have (besides the unit columns), and where it comes from.
+REQUIRED = {
+    "staff": (("kind", "measure", "mean", "se", "n", "suppressed"), "ly.estimate"),
+    "citizens": (("variable", "estimate", "se", "n", "suppressed"), "ly.design_estimate"),
+    "interviews": (
+        ("dimension", "score", "ci_low", "ci_high", "n_interviews", "suppressed"),
+        "ly.score_interviews",
+    ),
+}
+
+
+def _source(table: FrameLike, name: str) -> pl.DataFrame:
+    df = _collect(table, name)
+    columns, origin = REQUIRED[name]
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"`{name}` lacks the columns {missing}; pass the table {origin}(...) returns"
+        )
+    return df
 
 
 def _unit_rows(table: pl.DataFrame, on: list[str]) -> tuple[pl.DataFrame, list[str]]:
@@ -137,15 +160,13 @@ def combine(
     parts: list[tuple[pl.DataFrame, list[str]]] = []
     names: list[str] = []
     if staff is not None:
-        parts.append(_staff(_collect(staff, "staff"), on_list))
+        parts.append(_staff(_source(staff, "staff"), on_list))
         names.append("staff")
     if citizens is not None:
-        parts.append(_citizens(_collect(citizens, "citizens"), on_list, list(dimensions)))
+        parts.append(_citizens(_source(citizens, "citizens"), on_list, list(dimensions)))
         names.append("citizens")
     if interviews is not None:
-        parts.append(
-            _interviews(_collect(interviews, "interviews"), on_list, interviews_confidence)
-        )
+        parts.append(_interviews(_source(interviews, "interviews"), on_list, interviews_confidence))
         names.append("interviews")
     if not parts:
         raise ValueError("give at least one source: staff=, citizens= or interviews=")

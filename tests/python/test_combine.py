@@ -70,6 +70,8 @@ def test_weights_suppression_and_a_municipality_wide_source():
     # B's staff cell is suppressed: it neither contributes nor shows.
     assert b["staff"] is None and b["sources"] == "citizens+interviews"
     assert b["score"] == pytest.approx((57 + 60) / 2)
+    with pytest.raises(ly.DataError, match=r"`staff` lacks the columns \['kind'\]; .*ly\.estimate"):
+        ly.combine(staff=staff.drop("kind"), on="enhet")
     with pytest.raises(ValueError, match="unknown sources"):
         ly.combine(staff=staff, on="enhet", weights={"survey": 1})
 
