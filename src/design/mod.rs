@@ -45,10 +45,6 @@ pub struct Design {
 }
 
 impl Design {
-    pub fn n(&self) -> usize {
-        self.weights.len()
-    }
-
     /// Degrees of freedom for t intervals: clusters minus strata (R `degf`).
     pub fn degrees_of_freedom(&self) -> f64 {
         (self.psu_stratum.len() as f64 - self.psus_in_stratum.len() as f64).max(1.0)
