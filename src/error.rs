@@ -269,6 +269,38 @@ pub enum DesignError {
     },
 }
 
+/// Survey exports that cannot be read or mapped to the instrument. `file` is the path (or
+/// "the DataFrame") and every message names the place: line, row, column or sheet.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ImportError {
+    #[error("{file}: {message}")]
+    Io { file: String, message: String },
+    #[error("{file}: {message}")]
+    Empty { file: String, message: String },
+    #[error("{file}: {message}")]
+    Decode { file: String, message: String },
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: no sheet {sheet}; the workbook has {available}. Pass sheet= with one of them (name or 0-based index)")]
+    Sheet {
+        file: String,
+        sheet: String,
+        available: String,
+    },
+    #[error("parameter `{parameter}`: {message}")]
+    Parameter { parameter: String, message: String },
+    #[error("{file}: {message}")]
+    Mapping { file: String, message: String },
+    #[error("{file}: column `{column}` (item {item}), row {row}: {problem}. Correct the value, map the label with labels={{...}}, or leave out strict=True to set such values to missing (the import report lists them)")]
+    Strict {
+        file: String,
+        column: String,
+        item: String,
+        row: usize,
+        problem: String,
+    },
+}
+
 /// Any lyhord error; the Python layer maps each capability to its own exception class.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum Error {
@@ -290,6 +322,8 @@ pub enum Error {
     Interview(#[from] InterviewError),
     #[error(transparent)]
     Design(#[from] DesignError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
 }
 
 impl From<polars::prelude::PolarsError> for Error {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod estimate;
 pub mod example;
 pub mod followup;
+pub mod import;
 pub mod instrument;
 pub mod interviews;
 pub mod parallel;

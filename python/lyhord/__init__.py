@@ -14,7 +14,9 @@ from ._agreement import agreement, code_presence
 from ._api import estimate, score
 from ._combine import combine
 from ._design import Design, RakeResult, design_estimate, rake
+from ._exports import write_example_exports
 from ._followup import compare_waves, targets, trend
+from ._import import Export, ImportReport, read_export, write_sav
 from ._interviews import (
     CodingFrame,
     SegmentImport,
@@ -61,6 +63,11 @@ __all__ = [
     "dimension_check",
     "drivers",
     "estimate",
+    "Export",
+    "ImportReport",
+    "read_export",
+    "write_sav",
+    "write_example_exports",
     "example_data",
     "expr",
     "headcounts",

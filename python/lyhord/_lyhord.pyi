@@ -1,6 +1,7 @@
 """Type stub of the compiled core, ``lyhord._lyhord``."""
 
 from os import PathLike
+from pathlib import Path
 
 import polars as pl
 
@@ -243,3 +244,33 @@ def _target_status(
     target_year: float,
     at_most: bool,
 ) -> tuple[str, float | None, float | None, float | None, float | None, float | None]: ...
+def _read_export_file(
+    path: Path,
+    instrument: Instrument,
+    mapping: list[tuple[str, str]],
+    labels: list[tuple[str, int]],
+    id: str | None,
+    strict: bool,
+    encoding: str | None,
+    delimiter: str | None,
+    decimal: str | None,
+    header: str,
+    sheet: str | int | None,
+) -> tuple[pl.DataFrame, str]: ...
+def _read_export_frame(
+    data: pl.DataFrame,
+    instrument: Instrument,
+    mapping: list[tuple[str, str]],
+    labels: list[tuple[str, int]],
+    id: str | None,
+    strict: bool,
+    decimal: str | None,
+) -> tuple[pl.DataFrame, str]: ...
+def _write_sav(
+    data: pl.DataFrame,
+    path: Path,
+    variable_labels: dict[str, str],
+    value_labels: dict[str, list[tuple[float, str]]],
+    user_missing: dict[str, list[float]],
+    file_label: str,
+) -> None: ...

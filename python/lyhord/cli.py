@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from . import _api
+from ._import import read_export
 from ._lyhord import LyhordError
 from .datasets import example_data, headcounts
 
@@ -74,8 +75,20 @@ def split_by(values: list[str]) -> list[str]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    answers = read_table(Path(args.export), args.sep)
     inst = _api.resolve_instrument(args.instrument)
+    sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
+    answers, report = read_export(
+        Path(args.export),
+        inst,
+        args.mapping,
+        id=args.id,
+        strict=args.strict,
+        sheet=sheet,
+        encoding=args.encoding,
+        delimiter=args.sep,
+    )
+    for problem in report.problems():
+        print(f"import: {problem}", file=sys.stderr)
     hc = read_table(Path(args.headcounts)) if args.headcounts else None
     table = _api.estimate(
         answers,
@@ -182,7 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
     s = sub.add_parser("score", help="score an export and write grouped, suppressed estimates")
     s.add_argument(
-        "export", help="CSV/TSV (separator sniffed), .parquet or .xlsx with one column per item"
+        "export",
+        help="survey export: CSV/TSV (encoding, delimiter, decimal comma and Qualtrics / "
+        "SurveyMonkey headers sniffed), .xlsx/.xls/.ods, SPSS .sav or .parquet; columns are "
+        "matched to items by id or item text, answers may be codes or labels",
     )
     s.add_argument(
         "--instrument",
@@ -207,6 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="table of headcount per unit (the --by columns + headcount)",
     )
     s.add_argument("--sep", default=None, help="input separator (default: sniffed)")
+    s.add_argument("--encoding", default=None, help="input text encoding (default: sniffed)")
+    s.add_argument("--sheet", default=None, help="workbook sheet name or 0-based index")
+    s.add_argument(
+        "--mapping", default=None, help="TOML file: [columns] column = item, [labels] label = code"
+    )
+    s.add_argument("--id", default=None, help="respondent id column (checked for duplicates)")
+    s.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on values outside the scale or unknown labels (default: missing, reported)",
+    )
     s.add_argument("--out-sep", default=",", help="separator of a .csv output (default ,)")
     s.set_defaults(func=cmd_score)
     f = sub.add_parser(

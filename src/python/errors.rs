@@ -60,6 +60,7 @@ pub fn to_pyerr(err: Error) -> PyErr {
             | crate::error::DesignError::NotConverged { .. } => EstimationError::new_err(message),
             _ => DataError::new_err(message),
         },
+        Error::Import(_) => DataError::new_err(message),
     }
 }
 

@@ -5,6 +5,7 @@ mod agreement;
 mod design;
 mod errors;
 mod followup;
+mod import;
 mod interviews;
 mod plugin;
 mod reliability;
@@ -206,5 +207,6 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     agreement::register(m)?;
     interviews::register(m)?;
     design::register(m)?;
+    import::register(m)?;
     errors::register(m)
 }

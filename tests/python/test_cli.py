@@ -46,8 +46,45 @@ def test_score_reports_bad_input_and_exits_2(tmp_path):
         + ";".join(["3"] * 8 + ["9"])
         + "\n"
     )
+    # By default a value outside the scale becomes missing and is reported; --strict fails.
     done = run("score", str(bad), "--instrument", "hme", "--out", str(tmp_path / "r.csv"))
-    assert done.returncode == 2 and "`hme9`, row 1: value 9" in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert "hme9 (hme9): 1 value(s) outside the scale set to missing — 9: 1 (rows 2)" in (
+        done.stderr
+    )
+    strict = run(
+        "score", str(bad), "--instrument", "hme", "--strict", "--out", str(tmp_path / "r.csv")
+    )
+    assert strict.returncode == 2 and "column `hme9` (item hme9), row 2: value 9" in strict.stderr
+
+
+EXPORTS = Path(__file__).parents[1] / "data" / "exports"
+UNIT_COLUMN = {
+    "cp1252.csv": "Förvaltning",
+    "qualtrics.csv": "Q1",
+    "surveymonkey.csv": "Vilken förvaltning arbetar du inom?",
+    "xlsx.xlsx": "forvaltning",
+    "sav.sav": "forvaltning",
+    "parquet.parquet": "forvaltning",
+    "utf16.txt": "forvaltning",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNIT_COLUMN))
+def test_score_accepts_every_export_format(tmp_path, kind):
+    out = tmp_path / "r.parquet"
+    sheet = ["--sheet", "Svar"] if kind.endswith("xlsx") else []
+    export = str(EXPORTS / f"exempelkommun-{kind}")
+    by = UNIT_COLUMN[kind]
+    done = run("score", export, "--instrument", "epl-staff", "--by", by, "--out", str(out), *sheet)
+    assert done.returncode == 0, done.stderr
+    table = pl.read_parquet(out).rename({by: "forvaltning"}).sort("forvaltning", "measure")
+    reference = ly.estimate(
+        ly.read_export(EXPORTS / "exempelkommun-parquet.parquet", "epl-staff").data,
+        "epl-staff",
+        by=["forvaltning"],
+    ).sort("forvaltning", "measure")
+    assert_frame_equal(table, reference)
 
 
 def test_demo_runs(tmp_path):

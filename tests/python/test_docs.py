@@ -17,6 +17,8 @@ MODULES = [
     "lyhord._interviews",
     "lyhord._design",
     "lyhord._combine",
+    "lyhord._import",
+    "lyhord._exports",
 ]
 
 

@@ -1,0 +1,427 @@
+"""Survey exports → the tidy answers frame :func:`lyhord.score` takes, with an import report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import polars as pl
+
+from . import _lyhord
+from ._api import resolve_instrument
+from ._lyhord import Instrument, LyhordError
+
+try:  # Python 3.11+
+    import tomllib
+except ImportError:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[no-redef]
+
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".sav")
+
+
+def _value_counts(entries: list[dict[str, Any]]) -> str:
+    """``7: 3 (rows 12, 40, 41)`` for each value, ``; ``-separated."""
+    parts = []
+    for e in entries:
+        rows = ", ".join(str(r) for r in e["rows"])
+        more = ", …" if e["count"] > len(e["rows"]) else ""
+        parts.append(f"{e['value']}: {e['count']} (rows {rows}{more})")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What :func:`read_export` did with every row and column of an export.
+
+    Row numbers are those the user sees: the line of a text file, the row of a
+    spreadsheet, the case number of a ``.sav`` or the 1-based row of a DataFrame. Lists of
+    rows hold the first 20; the counts are complete.
+
+    Attributes
+    ----------
+    source : dict
+        ``file``, ``format``, ``encoding``, ``delimiter``, ``decimal``, ``header`` (single,
+        qualtrics, surveymonkey, spss dictionary) and ``sheet``, as read or sniffed.
+    rows_read, rows_kept : int
+        Data rows in the file, and rows in the returned frame (empty rows are left out).
+    empty_rows : list[int]
+        Rows with no value in any column (excluded).
+    id_column : str or None
+        The respondent id column (``id=``, else ResponseId / Respondent ID / id …).
+    duplicate_ids : polars.DataFrame
+        ``id``, ``count``, ``rows`` of ids given to more than one row (kept, not removed).
+    straightliners : list[int]
+        Rows that gave the same on-scale answer to every item (kept, flagged).
+    columns : polars.DataFrame
+        One row per column: ``column``, ``role`` (item / id / background / unmapped — a
+        background column resembling an item), ``item``, ``matched_by`` (mapping / id /
+        text), ``question``, ``dtype``, counts ``n_valid``, ``n_missing``, ``n_dont_know``,
+        ``n_not_applicable``, ``n_user_missing`` (SPSS missing codes), ``n_out_of_range``,
+        ``n_unknown_label``, ``n_labels_mapped``, and ``out_of_range`` / ``unknown_labels``
+        as ``value: count (rows …)``.
+    near_misses : polars.DataFrame
+        Columns whose text is close to an item's (≥ 80 % similar) but not equal: ``column``,
+        ``item``, ``item_text``, ``similarity``. Never mapped by guess; map with ``mapping=``.
+    """
+
+    source: dict[str, Any]
+    instrument: str
+    strict: bool
+    rows_read: int
+    rows_kept: int
+    n_empty_rows: int
+    empty_rows: list[int]
+    id_column: str | None
+    n_duplicate_rows: int
+    duplicate_ids: pl.DataFrame
+    n_straightliners: int
+    straightliners: list[int]
+    columns: pl.DataFrame
+    near_misses: pl.DataFrame
+    _raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def _from_json(cls, text: str) -> ImportReport:
+        raw = json.loads(text)
+        columns = [
+            {
+                **{k: v for k, v in c.items() if k not in ("out_of_range", "unknown_labels")},
+                "out_of_range": _value_counts(c["out_of_range"]),
+                "unknown_labels": _value_counts(c["unknown_labels"]),
+            }
+            for c in raw["columns"]
+        ]
+        duplicates = pl.DataFrame(
+            {
+                "id": [d["value"] for d in raw["duplicate_ids"]],
+                "count": [d["count"] for d in raw["duplicate_ids"]],
+                "rows": [d["rows"] for d in raw["duplicate_ids"]],
+            },
+            schema={"id": pl.String, "count": pl.Int64, "rows": pl.List(pl.Int64)},
+        )
+        near = pl.DataFrame(
+            raw["near_misses"],
+            schema={
+                "column": pl.String,
+                "item": pl.String,
+                "item_text": pl.String,
+                "similarity": pl.Float64,
+            },
+        )
+        return cls(
+            source=raw["source"],
+            instrument=raw["instrument"],
+            strict=raw["strict"],
+            rows_read=raw["rows_read"],
+            rows_kept=raw["rows_kept"],
+            n_empty_rows=raw["n_empty_rows"],
+            empty_rows=raw["empty_rows"],
+            id_column=raw["id_column"],
+            n_duplicate_rows=raw["n_duplicate_rows"],
+            duplicate_ids=duplicates,
+            n_straightliners=raw["n_straightliners"],
+            straightliners=raw["straightliners"],
+            columns=pl.DataFrame(columns),
+            near_misses=near,
+            _raw=raw,
+        )
+
+    def to_frame(self) -> pl.DataFrame:
+        """The per-column report (the same as ``columns``)."""
+        return self.columns
+
+    def items(self) -> pl.DataFrame:
+        """The per-item part of the report: the rows of item columns."""
+        return self.columns.filter(pl.col("role") == "item")
+
+    def problems(self) -> list[str]:
+        """Everything a statistician should look at, one sentence each (empty when clean)."""
+        out = []
+        if self.n_empty_rows:
+            out.append(f"{self.n_empty_rows} empty row(s) left out: {self.empty_rows}")
+        if self.n_duplicate_rows:
+            ids = ", ".join(self.duplicate_ids["id"].head(5).to_list())
+            out.append(
+                f"{self.n_duplicate_rows} row(s) repeat a respondent id already seen "
+                f"(column {self.id_column}: {ids}…); kept"
+            )
+        if self.n_straightliners:
+            out.append(
+                f"{self.n_straightliners} respondent(s) gave the same answer to every item "
+                f"(rows {self.straightliners}); kept"
+            )
+        for row in self.columns.iter_rows(named=True):
+            if row["n_out_of_range"]:
+                out.append(
+                    f"{row['column']} ({row['item']}): {row['n_out_of_range']} value(s) outside "
+                    f"the scale set to missing — {row['out_of_range']}"
+                )
+            if row["n_unknown_label"]:
+                out.append(
+                    f"{row['column']} ({row['item']}): {row['n_unknown_label']} answer(s) "
+                    f"matching no label set to missing — {row['unknown_labels']}"
+                )
+        for row in self.near_misses.iter_rows(named=True):
+            out.append(
+                f"column {row['column']!r} resembles item {row['item']} "
+                f"({row['similarity']:.0%}) but was not mapped; map it with mapping= if it is"
+            )
+        return out
+
+    def __repr__(self) -> str:
+        s = self.source
+        how = ", ".join(
+            f"{k} {s[k]}"
+            for k in ("format", "encoding", "delimiter", "decimal", "sheet")
+            if s.get(k) is not None
+        )
+        items = self.items()
+        lines = [
+            f"ImportReport({s['file']!r}, instrument {self.instrument})",
+            f"  read as {how}; header: {s['header']}",
+            f"  {self.rows_read} rows read, {self.rows_kept} kept",
+            f"  {items.height} item columns "
+            f"({', '.join(f'{k}: {v}' for k, v in _matched_by(items).items())}), "
+            f"{self.columns.height - items.height} other columns kept as they are",
+            f"  answers: {items['n_valid'].sum()} valid, {items['n_missing'].sum()} missing, "
+            f"{items['n_dont_know'].sum()} don't know",
+        ]
+        problems = self.problems()
+        lines.append("  problems:" if problems else "  no problems found")
+        lines.extend(f"    - {p}" for p in problems)
+        return "\n".join(lines)
+
+
+def _matched_by(items: pl.DataFrame) -> dict[str, int]:
+    counts = items.group_by("matched_by").len().sort("matched_by")
+    return {f"by {row['matched_by']}": row["len"] for row in counts.iter_rows(named=True)}
+
+
+class Export(NamedTuple):
+    """The result of :func:`read_export`: ``data`` for :func:`lyhord.score`, and ``report``."""
+
+    data: pl.DataFrame
+    report: ImportReport
+
+
+def _mapping_parts(
+    mapping: dict[str, str] | str | Path | None, labels: dict[str, int] | None
+) -> tuple[list[tuple[str, str]], list[tuple[str, int]]]:
+    columns: dict[str, str] = {}
+    label_map: dict[str, int] = {}
+    if isinstance(mapping, (str, Path)):
+        path = Path(mapping)
+        try:
+            with path.open("rb") as f:
+                spec = tomllib.load(f)
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise LyhordError(f"mapping file {path}: {e}") from e
+        unknown = set(spec) - {"columns", "labels"}
+        if unknown:
+            raise LyhordError(
+                f"mapping file {path}: unknown table(s) {sorted(unknown)}; "
+                "use [columns] (column = item) and [labels] (label = code)"
+            )
+        columns = dict(spec.get("columns", {}))
+        label_map = dict(spec.get("labels", {}))
+    elif mapping is not None:
+        columns = dict(mapping)
+    label_map.update(labels or {})
+    for key, value in label_map.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise LyhordError(f"labels: {key!r} must map to a whole-number code, got {value!r}")
+    return [(str(k), str(v)) for k, v in columns.items()], list(label_map.items())
+
+
+def read_export(
+    source: str | Path | pl.DataFrame | pl.LazyFrame | Any,
+    instrument: Instrument | str | Path,
+    mapping: dict[str, str] | str | Path | None = None,
+    *,
+    labels: dict[str, int] | None = None,
+    id: str | None = None,
+    strict: bool = False,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    header: str = "auto",
+) -> Export:
+    """Read a survey export into the answers frame :func:`lyhord.score` takes, with a report.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A CSV/TSV (delimiter, encoding, decimal comma and Qualtrics / SurveyMonkey header
+        rows sniffed), ``.xlsx``/``.xls``/``.ods``, SPSS ``.sav``, ``.parquet``, or a
+        polars (lazy) or pandas DataFrame.
+    instrument : Instrument or str or Path
+        The instrument whose items the answers belong to (a built-in name or a TOML file).
+    mapping : dict or path, optional
+        ``{column: item_id}`` for columns not named by item id or item text, or a TOML file
+        with a ``[columns]`` table (``"Fråga 1" = "eng1"``) and an optional ``[labels]``
+        table (``"Instämmer helt" = 5``). Other columns match an item by id (case-insensitive)
+        or by item text (Swedish or English, after normalising case, whitespace and
+        punctuation); near misses are reported, never guessed.
+    labels : dict, optional
+        Extra answer label → code, added to the instrument's value labels (matched
+        case- and whitespace-insensitively).
+    id : str, optional
+        Respondent id column, checked for duplicates (default: ResponseId, Respondent ID,
+        respondent_id, id … when present).
+    strict : bool, default False
+        Raise :class:`lyhord.DataError` on the first value outside the scale or label that
+        matches nothing. By default such values become missing and the report lists them.
+    sheet : str or int, optional
+        Workbook sheet by name or 0-based index (default the first).
+    encoding, delimiter, decimal : str, optional
+        Override the sniffed text encoding (``"windows-1252"``, ``"utf-8"``, ``"utf-16"``),
+        field delimiter (``";"``, ``","``, ``"\\t"``) and decimal separator.
+    header : {"auto", "single", "qualtrics", "surveymonkey"}
+        Header layout of text and workbook exports.
+
+    Returns
+    -------
+    Export
+        ``(data, report)``: ``data`` has one Int64 column per item named by item id (codes,
+        "don't know" codes kept so scoring counts them) and every other column as the
+        source has it (text columns holding only numbers become numbers); ``report`` is an
+        :class:`ImportReport`.
+
+    Raises
+    ------
+    lyhord.DataError
+        For a missing, empty or unreadable file (naming file and line, sheet or byte), an
+        item no column answers (with near misses), an ambiguous or unknown mapping, and in
+        strict mode the first bad value (naming column and row).
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> import polars as pl
+    >>> raw = pl.DataFrame({"enhet": ["A", "B"], "Jag känner mig engagerad i mitt arbete": [
+    ...     "Stämmer helt", "vet ej"]})
+    >>> inst = ly.Instrument.from_toml_str('''
+    ... id = "one"
+    ... name = { sv = "Ett item" }
+    ... [scale]
+    ... min = 1
+    ... max = 5
+    ... positive = [4, 5]
+    ... dont_know = [6]
+    ... labels = [{ code = 5, sv = "Stämmer helt" }, { code = 6, sv = "Vet ej" }]
+    ... [index]
+    ... id = "index"
+    ... label = { sv = "Index" }
+    ... rule = "mean_of_items"
+    ... min_answered = 1
+    ... [[items]]
+    ... id = "eng1"
+    ... text = { sv = "Jag känner mig engagerad i mitt arbete" }
+    ... ''')
+    >>> data, report = ly.read_export(raw, inst)
+    >>> data["eng1"].to_list()
+    [5, 6]
+    >>> report.items().select("column", "item", "matched_by", "n_valid", "n_dont_know").row(0)
+    ('Jag känner mig engagerad i mitt arbete', 'eng1', 'text', 1, 1)
+    """
+    inst = resolve_instrument(instrument)
+    pairs, label_pairs = _mapping_parts(mapping, labels)
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if path.suffix.lower() == ".parquet":
+            return _read_parquet(path, inst, pairs, label_pairs, id, strict, decimal)
+        data, report = _lyhord._read_export_file(
+            path,
+            inst,
+            pairs,
+            label_pairs,
+            id,
+            strict,
+            encoding,
+            delimiter,
+            decimal,
+            header,
+            sheet,
+        )
+        return Export(data, ImportReport._from_json(report))
+    frame = _as_polars(source)
+    data, report = _lyhord._read_export_frame(frame, inst, pairs, label_pairs, id, strict, decimal)
+    return Export(data, ImportReport._from_json(report))
+
+
+def _read_parquet(path, inst, pairs, label_pairs, id, strict, decimal) -> Export:
+    if not path.is_file():
+        raise _lyhord.DataError(f"{path}: no such file; check the path")
+    try:
+        frame = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as e:
+        raise _lyhord.DataError(f"{path}: cannot read as Parquet: {e}") from e
+    data, report = _lyhord._read_export_frame(frame, inst, pairs, label_pairs, id, strict, decimal)
+    raw = json.loads(report)
+    raw["source"].update(file=str(path), format="parquet")
+    return Export(data, ImportReport._from_json(json.dumps(raw)))
+
+
+def _as_polars(source: Any) -> pl.DataFrame:
+    if isinstance(source, pl.LazyFrame):
+        return source.collect()
+    if isinstance(source, pl.DataFrame):
+        return source
+    if type(source).__module__.startswith("pandas"):
+        return pl.from_pandas(source)
+    raise TypeError(
+        f"source must be a file path or a polars / pandas DataFrame, not {type(source).__name__}"
+    )
+
+
+def write_sav(
+    data: pl.DataFrame,
+    path: str | Path,
+    *,
+    variable_labels: dict[str, str] | None = None,
+    value_labels: dict[str, dict[float, str]] | None = None,
+    user_missing: dict[str, list[float]] | None = None,
+    file_label: str = "",
+) -> None:
+    """Write a frame as an SPSS ``.sav`` (bytecode-compressed, UTF-8), as SPSS saves it.
+
+    Numeric columns become numeric variables, others string variables (≤ 255 bytes).
+    Used for the example exports; also a way to hand lyhord data to SPSS users.
+
+    Parameters
+    ----------
+    data : polars.DataFrame
+    path : str or Path
+    variable_labels : dict, optional
+        Column → variable label (e.g. the question text).
+    value_labels : dict, optional
+        Column → {code: label}.
+    user_missing : dict, optional
+        Column → up to three codes SPSS treats as missing (e.g. ``[6]`` for "vet ej").
+    file_label : str
+        Up to 64 bytes shown by SPSS as the file label.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, polars as pl, lyhord as ly
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.sav"
+    >>> ly.write_sav(pl.DataFrame({"eng1": [5, 6, None]}), path,
+    ...              value_labels={"eng1": {5: "Stämmer helt", 6: "Vet ej"}},
+    ...              user_missing={"eng1": [6]})
+    >>> path.read_bytes()[:4]
+    b'$FL2'
+    """
+    _lyhord._write_sav(
+        data,
+        Path(path),
+        dict(variable_labels or {}),
+        {
+            k: [(float(c), str(lab)) for c, lab in v.items()]
+            for k, v in (value_labels or {}).items()
+        },
+        {k: [float(x) for x in v] for k, v in (user_missing or {}).items()},
+        file_label,
+    )

@@ -1,0 +1,870 @@
+//! Raw columns → the tidy frame `score` takes: columns matched to items (explicit mapping,
+//! item id, or item text after normalising), answers turned into codes (numbers, or labels
+//! through the instrument's value labels), and every decision written to the report.
+
+use super::{Cell, Column, SourceInfo, Table, UserMissing, Values};
+use crate::error::ImportError;
+use crate::instrument::{Instrument, Scale};
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// How many row numbers a report lists per problem (the counts are always complete).
+pub const ROWS_LISTED: usize = 20;
+/// Texts at least this similar (0–1, edit distance) but not equal are reported as near misses.
+pub const NEAR_MISS: f64 = 0.8;
+/// Column names taken as the respondent id when `id` is not given (compared case-insensitively).
+const ID_NAMES: [&str; 8] = [
+    "responseid",
+    "respondent id",
+    "respondentid",
+    "respondent_id",
+    "respondent",
+    "id",
+    "löpnummer",
+    "lopnr",
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct MapOptions {
+    /// Column → item id, applied before matching by id or text.
+    pub mapping: Vec<(String, String)>,
+    /// Extra answer label → code, for every item.
+    pub labels: Vec<(String, i64)>,
+    pub id_column: Option<String>,
+    pub strict: bool,
+    /// Decimal separator of numbers written as text (`b','` for decimal comma).
+    pub decimal: u8,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ValueCount {
+    pub value: String,
+    pub count: usize,
+    pub rows: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NearMiss {
+    pub column: String,
+    pub item: String,
+    pub item_text: String,
+    pub similarity: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ColumnReport {
+    pub column: String,
+    /// "item", "id", "background" or "unmapped" (a background column resembling an item).
+    pub role: String,
+    pub item: Option<String>,
+    /// "mapping", "id" or "text".
+    pub matched_by: Option<String>,
+    pub question: Option<String>,
+    pub dtype: String,
+    pub n_valid: usize,
+    pub n_missing: usize,
+    pub n_dont_know: usize,
+    pub n_not_applicable: usize,
+    pub n_user_missing: usize,
+    pub n_out_of_range: usize,
+    pub n_unknown_label: usize,
+    pub n_labels_mapped: usize,
+    pub out_of_range: Vec<ValueCount>,
+    pub unknown_labels: Vec<ValueCount>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ImportReport {
+    pub source: SourceInfo,
+    pub instrument: String,
+    pub strict: bool,
+    pub rows_read: usize,
+    pub rows_kept: usize,
+    pub empty_rows: Vec<usize>,
+    pub n_empty_rows: usize,
+    pub id_column: Option<String>,
+    pub n_duplicate_rows: usize,
+    pub duplicate_ids: Vec<ValueCount>,
+    pub n_straightliners: usize,
+    pub straightliners: Vec<usize>,
+    pub columns: Vec<ColumnReport>,
+    pub near_misses: Vec<NearMiss>,
+}
+
+/// Lower case, punctuation as spaces, single spaces: the form item texts are compared in.
+pub fn normalise(text: &str) -> String {
+    let spaced: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// 1 − edit distance / longer length, on characters.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let longest = a.len().max(b.len());
+    if longest == 0 {
+        return 1.0;
+    }
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitute.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    1.0 - previous[b.len()] as f64 / longest as f64
+}
+
+/// The item texts a column can match: id, Swedish and English text, normalised.
+fn item_texts(inst: &Instrument) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    for (i, item) in inst.items.iter().enumerate() {
+        out.push((i, normalise(&item.text.sv), item.text.sv.clone()));
+        if let Some(en) = &item.text.en {
+            out.push((i, normalise(en), en.clone()));
+        }
+    }
+    out
+}
+
+struct Match {
+    item: usize,
+    by: &'static str,
+}
+
+/// Which column answers which item.
+fn match_columns(
+    table: &Table,
+    inst: &Instrument,
+    options: &MapOptions,
+    file: &str,
+) -> Result<Vec<Option<Match>>, ImportError> {
+    let mut matches: Vec<Option<Match>> = table.columns.iter().map(|_| None).collect();
+    let mut taken: Vec<Option<usize>> = vec![None; inst.items.len()];
+    let item_index = |id: &str| inst.items.iter().position(|i| i.id == id);
+    for (column, item) in &options.mapping {
+        let Some(c) = table.columns.iter().position(|col| col.name == *column) else {
+            return Err(ImportError::Mapping {
+                file: file.into(),
+                message: format!(
+                    "mapping names column {column:?}, which is not in the export; {}",
+                    closest_names(column, table.columns.iter().map(|c| c.name.as_str()))
+                ),
+            });
+        };
+        let Some(i) = item_index(item) else {
+            return Err(ImportError::Mapping {
+                file: file.into(),
+                message: format!(
+                    "mapping sends column {column:?} to {item:?}, which is not an item of instrument {}; items: {}",
+                    inst.id,
+                    inst.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        };
+        claim(&mut matches, &mut taken, c, i, "mapping", table, inst, file)?;
+    }
+    let mapped: Vec<bool> = matches.iter().map(Option::is_some).collect();
+    for (c, column) in table.columns.iter().enumerate() {
+        if mapped[c] || options.mapping.iter().any(|(col, _)| *col == column.name) {
+            continue;
+        }
+        if let Some(i) = inst
+            .items
+            .iter()
+            .position(|it| it.id.eq_ignore_ascii_case(column.name.trim()))
+        {
+            if taken[i].is_none() {
+                claim(&mut matches, &mut taken, c, i, "id", table, inst, file)?;
+            }
+        }
+    }
+    let texts = item_texts(inst);
+    for (c, column) in table.columns.iter().enumerate() {
+        if matches[c].is_some() || options.mapping.iter().any(|(col, _)| *col == column.name) {
+            continue;
+        }
+        let candidates: Vec<String> = column
+            .texts
+            .iter()
+            .map(|t| normalise(t))
+            .filter(|t| !t.is_empty())
+            .collect();
+        let hit = texts
+            .iter()
+            .find(|(_, norm, _)| candidates.iter().any(|c| c == norm));
+        if let Some(&(i, _, _)) = hit {
+            // A column the user mapped to this item settles it; any other double is an error.
+            if is_mapping_claim(&matches, taken[i]) {
+                continue;
+            }
+            claim(&mut matches, &mut taken, c, i, "text", table, inst, file)?;
+        }
+    }
+    Ok(matches)
+}
+
+fn is_mapping_claim(matches: &[Option<Match>], column: Option<usize>) -> bool {
+    column
+        .and_then(|c| matches[c].as_ref())
+        .is_some_and(|m| m.by == "mapping")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn claim(
+    matches: &mut [Option<Match>],
+    taken: &mut [Option<usize>],
+    column: usize,
+    item: usize,
+    by: &'static str,
+    table: &Table,
+    inst: &Instrument,
+    file: &str,
+) -> Result<(), ImportError> {
+    if let Some(other) = taken[item] {
+        return Err(ImportError::Mapping {
+            file: file.into(),
+            message: format!(
+                "columns {:?} and {:?} both match item {} ({:?}); pass mapping={{column: item}} to say which one answers it",
+                table.columns[other].name, table.columns[column].name, inst.items[item].id, inst.items[item].text.sv
+            ),
+        });
+    }
+    taken[item] = Some(column);
+    matches[column] = Some(Match { item, by });
+    Ok(())
+}
+
+fn closest_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let w = normalise(wanted);
+    let mut scored: Vec<(f64, &str)> = names.map(|n| (similarity(&w, &normalise(n)), n)).collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let close: Vec<String> = scored
+        .iter()
+        .take(3)
+        .map(|(_, n)| format!("{n:?}"))
+        .collect();
+    format!("closest columns: {}", close.join(", "))
+}
+
+/// Unmatched columns that resemble an item, and unmatched items that resemble a column.
+fn near_misses(table: &Table, inst: &Instrument, matches: &[Option<Match>]) -> Vec<NearMiss> {
+    let texts = item_texts(inst);
+    let mut out = Vec::new();
+    for (c, column) in table.columns.iter().enumerate() {
+        if matches[c].is_some() {
+            continue;
+        }
+        let mut best: Option<(f64, usize, &str)> = None;
+        for t in column
+            .texts
+            .iter()
+            .map(|t| normalise(t))
+            .filter(|t| t.len() >= 8)
+        {
+            for (i, norm, original) in &texts {
+                let s = similarity(&t, norm);
+                if s >= NEAR_MISS && best.is_none_or(|b| s > b.0) {
+                    best = Some((s, *i, original));
+                }
+            }
+        }
+        if let Some((s, i, original)) = best {
+            out.push(NearMiss {
+                column: column.name.clone(),
+                item: inst.items[i].id.clone(),
+                item_text: original.to_string(),
+                similarity: (s * 1000.0).round() / 1000.0,
+            });
+        }
+    }
+    out
+}
+
+fn missing_items_error(
+    inst: &Instrument,
+    matches: &[Option<Match>],
+    near: &[NearMiss],
+    file: &str,
+) -> Option<ImportError> {
+    let missing: Vec<&crate::instrument::Item> = inst
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !matches.iter().flatten().any(|m| m.item == *i))
+        .map(|(_, it)| it)
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let described: Vec<String> = missing
+        .iter()
+        .map(|it| {
+            let hint = near
+                .iter()
+                .find(|n| n.item == it.id)
+                .map(|n| {
+                    format!(
+                        " — column {:?} is close ({:.0} % similar) but not equal",
+                        n.column,
+                        n.similarity * 100.0
+                    )
+                })
+                .unwrap_or_default();
+            format!("{} ({:?}){hint}", it.id, it.text.sv)
+        })
+        .collect();
+    Some(ImportError::Mapping {
+        file: file.into(),
+        message: format!(
+            "no column answers item(s) of instrument {}: {}. Name the columns by item id or item text, or pass mapping={{\"column\": \"item\"}}",
+            inst.id,
+            described.join("; ")
+        ),
+    })
+}
+
+/// The cell of an item column, with in-memory frame columns converted once.
+enum ItemValues<'a> {
+    Text(std::borrow::Cow<'a, super::TextColumn>),
+    Numbers(std::borrow::Cow<'a, [Option<f64>]>),
+}
+
+impl ItemValues<'_> {
+    fn cell(&self, row: usize) -> Cell<'_> {
+        match self {
+            ItemValues::Text(t) => t.get(row).map(Cell::Text).unwrap_or(Cell::Empty),
+            ItemValues::Numbers(v) => v[row].map(Cell::Number).unwrap_or(Cell::Empty),
+        }
+    }
+}
+
+fn item_values(values: &Values) -> Result<ItemValues<'_>, ImportError> {
+    use std::borrow::Cow;
+    Ok(match values {
+        Values::Text(t) => ItemValues::Text(Cow::Borrowed(t)),
+        Values::Numbers(v) => ItemValues::Numbers(Cow::Borrowed(v)),
+        Values::Series(s) if s.dtype().is_primitive_numeric() || s.dtype().is_bool() => {
+            let f = s.cast(&DataType::Float64).map_err(polars_error)?;
+            ItemValues::Numbers(Cow::Owned(f.f64().map_err(polars_error)?.iter().collect()))
+        }
+        Values::Series(s) => {
+            let t = s.cast(&DataType::String).map_err(polars_error)?;
+            let strings: Vec<Option<&str>> = t.str().map_err(polars_error)?.iter().collect();
+            ItemValues::Text(Cow::Owned(super::TextColumn::from_strings(&strings)))
+        }
+    })
+}
+
+fn polars_error(e: PolarsError) -> ImportError {
+    ImportError::Parse {
+        file: "the DataFrame".into(),
+        message: e.to_string(),
+    }
+}
+
+/// What a cell says before the scale is consulted.
+enum Parsed<'a> {
+    Empty,
+    Code(i64, bool),
+    NotWhole(&'a str),
+    Unknown(&'a str),
+}
+
+fn parse_cell<'a>(cell: Cell<'a>, decimal: u8, labels: &HashMap<String, i64>) -> Parsed<'a> {
+    match cell {
+        Cell::Empty => Parsed::Empty,
+        Cell::Number(x) if x.fract() == 0.0 && x.abs() < 1e15 => Parsed::Code(x as i64, false),
+        Cell::Number(_) => Parsed::NotWhole(""),
+        Cell::Text(raw) => {
+            let s = raw.trim();
+            if s.is_empty() {
+                return Parsed::Empty;
+            }
+            if let Some(x) = parse_number(s, decimal) {
+                return if x.fract() == 0.0 && x.abs() < 1e15 {
+                    Parsed::Code(x as i64, false)
+                } else {
+                    Parsed::NotWhole(s)
+                };
+            }
+            match labels.get(&normalise_label(s)) {
+                Some(&code) => Parsed::Code(code, true),
+                None => Parsed::Unknown(s),
+            }
+        }
+    }
+}
+
+pub fn parse_number(s: &str, decimal: u8) -> Option<f64> {
+    let first = s.as_bytes().first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b',')) {
+        return None;
+    }
+    if decimal == b',' && s.contains(',') {
+        return s
+            .replacen(',', ".", 1)
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite());
+    }
+    s.parse().ok().filter(|x: &f64| x.is_finite())
+}
+
+fn normalise_label(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn label_lookup(scale: &Scale, extra: &[(String, i64)]) -> HashMap<String, i64> {
+    let mut map = HashMap::new();
+    for l in &scale.labels {
+        map.insert(normalise_label(&l.sv), l.code);
+        if let Some(en) = &l.en {
+            map.insert(normalise_label(en), l.code);
+        }
+    }
+    for (label, code) in extra {
+        map.insert(normalise_label(label), *code);
+    }
+    map
+}
+
+/// The row number users see: the file line, the spreadsheet row, or the case number.
+fn row_number(table: &Table, row: usize) -> usize {
+    table.row_lines.as_ref().map(|l| l[row]).unwrap_or(row + 1)
+}
+
+fn count_value(list: &mut Vec<ValueCount>, value: &str, row: usize) {
+    match list.iter_mut().find(|v| v.value == value) {
+        Some(v) => {
+            v.count += 1;
+            if v.rows.len() < ROWS_LISTED {
+                v.rows.push(row);
+            }
+        }
+        None => list.push(ValueCount {
+            value: value.to_string(),
+            count: 1,
+            rows: vec![row],
+        }),
+    }
+}
+
+/// Codes of one item column; problems counted in `report`, or an error in strict mode.
+#[allow(clippy::too_many_arguments)]
+fn convert_item(
+    values: &ItemValues,
+    keep: &[usize],
+    scale: &Scale,
+    user_missing: &UserMissing,
+    labels: &HashMap<String, i64>,
+    options: &MapOptions,
+    table: &Table,
+    report: &mut ColumnReport,
+    file: &str,
+) -> Result<Vec<Option<i64>>, ImportError> {
+    let mut codes = Vec::with_capacity(keep.len());
+    let strict_error = |row: usize, problem: String, report: &ColumnReport| ImportError::Strict {
+        file: file.into(),
+        column: report.column.clone(),
+        item: report.item.clone().unwrap_or_default(),
+        row,
+        problem,
+    };
+    for &r in keep {
+        let cell = values.cell(r);
+        let row = row_number(table, r);
+        let code = match parse_cell(cell, options.decimal, labels) {
+            Parsed::Empty => {
+                report.n_missing += 1;
+                None
+            }
+            Parsed::Unknown(label) => {
+                if options.strict {
+                    return Err(strict_error(
+                        row,
+                        format!("the answer {label:?} is no label of the item's scale"),
+                        report,
+                    ));
+                }
+                report.n_unknown_label += 1;
+                report.n_missing += 1;
+                count_value(&mut report.unknown_labels, label, row);
+                None
+            }
+            Parsed::NotWhole(text) => {
+                let shown = match cell {
+                    Cell::Number(x) => x.to_string(),
+                    _ => text.to_string(),
+                };
+                out_of_range(report, &shown, row, options.strict, &strict_error, scale)?;
+                None
+            }
+            Parsed::Code(code, from_label) => {
+                report.n_labels_mapped += usize::from(from_label);
+                classify(
+                    code,
+                    scale,
+                    user_missing,
+                    report,
+                    row,
+                    options.strict,
+                    &strict_error,
+                )?
+            }
+        };
+        codes.push(code);
+    }
+    Ok(codes)
+}
+
+fn classify(
+    code: i64,
+    scale: &Scale,
+    user_missing: &UserMissing,
+    report: &mut ColumnReport,
+    row: usize,
+    strict: bool,
+    strict_error: &dyn Fn(usize, String, &ColumnReport) -> ImportError,
+) -> Result<Option<i64>, ImportError> {
+    if scale.dont_know.contains(&code) {
+        report.n_dont_know += 1;
+        return Ok(Some(code));
+    }
+    if scale.not_applicable.contains(&code) {
+        report.n_not_applicable += 1;
+        return Ok(Some(code));
+    }
+    if user_missing.contains(code as f64) {
+        report.n_user_missing += 1;
+        report.n_missing += 1;
+        return Ok(None);
+    }
+    if (scale.min..=scale.max).contains(&code) {
+        report.n_valid += 1;
+        return Ok(Some(code));
+    }
+    out_of_range(report, &code.to_string(), row, strict, strict_error, scale)?;
+    Ok(None)
+}
+
+fn out_of_range(
+    report: &mut ColumnReport,
+    value: &str,
+    row: usize,
+    strict: bool,
+    strict_error: &dyn Fn(usize, String, &ColumnReport) -> ImportError,
+    scale: &Scale,
+) -> Result<(), ImportError> {
+    if strict {
+        return Err(strict_error(
+            row,
+            format!(
+                "value {value} is outside the scale {}–{} and no declared \"don't know\" / not-applicable code ({})",
+                scale.min,
+                scale.max,
+                scale.special_codes()
+            ),
+            report,
+        ));
+    }
+    report.n_out_of_range += 1;
+    report.n_missing += 1;
+    count_value(&mut report.out_of_range, value, row);
+    Ok(())
+}
+
+fn cell_is_empty(values: &Values, row: usize) -> bool {
+    match values {
+        Values::Text(t) => t.get(row).is_none_or(|s| s.trim().is_empty()),
+        Values::Numbers(v) => v[row].is_none(),
+        Values::Series(s) => s.get(row).map(|v| v.is_null()).unwrap_or(true),
+    }
+}
+
+/// Rows with no value in any column: excluded, and listed in the report.
+fn empty_rows(table: &Table) -> Vec<usize> {
+    (0..table.rows)
+        .filter(|&r| table.columns.iter().all(|c| cell_is_empty(&c.values, r)))
+        .collect()
+}
+
+/// The tidy frame and the import report.
+pub fn map_table(
+    table: &Table,
+    source: SourceInfo,
+    inst: &Instrument,
+    options: &MapOptions,
+) -> Result<(DataFrame, ImportReport), ImportError> {
+    let file = source.file.clone();
+    let matches = match_columns(table, inst, options, &file)?;
+    let near = near_misses(table, inst, &matches);
+    if let Some(e) = missing_items_error(inst, &matches, &near, &file) {
+        return Err(e);
+    }
+    let empty = empty_rows(table);
+    let keep: Vec<usize> = (0..table.rows)
+        .filter(|r| empty.binary_search(r).is_err())
+        .collect();
+    let id_column = find_id_column(table, options, &matches, &file)?;
+    let mut report = ImportReport {
+        instrument: inst.id.clone(),
+        strict: options.strict,
+        rows_read: table.rows,
+        rows_kept: keep.len(),
+        n_empty_rows: empty.len(),
+        empty_rows: empty
+            .iter()
+            .take(ROWS_LISTED)
+            .map(|&r| row_number(table, r))
+            .collect(),
+        id_column: id_column.map(|c| table.columns[c].name.clone()),
+        near_misses: near.clone(),
+        ..ImportReport::default()
+    };
+    let mut columns: Vec<polars::prelude::Column> = Vec::with_capacity(table.columns.len());
+    let mut item_codes: Vec<Vec<Option<i64>>> = Vec::new();
+    for (c, column) in table.columns.iter().enumerate() {
+        let mut col_report = ColumnReport {
+            column: column.name.clone(),
+            question: column.label.clone(),
+            ..ColumnReport::default()
+        };
+        let series = match &matches[c] {
+            Some(m) => {
+                let item = &inst.items[m.item];
+                col_report.role = "item".into();
+                col_report.item = Some(item.id.clone());
+                col_report.matched_by = Some(m.by.into());
+                let labels = label_lookup(inst.scale_of(item), &options.labels);
+                let values = item_values(&column.values)?;
+                let codes = convert_item(
+                    &values,
+                    &keep,
+                    inst.scale_of(item),
+                    &column.user_missing,
+                    &labels,
+                    options,
+                    table,
+                    &mut col_report,
+                    &file,
+                )?;
+                let s = Series::new(item.id.as_str().into(), &codes);
+                item_codes.push(codes);
+                s
+            }
+            None => {
+                col_report.role = if Some(c) == id_column {
+                    "id"
+                } else if near.iter().any(|n| n.column == column.name) {
+                    "unmapped"
+                } else {
+                    "background"
+                }
+                .into();
+                background_series(column, &keep, options.decimal, table.rows)?
+            }
+        };
+        col_report.dtype = series.dtype().to_string();
+        columns.push(series.into());
+        report.columns.push(col_report);
+    }
+    check_clashes(&columns, &file)?;
+    flag_respondents(&mut report, table, &keep, id_column, &item_codes, inst);
+    report.source = source;
+    let frame = DataFrame::new(keep.len(), columns).map_err(polars_error)?;
+    Ok((frame, report))
+}
+
+fn check_clashes(columns: &[polars::prelude::Column], file: &str) -> Result<(), ImportError> {
+    let mut seen = std::collections::HashSet::new();
+    for c in columns {
+        if !seen.insert(c.name().as_str()) {
+            return Err(ImportError::Mapping {
+                file: file.into(),
+                message: format!(
+                    "two columns would be called {:?} (an item id and a column already named so); rename the column or pass mapping= for it",
+                    c.name().as_str()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn find_id_column(
+    table: &Table,
+    options: &MapOptions,
+    matches: &[Option<Match>],
+    file: &str,
+) -> Result<Option<usize>, ImportError> {
+    if let Some(name) = &options.id_column {
+        return match table.columns.iter().position(|c| c.name == *name) {
+            Some(c) => Ok(Some(c)),
+            None => Err(ImportError::Parameter {
+                parameter: "id".into(),
+                message: format!(
+                    "column {name:?} is not in {file}; {}",
+                    closest_names(name, table.columns.iter().map(|c| c.name.as_str()))
+                ),
+            }),
+        };
+    }
+    Ok(table
+        .columns
+        .iter()
+        .enumerate()
+        .find(|(c, col)| {
+            matches[*c].is_none() && ID_NAMES.contains(&col.name.trim().to_lowercase().as_str())
+        })
+        .map(|(c, _)| c))
+}
+
+/// Duplicate respondent ids and straight-lining (the same answer to every item); both are
+/// reported, not removed: deciding is the statistician's call.
+fn flag_respondents(
+    report: &mut ImportReport,
+    table: &Table,
+    keep: &[usize],
+    id_column: Option<usize>,
+    item_codes: &[Vec<Option<i64>>],
+    inst: &Instrument,
+) {
+    if let Some(c) = id_column {
+        let mut first_row: HashMap<String, usize> = HashMap::new();
+        let mut duplicates: Vec<ValueCount> = Vec::new();
+        for &r in keep {
+            let Some(id) = id_text(&table.columns[c].values, r) else {
+                continue;
+            };
+            let row = row_number(table, r);
+            match first_row.get(&id) {
+                Some(&first) => {
+                    report.n_duplicate_rows += 1;
+                    if !duplicates.iter().any(|d| d.value == id) {
+                        count_value(&mut duplicates, &id, first);
+                    }
+                    count_value(&mut duplicates, &id, row);
+                }
+                None => {
+                    first_row.insert(id, row);
+                }
+            }
+        }
+        duplicates.truncate(ROWS_LISTED);
+        report.duplicate_ids = duplicates;
+    }
+    if item_codes.len() < 2 {
+        return;
+    }
+    for (k, &r) in keep.iter().enumerate() {
+        let first = item_codes[0][k];
+        let same = first.is_some_and(|code| {
+            let on_scale = |x: i64| (inst.scale.min..=inst.scale.max).contains(&x);
+            on_scale(code) && item_codes.iter().all(|codes| codes[k] == Some(code))
+        });
+        if same {
+            report.n_straightliners += 1;
+            if report.straightliners.len() < ROWS_LISTED {
+                report.straightliners.push(row_number(table, r));
+            }
+        }
+    }
+}
+
+fn id_text(values: &Values, row: usize) -> Option<String> {
+    match values {
+        Values::Text(t) => t
+            .get(row)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
+        Values::Numbers(v) => v[row].map(|x| x.to_string()),
+        Values::Series(s) => s
+            .get(row)
+            .ok()
+            .filter(|v| !v.is_null())
+            .map(|v| v.to_string()),
+    }
+}
+
+/// Background columns as the source has them; text columns holding only numbers become
+/// numbers (integers without leading zeros → Int64, else Float64 with the file's decimal).
+fn background_series(
+    column: &Column,
+    keep: &[usize],
+    decimal: u8,
+    rows: usize,
+) -> Result<Series, ImportError> {
+    let name = column.name.as_str().into();
+    let all = keep.len() == rows;
+    Ok(match &column.values {
+        Values::Series(s) if all => s.clone().with_name(name),
+        Values::Series(s) => {
+            let idx = IdxCa::from_vec("".into(), keep.iter().map(|&r| r as IdxSize).collect());
+            s.take(&idx).map_err(polars_error)?.with_name(name)
+        }
+        Values::Numbers(v) => {
+            let kept: Vec<Option<f64>> = keep.iter().map(|&r| v[r]).collect();
+            if kept
+                .iter()
+                .flatten()
+                .all(|x| x.fract() == 0.0 && x.abs() < 1e15)
+            {
+                let ints: Vec<Option<i64>> = kept.iter().map(|x| x.map(|x| x as i64)).collect();
+                Series::new(name, ints)
+            } else {
+                Series::new(name, kept)
+            }
+        }
+        Values::Text(t) => text_series(name, t, keep, decimal),
+    })
+}
+
+fn text_series(name: PlSmallStr, t: &super::TextColumn, keep: &[usize], decimal: u8) -> Series {
+    let cells: Vec<Option<&str>> = keep.iter().map(|&r| t.get(r)).collect();
+    let filled = || cells.iter().flatten().map(|s| s.trim());
+    let integer = |s: &str| {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        !digits.is_empty()
+            && digits.len() < 16
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (digits.len() == 1 || !digits.starts_with('0'))
+    };
+    if cells.iter().any(Option::is_some) {
+        if filled().all(integer) {
+            let ints: Vec<Option<i64>> = cells
+                .iter()
+                .map(|c| c.and_then(|s| s.trim().parse().ok()))
+                .collect();
+            return Series::new(name, ints);
+        }
+        let plain_number = |s: &str| {
+            parse_number(s, decimal).is_some()
+                && s.bytes().filter(|b| *b == b'.' || *b == b',').count() <= 1
+        };
+        if filled().all(plain_number) {
+            let floats: Vec<Option<f64>> = cells
+                .iter()
+                .map(|c| c.and_then(|s| parse_number(s.trim(), decimal)))
+                .collect();
+            return Series::new(name, floats);
+        }
+    }
+    Series::new(name, cells)
+}

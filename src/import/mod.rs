@@ -1,0 +1,238 @@
+//! Survey exports into the tidy frame `score` takes, with an import report.
+//!
+//! Every source (delimited text, Excel/OpenDocument, SPSS `.sav`, an in-memory frame) is
+//! first read into a [`Table`] of raw columns that keep what the source says (text as
+//! written, numbers, SPSS labels and user-missing codes); [`mapping`] then matches columns
+//! to the instrument's items, turns answers into codes and reports everything it did.
+
+pub mod excel;
+pub mod headers;
+pub mod mapping;
+pub mod sav;
+pub mod text;
+
+use crate::error::ImportError;
+use polars::prelude::*;
+use std::path::Path;
+pub use text::TextColumn;
+
+/// A column as read: its flattened name, the texts it can be matched to items by, and values.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    /// Question text from a multi-row header, or an SPSS variable label.
+    pub label: Option<String>,
+    /// Extra texts to match items by (e.g. the statement of a matrix question).
+    pub texts: Vec<String>,
+    pub values: Values,
+    /// Codes the source itself declares missing (SPSS user-missing values).
+    pub user_missing: UserMissing,
+    /// Value labels the source declares (SPSS), code → label.
+    pub value_labels: Vec<(f64, String)>,
+}
+
+impl Column {
+    pub fn new(name: String, values: Values) -> Self {
+        Column {
+            name,
+            label: None,
+            texts: Vec::new(),
+            values,
+            user_missing: UserMissing::default(),
+            value_labels: Vec::new(),
+        }
+    }
+}
+
+/// SPSS user-missing declaration: up to three discrete codes and/or one range.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserMissing {
+    pub codes: Vec<f64>,
+    pub range: Option<(f64, f64)>,
+}
+
+impl UserMissing {
+    pub fn contains(&self, x: f64) -> bool {
+        self.codes.contains(&x) || self.range.is_some_and(|(lo, hi)| x >= lo && x <= hi)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty() && self.range.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Values {
+    /// Text as written in the file; empty cells are `None`.
+    Text(TextColumn),
+    Numbers(Vec<Option<f64>>),
+    /// A column of an in-memory frame, kept as it is for background columns.
+    Series(Series),
+}
+
+/// One cell, as the mapping sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Empty,
+    Number(f64),
+    Text(&'a str),
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Text(t) => t.len(),
+            Values::Numbers(v) => v.len(),
+            Values::Series(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Raw columns of equal length, plus the file line each data row starts on (text files).
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub rows: usize,
+    pub row_lines: Option<Vec<usize>>,
+}
+
+/// How the source was read, for the import report.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SourceInfo {
+    pub file: String,
+    pub format: String,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub decimal: Option<String>,
+    pub header: String,
+    pub sheet: Option<String>,
+}
+
+/// What a user can fix instead of letting it be sniffed.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub encoding: Option<String>,
+    pub delimiter: Option<u8>,
+    pub decimal: Option<u8>,
+    pub header: headers::HeaderChoice,
+    pub sheet: Option<excel::SheetChoice>,
+}
+
+/// Reads a survey export file of any supported format into raw columns.
+pub fn read_file(path: &Path, options: &ReadOptions) -> Result<(Table, SourceInfo), ImportError> {
+    let file = path.display().to_string();
+    if !path.is_file() {
+        return Err(ImportError::Io {
+            file,
+            message:
+                "no such file; check the path (relative paths start from the working directory)"
+                    .into(),
+        });
+    }
+    let suffix = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match suffix.as_str() {
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => excel::read(path, &file, options),
+        "sav" | "zsav" => sav::read_path(path, &file),
+        "csv" | "tsv" | "txt" | "tab" | "" => read_text(path, &file, options),
+        other => Err(ImportError::Parse {
+            file,
+            message: format!(
+                "unknown export format .{other}; lyhord reads .csv/.tsv/.txt, .xlsx/.xls/.ods, .sav and .parquet"
+            ),
+        }),
+    }
+}
+
+fn read_text(
+    path: &Path,
+    file: &str,
+    options: &ReadOptions,
+) -> Result<(Table, SourceInfo), ImportError> {
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
+        file: file.into(),
+        message: format!("cannot read: {e}"),
+    })?;
+    read_text_bytes(&bytes, file, options)
+}
+
+/// The text path on bytes already in memory (also what the fuzz tests drive).
+pub fn read_text_bytes(
+    bytes: &[u8],
+    file: &str,
+    options: &ReadOptions,
+) -> Result<(Table, SourceInfo), ImportError> {
+    let (decoded, encoding) = text::decode(bytes, file, options.encoding.as_deref())?;
+    if decoded.trim().is_empty() {
+        return Err(ImportError::Empty {
+            file: file.into(),
+            message: "the file is empty; export the survey again with its header row and answers"
+                .into(),
+        });
+    }
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| text::sniff_delimiter(&decoded));
+    let first = text::parse_head(&decoded, file, delimiter, 3)?;
+    let style = headers::detect(&first, options.header);
+    let (header_rows, mut table) = text::parse(&decoded, file, delimiter, style.rows())?;
+    if table.rows == 0 {
+        return Err(ImportError::Empty {
+            file: file.into(),
+            message: format!(
+                "only the header ({} row(s)), no answers; was the export filtered to zero responses?",
+                header_rows.len()
+            ),
+        });
+    }
+    headers::apply(style, &header_rows, &mut table.columns);
+    let decimal = options
+        .decimal
+        .unwrap_or_else(|| text::sniff_decimal(&table, delimiter));
+    let info = SourceInfo {
+        file: file.into(),
+        format: if delimiter == b'\t' { "tsv" } else { "csv" }.into(),
+        encoding: Some(encoding),
+        delimiter: Some(text::describe_delimiter(delimiter)),
+        decimal: Some((decimal as char).to_string()),
+        header: style.name().into(),
+        sheet: None,
+    };
+    Ok((table, info))
+}
+
+/// An in-memory frame (polars, or pandas converted by the caller) as raw columns.
+pub fn from_frame(df: &DataFrame) -> (Table, SourceInfo) {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let mut column = Column::new(
+                c.name().to_string(),
+                Values::Series(c.as_materialized_series().clone()),
+            );
+            column.texts = vec![column.name.clone()];
+            column
+        })
+        .collect();
+    let info = SourceInfo {
+        file: "the DataFrame".into(),
+        format: "dataframe".into(),
+        header: "single".into(),
+        ..SourceInfo::default()
+    };
+    (
+        Table {
+            columns,
+            rows: df.height(),
+            row_lines: None,
+        },
+        info,
+    )
+}

@@ -1,0 +1,272 @@
+//! The import kernels: decoding, CSV dialects, multi-row headers, `.sav` round trips, and
+//! fuzzing of the text path (no input may panic or hang).
+
+use lyhord::import::headers::{detect, HeaderChoice, HeaderStyle};
+use lyhord::import::mapping::{map_table, normalise, similarity, MapOptions};
+use lyhord::import::sav::{self, WriteValues, WriteVariable};
+use lyhord::import::text::{decode, sniff_delimiter};
+use lyhord::import::{read_text_bytes, ReadOptions, Table, Values};
+use lyhord::Instrument;
+use proptest::prelude::*;
+
+fn text_cells(table: &Table, column: usize) -> Vec<Option<String>> {
+    match &table.columns[column].values {
+        Values::Text(t) => t.iter().map(|c| c.map(str::to_string)).collect(),
+        other => panic!("not text: {other:?}"),
+    }
+}
+
+#[test]
+fn windows_1252_is_decoded_and_utf8_kept() {
+    // "Förvaltning;Åsa" in Windows-1252: ö = 0xF6, Å = 0xC5.
+    let cp1252 = b"F\xf6rvaltning;\xc5sa\r\n";
+    let (text, enc) = decode(cp1252, "x.csv", None).unwrap();
+    assert_eq!(
+        (text.as_str(), enc.as_str()),
+        ("Förvaltning;Åsa\r\n", "windows-1252")
+    );
+    let (text, enc) = decode("Förvaltning".as_bytes(), "x.csv", None).unwrap();
+    assert_eq!((text.as_str(), enc.as_str()), ("Förvaltning", "UTF-8"));
+    let (text, enc) = decode(b"\xef\xbb\xbfid", "x.csv", None).unwrap();
+    assert_eq!((text.as_str(), enc.as_str()), ("id", "UTF-8 (BOM)"));
+    let err = decode(cp1252, "x.csv", Some("utf-8"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 1 (byte 1) is not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn delimiter_is_sniffed_past_quoted_delimiters_and_line_breaks() {
+    let text = "id,comment;x\n1,\"a;b\nc\";2\n";
+    // Commas give 2 fields on the header and 3 on the data; semicolons 2 on both.
+    assert_eq!(sniff_delimiter(text), b';');
+    assert_eq!(sniff_delimiter("a\tb\tc\n1\t2\t3\n"), b'\t');
+    assert_eq!(sniff_delimiter("a,b\n\"1,5\",2\n"), b',');
+}
+
+#[test]
+fn quoted_fields_keep_delimiters_quotes_and_line_breaks() {
+    let csv = "id;text;eng1\r\n1;\"Bra; men \"\"stressigt\"\"\r\nibland\";4\r\n2;;3,0\r\n";
+    let (table, info) = read_text_bytes(csv.as_bytes(), "t.csv", &ReadOptions::default()).unwrap();
+    assert_eq!(table.rows, 2);
+    assert_eq!(table.row_lines, Some(vec![2, 4]));
+    assert_eq!(
+        text_cells(&table, 1),
+        vec![Some("Bra; men \"stressigt\"\r\nibland".to_string()), None]
+    );
+    assert_eq!(
+        (info.delimiter.as_deref(), info.decimal.as_deref()),
+        (Some("\";\""), Some(","))
+    );
+}
+
+#[test]
+fn qualtrics_and_surveymonkey_headers_are_recognised() {
+    let rows = |r: &[&[&str]]| -> Vec<Vec<String>> {
+        r.iter()
+            .map(|row| row.iter().map(|s| s.to_string()).collect())
+            .collect()
+    };
+    let qualtrics = rows(&[
+        &["ResponseId", "Q1_1"],
+        &["Response ID", "Q - I feel engaged in my work"],
+        &["{\"ImportId\":\"_recordId\"}", "{\"ImportId\":\"QID1_1\"}"],
+    ]);
+    assert_eq!(
+        detect(&qualtrics, HeaderChoice::Auto),
+        HeaderStyle::Qualtrics
+    );
+    let monkey = rows(&[
+        &["Respondent ID", "Hur väl stämmer…", "", "Enhet?"],
+        &["", "Påstående 1", "Påstående 2", "Response"],
+        &["1", "4", "5", "A"],
+    ]);
+    assert_eq!(
+        detect(&monkey, HeaderChoice::Auto),
+        HeaderStyle::SurveyMonkey
+    );
+    let single = rows(&[&["id", "eng1"], &["1", "Response"]]);
+    assert_eq!(detect(&single, HeaderChoice::Auto), HeaderStyle::Single);
+    assert_eq!(
+        detect(&single, HeaderChoice::Qualtrics),
+        HeaderStyle::Qualtrics
+    );
+}
+
+#[test]
+fn text_similarity_and_normalising() {
+    // Levenshtein("kitten", "sitting") = 3 (the textbook example), longer length 7.
+    assert!((similarity("kitten", "sitting") - (1.0 - 3.0 / 7.0)).abs() < 1e-12);
+    assert_eq!(
+        normalise("  Jag KÄNNER mig, engagerad!  "),
+        "jag känner mig engagerad"
+    );
+}
+
+#[test]
+fn labels_and_codes_map_and_problems_are_counted() {
+    let inst = Instrument::builtin("epl-staff").unwrap();
+    let header: Vec<String> = inst.items.iter().map(|i| i.id.clone()).collect();
+    let mut csv = format!("id;{}\n", header.join(";"));
+    let answers = [
+        "Stämmer helt",
+        "vet  ej",
+        "Agree",
+        "7",
+        "3,0",
+        "Kanske",
+        "",
+        "2",
+    ];
+    for (r, answer) in answers.iter().enumerate() {
+        let rest = vec!["3"; header.len() - 1].join(";");
+        csv.push_str(&format!("{r};{answer};{rest}\n"));
+    }
+    let (table, info) = read_text_bytes(csv.as_bytes(), "a.csv", &ReadOptions::default()).unwrap();
+    let options = MapOptions {
+        decimal: b',',
+        ..MapOptions::default()
+    };
+    let (frame, report) = map_table(&table, info, &inst, &options).unwrap();
+    let eng1: Vec<Option<i64>> = frame
+        .column("eng1")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(
+        eng1,
+        vec![
+            Some(5),
+            Some(6),
+            Some(4),
+            None,
+            Some(3),
+            None,
+            None,
+            Some(2)
+        ]
+    );
+    let c = &report.columns[1];
+    assert_eq!((c.n_valid, c.n_dont_know, c.n_missing), (4, 1, 3));
+    assert_eq!(
+        (c.n_out_of_range, c.n_unknown_label, c.n_labels_mapped),
+        (1, 1, 3)
+    );
+    assert_eq!(c.out_of_range[0].rows, vec![5]);
+    assert_eq!(c.unknown_labels[0].value, "Kanske");
+    // Every row answers 3 to the other items; only the "3,0" row (file line 6) also
+    // answers 3 to eng1, so it alone gave the same answer to every item.
+    assert_eq!(report.straightliners, vec![6]);
+}
+
+#[test]
+fn sav_round_trip_keeps_values_labels_and_missing_codes() {
+    let variables = vec![
+        WriteVariable {
+            name: "enhet_namn_som_är_långt".into(),
+            label: Some("Enhet".into()),
+            values: WriteValues::Text(vec![Some("Åsen".into()), None, Some("x".repeat(200))]),
+            value_labels: vec![],
+            user_missing: vec![],
+        },
+        WriteVariable {
+            name: "F1".into(),
+            label: Some("Jag känner mig engagerad i mitt arbete".into()),
+            values: WriteValues::Numbers(vec![Some(5.0), Some(9.0), None]),
+            value_labels: vec![(5.0, "Stämmer helt".into()), (9.0, "Ej svar".into())],
+            user_missing: vec![9.0],
+        },
+        WriteVariable {
+            name: "vikt".into(),
+            label: None,
+            values: WriteValues::Numbers(vec![Some(1.25), Some(-1e300), Some(151.0)]),
+            value_labels: vec![],
+            user_missing: vec![],
+        },
+    ];
+    let bytes = sav::write(&variables, "test").unwrap();
+    let (table, info) = sav::read_bytes(&bytes, "t.sav").unwrap();
+    assert_eq!((table.rows, info.encoding.as_deref()), (3, Some("UTF-8")));
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["enhet_namn_som_är_långt", "F1", "vikt"]);
+    assert_eq!(
+        text_cells(&table, 0),
+        vec![Some("Åsen".into()), None, Some("x".repeat(200))]
+    );
+    let f1 = &table.columns[1];
+    assert!(matches!(&f1.values, Values::Numbers(v) if *v == vec![Some(5.0), Some(9.0), None]));
+    assert_eq!(
+        f1.label.as_deref(),
+        Some("Jag känner mig engagerad i mitt arbete")
+    );
+    assert_eq!(f1.value_labels[1], (9.0, "Ej svar".to_string()));
+    assert!(f1.user_missing.contains(9.0) && !f1.user_missing.contains(5.0));
+    assert!(
+        matches!(&table.columns[2].values, Values::Numbers(v) if *v == vec![Some(1.25), Some(-1e300), Some(151.0)])
+    );
+    // Every cut of the file is an error naming it, never a panic.
+    for cut in (0..bytes.len()).step_by(7) {
+        let err = sav::read_bytes(&bytes[..cut], "cut.sav")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("cut.sav:"), "{err}");
+    }
+}
+
+/// Cells a survey export may hold, including delimiters, quotes and line breaks.
+fn cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{1,2}",
+        "[a-zåäö ]{0,8}",
+        Just("a;b".to_string()),
+        Just("say \"hi\"".to_string()),
+        Just("two\nlines".to_string()),
+        Just(String::new()),
+    ]
+}
+
+fn quote(s: &str, delimiter: char) -> String {
+    if s.contains([delimiter, '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Arbitrary bytes either read or fail with an error naming the file; never a panic.
+    #[test]
+    fn any_bytes_read_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        match read_text_bytes(&bytes, "fuzz.csv", &ReadOptions::default()) {
+            Ok((table, _)) => prop_assert!(table.columns.iter().all(|c| c.values.len() == table.rows)),
+            Err(e) => prop_assert!(e.to_string().starts_with("fuzz.csv:") || e.to_string().contains("parameter")),
+        }
+    }
+
+    /// Any table written with standard quoting reads back cell for cell.
+    #[test]
+    fn written_tables_read_back(
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 3), 1..12),
+        delimiter in prop_oneof![Just(';'), Just(','), Just('\t')],
+    ) {
+        let header = ["id", "text", "eng1"];
+        let mut csv = header.join(&delimiter.to_string());
+        for row in &rows {
+            csv.push_str("\r\n");
+            let cells: Vec<String> = row.iter().map(|c| quote(c, delimiter)).collect();
+            csv.push_str(&cells.join(&delimiter.to_string()));
+        }
+        let options = ReadOptions { delimiter: Some(delimiter as u8), ..ReadOptions::default() };
+        let (table, _) = read_text_bytes(csv.as_bytes(), "p.csv", &options).unwrap();
+        prop_assert_eq!(table.rows, rows.len());
+        for c in 0..3 {
+            let expected: Vec<Option<String>> =
+                rows.iter().map(|r| Some(r[c].clone()).filter(|s| !s.is_empty())).collect();
+            prop_assert_eq!(text_cells(&table, c), expected);
+        }
+    }
+}

@@ -1,0 +1,339 @@
+"""ly.read_export: every export format and dialect, the import report, bad input.
+
+Reference for the scores: the generator's own data (`lyhord._exports.example_answers`)
+scored directly; every fixture under tests/data/exports must give identical scores. The
+.sav files are cross-checked against pyreadstat (ReadStat, an independent reader/writer).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import lyhord as ly
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lyhord._exports import example_answers
+from polars.testing import assert_frame_equal
+
+EXPORTS = Path(__file__).parents[1] / "data" / "exports"
+INST = "epl-staff"
+MEASURES = ["engagement", "participation", "learning", "epl"]
+ID_OF = {
+    "cp1252": "Respondent",
+    "qualtrics": "ResponseId",
+    "surveymonkey": "Respondent ID",
+}
+
+
+INST_ONE = ly.Instrument.from_toml_str(
+    """
+id = "one"
+name = { sv = "Ett item" }
+[scale]
+min = 1
+max = 5
+positive = [4, 5]
+dont_know = [6]
+labels = [{ code = 5, sv = "Stämmer helt", en = "Strongly agree" }, { code = 6, sv = "Vet ej" }]
+[index]
+id = "index"
+label = { sv = "Index" }
+rule = "mean_of_items"
+min_answered = 1
+[[items]]
+id = "eng1"
+text = { sv = "Jag känner mig engagerad i mitt arbete", en = "I feel engaged in my work" }
+"""
+)
+
+
+def fixture(kind: str) -> Path:
+    return next(EXPORTS.glob(f"exempelkommun-{kind}.*"))
+
+
+def scores_by_respondent(data: pl.DataFrame, id_column: str) -> pl.DataFrame:
+    scored = ly.score(data.rename({id_column: "rid"}), INST)
+    return scored.select("rid", *MEASURES).sort("rid")
+
+
+@pytest.fixture(scope="module")
+def reference() -> pl.DataFrame:
+    return scores_by_respondent(example_answers(300), "respondent_id")
+
+
+@pytest.mark.parametrize(
+    "kind", ["cp1252", "qualtrics", "surveymonkey", "xlsx", "sav", "parquet", "utf16"]
+)
+def test_every_export_gives_identical_scores(kind, reference):
+    data, report = ly.read_export(fixture(kind), INST, sheet="Svar" if kind == "xlsx" else None)
+    assert report.rows_read == report.rows_kept == 300
+    assert report.items().height == 14
+    assert report.problems() == []
+    assert_frame_equal(scores_by_respondent(data, ID_OF.get(kind, "respondent_id")), reference)
+
+
+def test_text_fixtures_are_what_the_generator_writes(tmp_path):
+    fresh = ly.write_example_exports(tmp_path)
+    for kind in ("cp1252", "qualtrics", "surveymonkey", "utf16", "problems"):
+        assert fresh[kind].read_bytes() == fixture(kind).read_bytes(), kind
+
+
+def test_cp1252_dialect_is_sniffed_and_background_kept():
+    data, report = ly.read_export(fixture("cp1252"), INST)
+    assert report.source["encoding"] == "windows-1252"
+    assert report.source["delimiter"] == '";"'
+    assert report.source["decimal"] == ","
+    # Swedish headers decoded, decimal comma read as numbers, free text untouched.
+    assert data["Sysselsättningsgrad"].to_list()[:4] == [1.0, 0.75, 0.5, 0.8]
+    assert data["Förvaltning"][0] == "Socialförvaltningen"
+    comment = 'Bra chef; men "stressigt" ibland.\nMer tid för planering behövs.'
+    assert data["Övriga synpunkter"][0] == comment
+    assert set(report.items()["matched_by"]) == {"text"}
+    # Answers were labels: 3,851 valid + 133 "vet ej" mapped through the value labels.
+    assert report.items()["n_labels_mapped"].sum() == 3851 + 133
+
+
+def test_qualtrics_and_surveymonkey_headers_are_flattened():
+    _, q = ly.read_export(fixture("qualtrics"), INST)
+    assert q.source["header"].startswith("qualtrics")
+    row = q.columns.filter(pl.col("column") == "Q3_1").row(0, named=True)
+    assert row["item"] == "eng1"
+    assert row["question"].endswith("- I feel engaged in my work")
+    assert q.id_column == "ResponseId"
+    _, m = ly.read_export(fixture("surveymonkey"), INST)
+    assert m.source["header"].startswith("surveymonkey")
+    names = m.columns["column"].to_list()
+    assert "Vilken enhet arbetar du på?" in names
+    eng1 = m.columns.filter(pl.col("item") == "eng1")["column"][0]
+    assert eng1.endswith(" - Jag känner mig engagerad i mitt arbete")
+
+
+def test_sav_labels_and_user_missing_codes():
+    data, report = ly.read_export(fixture("sav"), INST)
+    f1 = report.columns.filter(pl.col("column") == "F1").row(0, named=True)
+    # F1 (eng1) in the generator's data: 11 no answer (written as 9, user-missing) and
+    # "vet ej" 6 (user-missing in SPSS, "don't know" in the instrument, so kept as 6).
+    base = example_answers(300)["eng1"]
+    assert f1["n_user_missing"] == base.is_null().sum() == 11
+    assert f1["n_dont_know"] == (base == 6).sum()
+    assert data["eng1"].to_list() == base.to_list()
+
+
+def test_sav_matches_pyreadstat():
+    pyreadstat = pytest.importorskip("pyreadstat")
+    frame, meta = pyreadstat.read_sav(str(fixture("sav")), user_missing=True)
+    data, _ = ly.read_export(fixture("sav"), INST)
+    assert meta.column_labels[6] == "Jag känner mig engagerad i mitt arbete"
+    assert meta.variable_value_labels["F1"][9.0] == "Ej svar"
+    assert meta.missing_ranges["F1"] == [{"lo": 6.0, "hi": 6.0}, {"lo": 9.0, "hi": 9.0}]
+    ours = data["enhet"].to_list()
+    assert ours == frame["enhet"].tolist()
+    theirs = pl.from_pandas(frame[["F1", "F14"]]).cast(pl.Int64)
+    assert theirs["F1"].replace(9, None).to_list() == data["eng1"].to_list()
+
+
+def test_reads_sav_written_by_pyreadstat(tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    pd = pytest.importorskip("pandas")
+    long_text = "Lång kommentar. " * 40  # 640 bytes: a "very long string" in SPSS terms
+    df = pd.DataFrame({"eng1": [5.0, 6.0, 99.0, 2.0], "kommentar": [long_text, "kort", "", "å"]})
+    path = tmp_path / "pyreadstat.sav"
+    pyreadstat.write_sav(
+        df,
+        str(path),
+        column_labels={"eng1": "Jag känner mig engagerad i mitt arbete"},
+        missing_ranges={"eng1": [{"lo": 90.0, "hi": 99.0}]},
+    )
+    data, report = ly.read_export(path, INST_ONE)
+    assert data["eng1"].to_list() == [5, 6, None, 2]
+    assert data["kommentar"].to_list() == [long_text.rstrip(), "kort", None, "å"]
+    eng1 = report.columns.filter(pl.col("item") == "eng1").row(0, named=True)
+    assert (eng1["n_user_missing"], eng1["n_dont_know"]) == (1, 1)
+
+
+def test_problem_file_report():
+    with pytest.raises(ly.DataError, match=r"eng1 .*column \"Jag känner mig engagerad i arbetet\""):
+        ly.read_export(fixture("problems"), INST)
+    data, report = ly.read_export(
+        fixture("problems"), INST, mapping={"Jag känner mig engagerad i arbetet": "eng1"}
+    )
+    # 40 respondents + a repeated row + an empty row written by the generator.
+    assert (report.rows_read, report.rows_kept, report.empty_rows) == (42, 41, [23])
+    assert report.n_duplicate_rows == 1
+    assert report.duplicate_ids.row(0) == ("EK25-00012", 2, [13, 43])
+    assert report.straightliners == [11]
+    cols = report.columns
+    eng3 = cols.filter(pl.col("item") == "eng3").row(0, named=True)
+    assert (eng3["n_out_of_range"], eng3["out_of_range"]) == (1, "7: 1 (rows 7)")
+    eng2 = cols.filter(pl.col("item") == "eng2").row(0, named=True)
+    assert eng2["unknown_labels"] == "Instämmer delvis: 1 (rows 10)"
+    assert data["eng3"][5] is None and data["eng2"][8] is None
+    assert cols.filter(pl.col("item") == "eng1")["matched_by"][0] == "mapping"
+    text = repr(report)
+    assert "41 kept" in text and "Instämmer delvis" in text
+    # An extra label fixes the unknown one.
+    _, fixed = ly.read_export(
+        fixture("problems"),
+        INST,
+        mapping={"Jag känner mig engagerad i arbetet": "eng1"},
+        labels={"Instämmer delvis": 3},
+    )
+    assert fixed.columns.filter(pl.col("item") == "eng2")["n_unknown_label"][0] == 0
+
+
+def test_strict_mode_names_column_and_row():
+    with pytest.raises(ly.DataError, match=r"column `eng2` \(item eng2\), row 10: the answer"):
+        ly.read_export(
+            fixture("problems"),
+            INST,
+            mapping={"Jag känner mig engagerad i arbetet": "eng1"},
+            strict=True,
+        )
+
+
+def test_mapping_from_toml_and_near_miss_report(tmp_path):
+    toml = tmp_path / "mapping.toml"
+    toml.write_text('[columns]\n"Fråga 1" = "eng1"\n[labels]\n"Instämmer helt" = 5\n')
+    raw = pl.DataFrame({"Fråga 1": ["Instämmer helt", "5"], "Jag känner mig engagerad": [1, 2]})
+    data, report = ly.read_export(raw, INST_ONE, toml)
+    assert data["eng1"].to_list() == [5, 5]
+    assert report.near_misses.is_empty()
+    raw2 = pl.DataFrame({"eng1": [1], "Jag känner mig engagerad i mitt arbetet": ["x"]})
+    _, r2 = ly.read_export(raw2, INST_ONE)
+    assert r2.near_misses.row(0)[:2] == ("Jag känner mig engagerad i mitt arbetet", "eng1")
+    assert r2.columns.filter(pl.col("column") != "eng1")["role"][0] == "unmapped"
+
+
+def test_two_columns_for_one_item_is_an_error():
+    raw = pl.DataFrame({"eng1": [1], "Jag känner mig engagerad i mitt arbete": [2]})
+    with pytest.raises(
+        ly.DataError, match=r"columns \"eng1\" and \"Jag känner .*both match item eng1"
+    ):
+        ly.read_export(raw, INST_ONE)
+    raw = pl.DataFrame(
+        {"I feel engaged in my work": [1], "jag känner mig engagerad i mitt arbete": [2]}
+    )
+    with pytest.raises(ly.DataError, match="both match item eng1"):
+        ly.read_export(raw, INST_ONE)
+    # Mapping one of them settles it; the other is kept as a background column.
+    data, report = ly.read_export(raw, INST_ONE, {"I feel engaged in my work": "eng1"})
+    assert data["eng1"].to_list() == [1]
+    assert data["jag känner mig engagerad i mitt arbete"].to_list() == [2]
+
+
+def test_pandas_and_lazy_frames():
+    pd = pytest.importorskip("pandas")
+    raw = pd.DataFrame({"id": [1, 2, 3], "eng1": ["Strongly agree", None, "vet ej "]})
+    data, _ = ly.read_export(raw, INST_ONE)
+    assert data["eng1"].to_list() == [5, None, 6]
+    data, _ = ly.read_export(pl.LazyFrame({"eng1": [1, 2]}), INST_ONE)
+    assert data["eng1"].to_list() == [1, 2]
+
+
+def test_input_frame_is_not_modified():
+    raw = pl.DataFrame({"id": ["a", "b"], "eng1": ["Stämmer helt", "9"]})
+    before = raw.clone()
+    ly.read_export(raw, INST_ONE)
+    assert_frame_equal(raw, before)
+
+
+# ---- bad input: each a lyhord.DataError naming the file and the place -------------------
+
+
+def write(tmp_path: Path, name: str, content: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.csv", b"", r"empty\.csv: the file is empty"),
+        ("blank.csv", b"\r\n\r\n", r"blank\.csv: the file is empty"),
+        ("header.csv", b"id;eng1\r\n", r"header\.csv: only the header"),
+        ("ragged.csv", b"id;eng1\n1;2\n2;3;4\n", r"ragged\.csv: line 3 has 3 field\(s\)"),
+        ("quote.csv", b'id;eng1\n1;"2\n', r"quote\.csv: line 2: a quoted field is never closed"),
+        ("garbage.csv", bytes(range(256)) * 4, r"garbage\.csv: byte 0 is a NUL byte"),
+        ("garbage.sav", b"\x00\x01binary", r"garbage\.sav: not an SPSS system file"),
+        ("notzip.xlsx", b"id;eng1\n1;2\n", r"notzip\.xlsx: cannot open as a workbook"),
+        ("export.pdf", b"%PDF", r"unknown export format \.pdf"),
+    ],
+)
+def test_bad_files(tmp_path, name, content, message):
+    with pytest.raises(ly.DataError, match=message):
+        ly.read_export(write(tmp_path, name, content), INST_ONE)
+
+
+def test_missing_file_and_wrong_encoding(tmp_path):
+    with pytest.raises(ly.DataError, match=r"nosuch\.csv: no such file"):
+        ly.read_export(tmp_path / "nosuch.csv", INST_ONE)
+    with pytest.raises(ly.DataError, match=r"line 1 \(byte 11\) is not valid UTF-8"):
+        ly.read_export(fixture("cp1252"), INST, encoding="utf-8")
+    with pytest.raises(ly.DataError, match="unknown encoding"):
+        ly.read_export(fixture("cp1252"), INST, encoding="klingon")
+
+
+def test_truncated_sav(tmp_path):
+    whole = fixture("sav").read_bytes()
+    for cut in (100, 1000, len(whole) - 3):
+        path = write(tmp_path, f"cut{cut}.sav", whole[:cut])
+        with pytest.raises(ly.DataError, match=rf"cut{cut}\.sav: .*truncated"):
+            ly.read_export(path, INST)
+
+
+def test_workbook_without_the_sheet(tmp_path):
+    with pytest.raises(
+        ly.DataError, match=r"no sheet \"Answers\"; the workbook has 0: \"Om enkäten\", 1: \"Svar\""
+    ):
+        ly.read_export(fixture("xlsx"), INST, sheet="Answers")
+    with pytest.raises(ly.DataError, match="no sheet 5"):
+        ly.read_export(fixture("xlsx"), INST, sheet=5)
+    # The first sheet holds no answers.
+    with pytest.raises(ly.DataError, match="only a header row, no answers; choose the sheet"):
+        ly.read_export(fixture("xlsx"), INST)
+    with zipfile.ZipFile(fixture("xlsx")) as z:
+        assert "xl/workbook.xml" in z.namelist()
+
+
+def test_unknown_parameters():
+    with pytest.raises(ly.DataError, match='mapping names column "nope"'):
+        ly.read_export(pl.DataFrame({"eng1": [1]}), INST_ONE, mapping={"nope": "eng1"})
+    with pytest.raises(ly.DataError, match="not an item of instrument one"):
+        ly.read_export(pl.DataFrame({"x": [1]}), INST_ONE, mapping={"x": "eng9"})
+    with pytest.raises(ly.DataError, match="parameter `id`"):
+        ly.read_export(pl.DataFrame({"eng1": [1]}), INST_ONE, id="rid")
+    with pytest.raises(ly.DataError, match="header"):
+        ly.read_export(fixture("cp1252"), INST, header="two rows")
+
+
+# ---- properties ----------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=400))
+def test_any_bytes_either_import_or_raise_a_lyhord_error(tmp_path_factory, content):
+    path = tmp_path_factory.mktemp("fuzz") / "fuzz.csv"
+    path.write_bytes(content)
+    try:
+        data, report = ly.read_export(path, INST_ONE, header="auto")
+    except ly.LyhordError:
+        return
+    assert data.height == report.rows_kept <= report.rows_read
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(list(range(40))))
+def test_row_order_changes_nothing(order):
+    base = pl.read_csv(fixture("problems"), infer_schema=False).slice(0, 40)
+    shuffled = base[order]
+    mapping = {"Jag känner mig engagerad i arbetet": "eng1"}
+    a, ra = ly.read_export(base, INST, mapping)
+    b, rb = ly.read_export(shuffled, INST, mapping)
+    assert_frame_equal(a.sort("respondent_id"), b.sort("respondent_id"))
+    counts = ["n_valid", "n_missing", "n_dont_know", "n_out_of_range", "n_unknown_label"]
+    assert_frame_equal(ra.columns.select(counts), rb.columns.select(counts))
+    assert ra.n_straightliners == rb.n_straightliners
