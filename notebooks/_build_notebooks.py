@@ -685,8 +685,135 @@ combined.filter(pl.col("sources").str.contains("interviews")).select(
     ),
 ]
 
+IMPORT = [
+    (
+        "md",
+        """# Importing survey exports: from the file you were sent to answers you can score
+
+Survey tools and SPSS each write their own kind of file. `ly.read_export` reads them all
+(CSV/TSV in any of the usual dialects, Qualtrics and SurveyMonkey header rows, Excel, SPSS
+`.sav`, Parquet, DataFrames), matches the columns to the instrument's items and returns the
+answers **and an import report** that says what was done with every row and column. Nothing
+is dropped or changed without the report saying so.
+
+The example files are Exempelkommun's first 300 staff answers, written by lyhord itself in
+each format.""",
+    ),
+    (
+        "code",
+        """import tempfile
+
+import lyhord as ly
+import polars as pl
+
+pl.Config.set_tbl_rows(20)
+pl.Config.set_fmt_str_lengths(60)
+paths = ly.write_example_exports(tempfile.mkdtemp())
+{kind: path.name for kind, path in paths.items()}""",
+    ),
+    (
+        "md",
+        """## A Swedish Excel CSV
+Windows-1252, semicolons, decimal commas, the item texts as column headers and the answers
+as labels ("Stämmer helt", "Vet ej"). Everything is sniffed; the report shows what was found.""",
+    ),
+    (
+        "code",
+        """print(paths["cp1252"].read_bytes()[:160].decode("cp1252"))
+answers, report = ly.read_export(paths["cp1252"], "epl-staff")
+report""",
+    ),
+    (
+        "code",
+        """report.to_frame().select(
+    "column", "role", "item", "matched_by", "n_valid", "n_missing", "n_dont_know", "dtype"
+)""",
+    ),
+    ("md", "The answers are codes now, named by item id, ready for `ly.score`:"),
+    (
+        "code",
+        """answers.select("Förvaltning", "Sysselsättningsgrad", "eng1", "eng2", "del1").head()""",
+    ),
+    (
+        "md",
+        """## Every format gives the same scores
+Qualtrics (three header rows, English labels), SurveyMonkey (two header rows), Excel (the
+answers on the second sheet), SPSS (labels and user-missing codes), Excel's UTF-16 text:""",
+    ),
+    (
+        "code",
+        """ids = {"cp1252": "Respondent", "qualtrics": "ResponseId", "surveymonkey": "Respondent ID"}
+means = {}
+for kind in ["cp1252", "qualtrics", "surveymonkey", "xlsx", "sav", "parquet", "utf16"]:
+    data, rep = ly.read_export(paths[kind], "epl-staff", sheet="Svar" if kind == "xlsx" else None)
+    scores = ly.score(data, "epl-staff")
+    means[kind] = [round(scores[m].mean(), 6) for m in ["engagement", "participation", "learning", "epl"]]
+    print(f"{kind:13} {rep.source['format']:8} {rep.source['header']:30} {means[kind]}")
+assert len({tuple(v) for v in means.values()}) == 1""",
+    ),
+    (
+        "md",
+        """## A file with problems
+Real exports have them: a respondent twice, an empty row, a 7 on a 1–5 scale, a label the
+instrument does not know, someone answering 4 to everything, and a column whose text is one
+word off its item. The item that no column answers exactly is an error — lyhord does not
+guess, but says which column is close:""",
+    ),
+    (
+        "code",
+        """try:
+    ly.read_export(paths["problems"], "epl-staff")
+except ly.DataError as e:
+    print(e)""",
+    ),
+    (
+        "md",
+        "Map the column explicitly, and add the unknown label (a `mapping` TOML file can hold both):",
+    ),
+    (
+        "code",
+        """answers, report = ly.read_export(
+    paths["problems"],
+    "epl-staff",
+    mapping={"Jag känner mig engagerad i arbetet": "eng1"},
+)
+report""",
+    ),
+    (
+        "code",
+        """report.items().filter((pl.col("n_out_of_range") > 0) | (pl.col("n_unknown_label") > 0)).select(
+    "column", "n_out_of_range", "out_of_range", "n_unknown_label", "unknown_labels"
+)""",
+    ),
+    (
+        "code",
+        """fixed, report = ly.read_export(
+    paths["problems"],
+    "epl-staff",
+    mapping={"Jag känner mig engagerad i arbetet": "eng1"},
+    labels={"Instämmer delvis": 3},
+)
+report.problems()""",
+    ),
+    (
+        "md",
+        """With `strict=True` the first value outside the scale stops the import instead, naming the
+column and the row — useful in a scripted yearly run where nothing should pass unseen.
+The same reading is behind the command line: `lyhord score export.csv --instrument epl-staff
+--by Förvaltning --out results.xlsx` prints the report's problems and scores the answers.""",
+    ),
+    (
+        "code",
+        """try:
+    ly.read_export(paths["problems"], "epl-staff", mapping={"Jag känner mig engagerad i arbetet": "eng1"}, strict=True)
+except ly.DataError as e:
+    print(e)""",
+    ),
+]
+
 if __name__ == "__main__":
     nbf.write(notebook(QUICKSTART), HERE / "01_quickstart.ipynb")
+    nbf.write(notebook(IMPORT), HERE / "02_import.ipynb")
     nbf.write(notebook(RELIABILITY), HERE / "03_reliability_and_drivers.ipynb")
     nbf.write(notebook(CITIZENS), HERE / "04_citizen_survey.ipynb")
     nbf.write(notebook(INTERVIEWS), HERE / "05_interviews.ipynb")

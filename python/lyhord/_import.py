@@ -31,6 +31,16 @@ def _value_counts(entries: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+def _column_row(c: dict[str, Any]) -> dict[str, Any]:
+    """A report row; answer counts only for item columns (null for the others)."""
+    row = {k: v for k, v in c.items() if k not in ("out_of_range", "unknown_labels")}
+    if c["role"] != "item":
+        row.update({k: None for k in row if k.startswith("n_")})
+    row["out_of_range"] = _value_counts(c["out_of_range"])
+    row["unknown_labels"] = _value_counts(c["unknown_labels"])
+    return row
+
+
 @dataclass(frozen=True)
 class ImportReport:
     """What :func:`read_export` did with every row and column of an export.
@@ -57,10 +67,10 @@ class ImportReport:
     columns : polars.DataFrame
         One row per column: ``column``, ``role`` (item / id / background / unmapped — a
         background column resembling an item), ``item``, ``matched_by`` (mapping / id /
-        text), ``question``, ``dtype``, counts ``n_valid``, ``n_missing``, ``n_dont_know``,
-        ``n_not_applicable``, ``n_user_missing`` (SPSS missing codes), ``n_out_of_range``,
-        ``n_unknown_label``, ``n_labels_mapped``, and ``out_of_range`` / ``unknown_labels``
-        as ``value: count (rows …)``.
+        text), ``question``, ``dtype``; for item columns (null for others) ``n_valid``,
+        ``n_missing``, ``n_dont_know``, ``n_not_applicable``, ``n_user_missing`` (SPSS
+        missing codes), ``n_out_of_range``, ``n_unknown_label``, ``n_labels_mapped``; and
+        ``out_of_range`` / ``unknown_labels`` as ``value: count (rows …)``.
     near_misses : polars.DataFrame
         Columns whose text is close to an item's (≥ 80 % similar) but not equal: ``column``,
         ``item``, ``item_text``, ``similarity``. Never mapped by guess; map with ``mapping=``.
@@ -85,14 +95,7 @@ class ImportReport:
     @classmethod
     def _from_json(cls, text: str) -> ImportReport:
         raw = json.loads(text)
-        columns = [
-            {
-                **{k: v for k, v in c.items() if k not in ("out_of_range", "unknown_labels")},
-                "out_of_range": _value_counts(c["out_of_range"]),
-                "unknown_labels": _value_counts(c["unknown_labels"]),
-            }
-            for c in raw["columns"]
-        ]
+        columns = [_column_row(c) for c in raw["columns"]]
         duplicates = pl.DataFrame(
             {
                 "id": [d["value"] for d in raw["duplicate_ids"]],
