@@ -394,6 +394,9 @@ fn parse_cell<'a>(cell: Cell<'a>, decimal: u8, labels: &HashMap<String, i64>) ->
             if s.is_empty() {
                 return Parsed::Empty;
             }
+            if let Some(code) = small_code(s) {
+                return Parsed::Code(code, false);
+            }
             if let Some(x) = parse_number(s, decimal) {
                 return if x.fract() == 0.0 && x.abs() < 1e15 {
                     Parsed::Code(x as i64, false)
@@ -407,6 +410,15 @@ fn parse_cell<'a>(cell: Cell<'a>, decimal: u8, labels: &HashMap<String, i64>) ->
             }
         }
     }
+}
+
+/// Answer codes are nearly always one or two digits; read those without a float parse.
+fn small_code(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 2 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0, |acc, d| acc * 10 + i64::from(d - b'0')))
 }
 
 pub fn parse_number(s: &str, decimal: u8) -> Option<f64> {
@@ -590,19 +602,91 @@ fn out_of_range(
     Ok(())
 }
 
-fn cell_is_empty(values: &Values, row: usize) -> bool {
-    match values {
-        Values::Text(t) => t.get(row).is_none_or(|s| s.trim().is_empty()),
-        Values::Numbers(v) => v[row].is_none(),
-        Values::Series(s) => s.get(row).map(|v| v.is_null()).unwrap_or(true),
+/// Rows with no value in any column: excluded, and listed in the report. Columns are
+/// checked one at a time and the search stops once every row has a value somewhere.
+fn empty_rows(table: &Table) -> Vec<usize> {
+    let mut empty = vec![true; table.rows];
+    for column in &table.columns {
+        match &column.values {
+            Values::Text(t) => {
+                for (r, e) in empty.iter_mut().enumerate() {
+                    *e = *e && t.get(r).is_none_or(|s| s.trim().is_empty());
+                }
+            }
+            Values::Numbers(v) => {
+                for (e, x) in empty.iter_mut().zip(v) {
+                    *e = *e && x.is_none();
+                }
+            }
+            Values::Series(s) => {
+                for (e, null) in empty.iter_mut().zip(s.is_null().iter()) {
+                    *e = *e && null.unwrap_or(true);
+                }
+            }
+        }
+        if !empty.contains(&true) {
+            return Vec::new();
+        }
     }
+    (0..table.rows).filter(|&r| empty[r]).collect()
 }
 
-/// Rows with no value in any column: excluded, and listed in the report.
-fn empty_rows(table: &Table) -> Vec<usize> {
-    (0..table.rows)
-        .filter(|&r| table.columns.iter().all(|c| cell_is_empty(&c.values, r)))
-        .collect()
+/// What every column's mapping needs to know about the others.
+struct ColumnContext<'a> {
+    table: &'a Table,
+    inst: &'a Instrument,
+    options: &'a MapOptions,
+    matches: &'a [Option<Match>],
+    near: &'a [NearMiss],
+    keep: &'a [usize],
+    id_column: Option<usize>,
+    file: &'a str,
+}
+
+/// One output column, its report row, and (for items) its codes.
+type MappedColumn = (Series, ColumnReport, Option<Vec<Option<i64>>>);
+
+fn map_column(cx: &ColumnContext, c: usize) -> Result<MappedColumn, ImportError> {
+    let column = &cx.table.columns[c];
+    let mut report = ColumnReport {
+        column: column.name.clone(),
+        question: column.label.clone(),
+        ..ColumnReport::default()
+    };
+    let Some(m) = &cx.matches[c] else {
+        report.role = if Some(c) == cx.id_column {
+            "id"
+        } else if cx.near.iter().any(|n| n.column == column.name) {
+            "unmapped"
+        } else {
+            "background"
+        }
+        .into();
+        let series = background_series(column, cx.keep, cx.options.decimal, cx.table.rows)?;
+        report.dtype = series.dtype().to_string();
+        return Ok((series, report, None));
+    };
+    let item = &cx.inst.items[m.item];
+    report.role = "item".into();
+    report.item = Some(item.id.clone());
+    report.matched_by = Some(m.by.into());
+    let scale = cx.inst.scale_of(item);
+    let labels = label_lookup(scale, &cx.options.labels);
+    let values = item_values(&column.values)?;
+    let codes = convert_item(
+        &values,
+        cx.keep,
+        scale,
+        &column.user_missing,
+        &labels,
+        cx.options,
+        cx.table,
+        &mut report,
+        cx.file,
+    )?;
+    let series = Series::new(item.id.as_str().into(), &codes);
+    report.dtype = series.dtype().to_string();
+    Ok((series, report, Some(codes)))
 }
 
 /// The tidy frame and the import report.
@@ -638,50 +722,25 @@ pub fn map_table(
         near_misses: near.clone(),
         ..ImportReport::default()
     };
+    let context = ColumnContext {
+        table,
+        inst,
+        options,
+        matches: &matches,
+        near: &near,
+        keep: &keep,
+        id_column,
+        file: &file,
+    };
+    // Columns are independent: spread them over the cores for large files.
+    let indices: Vec<usize> = (0..table.columns.len()).collect();
+    let threads = crate::parallel::threads_for(table.rows * table.columns.len() / 20);
+    let mapped = crate::parallel::map_in_order(&indices, threads, |&c| map_column(&context, c));
     let mut columns: Vec<polars::prelude::Column> = Vec::with_capacity(table.columns.len());
     let mut item_codes: Vec<Vec<Option<i64>>> = Vec::new();
-    for (c, column) in table.columns.iter().enumerate() {
-        let mut col_report = ColumnReport {
-            column: column.name.clone(),
-            question: column.label.clone(),
-            ..ColumnReport::default()
-        };
-        let series = match &matches[c] {
-            Some(m) => {
-                let item = &inst.items[m.item];
-                col_report.role = "item".into();
-                col_report.item = Some(item.id.clone());
-                col_report.matched_by = Some(m.by.into());
-                let labels = label_lookup(inst.scale_of(item), &options.labels);
-                let values = item_values(&column.values)?;
-                let codes = convert_item(
-                    &values,
-                    &keep,
-                    inst.scale_of(item),
-                    &column.user_missing,
-                    &labels,
-                    options,
-                    table,
-                    &mut col_report,
-                    &file,
-                )?;
-                let s = Series::new(item.id.as_str().into(), &codes);
-                item_codes.push(codes);
-                s
-            }
-            None => {
-                col_report.role = if Some(c) == id_column {
-                    "id"
-                } else if near.iter().any(|n| n.column == column.name) {
-                    "unmapped"
-                } else {
-                    "background"
-                }
-                .into();
-                background_series(column, &keep, options.decimal, table.rows)?
-            }
-        };
-        col_report.dtype = series.dtype().to_string();
+    for result in mapped {
+        let (series, col_report, codes) = result?;
+        item_codes.extend(codes);
         columns.push(series.into());
         report.columns.push(col_report);
     }

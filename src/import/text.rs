@@ -131,6 +131,33 @@ fn reject_binary(bytes: &[u8], file: &str) -> Result<(), ImportError> {
     Ok(())
 }
 
+/// The fields of one record, back to back in one buffer.
+#[derive(Default)]
+struct Record {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Record {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        // Fields are pieces of valid UTF-8 cut at ASCII bytes, so this cannot fail.
+        std::str::from_utf8(&self.bytes[start..self.ends[i]]).unwrap_or_default()
+    }
+
+    fn is_blank(&self) -> bool {
+        self.len() == 1 && self.bytes.is_empty()
+    }
+
+    fn to_strings(&self) -> Vec<String> {
+        (0..self.len()).map(|i| self.field(i).to_string()).collect()
+    }
+}
+
 /// A quote-aware record reader over decoded text.
 struct Records<'a> {
     text: &'a [u8],
@@ -154,19 +181,18 @@ impl<'a> Records<'a> {
         }
     }
 
-    /// The next record, `None` at the end. Fields are pushed into `fields` (reused).
-    fn next_into(&mut self, fields: &mut Vec<String>) -> Result<Option<usize>, UnterminatedQuote> {
-        fields.clear();
+    /// The next record, `None` at the end. Its fields go into `record` (reused, so a
+    /// million-row file costs no allocation per cell).
+    fn next_into(&mut self, record: &mut Record) -> Result<Option<usize>, UnterminatedQuote> {
+        record.bytes.clear();
+        record.ends.clear();
         if self.pos >= self.text.len() {
             return Ok(None);
         }
         let start_line = self.line;
-        let mut field: Vec<u8> = Vec::new();
         loop {
-            field.clear();
-            let end = self.read_field(&mut field, start_line)?;
-            // Every piece came from valid UTF-8 split at ASCII bytes, so this cannot fail.
-            fields.push(String::from_utf8(std::mem::take(&mut field)).unwrap_or_default());
+            let end = self.read_field(&mut record.bytes, start_line)?;
+            record.ends.push(record.bytes.len());
             match end {
                 FieldEnd::Delimiter => continue,
                 FieldEnd::Line | FieldEnd::Eof => return Ok(Some(start_line)),
@@ -234,12 +260,12 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     let mut best = (b',', 0usize, false);
     for delimiter in [b';', b',', b'\t'] {
         let mut records = Records::new(text, delimiter);
-        let mut fields = Vec::new();
+        let mut record = Record::default();
         let mut counts = Vec::new();
         while counts.len() < 30 {
-            match records.next_into(&mut fields) {
-                Ok(Some(_)) if fields.len() == 1 && fields[0].is_empty() => {}
-                Ok(Some(_)) => counts.push(fields.len()),
+            match records.next_into(&mut record) {
+                Ok(Some(_)) if record.is_blank() => {}
+                Ok(Some(_)) => counts.push(record.len()),
                 _ => break,
             }
         }
@@ -272,14 +298,14 @@ fn take_records(
     n: usize,
     file: &str,
 ) -> Result<Vec<Vec<String>>, ImportError> {
-    let mut fields = Vec::new();
+    let mut record = Record::default();
     let mut out = Vec::new();
     while out.len() < n {
         match records
-            .next_into(&mut fields)
+            .next_into(&mut record)
             .map_err(|e| unterminated(file, e))?
         {
-            Some(_) => out.push(std::mem::take(&mut fields)),
+            Some(_) => out.push(record.to_strings()),
             None => break,
         }
     }
@@ -306,7 +332,7 @@ pub fn parse(
 ) -> Result<(Vec<Vec<String>>, Table), ImportError> {
     let mut records = Records::new(text, delimiter);
     let headers = take_records(&mut records, header_rows, file)?;
-    let mut fields = Vec::new();
+    let mut record = Record::default();
     let Some(width) = headers.first().map(Vec::len) else {
         return Err(ImportError::Empty {
             file: file.into(),
@@ -316,22 +342,22 @@ pub fn parse(
     let mut builders: Vec<TextBuilder> = (0..width).map(|_| TextBuilder::default()).collect();
     let mut lines = Vec::new();
     while let Some(line) = records
-        .next_into(&mut fields)
+        .next_into(&mut record)
         .map_err(|e| unterminated(file, e))?
     {
-        if fields.len() == 1 && fields[0].is_empty() && width > 1 {
+        if record.is_blank() && width > 1 {
             lines.push(line);
             for b in &mut builders {
                 b.push("");
             }
             continue;
         }
-        if fields.len() != width {
-            return Err(ragged(file, line, width, fields.len(), delimiter));
+        if record.len() != width {
+            return Err(ragged(file, line, width, record.len(), delimiter));
         }
         lines.push(line);
-        for (b, f) in builders.iter_mut().zip(&fields) {
-            b.push(f);
+        for (i, b) in builders.iter_mut().enumerate() {
+            b.push(record.field(i));
         }
     }
     let columns = builders
