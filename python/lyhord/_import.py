@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -17,8 +17,6 @@ try:  # Python 3.11+
     import tomllib
 except ImportError:  # pragma: no cover
     import tomli as tomllib  # type: ignore[no-redef]
-
-FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".sav")
 
 
 def _value_counts(entries: list[dict[str, Any]]) -> str:
@@ -90,7 +88,6 @@ class ImportReport:
     straightliners: list[int]
     columns: pl.DataFrame
     near_misses: pl.DataFrame
-    _raw: dict[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def _from_json(cls, text: str) -> ImportReport:
@@ -128,7 +125,6 @@ class ImportReport:
             straightliners=raw["straightliners"],
             columns=pl.DataFrame(columns),
             near_misses=near,
-            _raw=raw,
         )
 
     def to_frame(self) -> pl.DataFrame:
@@ -351,7 +347,9 @@ def read_export(
         )
         return Export(data, ImportReport._from_json(report))
     frame = _as_polars(source)
-    data, report = _lyhord._read_export_frame(frame, inst, pairs, label_pairs, id, strict, decimal)
+    data, report = _lyhord._read_export_frame(
+        frame, inst, pairs, label_pairs, id, strict, decimal, "the DataFrame", "dataframe"
+    )
     return Export(data, ImportReport._from_json(report))
 
 
@@ -362,10 +360,10 @@ def _read_parquet(path, inst, pairs, label_pairs, id, strict, decimal) -> Export
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as e:
         raise _lyhord.DataError(f"{path}: cannot read as Parquet: {e}") from e
-    data, report = _lyhord._read_export_frame(frame, inst, pairs, label_pairs, id, strict, decimal)
-    raw = json.loads(report)
-    raw["source"].update(file=str(path), format="parquet")
-    return Export(data, ImportReport._from_json(json.dumps(raw)))
+    data, report = _lyhord._read_export_frame(
+        frame, inst, pairs, label_pairs, id, strict, decimal, str(path), "parquet"
+    )
+    return Export(data, ImportReport._from_json(report))
 
 
 def _as_polars(source: Any) -> pl.DataFrame:

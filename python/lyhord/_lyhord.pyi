@@ -265,6 +265,8 @@ def _read_export_frame(
     id: str | None,
     strict: bool,
     decimal: str | None,
+    source: str,
+    format: str,
 ) -> tuple[pl.DataFrame, str]: ...
 def _write_sav(
     data: pl.DataFrame,

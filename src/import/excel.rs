@@ -1,6 +1,6 @@
 //! Excel and OpenDocument workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) through calamine.
 
-use super::headers::{self, HeaderStyle};
+use super::headers;
 use super::text::TextBuilder;
 use super::{Column, ReadOptions, SourceInfo, Table, Values};
 use crate::error::ImportError;
@@ -72,7 +72,7 @@ pub fn read(
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default(),
-        header: header_name(style),
+        header: style.name().to_string(),
         sheet: Some(sheet),
         ..SourceInfo::default()
     };
@@ -84,10 +84,6 @@ pub fn read(
         },
         info,
     ))
-}
-
-fn header_name(style: HeaderStyle) -> String {
-    style.name().to_string()
 }
 
 fn pick_sheet(

@@ -177,9 +177,11 @@ fn match_columns(
         };
         claim(&mut matches, &mut taken, c, i, "mapping", table, inst, file)?;
     }
-    let mapped: Vec<bool> = matches.iter().map(Option::is_some).collect();
+    // Every column named in the mapping is matched by now, so `matches` alone says which
+    // columns are still free. A column the user mapped to an item settles that item; any
+    // other second column for it is an error (claim).
     for (c, column) in table.columns.iter().enumerate() {
-        if mapped[c] || options.mapping.iter().any(|(col, _)| *col == column.name) {
+        if matches[c].is_some() {
             continue;
         }
         if let Some(i) = inst
@@ -187,14 +189,14 @@ fn match_columns(
             .iter()
             .position(|it| it.id.eq_ignore_ascii_case(column.name.trim()))
         {
-            if taken[i].is_none() {
+            if !is_mapping_claim(&matches, taken[i]) {
                 claim(&mut matches, &mut taken, c, i, "id", table, inst, file)?;
             }
         }
     }
     let texts = item_texts(inst);
     for (c, column) in table.columns.iter().enumerate() {
-        if matches[c].is_some() || options.mapping.iter().any(|(col, _)| *col == column.name) {
+        if matches[c].is_some() {
             continue;
         }
         let candidates: Vec<String> = column
@@ -207,11 +209,9 @@ fn match_columns(
             .iter()
             .find(|(_, norm, _)| candidates.iter().any(|c| c == norm));
         if let Some(&(i, _, _)) = hit {
-            // A column the user mapped to this item settles it; any other double is an error.
-            if is_mapping_claim(&matches, taken[i]) {
-                continue;
+            if !is_mapping_claim(&matches, taken[i]) {
+                claim(&mut matches, &mut taken, c, i, "text", table, inst, file)?;
             }
-            claim(&mut matches, &mut taken, c, i, "text", table, inst, file)?;
         }
     }
     Ok(matches)

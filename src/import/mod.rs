@@ -55,10 +55,6 @@ impl UserMissing {
     pub fn contains(&self, x: f64) -> bool {
         self.codes.contains(&x) || self.range.is_some_and(|(lo, hi)| x >= lo && x <= hi)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.codes.is_empty() && self.range.is_none()
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -207,8 +203,9 @@ pub fn read_text_bytes(
     Ok((table, info))
 }
 
-/// An in-memory frame (polars, or pandas converted by the caller) as raw columns.
-pub fn from_frame(df: &DataFrame) -> (Table, SourceInfo) {
+/// A frame (in memory, or read by the caller from `file`, e.g. Parquet) as raw columns;
+/// `file` and `format` name it in errors and the report.
+pub fn from_frame(df: &DataFrame, file: &str, format: &str) -> (Table, SourceInfo) {
     let columns = df
         .columns()
         .iter()
@@ -222,8 +219,8 @@ pub fn from_frame(df: &DataFrame) -> (Table, SourceInfo) {
         })
         .collect();
     let info = SourceInfo {
-        file: "the DataFrame".into(),
-        format: "dataframe".into(),
+        file: file.into(),
+        format: format.into(),
         header: "single".into(),
         ..SourceInfo::default()
     };

@@ -6,23 +6,6 @@ use super::{Column, Table, Values};
 use crate::error::ImportError;
 use encoding_rs::Encoding;
 
-/// How a text export was read, for the import report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TextDialect {
-    pub encoding: String,
-    pub delimiter: u8,
-    /// The decimal separator of numbers in the file (`,` when answers like `3,5` appear).
-    pub decimal: u8,
-}
-
-/// Options a user can fix instead of letting them be sniffed.
-#[derive(Debug, Clone, Default)]
-pub struct TextOptions {
-    pub encoding: Option<String>,
-    pub delimiter: Option<u8>,
-    pub decimal: Option<u8>,
-}
-
 /// Decodes the bytes of a text export, naming the file and the place of any problem.
 pub fn decode(
     bytes: &[u8],

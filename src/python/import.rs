@@ -8,7 +8,7 @@ use crate::import::excel::SheetChoice;
 use crate::import::headers::HeaderChoice;
 use crate::import::mapping::{map_table, MapOptions};
 use crate::import::sav::{self, WriteValues, WriteVariable};
-use crate::import::{from_frame, read_file, ReadOptions};
+use crate::import::{from_frame, read_file, ReadOptions, SourceInfo, Table};
 use polars::prelude::*;
 use pyo3::prelude::*;
 use pyo3_polars::PyDataFrame;
@@ -97,24 +97,12 @@ fn _read_export_file(
         header,
         sheet,
     };
-    let mut map = map_options(mapping, labels, id, strict);
-    let (frame, report) = py
-        .detach(|| {
-            let (table, info) = read_file(&path, &options)?;
-            map.decimal = info
-                .decimal
-                .as_deref()
-                .and_then(|d| d.bytes().next())
-                .unwrap_or(b'.');
-            map_table(&table, info, &instrument.inner, &map)
-        })
-        .map_err(crate::Error::from)
-        .py_err()?;
-    Ok((PyDataFrame(frame), report_json(&report)?))
+    let map = map_options(mapping, labels, id, strict);
+    import(py, &instrument, map, None, || read_file(&path, &options))
 }
 
 #[pyfunction]
-#[pyo3(signature = (data, instrument, mapping, labels, id, strict, decimal))]
+#[pyo3(signature = (data, instrument, mapping, labels, id, strict, decimal, source, format))]
 #[allow(clippy::too_many_arguments)]
 fn _read_export_frame(
     py: Python<'_>,
@@ -125,12 +113,30 @@ fn _read_export_frame(
     id: Option<String>,
     strict: bool,
     decimal: Option<String>,
+    source: String,
+    format: String,
 ) -> PyResult<(PyDataFrame, String)> {
-    let mut map = map_options(mapping, labels, id, strict);
-    map.decimal = one_byte("decimal", decimal)?.unwrap_or(b'.');
+    let map = map_options(mapping, labels, id, strict);
+    let decimal = one_byte("decimal", decimal)?;
+    import(py, &instrument, map, decimal, || {
+        Ok(from_frame(&data.0, &source, &format))
+    })
+}
+
+/// Reads with `read` and maps to the instrument without holding the GIL. Numbers written as
+/// text use `decimal` when given, else the separator the reader found, else `.`.
+fn import(
+    py: Python<'_>,
+    instrument: &PyInstrument,
+    mut map: MapOptions,
+    decimal: Option<u8>,
+    read: impl FnOnce() -> Result<(Table, SourceInfo), ImportError> + Send,
+) -> PyResult<(PyDataFrame, String)> {
     let (frame, report) = py
         .detach(|| {
-            let (table, info) = from_frame(&data.0);
+            let (table, info) = read()?;
+            let found = info.decimal.as_deref().and_then(|d| d.bytes().next());
+            map.decimal = decimal.or(found).unwrap_or(b'.');
             map_table(&table, info, &instrument.inner, &map)
         })
         .map_err(crate::Error::from)

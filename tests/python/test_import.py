@@ -218,6 +218,9 @@ def test_two_columns_for_one_item_is_an_error():
     )
     with pytest.raises(ly.DataError, match="both match item eng1"):
         ly.read_export(raw, INST_ONE)
+    same_id = pl.DataFrame({"eng1": [1], "ENG1": [2]})
+    with pytest.raises(ly.DataError, match=r"columns \"eng1\" and \"ENG1\" both match item eng1"):
+        ly.read_export(same_id, INST_ONE)
     # Mapping one of them settles it; the other is kept as a background column.
     data, report = ly.read_export(raw, INST_ONE, {"I feel engaged in my work": "eng1"})
     assert data["eng1"].to_list() == [1]
@@ -275,6 +278,13 @@ def test_missing_file_and_wrong_encoding(tmp_path):
         ly.read_export(fixture("cp1252"), INST, encoding="utf-8")
     with pytest.raises(ly.DataError, match="unknown encoding"):
         ly.read_export(fixture("cp1252"), INST, encoding="klingon")
+
+
+def test_parquet_errors_name_the_file(tmp_path):
+    path = tmp_path / "answers.parquet"
+    pl.DataFrame({"x": [1]}).write_parquet(path)
+    with pytest.raises(ly.DataError, match=r"answers\.parquet: no column answers item"):
+        ly.read_export(path, INST_ONE)
 
 
 def test_truncated_sav(tmp_path):
