@@ -87,6 +87,8 @@ pub enum EstimateError {
         row: usize,
         value: String,
     },
+    #[error("sums table: {message}")]
+    Sums { message: String },
 }
 
 /// Reliability, item analysis and driver analysis that cannot be computed as asked. `scale`
@@ -324,6 +326,19 @@ pub enum Error {
     Design(#[from] DesignError),
     #[error(transparent)]
     Import(#[from] ImportError),
+}
+
+impl Error {
+    /// The same error with its row number counted `offset` rows further on: for answers
+    /// read in batches, so the row is the row of the whole input.
+    pub fn rows_from(mut self, offset: usize) -> Self {
+        match &mut self {
+            Error::Data(DataError::OutOfScale { row, .. })
+            | Error::Estimate(EstimateError::BadWeight { row, .. }) => *row += offset,
+            _ => {}
+        }
+        self
+    }
 }
 
 impl From<polars::prelude::PolarsError> for Error {

@@ -11,7 +11,7 @@ The main path::
 
 from . import expr
 from ._agreement import agreement, code_presence
-from ._api import estimate, score
+from ._api import estimate, estimate_from_sums, merge_sums, score, summarise
 from ._combine import combine
 from ._design import Design, RakeResult, design_estimate, rake
 from ._exports import write_example_exports
@@ -63,6 +63,9 @@ __all__ = [
     "dimension_check",
     "drivers",
     "estimate",
+    "estimate_from_sums",
+    "merge_sums",
+    "summarise",
     "Export",
     "ImportReport",
     "read_export",

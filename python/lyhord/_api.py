@@ -111,7 +111,10 @@ def estimate(
     Parameters
     ----------
     data : polars.DataFrame or polars.LazyFrame
-        Answers with the item columns (the output of :func:`score` works too).
+        Answers with the item columns (the output of :func:`score` works too). A LazyFrame
+        is run in polars' streaming engine and summed batch by batch (see
+        :func:`summarise`), so memory stays bounded however many rows it has; the
+        estimates are the same as from the collected frame (to floating-point rounding).
     instrument : Instrument, str or path
         The codebook.
     by : sequence of str, optional
@@ -147,9 +150,20 @@ def estimate(
     [(None, 9, 69.44444444444444, False), ('A', None, None, True), ('B', None, None, True)]
     """
     inst = resolve_instrument(instrument)
-    by_list = [by] if isinstance(by, str) else list(by)
-    if min_group is not None and (not isinstance(min_group, int) or min_group < 1):
-        raise ValueError(f"`min_group` must be a whole number ≥ 1, got {min_group!r}")
+    by_list = _by_list(by)
+    _check_min_group(min_group)
+    if isinstance(data, pl.LazyFrame):
+        # Streamed: sums per batch, added up, published once (bounded memory).
+        sums = summarise(data, inst, by=by_list, weights=weights)
+        return estimate_from_sums(
+            sums,
+            inst,
+            by=by_list,
+            min_group=min_group,
+            confidence=confidence,
+            headcounts=headcounts,
+            headcount_column=headcount_column,
+        )
     hc = None if headcounts is None else _collect(headcounts, "headcounts")
     return _lyhord._estimate(
         _collect(data, "data"),
@@ -158,6 +172,242 @@ def estimate(
         min_group,
         float(confidence),
         weights,
+        hc,
+        headcount_column,
+    )
+
+
+def _by_list(by: Sequence[str] | str) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _check_min_group(min_group: int | None) -> None:
+    if min_group is not None and (not isinstance(min_group, int) or min_group < 1):
+        raise ValueError(f"`min_group` must be a whole number ≥ 1, got {min_group!r}")
+
+
+BATCH_ROWS = 200_000
+"""Rows per streamed batch: large enough that the per-batch overhead is small, small enough
+that a batch of 60 item columns stays well under 100 MB."""
+
+
+def summarise(
+    data: FrameLike,
+    instrument: Instrument | str | Path,
+    *,
+    by: Sequence[str] | str = (),
+    weights: str | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> pl.DataFrame:
+    """Sums per group: what an estimate is made of, to store, merge and publish later.
+
+    One row per finest group of ``by`` and measure (index, dimensions, items) with the
+    additive sufficient statistics of :func:`estimate`: respondents, answers, weighted sums
+    ``Σw, Σwy, Σwy², Σw², Σw²y, Σw²y²`` and weighted answer counts (all, positive,
+    neutral). Tables of sums add up: :func:`merge_sums` combines the sums of other rows,
+    files or parts of an organisation, and :func:`estimate_from_sums` publishes them, with
+    suppression, at ``by`` or any coarser grouping, giving the numbers :func:`estimate`
+    gives on the answers themselves.
+
+    **Sums are not suppressed**: a group of one respondent holds that person's answers.
+    Keep them where the answers are kept; publish only what :func:`estimate_from_sums`
+    returns.
+
+    Parameters
+    ----------
+    data : polars.DataFrame or polars.LazyFrame
+        Answers with the item columns. A LazyFrame (e.g. ``pl.scan_parquet`` of a national
+        data set) runs in polars' streaming engine; each batch of ``batch_rows`` rows is
+        summed in Rust and the sums added up, so memory is bounded by the batch and the
+        number of groups, not by the rows. Only the item, ``by`` and ``weights`` columns
+        are read.
+    instrument : Instrument, str or path
+        The codebook.
+    by : sequence of str, optional
+        Grouping columns (any order; e.g. ``["year", "forvaltning", "enhet"]``).
+    weights : str, optional
+        Column of positive weights.
+    batch_rows : int, default 200,000
+        Rows per streamed batch (LazyFrame input only).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``instrument``, the ``by`` columns, ``measure``, ``kind``, ``n_respondents``, ``n``,
+        ``sum_w``, ``sum_wy``, ``sum_wy2``, ``sum_w2``, ``sum_w2y``, ``sum_w2y2``,
+        ``answers``, ``sum_w_answers``, ``sum_w_positive``, ``sum_w_neutral``.
+
+    Examples
+    --------
+    >>> import polars as pl, lyhord as ly
+    >>> answers = pl.DataFrame({"enhet": ["A"] * 6 + ["B"] * 3,
+    ...                         **{f"hme{i}": [4, 5, 3, 4, 5, 4, 2, 3, 4] for i in range(1, 10)}})
+    >>> sums = ly.summarise(answers.lazy(), "hme", by="enhet")
+    >>> sums.filter(measure="hme").select("enhet", "n", "sum_wy").rows()
+    [('A', 6, 475.0), ('B', 3, 150.0)]
+    >>> ly.estimate_from_sums(sums, "hme").filter(measure="hme")["mean"].round(4).to_list()
+    [69.4444]
+    """
+    inst = resolve_instrument(instrument)
+    by_list = _by_list(by)
+    if isinstance(data, pl.DataFrame):
+        return _lyhord._summarise(data, inst, by_list, weights)
+    if not isinstance(data, pl.LazyFrame):
+        raise TypeError(
+            f"`data` must be a polars DataFrame or LazyFrame, not {type(data).__name__}"
+        )
+    if not isinstance(batch_rows, int) or batch_rows < 1:
+        raise ValueError(f"`batch_rows` must be a whole number ≥ 1, got {batch_rows!r}")
+    return _summarise_stream(data, inst, by_list, weights, batch_rows)
+
+
+def _summarise_stream(
+    data: pl.LazyFrame, inst: Instrument, by: list[str], weights: str | None, batch_rows: int
+) -> pl.DataFrame:
+    # Missing or non-numeric columns are reported before any row is read, naming every
+    # column the data has; then only the columns used are streamed.
+    empty = data.clear().collect()
+    _lyhord._summarise(empty, inst, by, weights)
+    wanted = dict.fromkeys([*by, *([weights] if weights else []), *inst.items])
+    lf = data.select(list(wanted))
+    total = _lyhord._SumsAccumulator(inst, by, weights)
+    # maintain_order keeps batches in row order, so error messages name the input's row.
+    for batch in lf.collect_batches(chunk_size=batch_rows, maintain_order=True):
+        total.add(batch)
+    return total.finish(empty.select(list(wanted)))
+
+
+def merge_sums(*sums: pl.DataFrame, by: Sequence[str] | str | None = None) -> pl.DataFrame:
+    """Adds up tables of sums from :func:`summarise` (other rows, files, parts of an
+    organisation, or stored years) into one, without the raw answers.
+
+    Parameters
+    ----------
+    *sums : polars.DataFrame
+        Tables of sums made with the same instrument.
+    by : sequence of str, optional
+        Keep only these grouping columns (the others are added up). Needed when the tables
+        were summarised by different columns: e.g. one wave by förvaltning and enhet, one
+        by förvaltning only, merged with ``by=["forvaltning"]``.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per (group, measure), sorted by group; same columns as :func:`summarise`.
+
+    Examples
+    --------
+    >>> import polars as pl, lyhord as ly
+    >>> staff = ly.example_data("staff", year=2025)
+    >>> north, south = staff.filter(pl.col("forvaltning") < "M"), staff.filter(
+    ...     pl.col("forvaltning") >= "M")
+    >>> parts = [ly.summarise(p, "hme", by=["forvaltning", "enhet"]) for p in (north, south)]
+    >>> whole = ly.summarise(staff, "hme", by=["forvaltning", "enhet"])
+    >>> ly.merge_sums(*parts).select("n", "sum_wy").equals(whole.select("n", "sum_wy"))
+    True
+    """
+    frames = list(sums[0]) if len(sums) == 1 and isinstance(sums[0], list | tuple) else list(sums)
+    if not frames:
+        raise ValueError("`merge_sums` needs at least one table of sums")
+    for i, frame in enumerate(frames, 1):
+        if not isinstance(frame, pl.DataFrame):
+            raise TypeError(f"sums {i} is a {type(frame).__name__}, not a polars DataFrame")
+    if by is not None:
+        keep = ["instrument", *_by_list(by)]
+        frames = [_reduce_keys(f, keep, i) for i, f in enumerate(frames, 1)]
+    names = [_sum_keys(f) for f in frames]
+    for i, keys in enumerate(names[1:], 2):
+        if keys != names[0]:
+            raise ValueError(
+                f"sums 1 is grouped by {names[0]} but sums {i} by {keys}; "
+                "pass `by=` the grouping columns they share to add them up"
+            )
+    return _lyhord._merge_sums(pl.concat(frames, how="vertical_relaxed"))
+
+
+SUM_VALUE_COLUMNS = [
+    "measure",
+    "kind",
+    "n_respondents",
+    "n",
+    "sum_w",
+    "sum_wy",
+    "sum_wy2",
+    "sum_w2",
+    "sum_w2y",
+    "sum_w2y2",
+    "answers",
+    "sum_w_answers",
+    "sum_w_positive",
+    "sum_w_neutral",
+]
+
+
+def _sum_keys(frame: pl.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c not in ("instrument", *SUM_VALUE_COLUMNS)]
+
+
+def _reduce_keys(frame: pl.DataFrame, keep: list[str], i: int) -> pl.DataFrame:
+    missing = [c for c in keep if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"sums {i} has no grouping column {missing}; it is grouped by {_sum_keys(frame)}"
+        )
+    return frame.select(*keep, *SUM_VALUE_COLUMNS)
+
+
+def estimate_from_sums(
+    sums: pl.DataFrame,
+    instrument: Instrument | str | Path,
+    *,
+    by: Sequence[str] | str = (),
+    min_group: int | None = None,
+    confidence: float = 0.95,
+    headcounts: pl.DataFrame | None = None,
+    headcount_column: str = "headcount",
+) -> pl.DataFrame:
+    """Grouped estimates with suppression from stored or merged sums (see :func:`summarise`).
+
+    The same table, columns and rules as :func:`estimate` (formulas, suppression, finite-
+    population correction), computed from the sums instead of the answers. ``by`` may be
+    the grouping the sums were made with or any part of it; grouping columns of the sums
+    that ``by`` leaves out are added up (e.g. sums by ``["year", "forvaltning", "enhet"]``
+    filtered to one year give that year's estimates by ``["forvaltning"]``).
+
+    Parameters
+    ----------
+    sums : polars.DataFrame
+        Output of :func:`summarise` or :func:`merge_sums`, or such a table read back from
+        Parquet.
+    instrument : Instrument, str or path
+        The codebook the sums were made with (checked against their ``instrument``).
+    by, min_group, confidence, headcounts, headcount_column
+        As in :func:`estimate`. Weights are already in the sums.
+
+    Returns
+    -------
+    polars.DataFrame
+        As :func:`estimate`.
+
+    Examples
+    --------
+    >>> import polars as pl, lyhord as ly
+    >>> staff = ly.example_data("staff", year=2025)
+    >>> sums = ly.summarise(staff, "hme", by=["forvaltning", "enhet"])
+    >>> a = ly.estimate_from_sums(sums, "hme", by="forvaltning")
+    >>> b = ly.estimate(staff, "hme", by="forvaltning")
+    >>> (a["mean"] - b["mean"]).abs().max() < 1e-9
+    True
+    """
+    inst = resolve_instrument(instrument)
+    _check_min_group(min_group)
+    hc = None if headcounts is None else _collect(headcounts, "headcounts")
+    return _lyhord._estimate_from_sums(
+        _collect(sums, "sums"),
+        inst,
+        _by_list(by),
+        min_group,
+        float(confidence),
         hc,
         headcount_column,
     )

@@ -2,7 +2,7 @@
 //! headcounts become population sizes per node, and the kernel's rows become a DataFrame
 //! with fixed columns (see `OUTPUT_COLUMNS`).
 
-use super::{accumulate, check_weights, table, Hierarchy, TableRow};
+use super::{accumulate, check_weights, table, GroupStats, Hierarchy, TableRow};
 use crate::error::{DataError, Error, EstimateError};
 use crate::instrument::Instrument;
 use crate::score::frame::{present_columns, recode_frame};
@@ -61,12 +61,12 @@ const ROW: &str = "__lyhord_row";
 const LEAF: &str = "__lyhord_leaf";
 
 /// Leaf groups: their key frame (sorted by the keys, nulls last) and each row's leaf.
-struct Leaves {
-    keys: DataFrame,
-    leaf_of_row: Vec<u32>,
+pub(crate) struct Leaves {
+    pub keys: DataFrame,
+    pub leaf_of_row: Vec<u32>,
 }
 
-fn group_rows(df: &DataFrame, by: &[String]) -> Result<Leaves, Error> {
+pub(crate) fn group_rows(df: &DataFrame, by: &[String]) -> Result<Leaves, Error> {
     if by.is_empty() {
         return Ok(Leaves {
             keys: DataFrame::empty_with_height(1),
@@ -259,7 +259,7 @@ fn describe_node(keys: &DataFrame, node: usize, level: usize) -> String {
         .join(", ")
 }
 
-fn check_columns(df: &DataFrame, opts: &EstimateOptions) -> Result<(), Error> {
+pub(crate) fn check_columns(df: &DataFrame, opts: &EstimateOptions) -> Result<(), Error> {
     for c in opts.by.iter().chain(opts.weights.iter()) {
         if df.column(c).is_err() {
             return Err(DataError::UnknownGroupColumn {
@@ -293,25 +293,50 @@ pub fn estimate_frame(
     opts: &EstimateOptions,
 ) -> Result<DataFrame, Error> {
     check_columns(df, opts)?;
-    let min_group = opts.min_group.unwrap_or(inst.min_group);
+    let leaves = leaf_sums(df, inst, &opts.by, opts.weights.as_deref())?;
+    publish(&leaves, inst, opts)
+}
+
+/// Leaf groups (keys sorted, nulls last) and their unsuppressed sums.
+pub struct LeafSums {
+    pub keys: DataFrame,
+    pub stats: GroupStats,
+}
+
+/// Recodes and scores the answers and sums every measure per leaf group of `by`.
+pub fn leaf_sums(
+    df: &DataFrame,
+    inst: &Instrument,
+    by: &[String],
+    weights: Option<&str>,
+) -> Result<LeafSums, Error> {
     let items = recode_frame(df, inst)?;
     let scores = score_respondents(inst, &items)?;
-    let weights = opts
-        .weights
-        .as_deref()
-        .map(|w| weight_values(df, w))
-        .transpose()?;
-    let leaves = group_rows(df, &opts.by)?;
-    let (h, level_keys) = hierarchy(&leaves.keys, &opts.by)?;
-    let leaf_stats = accumulate(
+    let weights = weights.map(|w| weight_values(df, w)).transpose()?;
+    let leaves = group_rows(df, by)?;
+    let stats = accumulate(
         inst,
         &items,
         &scores,
         &leaves.leaf_of_row,
-        h.n_leaves(),
+        leaves.keys.height(),
         weights.as_deref(),
     );
-    let node_stats = leaf_stats.roll_up(&h);
+    Ok(LeafSums {
+        keys: leaves.keys,
+        stats,
+    })
+}
+
+/// Rolls leaf sums up the hierarchy of `opts.by`, finishes every cell and suppresses.
+pub fn publish(
+    leaves: &LeafSums,
+    inst: &Instrument,
+    opts: &EstimateOptions,
+) -> Result<DataFrame, Error> {
+    let min_group = opts.min_group.unwrap_or(inst.min_group);
+    let (h, level_keys) = hierarchy(&leaves.keys, &opts.by)?;
+    let node_stats = leaves.stats.roll_up(&h);
     let population = match &opts.headcounts {
         Some(hc) => Some(populations(
             hc,

@@ -8,6 +8,7 @@
 
 pub mod frame;
 pub mod stats;
+pub mod sums;
 pub mod suppression;
 
 use crate::error::EstimateError;

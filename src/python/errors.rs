@@ -38,6 +38,7 @@ pub fn to_pyerr(err: Error) -> PyErr {
     match err {
         Error::Instrument(_) => InstrumentError::new_err(message),
         Error::Data(_) => DataError::new_err(message),
+        Error::Estimate(crate::error::EstimateError::Sums { .. }) => DataError::new_err(message),
         Error::Estimate(_) => EstimationError::new_err(message),
         Error::Reliability(_) => EstimationError::new_err(message),
         Error::Example(_) => LyhordError::new_err(message),

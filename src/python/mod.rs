@@ -12,6 +12,7 @@ mod reliability;
 
 use crate::datasets;
 use crate::estimate::frame::{estimate_frame, EstimateOptions};
+use crate::estimate::sums::{estimate_from_sums, merge_sums, sums_frame, SumsAccumulator};
 use crate::example;
 use crate::instrument::Instrument;
 use crate::score::frame::score_frame;
@@ -171,6 +172,76 @@ fn _estimate(
 }
 
 #[pyfunction]
+fn _summarise(
+    py: Python<'_>,
+    data: PyDataFrame,
+    instrument: PyInstrument,
+    by: Vec<String>,
+    weights: Option<String>,
+) -> PyResult<PyDataFrame> {
+    let out = py
+        .detach(|| sums_frame(&data.0, &instrument.inner, &by, weights.as_deref()))
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
+/// Running sums of answers streamed in batches (`ly.summarise` on a LazyFrame).
+#[pyclass(name = "_SumsAccumulator", module = "lyhord._lyhord")]
+struct PySumsAccumulator {
+    inner: SumsAccumulator,
+}
+
+#[pymethods]
+impl PySumsAccumulator {
+    #[new]
+    fn new(instrument: PyInstrument, by: Vec<String>, weights: Option<String>) -> Self {
+        PySumsAccumulator {
+            inner: SumsAccumulator::new(instrument.inner, by, weights),
+        }
+    }
+
+    fn add(&mut self, py: Python<'_>, batch: PyDataFrame) -> PyResult<()> {
+        py.detach(|| self.inner.add(&batch.0)).py_err()
+    }
+
+    fn finish(&self, py: Python<'_>, empty_input: PyDataFrame) -> PyResult<PyDataFrame> {
+        let out = py.detach(|| self.inner.finish(&empty_input.0)).py_err()?;
+        Ok(PyDataFrame(out))
+    }
+}
+
+#[pyfunction]
+fn _merge_sums(py: Python<'_>, sums: PyDataFrame) -> PyResult<PyDataFrame> {
+    Ok(PyDataFrame(py.detach(|| merge_sums(&sums.0)).py_err()?))
+}
+
+#[pyfunction]
+#[pyo3(signature = (sums, instrument, by, min_group, confidence, headcounts, headcount_column))]
+fn _estimate_from_sums(
+    py: Python<'_>,
+    sums: PyDataFrame,
+    instrument: PyInstrument,
+    by: Vec<String>,
+    min_group: Option<usize>,
+    confidence: f64,
+    headcounts: Option<PyDataFrame>,
+    headcount_column: String,
+) -> PyResult<PyDataFrame> {
+    let opts = EstimateOptions {
+        by,
+        min_group,
+        confidence,
+        weights: None,
+        headcounts: headcounts.map(|h| h.0),
+        headcount_column,
+    };
+    let out = py
+        .detach(|| estimate_from_sums(&sums.0, &instrument.inner, &opts))
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
+#[pyfunction]
 #[pyo3(signature = (year, seed, n=None))]
 fn _staff_data(py: Python<'_>, year: i32, seed: u64, n: Option<usize>) -> PyResult<PyDataFrame> {
     let out = py
@@ -199,6 +270,10 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyInstrument>()?;
     m.add_function(wrap_pyfunction!(_score, m)?)?;
     m.add_function(wrap_pyfunction!(_estimate, m)?)?;
+    m.add_function(wrap_pyfunction!(_summarise, m)?)?;
+    m.add_function(wrap_pyfunction!(_merge_sums, m)?)?;
+    m.add_class::<PySumsAccumulator>()?;
+    m.add_function(wrap_pyfunction!(_estimate_from_sums, m)?)?;
     m.add_function(wrap_pyfunction!(_staff_data, m)?)?;
     m.add_function(wrap_pyfunction!(_headcounts, m)?)?;
     m.add_function(wrap_pyfunction!(_changed_units, m)?)?;
