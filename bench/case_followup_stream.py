@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 from timing import best_of
 
-WHAT = "national follow-up: 10 yearly Parquet files → estimates per kommun × förvaltning per year + trend"
+WHAT = "national follow-up: 10 yearly Parquet files → estimates per kommun × förvaltning + trend"
 TOOLS = ["lyhord", "lyhord_in_memory", "polars"]
 TARGET = (
     "12 M respondent-waves streamed in bounded memory: lyhord's peak memory well below the "
