@@ -104,20 +104,44 @@ def compare_waves(
     return _lyhord._compare_waves(earlier, later, pairs, adjust, confidence)
 
 
-def trend(waves: Mapping[int, pl.DataFrame]) -> pl.DataFrame:
+def trend(
+    waves: Mapping[int, pl.DataFrame],
+    *,
+    unit_map: UnitMap | Mapping[int, UnitMap] = None,
+) -> pl.DataFrame:
     """Multi-year series: the estimate tables of several waves stacked with a ``year`` column.
 
     Suppressed cells stay blank in their own year; nothing is filled in from other years.
 
+    With ``unit_map`` the series follows reorganisations: every earlier wave is **restated
+    in the latest organisation**, so a unit's line runs through its renaming or merger.
+    A renamed unit's earlier years appear under its new name; a merged unit's earlier
+    years are its parts pooled from their published n, mean and SD (as in
+    :func:`compare_waves`: exact for unweighted estimates; an item's percentages are
+    pooled too, a dimension's or the index's are left empty because they are over answers
+    to several items), blank with the reason when a part was suppressed; each part of a
+    split unit shows the whole earlier unit. Only published cells are used, so restating
+    never reveals a suppressed group. Higher levels are kept as each year published them.
+    The ``mapping`` column says what was done to each row.
+
     Parameters
     ----------
     waves : mapping of year to polars.DataFrame
-        Output of :func:`lyhord.estimate` per year, all with the same ``by``.
+        Output of :func:`lyhord.estimate` (or :func:`lyhord.estimate_from_sums`) per year,
+        all with the same ``by``.
+    unit_map : mapping or polars.DataFrame, optional
+        The reorganisations of leaf units, each given by the first year of the new
+        organisation: ``{2025: {"Old": "New"}, 2023: {"A": "AB", "B": "AB"}}``, or a frame
+        with columns ``year``, ``earlier``, ``later``. A map without years (as for
+        :func:`compare_waves`) is the change into the latest wave. The wave just before a
+        reorganisation must have every earlier unit the map names; older waves may lack
+        some (a unit founded in between).
 
     Returns
     -------
     polars.DataFrame
-        ``year`` followed by the estimate columns, sorted by group, measure and year.
+        ``year`` followed by the estimate columns (and ``mapping`` with ``unit_map``),
+        sorted by group, measure and year.
 
     Examples
     --------
@@ -125,6 +149,18 @@ def trend(waves: Mapping[int, pl.DataFrame]) -> pl.DataFrame:
     >>> t = {y: ly.estimate(ly.example_data("staff", year=y), "hme") for y in (2024, 2025)}
     >>> ly.trend(t).filter(measure="hme")["year"].to_list()
     [2024, 2025]
+
+    If Hemtjänst Norr and Söder had merged in 2025, the merged unit's line starts in 2024:
+
+    >>> import polars as pl
+    >>> by, pair = ["forvaltning", "enhet"], ["Hemtjänst Norr", "Hemtjänst Söder"]
+    >>> merge = pl.col("enhet").replace(pair, ["Hemtjänst Norr-Söder"] * 2)
+    >>> t = {2024: ly.estimate(ly.example_data("staff", year=2024), "epl-staff", by=by),
+    ...      2025: ly.estimate(ly.example_data("staff", year=2025).with_columns(merge),
+    ...                        "epl-staff", by=by)}
+    >>> s = ly.trend(t, unit_map={2025: dict.fromkeys(pair, "Hemtjänst Norr-Söder")})
+    >>> s.filter(enhet="Hemtjänst Norr-Söder", measure="epl").select("year", "mapping").rows()
+    [(2024, 'merged from Hemtjänst Norr + Hemtjänst Söder'), (2025, None)]
     """
     if not waves:
         raise ValueError("`waves` is empty: pass {year: ly.estimate(...)} for at least one year")
@@ -133,13 +169,72 @@ def trend(waves: Mapping[int, pl.DataFrame]) -> pl.DataFrame:
         raise ValueError(
             "the tables in `waves` have different columns: estimate every year with the same `by`"
         )
+    tables = dict(waves)
+    out_columns = columns[0]
+    if unit_map is not None:
+        tables = _restated(tables, _transitions(unit_map, sorted(tables)))
+        out_columns = [*columns[0], "mapping"]
     stacked = pl.concat(
-        [t.with_columns(pl.lit(year, dtype=pl.Int32).alias("year")) for year, t in waves.items()]
+        [
+            t.with_columns(pl.lit(year, dtype=pl.Int32).alias("year")).select("year", *out_columns)
+            for year, t in tables.items()
+        ],
+        how="vertical_relaxed",
     )
     keys = columns[0][: columns[0].index("measure") + 1]
-    return stacked.select("year", *columns[0]).sort(
-        [*keys, "year"], nulls_last=False, maintain_order=True
-    )
+    return stacked.sort([*keys, "year"], nulls_last=False, maintain_order=True)
+
+
+def _transitions(
+    unit_map: UnitMap | Mapping[int, UnitMap], years: list[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """{first year of the new organisation: (earlier, later) pairs}."""
+    if isinstance(unit_map, pl.DataFrame) and "year" in unit_map.columns:
+        by_year = {
+            int(y): unit_map.filter(pl.col("year") == y).drop("year")
+            for y in unit_map["year"].unique()
+        }
+    elif isinstance(unit_map, Mapping) and unit_map and all(isinstance(k, int) for k in unit_map):
+        by_year = dict(unit_map)
+    else:
+        by_year = {years[-1]: unit_map}
+    out = {}
+    for year, mapping in sorted(by_year.items()):
+        if year not in years or year == years[0]:
+            raise ValueError(
+                f"`unit_map` gives a reorganisation in {year}, but the waves are {years}: "
+                "key each map by the first year of the new organisation (a wave after the first)"
+            )
+        out[year] = _unit_pairs(mapping)
+    return out
+
+
+def _restated(
+    tables: dict[int, pl.DataFrame], transitions: dict[int, list[tuple[str, str]]]
+) -> dict[int, pl.DataFrame]:
+    years = sorted(tables)
+    out = {}
+    for year in years:
+        table = tables[year]
+        restated = table.with_columns(pl.lit(None, dtype=pl.String).alias("mapping"))
+        for change_year, pairs in transitions.items():
+            if change_year <= year:
+                continue
+            strict = years[years.index(change_year) - 1] == year
+            restated = _lyhord._restate_wave(
+                restated, tables[change_year], pairs, _confidence(table), strict
+            )
+        out[year] = restated.with_columns(
+            pl.lit(_confidence(table)).alias("confidence"),
+            pl.lit(table["min_group"][0] if table.height else None, dtype=pl.UInt32).alias(
+                "min_group"
+            ),
+        ).select(*table.columns, "mapping")
+    return out
+
+
+def _confidence(table: pl.DataFrame) -> float:
+    return float(table["confidence"][0]) if table.height else 0.95
 
 
 STATUS_COLUMNS = ["status", "latest_year", "latest", "slope", "slope_se", "projected"]

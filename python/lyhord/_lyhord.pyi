@@ -63,6 +63,25 @@ def _estimate(
     headcounts: pl.DataFrame | None,
     headcount_column: str,
 ) -> pl.DataFrame: ...
+def _summarise(
+    data: pl.DataFrame, instrument: Instrument, by: list[str], weights: str | None
+) -> pl.DataFrame: ...
+def _merge_sums(sums: pl.DataFrame) -> pl.DataFrame: ...
+def _estimate_from_sums(
+    sums: pl.DataFrame,
+    instrument: Instrument,
+    by: list[str],
+    min_group: int | None,
+    confidence: float,
+    headcounts: pl.DataFrame | None,
+    headcount_column: str,
+) -> pl.DataFrame: ...
+
+class _SumsAccumulator:
+    def __init__(self, instrument: Instrument, by: list[str], weights: str | None) -> None: ...
+    def add(self, batch: pl.DataFrame) -> None: ...
+    def finish(self, empty_input: pl.DataFrame) -> pl.DataFrame: ...
+
 def _staff_data(year: int, seed: int, n: int | None = None) -> pl.DataFrame: ...
 def _headcounts(year: int, seed: int) -> pl.DataFrame: ...
 def _changed_units() -> list[tuple[str, str, float]]: ...
@@ -106,6 +125,13 @@ def _compare_waves(
     unit_map: list[tuple[str, str]],
     adjust: str,
     confidence: float,
+) -> pl.DataFrame: ...
+def _restate_wave(
+    earlier: pl.DataFrame,
+    later: pl.DataFrame,
+    unit_map: list[tuple[str, str]],
+    confidence: float,
+    strict: bool,
 ) -> pl.DataFrame: ...
 def _agreement(
     ratings: pl.DataFrame,

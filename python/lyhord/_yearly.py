@@ -16,14 +16,22 @@ The config (TOML)::
     [headcounts]                        # optional, per year: the by columns + headcount
     2025 = "headcounts_2025.csv"
 
+    [unit_map.2025]                     # optional: reorganisations, by the first year
+    "Hemtjänst Norr" = "Hemtjänst Nord" # of the new organisation (renamed; for a merger
+    "Björkskolan" = "Björk-Söder"       # name both parts, for a split give a list)
+    "Söderskolan F-6" = "Björk-Söder"
+
     [[targets]]                         # optional
     forvaltning = "Socialförvaltningen"
     measure = "epl"
     target = 74
     year = 2027
 
-A year already in ``store`` is read from it instead of being estimated again, so adding a
-wave does not recompute the old ones (delete the file to recompute). Output: the estimates
+The store keeps each year's **sums** (see :func:`lyhord.summarise`: unsuppressed sufficient
+statistics per unit, as private as the answers) under ``store/<instrument>/year=YYYY.parquet``.
+A year already in the store is read from it instead of the answers, so adding a wave does
+not recompute the old ones, and ``by`` (coarser), ``min_group`` or headcounts can change
+without the old answers (delete a year's file to summarise it again). Output: the estimates
 per year, ``change`` (latest two waves), ``trend``, ``targets``, figures, and one HTML
 page per förvaltning that shows only published groups.
 """
@@ -42,7 +50,7 @@ import polars as pl
 
 from . import _api
 from ._followup import compare_waves, targets, trend
-from ._lyhord import LyhordError
+from ._lyhord import DataError, LyhordError
 from .datasets import example_data, headcounts
 
 
@@ -83,6 +91,8 @@ def _headcounts(config: dict, year: int, base: Path) -> pl.DataFrame | None:
 
 
 def estimates_per_year(config: dict, base: Path) -> dict[int, pl.DataFrame]:
+    """Each wave's published estimates, made from its sums: read from the store when the
+    year is there, else summarised from the answers (and stored)."""
     inst = _api.resolve_instrument(config["instrument"])
     store = base / config["store"] if "store" in config else None
     out = {}
@@ -90,20 +100,36 @@ def estimates_per_year(config: dict, base: Path) -> dict[int, pl.DataFrame]:
         year = int(key)
         stored = store_path(store, inst.id, year) if store else None
         if stored and stored.exists():
-            out[year] = pl.read_parquet(stored)
-            continue
-        table = _api.estimate(
-            _answers(source, year, base),
-            inst,
-            by=config["by"],
-            min_group=config.get("min_group"),
-            headcounts=_headcounts(config, year, base),
-        )
-        if stored:
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            table.write_parquet(stored)
-        out[year] = table
+            sums = _stored_sums(stored)
+        else:
+            sums = _api.summarise(_answers(source, year, base), inst, by=config["by"])
+            if stored:
+                stored.parent.mkdir(parents=True, exist_ok=True)
+                sums.write_parquet(stored)
+        try:
+            out[year] = _api.estimate_from_sums(
+                sums,
+                inst,
+                by=config["by"],
+                min_group=config.get("min_group"),
+                headcounts=_headcounts(config, year, base),
+            )
+        except DataError as e:
+            where = f"{stored}: " if stored and stored.exists() else ""
+            raise DataError(
+                f"{where}{e}. Delete the stored year to summarise it again from the answers"
+            ) from e
     return out
+
+
+def _stored_sums(path: Path) -> pl.DataFrame:
+    sums = pl.read_parquet(path)
+    if "sum_wy" not in sums.columns:
+        raise DataError(
+            f"{path}: holds no sums (an estimate table from an older lyhord?); delete it "
+            "and the year is summarised again from its answers"
+        )
+    return sums
 
 
 def published(table: pl.DataFrame) -> pl.DataFrame:
@@ -131,7 +157,6 @@ def forvaltning_page(
         change.filter(
             pl.col("forvaltning") == name,
             pl.col("kind") != "item",
-            pl.col("status") == "compared",
             pl.col("significant"),
         )
         if change is not None
@@ -179,7 +204,7 @@ def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: st
     units = change.filter(
         pl.col("level") == change["level"].max(),
         pl.col("measure") == index_id,
-        pl.col("status") == "compared",
+        pl.col("ci_low").is_not_null(),
     ).sort("change")
     ax = intervals(units, value="change")
     ax.axvline(0, color="grey", lw=0.8)
@@ -203,12 +228,16 @@ def run(config_path: Path) -> dict[str, list[Path]]:
     per_year = estimates_per_year(config, base)
     years = sorted(per_year)
     tables = {f"estimates_{y}": published(t) for y, t in per_year.items()}
-    series = trend(per_year)
+    unit_map = _unit_map(config, config_path)
+    series = trend(per_year, unit_map=unit_map or None)
     tables["trend"] = published(series)
     change = None
     if len(years) >= 2:
-        change = compare_waves(per_year[years[-2]], per_year[years[-1]])
-        tables["change"] = change.filter(pl.col("status") == "compared")
+        change = compare_waves(
+            per_year[years[-2]], per_year[years[-1]], unit_map=unit_map.get(years[-1])
+        )
+        # Rows compared in both waves (a status without a change says why a row was not).
+        tables["change"] = change.filter(pl.col("change").is_not_null())
     if config.get("targets"):
         tables["targets"] = targets(series, _goals(config["targets"], series))
     written: dict[str, list[Path]] = {"tables": [], "figures": [], "html": []}
@@ -226,6 +255,19 @@ def run(config_path: Path) -> dict[str, list[Path]]:
         page.write_text(forvaltning_page(name, latest, change, years[-1]), encoding="utf-8")
         written["html"].append(page)
     return written
+
+
+def _unit_map(config: dict, path: Path) -> dict[int, dict]:
+    """``[unit_map.<year>]`` tables as ``{year: {earlier: later}}``."""
+    out = {}
+    for key, mapping in config.get("unit_map", {}).items():
+        if not (str(key).isdigit() and isinstance(mapping, dict)):
+            raise LyhordError(
+                f"{path}: `unit_map` takes one table per year of the new organisation, e.g. "
+                '[unit_map.2025] "Old name" = "New name"; got unit_map.' + str(key)
+            )
+        out[int(key)] = mapping
+    return out
 
 
 def _goals(rows: list[dict], series: pl.DataFrame) -> pl.DataFrame:

@@ -14,22 +14,24 @@ pub struct CompareOptions {
 
 /// One row of an estimate table, as far as a comparison needs it.
 #[derive(Debug, Clone)]
-struct Published {
-    level: u32,
-    key: Vec<Option<String>>,
-    measure: String,
-    kind: String,
-    n: Option<f64>,
-    mean: Option<f64>,
-    sd: Option<f64>,
-    se: Option<f64>,
-    pct_positive: Option<f64>,
-    headcount: Option<f64>,
-    suppressed: bool,
+pub(super) struct Published {
+    /// Row number in its table.
+    pub row: usize,
+    pub level: u32,
+    pub key: Vec<Option<String>>,
+    pub measure: String,
+    pub kind: String,
+    pub n: Option<f64>,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub se: Option<f64>,
+    pub pct_positive: Option<f64>,
+    pub headcount: Option<f64>,
+    pub suppressed: bool,
 }
 
 /// The grouping columns of an estimate table: those between `level` and `measure`.
-fn key_columns(table: &DataFrame, which: &str) -> Result<Vec<String>, Error> {
+pub(super) fn key_columns(table: &DataFrame, which: &str) -> Result<Vec<String>, Error> {
     let names: Vec<String> = table
         .get_column_names()
         .iter()
@@ -46,7 +48,11 @@ fn key_columns(table: &DataFrame, which: &str) -> Result<Vec<String>, Error> {
     }
 }
 
-fn floats(table: &DataFrame, name: &str, which: &str) -> Result<Vec<Option<f64>>, Error> {
+pub(super) fn floats(
+    table: &DataFrame,
+    name: &str,
+    which: &str,
+) -> Result<Vec<Option<f64>>, Error> {
     let col = table
         .column(name)
         .map_err(|_| FollowupError::NotAnEstimateTable {
@@ -57,7 +63,11 @@ fn floats(table: &DataFrame, name: &str, which: &str) -> Result<Vec<Option<f64>>
     Ok(cast.f64()?.iter().collect())
 }
 
-fn strings(table: &DataFrame, name: &str, which: &str) -> Result<Vec<Option<String>>, Error> {
+pub(super) fn strings(
+    table: &DataFrame,
+    name: &str,
+    which: &str,
+) -> Result<Vec<Option<String>>, Error> {
     let col = table
         .column(name)
         .map_err(|_| FollowupError::NotAnEstimateTable {
@@ -68,7 +78,11 @@ fn strings(table: &DataFrame, name: &str, which: &str) -> Result<Vec<Option<Stri
     Ok(cast.str()?.iter().map(|s| s.map(str::to_string)).collect())
 }
 
-fn read_table(table: &DataFrame, keys: &[String], which: &str) -> Result<Vec<Published>, Error> {
+pub(super) fn read_table(
+    table: &DataFrame,
+    keys: &[String],
+    which: &str,
+) -> Result<Vec<Published>, Error> {
     let level = floats(table, "level", which)?;
     let key_values: Vec<_> = keys
         .iter()
@@ -82,6 +96,7 @@ fn read_table(table: &DataFrame, keys: &[String], which: &str) -> Result<Vec<Pub
     let suppressed = floats(table, "suppressed", which)?;
     Ok((0..table.height())
         .map(|r| Published {
+            row: r,
             level: level[r].unwrap_or(0.0) as u32,
             key: key_values.iter().map(|k| k[r].clone()).collect(),
             measure: measure[r].clone().unwrap_or_default(),
@@ -97,15 +112,15 @@ fn read_table(table: &DataFrame, keys: &[String], which: &str) -> Result<Vec<Pub
         .collect())
 }
 
-type RowKey = (u32, Vec<Option<String>>, String);
+pub(super) type RowKey = (u32, Vec<Option<String>>, String);
 
 /// The earlier rows a later row is compared with, and how they were found.
-struct Counterpart<'a> {
-    rows: Vec<&'a Published>,
-    mapping: Option<String>,
+pub(super) struct Counterpart<'a> {
+    pub rows: Vec<&'a Published>,
+    pub mapping: Option<String>,
 }
 
-fn counterpart<'a>(
+pub(super) fn counterpart<'a>(
     later: &Published,
     earlier: &'a HashMap<RowKey, Published>,
     leaf_level: u32,
@@ -162,7 +177,7 @@ fn counterpart<'a>(
     })
 }
 
-fn cell_of(row: &Published) -> Option<Cell> {
+pub(super) fn cell_of(row: &Published) -> Option<Cell> {
     Some(Cell {
         n: row.n?,
         mean: row.mean?,
@@ -320,7 +335,7 @@ pub fn compare_frames(
 }
 
 /// Every unit the map names must exist at the leaf level of its wave.
-fn check_unit_map<'a>(
+pub(super) fn check_unit_map<'a>(
     map: &[(String, String)],
     rows: impl Iterator<Item = &'a Published>,
     leaf_level: u32,
@@ -345,7 +360,7 @@ fn check_unit_map<'a>(
     }
 }
 
-fn check_confidence(confidence: f64) -> Result<(), Error> {
+pub(super) fn check_confidence(confidence: f64) -> Result<(), Error> {
     if confidence > 0.0 && confidence < 1.0 {
         Ok(())
     } else {

@@ -3,4 +3,5 @@
 
 pub mod compare;
 pub mod frame;
+pub mod restate;
 pub mod targets;

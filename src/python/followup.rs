@@ -91,7 +91,27 @@ fn _target_status(
     )
 }
 
+#[pyfunction]
+fn _restate_wave(
+    py: Python<'_>,
+    earlier: PyDataFrame,
+    later: PyDataFrame,
+    unit_map: Vec<(String, String)>,
+    confidence: f64,
+    strict: bool,
+) -> PyResult<PyDataFrame> {
+    let out = py
+        .detach(|| {
+            crate::followup::restate::restate_frame(
+                &earlier.0, &later.0, &unit_map, confidence, strict,
+            )
+        })
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_restate_wave, m)?)?;
     m.add_function(wrap_pyfunction!(_target_status, m)?)?;
     m.add_function(wrap_pyfunction!(_compare_waves, m)?)?;
     m.add_function(wrap_pyfunction!(_combine, m)?)?;

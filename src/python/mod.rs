@@ -217,6 +217,7 @@ fn _merge_sums(py: Python<'_>, sums: PyDataFrame) -> PyResult<PyDataFrame> {
 
 #[pyfunction]
 #[pyo3(signature = (sums, instrument, by, min_group, confidence, headcounts, headcount_column))]
+#[allow(clippy::too_many_arguments)] // mirrors `_estimate`: one argument per keyword of the API
 fn _estimate_from_sums(
     py: Python<'_>,
     sums: PyDataFrame,

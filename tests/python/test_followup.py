@@ -159,3 +159,111 @@ def test_targets_from_the_trend_match_a_numpy_weighted_fit(waves):
     assert out["projected"][0] == pytest.approx(projected, rel=1e-12)
     with pytest.raises(ValueError, match="missing"):
         ly.targets(series, goals.drop("target"))
+
+
+def relabel(df: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    return df.with_columns(pl.col("enhet").replace(names))
+
+
+def test_trend_restates_a_merger_as_if_the_units_had_always_been_one():
+    """Reference: the earlier wave estimated directly with the two units relabelled as one
+    (independent of the pooling); unweighted, so pooling the published n, mean and SD is
+    exact, and with headcounts the finite-population factor uses their sum."""
+    pair = ["Hemtjänst Norr", "Hemtjänst Söder"]
+    as_one = dict.fromkeys(pair, "Hemtjänst Norr-Söder")
+    data = {y: ly.example_data("staff", year=y) for y in (2024, 2025)}
+    heads = {y: ly.headcounts(year=y) for y in (2024, 2025)}
+
+    def est(df, hc):
+        return ly.estimate(df, "epl-staff", by=BY, headcounts=hc)
+
+    merged_heads = relabel(heads[2024], as_one).group_by(BY).agg(pl.col("headcount").sum())
+    t = {2024: est(data[2024], heads[2024]), 2025: est(relabel(data[2025], as_one), None)}
+    series = ly.trend(t, unit_map={2025: as_one})
+    got = series.filter(pl.col("year") == 2024, pl.col("enhet") == "Hemtjänst Norr-Söder")
+    want = (
+        est(relabel(data[2024], as_one), merged_heads)
+        .filter(pl.col("enhet") == "Hemtjänst Norr-Söder")
+        .sort("measure")
+    )
+    assert got["measure"].to_list() == want["measure"].to_list()
+    assert got["n"].to_list() == want["n"].to_list()
+    assert got["n_respondents"].to_list() == want["n_respondents"].to_list()
+    assert got["headcount"].to_list() == want["headcount"].to_list()
+    for c in ("mean", "sd", "se", "ci_low", "ci_high"):
+        np.testing.assert_allclose(got[c].to_numpy(), want[c].to_numpy(), rtol=1e-10)
+    items = got.filter(kind="item")
+    np.testing.assert_allclose(
+        items["pct_positive"].to_numpy(),
+        want.filter(kind="item")["pct_positive"].to_numpy(),
+        rtol=1e-10,
+    )
+    assert got.filter(kind="index")["pct_positive"].null_count() == 1  # not poolable exactly
+    assert set(got["mapping"]) == {"merged from Hemtjänst Norr + Hemtjänst Söder"}
+    # the old units no longer have their own lines in 2024; the latest year is untouched
+    assert series.filter(pl.col("enhet").is_in(pair)).height == 0
+    latest = series.filter(pl.col("year") == 2025).drop("year", "mapping")
+    assert latest.sort(["level", *BY, "measure"]).equals(t[2025].sort(["level", *BY, "measure"]))
+
+
+def test_trend_follows_a_rename_then_a_merger_over_three_waves():
+    """2023 → 2024: Björkskolan F-6 renamed Björkskolan; 2024 → 2025: it merges with
+    Söderskolan F-6. The 2023 figures of the merged school equal 2023 estimated with both
+    schools relabelled as the merged one."""
+    years = {2023: 2024, 2024: 2024, 2025: 2025}  # the generator's two models, seeds apart
+    data = {y: ly.example_data("staff", year=m, seed=y) for y, m in years.items()}
+    rename = {"Björkskolan F-6": "Björkskolan"}
+    merge = {"Björkskolan": "Björk-Söder", "Söderskolan F-6": "Björk-Söder"}
+    data[2024] = relabel(data[2024], rename)
+    data[2025] = relabel(relabel(data[2025], rename), merge)
+    t = {y: ly.estimate(d, "epl-staff", by=BY) for y, d in data.items()}
+    series = ly.trend(t, unit_map={2024: rename, 2025: merge})
+    school = series.filter(pl.col("enhet") == "Björk-Söder", pl.col("measure") == "epl")
+    assert school["year"].to_list() == [2023, 2024, 2025]
+    assert school["mapping"].to_list()[:2] == ["merged from Björkskolan + Söderskolan F-6"] * 2
+    direct = ly.estimate(relabel(relabel(data[2023], rename), merge), "epl-staff", by=BY)
+    want = direct.filter(pl.col("enhet") == "Björk-Söder", measure="epl")
+    assert school["n"][0] == want["n"][0]
+    assert school["mean"][0] == pytest.approx(want["mean"][0], rel=1e-12)
+    assert school["sd"][0] == pytest.approx(want["sd"][0], rel=1e-12)
+
+
+def test_trend_split_and_suppressed_parts(waves):
+    data, t = waves
+    split = {"Hemtjänst Norr": ["Hemtjänst Norr A", "Hemtjänst Norr B"]}
+    halves = pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.lit(" A")).otherwise(pl.lit(" B"))
+    later = data[2025].with_columns(
+        pl.when(pl.col("enhet") == "Hemtjänst Norr")
+        .then(pl.col("enhet") + halves)
+        .otherwise(pl.col("enhet"))
+    )
+    series = ly.trend({2024: t[2024], 2025: ly.estimate(later, "epl-staff", by=BY)}, unit_map=split)
+    old = t[2024].filter(pl.col("enhet") == "Hemtjänst Norr", measure="epl")
+    for part in split["Hemtjänst Norr"]:
+        row = series.filter(pl.col("enhet") == part, measure="epl", year=2024)
+        assert row["mean"][0] == old["mean"][0] and row["n"][0] == old["n"][0]
+        assert (
+            row["mapping"][0] == "split from Hemtjänst Norr (compared with the whole earlier unit)"
+        )
+    # A merger with a suppressed part: blank, with the reason; never a number.
+    small = (
+        t[2024]
+        .filter(pl.col("level") == 2, pl.col("measure") == "epl", pl.col("suppressed"))["enhet"]
+        .to_list()
+    )
+    assert small, "the example data has suppressed units"
+    pair = {small[0]: "Sammanslagen", "Hemtjänst Norr": "Sammanslagen"}
+    later = ly.estimate(relabel(data[2025], pair), "epl-staff", by=BY)
+    row = ly.trend({2024: t[2024], 2025: later}, unit_map=pair).filter(
+        pl.col("enhet") == "Sammanslagen", measure="epl", year=2024
+    )
+    assert row["suppressed"][0] and row["mean"][0] is None and row["n"][0] is None
+    assert "a part is suppressed" in row["suppression"][0]
+
+
+def test_trend_unit_map_errors_name_the_year_and_unit(waves):
+    _, t = waves
+    with pytest.raises(ValueError, match="reorganisation in 2024, but the waves are"):
+        ly.trend(t, unit_map={2024: {"Hemtjänst Norr": "X"}})
+    with pytest.raises(ly.EstimationError, match="earlier unit `Finns inte`"):
+        ly.trend(t, unit_map={"Finns inte": "Hemtjänst Norr"})

@@ -1,0 +1,330 @@
+//! Restating an earlier wave in a later wave's organisation, for trends across
+//! reorganisations: renamed units take their new name, merged units are pooled from their
+//! published cells (as `compare_waves` pools them), split units show the whole earlier unit
+//! under each part. Everything comes from published cells, so nothing suppressed is revealed.
+
+use super::compare::{pool_cells, Cell};
+use super::frame::{
+    cell_of, check_confidence, check_unit_map, counterpart, floats, key_columns, read_table,
+    strings, Published, RowKey,
+};
+use crate::error::{Error, FollowupError};
+use crate::estimate::stats::t_critical;
+use polars::prelude::*;
+use std::collections::{HashMap, HashSet};
+
+/// Where a restated row's numbers come from.
+enum Source {
+    /// One earlier row, as published (same unit, renamed, or the whole unit of a split).
+    Copy(usize),
+    /// Several earlier units pooled (a merger).
+    Pooled(Vec<usize>),
+    /// A merger with a suppressed part: cannot be pooled from published cells.
+    Blank(String),
+}
+
+struct Restated {
+    level: u32,
+    key: Vec<Option<String>>,
+    measure: String,
+    kind: String,
+    mapping: Option<String>,
+    source: Source,
+}
+
+/// The columns of an estimate table that restating reads, by row.
+struct Values {
+    n_respondents: Vec<Option<f64>>,
+    n: Vec<Option<f64>>,
+    mean: Vec<Option<f64>>,
+    sd: Vec<Option<f64>>,
+    se: Vec<Option<f64>>,
+    ci_low: Vec<Option<f64>>,
+    ci_high: Vec<Option<f64>>,
+    pct: [Vec<Option<f64>>; 3],
+    headcount: Vec<Option<f64>>,
+    suppression: Vec<Option<String>>,
+    mapping: Option<Vec<Option<String>>>,
+}
+
+impl Values {
+    fn read(t: &DataFrame) -> Result<Self, Error> {
+        let f = |c: &str| floats(t, c, "earlier");
+        Ok(Values {
+            n_respondents: f("n_respondents")?,
+            n: f("n")?,
+            mean: f("mean")?,
+            sd: f("sd")?,
+            se: f("se")?,
+            ci_low: f("ci_low")?,
+            ci_high: f("ci_high")?,
+            pct: [f("pct_positive")?, f("pct_neutral")?, f("pct_negative")?],
+            headcount: f("headcount")?,
+            suppression: strings(t, "suppression", "earlier")?,
+            mapping: t
+                .column("mapping")
+                .is_ok()
+                .then(|| strings(t, "mapping", "earlier"))
+                .transpose()?,
+        })
+    }
+}
+
+/// `earlier` in the organisation of `later` (an estimate table of the later wave, used only
+/// for its units and their place in the hierarchy). With `strict`, every earlier unit the
+/// map names must be in `earlier` (the wave just before the reorganisation); older waves may
+/// lack some (a unit founded in between), and their rows are simply absent.
+pub fn restate_frame(
+    earlier: &DataFrame,
+    later: &DataFrame,
+    unit_map: &[(String, String)],
+    confidence: f64,
+    strict: bool,
+) -> Result<DataFrame, Error> {
+    check_confidence(confidence)?;
+    let keys = key_columns(later, "later")?;
+    let earlier_keys = key_columns(earlier, "earlier")?;
+    if keys != earlier_keys {
+        return Err(FollowupError::DifferentGrouping {
+            earlier: earlier_keys.join(", "),
+            later: keys.join(", "),
+        }
+        .into());
+    }
+    let leaf_level = keys.len() as u32;
+    let earlier_list = read_table(earlier, &keys, "earlier")?;
+    let later_rows = read_table(later, &keys, "later")?;
+    check_unit_map(unit_map, later_rows.iter(), leaf_level, "later", |p| &p.1)?;
+    let known: HashSet<&str> = earlier_list
+        .iter()
+        .filter(|r| r.level == leaf_level)
+        .filter_map(|r| r.key.last()?.as_deref())
+        .collect();
+    if strict {
+        check_unit_map(unit_map, earlier_list.iter(), leaf_level, "earlier", |p| {
+            &p.0
+        })?;
+    }
+    // Entries whose earlier unit this wave does not have are left out (lenient waves).
+    let map: Vec<(String, String)> = unit_map
+        .iter()
+        .filter(|(e, _)| known.contains(e.as_str()))
+        .cloned()
+        .collect();
+    let earlier_rows: HashMap<RowKey, Published> = earlier_list
+        .iter()
+        .map(|r| ((r.level, r.key.clone(), r.measure.clone()), r.clone()))
+        .collect();
+    let mut used = vec![false; earlier.height()];
+    let mut out = Vec::new();
+    for row in &later_rows {
+        let Ok(found) = counterpart(row, &earlier_rows, leaf_level, &map) else {
+            continue; // a unit (or measure) the earlier wave did not have
+        };
+        for r in &found.rows {
+            used[r.row] = true;
+        }
+        out.push(Restated {
+            level: row.level,
+            key: row.key.clone(),
+            measure: row.measure.clone(),
+            kind: row.kind.clone(),
+            source: source_of(&found.rows, found.mapping.as_deref()),
+            mapping: found.mapping,
+        });
+    }
+    // Units that ended (not in the later organisation, not mapped) keep their own rows.
+    let mapped: HashSet<&str> = map.iter().map(|(e, _)| e.as_str()).collect();
+    for r in &earlier_list {
+        let is_mapped = r.level == leaf_level
+            && r.key
+                .last()
+                .cloned()
+                .flatten()
+                .is_some_and(|name| mapped.contains(name.as_str()));
+        if !used[r.row] && !is_mapped {
+            out.push(Restated {
+                level: r.level,
+                key: r.key.clone(),
+                measure: r.measure.clone(),
+                kind: r.kind.clone(),
+                mapping: None,
+                source: Source::Copy(r.row),
+            });
+        }
+    }
+    to_frame(
+        &out,
+        &keys,
+        &Values::read(earlier)?,
+        &earlier_list,
+        confidence,
+    )
+}
+
+fn source_of(rows: &[&Published], mapping: Option<&str>) -> Source {
+    if rows.len() == 1 {
+        return Source::Copy(rows[0].row);
+    }
+    if rows.iter().any(|r| r.suppressed) {
+        return Source::Blank(format!(
+            "{}: a part is suppressed, so the merged unit cannot be pooled from published figures",
+            mapping.unwrap_or("merged")
+        ));
+    }
+    Source::Pooled(rows.iter().map(|r| r.row).collect())
+}
+
+/// A pooled row: n, mean, SD, SE (with FPC when all headcounts are known) as `pool_cells`,
+/// t interval on n − 1 degrees of freedom; item percentages weighted by n (exact: an item's
+/// percentages are over its n answers); for dimensions and the index, whose percentages
+/// are over answers to several items, they are left empty.
+struct Pooled {
+    cell: Cell,
+    ci: (f64, f64),
+    pct: [Option<f64>; 3],
+    respondents: Option<f64>,
+    headcount: Option<f64>,
+}
+
+fn pool(
+    rows: &[usize],
+    v: &Values,
+    kind: &str,
+    list: &[Published],
+    confidence: f64,
+) -> Option<Pooled> {
+    let cells: Vec<(Cell, Option<f64>)> = rows
+        .iter()
+        .map(|&r| Some((cell_of(&list[r])?, v.headcount[r])))
+        .collect::<Option<_>>()?;
+    let cell = pool_cells(&cells);
+    let t = if cell.n > 1.0 {
+        t_critical(confidence, cell.n - 1.0).ok()?
+    } else {
+        f64::NAN
+    };
+    let pct = std::array::from_fn(|k| {
+        (kind == "item")
+            .then(|| {
+                rows.iter()
+                    .map(|&r| Some(v.pct[k][r]? * v.n[r]?))
+                    .sum::<Option<f64>>()
+                    .map(|s| s / cell.n)
+            })
+            .flatten()
+    });
+    Some(Pooled {
+        cell,
+        ci: (cell.mean - t * cell.se, cell.mean + t * cell.se),
+        pct,
+        respondents: rows.iter().map(|&r| v.n_respondents[r]).sum(),
+        headcount: rows.iter().map(|&r| v.headcount[r]).sum(),
+    })
+}
+
+fn to_frame(
+    out: &[Restated],
+    keys: &[String],
+    v: &Values,
+    list: &[Published],
+    confidence: f64,
+) -> Result<DataFrame, Error> {
+    // `list` is in row order (read_table), so list[r].row == r.
+    let pooled: Vec<Option<Pooled>> = out
+        .iter()
+        .map(|o| match &o.source {
+            Source::Pooled(rows) => pool(rows, v, &o.kind, list, confidence),
+            _ => None,
+        })
+        .collect();
+    let value = |get: &dyn Fn(usize) -> Option<f64>, from_pool: &dyn Fn(&Pooled) -> Option<f64>| {
+        out.iter()
+            .zip(&pooled)
+            .map(|(o, p)| match (&o.source, p) {
+                (Source::Copy(r), _) => get(*r),
+                (Source::Pooled(_), Some(p)) => from_pool(p),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let col_f = |name: &str, data: Vec<Option<f64>>| Column::new(name.into(), data);
+    let mut cols = vec![Column::new(
+        "level".into(),
+        out.iter().map(|o| o.level).collect::<Vec<_>>(),
+    )];
+    for (k, name) in keys.iter().enumerate() {
+        cols.push(Column::new(
+            name.as_str().into(),
+            out.iter().map(|o| o.key[k].clone()).collect::<Vec<_>>(),
+        ));
+    }
+    cols.push(Column::new(
+        "measure".into(),
+        out.iter().map(|o| o.measure.clone()).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "kind".into(),
+        out.iter().map(|o| o.kind.clone()).collect::<Vec<_>>(),
+    ));
+    cols.push(col_f(
+        "n_respondents",
+        value(&|r| v.n_respondents[r], &|p| p.respondents),
+    ));
+    cols.push(col_f("n", value(&|r| v.n[r], &|p| Some(p.cell.n))));
+    cols.push(col_f("mean", value(&|r| v.mean[r], &|p| Some(p.cell.mean))));
+    cols.push(col_f("sd", value(&|r| v.sd[r], &|p| Some(p.cell.sd))));
+    cols.push(col_f("se", value(&|r| v.se[r], &|p| Some(p.cell.se))));
+    cols.push(col_f("ci_low", value(&|r| v.ci_low[r], &|p| Some(p.ci.0))));
+    cols.push(col_f(
+        "ci_high",
+        value(&|r| v.ci_high[r], &|p| Some(p.ci.1)),
+    ));
+    for (k, name) in ["pct_positive", "pct_neutral", "pct_negative"]
+        .iter()
+        .enumerate()
+    {
+        cols.push(col_f(name, value(&|r| v.pct[k][r], &|p| p.pct[k])));
+    }
+    cols.push(col_f(
+        "headcount",
+        value(&|r| v.headcount[r], &|p| p.headcount),
+    ));
+    cols.push(Column::new(
+        "suppressed".into(),
+        out.iter()
+            .map(|o| match &o.source {
+                Source::Copy(r) => list[*r].suppressed,
+                Source::Pooled(_) => false,
+                Source::Blank(_) => true,
+            })
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "suppression".into(),
+        out.iter()
+            .map(|o| match &o.source {
+                Source::Copy(r) => v.suppression[*r].clone(),
+                Source::Pooled(_) => None,
+                Source::Blank(reason) => Some(reason.clone()),
+            })
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "mapping".into(),
+        out.iter().map(|o| chain_mapping(o, v)).collect::<Vec<_>>(),
+    ));
+    Ok(DataFrame::new(out.len(), cols)?)
+}
+
+/// This step's mapping after what earlier restating steps already did to the row.
+fn chain_mapping(o: &Restated, v: &Values) -> Option<String> {
+    let before = match (&o.source, &v.mapping) {
+        (Source::Copy(r), Some(m)) => m[*r].clone(),
+        _ => None,
+    };
+    match (before, &o.mapping) {
+        (Some(a), Some(b)) => Some(format!("{a}; then {b}")),
+        (a, b) => a.or_else(|| b.clone()),
+    }
+}
