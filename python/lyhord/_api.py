@@ -325,22 +325,7 @@ def merge_sums(*sums: pl.DataFrame, by: Sequence[str] | str | None = None) -> pl
     return _lyhord._merge_sums(pl.concat(frames, how="vertical_relaxed"))
 
 
-SUM_VALUE_COLUMNS = [
-    "measure",
-    "kind",
-    "n_respondents",
-    "n",
-    "sum_w",
-    "sum_wy",
-    "sum_wy2",
-    "sum_w2",
-    "sum_w2y",
-    "sum_w2y2",
-    "answers",
-    "sum_w_answers",
-    "sum_w_positive",
-    "sum_w_neutral",
-]
+SUM_VALUE_COLUMNS = ["measure", "kind", *_lyhord.SUM_COLUMNS]
 
 
 def _sum_keys(frame: pl.DataFrame) -> list[str]:

@@ -67,6 +67,9 @@ def _summarise(
     data: pl.DataFrame, instrument: Instrument, by: list[str], weights: str | None
 ) -> pl.DataFrame: ...
 def _merge_sums(sums: pl.DataFrame) -> pl.DataFrame: ...
+
+SUM_COLUMNS: list[str]
+
 def _estimate_from_sums(
     sums: pl.DataFrame,
     instrument: Instrument,

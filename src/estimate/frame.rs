@@ -245,7 +245,7 @@ fn check_unique_units(headcounts: &DataFrame, by: &[String]) -> Result<(), Error
 }
 
 /// "forvaltning=X, enhet=Y" for error messages.
-fn describe_node(keys: &DataFrame, node: usize, level: usize) -> String {
+pub(crate) fn describe_node(keys: &DataFrame, node: usize, level: usize) -> String {
     if level == 0 {
         return "(total)".to_string();
     }

@@ -6,7 +6,7 @@
 //! and `SUM_COLUMNS`. Every column but the keys adds up, so merging is a grouped sum.
 //! These tables hold unsuppressed counts of small groups: they are as private as the answers.
 
-use super::frame::{check_columns, group_rows, publish, EstimateOptions, LeafSums};
+use super::frame::{check_columns, describe_node, group_rows, publish, EstimateOptions, LeafSums};
 use super::stats::{Moments, Shares};
 use super::GroupStats;
 use crate::error::{Error, EstimateError};
@@ -333,17 +333,7 @@ fn fill_stats(
 }
 
 fn describe_leaf(keys: &DataFrame, leaf: usize) -> String {
-    if keys.width() == 0 {
-        return "(total)".into();
-    }
-    keys.columns()
-        .iter()
-        .map(|c| {
-            let v = c.get(leaf).map(|v| v.to_string()).unwrap_or_default();
-            format!("{}={}", c.name(), v.trim_matches('"'))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    describe_node(keys, leaf, keys.width())
 }
 
 /// Publishes estimates from a sums table: as `estimate_frame` on the answers the sums came

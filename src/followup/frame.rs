@@ -286,13 +286,8 @@ fn adjust_family(
     adjusted
 }
 
-/// Compares two `estimate` tables: every row of `later` with its counterpart in `earlier`.
-pub fn compare_frames(
-    earlier: &DataFrame,
-    later: &DataFrame,
-    opts: &CompareOptions,
-) -> Result<DataFrame, Error> {
-    check_confidence(opts.confidence)?;
+/// The grouping columns both waves' tables share; an error when they are grouped differently.
+pub(super) fn shared_keys(earlier: &DataFrame, later: &DataFrame) -> Result<Vec<String>, Error> {
     let keys = key_columns(later, "later")?;
     let earlier_keys = key_columns(earlier, "earlier")?;
     if keys != earlier_keys {
@@ -302,6 +297,17 @@ pub fn compare_frames(
         }
         .into());
     }
+    Ok(keys)
+}
+
+/// Compares two `estimate` tables: every row of `later` with its counterpart in `earlier`.
+pub fn compare_frames(
+    earlier: &DataFrame,
+    later: &DataFrame,
+    opts: &CompareOptions,
+) -> Result<DataFrame, Error> {
+    check_confidence(opts.confidence)?;
+    let keys = shared_keys(earlier, later)?;
     let earlier_rows: HashMap<RowKey, Published> = read_table(earlier, &keys, "earlier")?
         .into_iter()
         .map(|r| ((r.level, r.key.clone(), r.measure.clone()), r))

@@ -5,10 +5,10 @@
 
 use super::compare::{pool_cells, Cell};
 use super::frame::{
-    cell_of, check_confidence, check_unit_map, counterpart, floats, key_columns, read_table,
+    cell_of, check_confidence, check_unit_map, counterpart, floats, read_table, shared_keys,
     strings, Published, RowKey,
 };
-use crate::error::{Error, FollowupError};
+use crate::error::Error;
 use crate::estimate::stats::t_critical;
 use polars::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -82,15 +82,7 @@ pub fn restate_frame(
     strict: bool,
 ) -> Result<DataFrame, Error> {
     check_confidence(confidence)?;
-    let keys = key_columns(later, "later")?;
-    let earlier_keys = key_columns(earlier, "earlier")?;
-    if keys != earlier_keys {
-        return Err(FollowupError::DifferentGrouping {
-            earlier: earlier_keys.join(", "),
-            later: keys.join(", "),
-        }
-        .into());
-    }
+    let keys = shared_keys(earlier, later)?;
     let leaf_level = keys.len() as u32;
     let earlier_list = read_table(earlier, &keys, "earlier")?;
     let later_rows = read_table(later, &keys, "later")?;

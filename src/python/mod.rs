@@ -274,6 +274,7 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_summarise, m)?)?;
     m.add_function(wrap_pyfunction!(_merge_sums, m)?)?;
     m.add_class::<PySumsAccumulator>()?;
+    m.add("SUM_COLUMNS", crate::estimate::sums::SUM_COLUMNS.to_vec())?;
     m.add_function(wrap_pyfunction!(_estimate_from_sums, m)?)?;
     m.add_function(wrap_pyfunction!(_staff_data, m)?)?;
     m.add_function(wrap_pyfunction!(_headcounts, m)?)?;
