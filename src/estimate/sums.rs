@@ -405,7 +405,7 @@ impl SumsAccumulator {
         let part = super::frame::leaf_sums(batch, &self.inst, &self.by, self.weights.as_deref())?;
         let m = self.stats.measures.len();
         let mut new_leaves: Vec<IdxSize> = Vec::new();
-        for (leaf, name) in key_strings(&part.keys).into_iter().enumerate() {
+        for (leaf, name) in key_strings(&part.keys)?.into_iter().enumerate() {
             let g = match self.index.get(&name) {
                 Some(&g) => g,
                 None => {
@@ -479,14 +479,23 @@ impl SumsAccumulator {
 }
 
 /// One string per row of a key frame that tells every distinct key apart (null included).
-fn key_strings(keys: &DataFrame) -> Vec<String> {
-    (0..keys.height())
+/// Categorical keys are compared by their text: their codes can differ between batches.
+fn key_strings(keys: &DataFrame) -> Result<Vec<String>, Error> {
+    let columns: Vec<Column> = keys
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::Categorical(..) | DataType::Enum(..) => c.cast(&DataType::String),
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<_>>()?;
+    Ok((0..keys.height())
         .map(|row| {
-            keys.columns()
+            columns
                 .iter()
                 .map(|c| format!("{:?}", c.get(row).unwrap_or(AnyValue::Null)))
                 .collect::<Vec<_>>()
                 .join("\u{1f}")
         })
-        .collect()
+        .collect())
 }
