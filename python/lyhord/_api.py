@@ -315,7 +315,7 @@ def merge_sums(*sums: pl.DataFrame, by: Sequence[str] | str | None = None) -> pl
     if by is not None:
         keep = ["instrument", *_by_list(by)]
         frames = [_reduce_keys(f, keep, i) for i, f in enumerate(frames, 1)]
-    names = [_sum_keys(f) for f in frames]
+    names = [sum_keys(f) for f in frames]
     for i, keys in enumerate(names[1:], 2):
         if keys != names[0]:
             raise ValueError(
@@ -328,7 +328,8 @@ def merge_sums(*sums: pl.DataFrame, by: Sequence[str] | str | None = None) -> pl
 SUM_VALUE_COLUMNS = ["measure", "kind", *_lyhord.SUM_COLUMNS]
 
 
-def _sum_keys(frame: pl.DataFrame) -> list[str]:
+def sum_keys(frame: pl.DataFrame) -> list[str]:
+    """The grouping columns of a table of sums."""
     return [c for c in frame.columns if c not in ("instrument", *SUM_VALUE_COLUMNS)]
 
 
@@ -336,7 +337,7 @@ def _reduce_keys(frame: pl.DataFrame, keep: list[str], i: int) -> pl.DataFrame:
     missing = [c for c in keep if c not in frame.columns]
     if missing:
         raise ValueError(
-            f"sums {i} has no grouping column {missing}; it is grouped by {_sum_keys(frame)}"
+            f"sums {i} has no grouping column {missing}; it is grouped by {sum_keys(frame)}"
         )
     return frame.select(*keep, *SUM_VALUE_COLUMNS)
 

@@ -100,35 +100,38 @@ def estimates_per_year(config: dict, base: Path) -> dict[int, pl.DataFrame]:
         year = int(key)
         stored = store_path(store, inst.id, year) if store else None
         if stored and stored.exists():
-            sums = _stored_sums(stored)
+            sums = _stored_sums(stored, config["by"])
         else:
             sums = _api.summarise(_answers(source, year, base), inst, by=config["by"])
             if stored:
                 stored.parent.mkdir(parents=True, exist_ok=True)
                 sums.write_parquet(stored)
-        try:
-            out[year] = _api.estimate_from_sums(
-                sums,
-                inst,
-                by=config["by"],
-                min_group=config.get("min_group"),
-                headcounts=_headcounts(config, year, base),
-            )
-        except DataError as e:
-            where = f"{stored}: " if stored and stored.exists() else ""
-            raise DataError(
-                f"{where}{e}. Delete the stored year to summarise it again from the answers"
-            ) from e
+        out[year] = _api.estimate_from_sums(
+            sums,
+            inst,
+            by=config["by"],
+            min_group=config.get("min_group"),
+            headcounts=_headcounts(config, year, base),
+        )
     return out
 
 
-def _stored_sums(path: Path) -> pl.DataFrame:
+def _stored_sums(path: Path, by: list[str]) -> pl.DataFrame:
+    """A stored year's sums, refused (with the fix) if they cannot serve the config's ``by``."""
     sums = pl.read_parquet(path)
     if "sum_wy" not in sums.columns:
         raise DataError(
             f"{path}: holds no sums (an estimate table from an older lyhord?); delete it "
             "and the year is summarised again from its answers"
         )
+    stored_by = _api.sum_keys(sums)
+    for column in by:
+        if column not in stored_by:
+            raise DataError(
+                f"{path}: `by` column `{column}` is not a grouping column of the stored sums "
+                f"(they have {', '.join(stored_by) or 'none'}). Delete the stored year to "
+                "summarise it again from the answers"
+            )
     return sums
 
 

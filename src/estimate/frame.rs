@@ -259,11 +259,11 @@ pub(crate) fn describe_node(keys: &DataFrame, node: usize, level: usize) -> Stri
         .join(", ")
 }
 
-pub(crate) fn check_columns(df: &DataFrame, opts: &EstimateOptions) -> Result<(), Error> {
-    for c in opts.by.iter().chain(opts.weights.iter()) {
+fn check_columns(df: &DataFrame, by: &[String], weights: Option<&str>) -> Result<(), Error> {
+    for c in by.iter().map(String::as_str).chain(weights) {
         if df.column(c).is_err() {
             return Err(DataError::UnknownGroupColumn {
-                column: c.clone(),
+                column: c.to_string(),
                 present: present_columns(df),
             }
             .into());
@@ -292,7 +292,6 @@ pub fn estimate_frame(
     inst: &Instrument,
     opts: &EstimateOptions,
 ) -> Result<DataFrame, Error> {
-    check_columns(df, opts)?;
     let leaves = leaf_sums(df, inst, &opts.by, opts.weights.as_deref())?;
     publish(&leaves, inst, opts)
 }
@@ -310,6 +309,7 @@ pub fn leaf_sums(
     by: &[String],
     weights: Option<&str>,
 ) -> Result<LeafSums, Error> {
+    check_columns(df, by, weights)?;
     let items = recode_frame(df, inst)?;
     let scores = score_respondents(inst, &items)?;
     let weights = weights.map(|w| weight_values(df, w)).transpose()?;

@@ -126,6 +126,14 @@ impl GroupStats {
     }
 }
 
+/// Every measure of the instrument with its kind, in output order, as `GroupStats` keeps them.
+pub fn instrument_measures(inst: &Instrument) -> Vec<(String, MeasureKind)> {
+    inst.measures()
+        .into_iter()
+        .map(|(id, k)| (id.to_string(), k))
+        .collect()
+}
+
 /// Validates weights: every one positive and finite.
 pub fn check_weights(weights: &[f64], column: &str) -> Result<(), EstimateError> {
     match weights.iter().position(|w| !(w.is_finite() && *w > 0.0)) {
@@ -196,11 +204,7 @@ struct AccumulationPlan {
 
 impl AccumulationPlan {
     fn new(inst: &Instrument, items: &[RecodedItem]) -> Self {
-        let measures: Vec<(String, MeasureKind)> = inst
-            .measures()
-            .into_iter()
-            .map(|(id, k)| (id.to_string(), k))
-            .collect();
+        let measures = instrument_measures(inst);
         let position = |id: &str| measures.iter().position(|(mid, _)| mid == id);
         let score_positions = std::iter::once(&inst.index.id)
             .chain(inst.dimensions.iter().map(|d| &d.id))

@@ -6,9 +6,9 @@
 //! and `SUM_COLUMNS`. Every column but the keys adds up, so merging is a grouped sum.
 //! These tables hold unsuppressed counts of small groups: they are as private as the answers.
 
-use super::frame::{check_columns, describe_node, group_rows, publish, EstimateOptions, LeafSums};
+use super::frame::{describe_node, group_rows, leaf_sums, publish, EstimateOptions, LeafSums};
 use super::stats::{Moments, Shares};
-use super::GroupStats;
+use super::{instrument_measures, GroupStats};
 use crate::error::{Error, EstimateError};
 use crate::instrument::Instrument;
 use polars::prelude::*;
@@ -44,14 +44,7 @@ pub fn sums_frame(
     by: &[String],
     weights: Option<&str>,
 ) -> Result<DataFrame, Error> {
-    let opts = EstimateOptions {
-        by: by.to_vec(),
-        weights: weights.map(str::to_string),
-        ..EstimateOptions::default()
-    };
-    check_columns(df, &opts)?;
-    let leaves = super::frame::leaf_sums(df, inst, by, weights)?;
-    to_sums_table(&leaves, &inst.id)
+    to_sums_table(&leaf_sums(df, inst, by, weights)?, &inst.id)
 }
 
 fn to_sums_table(leaves: &LeafSums, instrument: &str) -> Result<DataFrame, Error> {
@@ -136,29 +129,31 @@ pub fn key_columns(sums: &DataFrame) -> Result<Vec<String>, Error> {
 /// organisation): one row per (instrument, group, measure), sorted by group.
 pub fn merge_sums(sums: &DataFrame) -> Result<DataFrame, Error> {
     let keys = key_columns(sums)?;
-    let checked = typed(sums)?;
-    let group: Vec<Expr> = std::iter::once("instrument")
-        .chain(keys.iter().map(String::as_str))
-        .chain(["measure", "kind"])
-        .map(col)
-        .collect();
     let sort_keys: Vec<&str> = std::iter::once("instrument")
         .chain(keys.iter().map(String::as_str))
+        .collect();
+    let group: Vec<&str> = sort_keys
+        .iter()
+        .copied()
+        .chain(["measure", "kind"])
         .collect();
     let sort = SortMultipleOptions::default()
         .with_nulls_last(true)
         .with_maintain_order(true);
-    Ok(checked
+    Ok(add_up(sums, &group)?.sort(sort_keys, sort).collect()?)
+}
+
+/// The checked sum columns added up per `group` (a grouped sum: the one merge operation).
+fn add_up(sums: &DataFrame, group: &[&str]) -> Result<LazyFrame, Error> {
+    Ok(typed(sums)?
         .lazy()
-        .group_by_stable(group)
+        .group_by_stable(group.iter().map(|c| col(*c)).collect::<Vec<_>>())
         .agg(
             SUM_COLUMNS
                 .iter()
                 .map(|c| col(*c).sum())
                 .collect::<Vec<_>>(),
-        )
-        .sort(sort_keys, sort)
-        .collect()?)
+        ))
 }
 
 /// The sum columns cast to their types; a null or negative count is refused.
@@ -207,18 +202,8 @@ pub fn leaf_sums_of(sums: &DataFrame, inst: &Instrument, by: &[String]) -> Resul
         )));
     }
     check_instrument(sums, &inst.id)?;
-    let mut group: Vec<String> = by.to_vec();
-    group.push("measure".into());
-    let per_cell = typed(sums)?
-        .lazy()
-        .group_by_stable(group.iter().map(|c| col(c.as_str())).collect::<Vec<_>>())
-        .agg(
-            SUM_COLUMNS
-                .iter()
-                .map(|c| col(*c).sum())
-                .collect::<Vec<_>>(),
-        )
-        .collect()?;
+    let group: Vec<&str> = by.iter().map(String::as_str).chain(["measure"]).collect();
+    let per_cell = add_up(sums, &group)?.collect()?;
     let leaves = group_rows(&per_cell, by)?;
     let stats = fill_stats(&per_cell, inst, &leaves.keys, &leaves.leaf_of_row)?;
     Ok(LeafSums {
@@ -258,11 +243,7 @@ fn fill_stats(
     leaf_keys: &DataFrame,
     leaf_of_row: &[u32],
 ) -> Result<GroupStats, Error> {
-    let measures: Vec<(String, _)> = inst
-        .measures()
-        .into_iter()
-        .map(|(id, k)| (id.to_string(), k))
-        .collect();
+    let measures = instrument_measures(inst);
     let position: HashMap<&str, usize> = measures
         .iter()
         .enumerate()
@@ -371,11 +352,7 @@ pub struct SumsAccumulator {
 
 impl SumsAccumulator {
     pub fn new(inst: Instrument, by: Vec<String>, weights: Option<String>) -> Self {
-        let measures = inst
-            .measures()
-            .into_iter()
-            .map(|(id, k)| (id.to_string(), k))
-            .collect();
+        let measures = instrument_measures(&inst);
         SumsAccumulator {
             inst,
             by,
@@ -396,13 +373,7 @@ impl SumsAccumulator {
     }
 
     fn add_batch(&mut self, batch: &DataFrame) -> Result<(), Error> {
-        let opts = EstimateOptions {
-            by: self.by.clone(),
-            weights: self.weights.clone(),
-            ..EstimateOptions::default()
-        };
-        check_columns(batch, &opts)?;
-        let part = super::frame::leaf_sums(batch, &self.inst, &self.by, self.weights.as_deref())?;
+        let part = leaf_sums(batch, &self.inst, &self.by, self.weights.as_deref())?;
         let m = self.stats.measures.len();
         let mut new_leaves: Vec<IdxSize> = Vec::new();
         for (leaf, name) in key_strings(&part.keys)?.into_iter().enumerate() {

@@ -3,7 +3,7 @@
 use super::compare::{mean_change, pool_cells, share_change, Adjust, Cell, Change, Share};
 use crate::error::{Error, FollowupError};
 use polars::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub struct CompareOptions {
     /// Leaf units that changed name or shape: (earlier enhet, later enhet) pairs.
@@ -28,6 +28,23 @@ pub(super) struct Published {
     pub pct_positive: Option<f64>,
     pub headcount: Option<f64>,
     pub suppressed: bool,
+}
+
+impl Published {
+    /// The name in the last grouping column (the leaf unit on leaf rows; null above).
+    pub fn unit_name(&self) -> Option<&str> {
+        self.key.last()?.as_deref()
+    }
+}
+
+/// The names of the leaf units among `rows`.
+pub(super) fn leaf_units<'a>(
+    rows: impl Iterator<Item = &'a Published>,
+    leaf_level: u32,
+) -> HashSet<&'a str> {
+    rows.filter(|r| r.level == leaf_level)
+        .filter_map(Published::unit_name)
+        .collect()
 }
 
 /// The grouping columns of an estimate table: those between `level` and `measure`.
@@ -126,8 +143,7 @@ pub(super) fn counterpart<'a>(
     leaf_level: u32,
     map: &[(String, String)],
 ) -> Result<Counterpart<'a>, String> {
-    let leaf_name = later.key.last().cloned().flatten();
-    let sources: Vec<&String> = match (&leaf_name, later.level == leaf_level) {
+    let sources: Vec<&String> = match (later.unit_name(), later.level == leaf_level) {
         (Some(name), true) => map
             .iter()
             .filter(|(_, l)| l == name)
@@ -147,13 +163,13 @@ pub(super) fn counterpart<'a>(
     }
     let mut rows = Vec::new();
     for name in &sources {
-        let found = earlier.iter().find(|((lv, key, m), _)| {
-            *lv == leaf_level
-                && m == &later.measure
-                && key.last().cloned().flatten().as_ref() == Some(name)
+        let found = earlier.values().find(|row| {
+            row.level == leaf_level
+                && row.measure == later.measure
+                && row.unit_name() == Some(name.as_str())
         });
         match found {
-            Some((_, row)) => rows.push(row),
+            Some(row) => rows.push(row),
             None => {
                 return Err(format!(
                     "unit_map names earlier unit `{name}`, which is not in the earlier table"
@@ -183,6 +199,20 @@ pub(super) fn cell_of(row: &Published) -> Option<Cell> {
         mean: row.mean?,
         sd: row.sd.unwrap_or(0.0),
         se: row.se.unwrap_or(0.0),
+    })
+}
+
+/// The earlier cell a later one is set against: one unit as published, several (a merger)
+/// pooled; `None` when a unit has no published mean.
+pub(super) fn earlier_cell(rows: &[&Published]) -> Option<Cell> {
+    let cells: Vec<(Cell, Option<f64>)> = rows
+        .iter()
+        .map(|r| Some((cell_of(r)?, r.headcount)))
+        .collect::<Option<_>>()?;
+    Some(if cells.len() == 1 {
+        cells[0].0
+    } else {
+        pool_cells(&cells)
     })
 }
 
@@ -223,19 +253,9 @@ fn compare_row(later: Published, found: Result<Counterpart, String>, confidence:
         out.status = Some("suppressed in the earlier wave".into());
         return out;
     }
-    let cells: Option<Vec<(Cell, Option<f64>)>> = found
-        .rows
-        .iter()
-        .map(|r| Some((cell_of(r)?, r.headcount)))
-        .collect();
-    let (Some(cells), Some(later_cell)) = (cells, cell_of(&out.later)) else {
+    let (Some(earlier), Some(later_cell)) = (earlier_cell(&found.rows), cell_of(&out.later)) else {
         out.status = Some("no mean in one of the waves".into());
         return out;
-    };
-    let earlier = if cells.len() == 1 {
-        cells[0].0
-    } else {
-        pool_cells(&cells)
     };
     out.earlier = Some(earlier);
     out.mean = Some(mean_change(&earlier, &later_cell, confidence));
@@ -348,10 +368,7 @@ pub(super) fn check_unit_map<'a>(
     wave: &str,
     side: fn(&(String, String)) -> &String,
 ) -> Result<(), Error> {
-    let known: std::collections::HashSet<&str> = rows
-        .filter(|r| r.level == leaf_level)
-        .filter_map(|r| r.key.last()?.as_deref())
-        .collect();
+    let known = leaf_units(rows, leaf_level);
     match map
         .iter()
         .map(side)

@@ -3,10 +3,10 @@
 //! published cells (as `compare_waves` pools them), split units show the whole earlier unit
 //! under each part. Everything comes from published cells, so nothing suppressed is revealed.
 
-use super::compare::{pool_cells, Cell};
+use super::compare::Cell;
 use super::frame::{
-    cell_of, check_confidence, check_unit_map, counterpart, floats, read_table, shared_keys,
-    strings, Published, RowKey,
+    check_confidence, check_unit_map, counterpart, earlier_cell, floats, leaf_units, read_table,
+    shared_keys, strings, Published, RowKey,
 };
 use crate::error::Error;
 use crate::estimate::stats::t_critical;
@@ -32,17 +32,13 @@ struct Restated {
     source: Source,
 }
 
-/// The columns of an estimate table that restating reads, by row.
+/// The columns of an estimate table that restating copies beyond those `Published` holds
+/// (n, mean, SD, SE, headcount, suppressed), by row.
 struct Values {
     n_respondents: Vec<Option<f64>>,
-    n: Vec<Option<f64>>,
-    mean: Vec<Option<f64>>,
-    sd: Vec<Option<f64>>,
-    se: Vec<Option<f64>>,
     ci_low: Vec<Option<f64>>,
     ci_high: Vec<Option<f64>>,
     pct: [Vec<Option<f64>>; 3],
-    headcount: Vec<Option<f64>>,
     suppression: Vec<Option<String>>,
     mapping: Option<Vec<Option<String>>>,
 }
@@ -52,14 +48,9 @@ impl Values {
         let f = |c: &str| floats(t, c, "earlier");
         Ok(Values {
             n_respondents: f("n_respondents")?,
-            n: f("n")?,
-            mean: f("mean")?,
-            sd: f("sd")?,
-            se: f("se")?,
             ci_low: f("ci_low")?,
             ci_high: f("ci_high")?,
             pct: [f("pct_positive")?, f("pct_neutral")?, f("pct_negative")?],
-            headcount: f("headcount")?,
             suppression: strings(t, "suppression", "earlier")?,
             mapping: t
                 .column("mapping")
@@ -87,11 +78,7 @@ pub fn restate_frame(
     let earlier_list = read_table(earlier, &keys, "earlier")?;
     let later_rows = read_table(later, &keys, "later")?;
     check_unit_map(unit_map, later_rows.iter(), leaf_level, "later", |p| &p.1)?;
-    let known: HashSet<&str> = earlier_list
-        .iter()
-        .filter(|r| r.level == leaf_level)
-        .filter_map(|r| r.key.last()?.as_deref())
-        .collect();
+    let known = leaf_units(earlier_list.iter(), leaf_level);
     if strict {
         check_unit_map(unit_map, earlier_list.iter(), leaf_level, "earlier", |p| {
             &p.0
@@ -128,12 +115,7 @@ pub fn restate_frame(
     // Units that ended (not in the later organisation, not mapped) keep their own rows.
     let mapped: HashSet<&str> = map.iter().map(|(e, _)| e.as_str()).collect();
     for r in &earlier_list {
-        let is_mapped = r.level == leaf_level
-            && r.key
-                .last()
-                .cloned()
-                .flatten()
-                .is_some_and(|name| mapped.contains(name.as_str()));
+        let is_mapped = r.level == leaf_level && r.unit_name().is_some_and(|n| mapped.contains(n));
         if !used[r.row] && !is_mapped {
             out.push(Restated {
                 level: r.level,
@@ -186,11 +168,8 @@ fn pool(
     list: &[Published],
     confidence: f64,
 ) -> Option<Pooled> {
-    let cells: Vec<(Cell, Option<f64>)> = rows
-        .iter()
-        .map(|&r| Some((cell_of(&list[r])?, v.headcount[r])))
-        .collect::<Option<_>>()?;
-    let cell = pool_cells(&cells);
+    let parts: Vec<&Published> = rows.iter().map(|&r| &list[r]).collect();
+    let cell = earlier_cell(&parts)?;
     let t = if cell.n > 1.0 {
         t_critical(confidence, cell.n - 1.0).ok()?
     } else {
@@ -200,7 +179,7 @@ fn pool(
         (kind == "item")
             .then(|| {
                 rows.iter()
-                    .map(|&r| Some(v.pct[k][r]? * v.n[r]?))
+                    .map(|&r| Some(v.pct[k][r]? * list[r].n?))
                     .sum::<Option<f64>>()
                     .map(|s| s / cell.n)
             })
@@ -211,7 +190,7 @@ fn pool(
         ci: (cell.mean - t * cell.se, cell.mean + t * cell.se),
         pct,
         respondents: rows.iter().map(|&r| v.n_respondents[r]).sum(),
-        headcount: rows.iter().map(|&r| v.headcount[r]).sum(),
+        headcount: parts.iter().map(|p| p.headcount).sum(),
     })
 }
 
@@ -263,10 +242,13 @@ fn to_frame(
         "n_respondents",
         value(&|r| v.n_respondents[r], &|p| p.respondents),
     ));
-    cols.push(col_f("n", value(&|r| v.n[r], &|p| Some(p.cell.n))));
-    cols.push(col_f("mean", value(&|r| v.mean[r], &|p| Some(p.cell.mean))));
-    cols.push(col_f("sd", value(&|r| v.sd[r], &|p| Some(p.cell.sd))));
-    cols.push(col_f("se", value(&|r| v.se[r], &|p| Some(p.cell.se))));
+    cols.push(col_f("n", value(&|r| list[r].n, &|p| Some(p.cell.n))));
+    cols.push(col_f(
+        "mean",
+        value(&|r| list[r].mean, &|p| Some(p.cell.mean)),
+    ));
+    cols.push(col_f("sd", value(&|r| list[r].sd, &|p| Some(p.cell.sd))));
+    cols.push(col_f("se", value(&|r| list[r].se, &|p| Some(p.cell.se))));
     cols.push(col_f("ci_low", value(&|r| v.ci_low[r], &|p| Some(p.ci.0))));
     cols.push(col_f(
         "ci_high",
@@ -280,7 +262,7 @@ fn to_frame(
     }
     cols.push(col_f(
         "headcount",
-        value(&|r| v.headcount[r], &|p| p.headcount),
+        value(&|r| list[r].headcount, &|p| p.headcount),
     ));
     cols.push(Column::new(
         "suppressed".into(),
