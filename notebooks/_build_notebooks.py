@@ -85,15 +85,38 @@ table.filter(pl.col("level") <= 1, pl.col("kind") != "item").select(
     ),
     (
         "code",
-        """# what was blanked, and why
-table.filter(pl.col("level") == 2, pl.col("measure") == "epl").group_by("suppression").len()""",
+        """# how many units were blanked (those under 5, and the partners that hide them)
+table.filter(pl.col("level") == 2, pl.col("measure") == "epl").group_by("suppressed").len()""",
     ),
     (
         "code",
-        """# every blanked cell keeps its row: nothing disappears silently
+        """# every blanked unit keeps its row, and the row is bare: no number, no reason
 table.filter(pl.col("level") == 2, pl.col("measure") == "epl", pl.col("suppressed")).select(
-    "forvaltning", "enhet", "n_respondents", "n", "mean", "suppression"
+    "forvaltning", "enhet", "n_respondents", "n", "mean", "suppressed"
 ).head(8)""",
+    ),
+    (
+        "md",
+        "## Several tables of the same answers: one publication\nTwo tables of the same answers (by unit and by kön, or the reliability and driver analyses beside the estimates) are only protected together when they come from one `ly.Publication`: each table it returns is suppressed jointly with those it returned before, so a blank in one cannot be recovered by subtracting numbers of another. `pub.audit()` shows, for every blanked group, the interval an attacker holding all the published numbers can narrow its count and sums to (solved as linear programmes, with whole-number and sign bounds). The audit is for the statistician: never publish it.",
+    ),
+    (
+        "code",
+        """pub = ly.Publication(scores, inst, min_group=5)
+by_unit = pub.estimate(by=["forvaltning", "enhet"], headcounts=hc)
+by_sex = pub.estimate(by="kon")
+by_sex.filter(pl.col("measure") == "epl").select("kon", "n_respondents", "mean", "suppressed")""",
+    ),
+    (
+        "code",
+        """audit = pub.audit()
+# small units: the attacker's interval for their respondent count is at least 5 wide
+audit.filter(pl.col("layer") == "respondents").select(
+    "group", "blank", "value", "low", "high", "required_width", "passed"
+).head(8)""",
+    ),
+    (
+        "code",
+        """audit.group_by("layer", "blank").agg(pl.len(), pl.col("passed").all())""",
     ),
     (
         "md",

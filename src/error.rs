@@ -89,6 +89,12 @@ pub enum EstimateError {
     },
     #[error("sums table: {message}")]
     Sums { message: String },
+    #[error("the {table} table cannot be published beside what this publication returned before: blanking {group} would not protect it, because the earlier tables show the groups around it ({shown}); add this table to the publication before those, or leave it out")]
+    Unprotectable {
+        table: String,
+        group: String,
+        shown: String,
+    },
 }
 
 /// Reliability, item analysis and driver analysis that cannot be computed as asked. `scale`

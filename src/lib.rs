@@ -15,6 +15,7 @@ pub mod import;
 pub mod instrument;
 pub mod interviews;
 pub mod parallel;
+pub mod publish;
 pub mod reliability;
 pub mod score;
 

@@ -1,6 +1,11 @@
 use lyhord::estimate::stats::*;
 use lyhord::estimate::*;
 use lyhord::instrument::Instrument;
+use lyhord::publish::audit::{Audit, Layer};
+use lyhord::publish::cells::{AtomMeasure, AtomValues, CellPolicy, Cells};
+use lyhord::publish::engine::{protect, Blank, Pattern};
+use lyhord::publish::groups::Hierarchy;
+use lyhord::publish::publication::primary;
 use lyhord::score::{recode_item, score_respondents, RecodedItem};
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -109,7 +114,8 @@ fn people_survey_worked_example_gives_49_and_63_at_50_percent_positive() {
             node_of_leaf: vec![vec![0]],
             nodes_per_level: vec![1],
         };
-        let rows = table(&stats.roll_up(&h), &h.tree(), None, 10, 0.95).unwrap();
+        let nothing_blank = Pattern::new(1, stats.measures.len());
+        let rows = table(&stats.roll_up(&h), &[0], &nothing_blank, None, 0.95).unwrap();
         let idx = &rows[0];
         assert_eq!(stats.measures[0].0, "uk_engagement");
         assert!(
@@ -129,36 +135,70 @@ fn hierarchy_rolls_up_and_keeps_suppressed_children_in_parents() {
         node_of_leaf: vec![vec![0, 0, 0], vec![0, 0, 1], vec![0, 1, 2]],
         nodes_per_level: vec![1, 2, 3],
     };
-    let tree = h.tree();
-    assert_eq!(
-        tree.parent,
-        vec![None, Some(0), Some(0), Some(1), Some(1), Some(2)]
-    );
     let mut leaf = GroupStats::empty(
         vec![("x".into(), lyhord::instrument::MeasureKind::Index)],
         3,
     );
-    for (g, n) in [(0usize, 3u64), (1, 12), (2, 8)] {
+    for (g, n, y) in [(0usize, 3u64, 25.0), (1, 12, 50.0), (2, 8, 75.0)] {
         leaf.respondents[g] = n;
         for _ in 0..n {
-            leaf.moments[g].add(50.0, 1.0);
+            leaf.moments[g].add(y, 1.0);
         }
     }
     let nodes = leaf.roll_up(&h);
     assert_eq!(nodes.respondents, vec![23, 15, 8, 3, 12, 8]);
-    let rows = table(&nodes, &tree, None, 5, 0.95).unwrap();
-    let status: Vec<_> = rows.iter().map(|r| r.status).collect();
+    // Cells over the leaves: B and its only enhet are one cell (the same respondents).
+    let mut cells = Cells::default();
+    let cell_of_node: Vec<usize> = h
+        .leaves_of_nodes()
+        .into_iter()
+        .map(|atoms| cells.add(atoms))
+        .collect();
+    assert_eq!(cell_of_node, vec![0, 1, 2, 3, 4, 2]);
+    let values = AtomValues {
+        respondents: leaf.respondents.clone(),
+        measures: vec![AtomMeasure {
+            n: vec![3, 12, 8],
+            sum: vec![0.75, 6.0, 6.0],
+            answers: vec![3, 12, 8],
+            positive: vec![0, 0, 8],
+            neutral: vec![0, 12, 0],
+            pooled_by: vec![],
+        }],
+    };
+    let policy = vec![
+        CellPolicy {
+            min_group: 5,
+            min_distribution: 5,
+            row: true
+        };
+        cells.len()
+    ];
+    let audit = Audit {
+        cells: &cells,
+        values: &values,
+        policy: &policy,
+    };
+    let pattern = primary(&cells, &values, &policy);
+    let protected = protect(&audit, pattern, &vec![false; cells.len()]);
+    assert!(protected.unresolved.is_empty());
+    let rows = table(&nodes, &cell_of_node, &protected.pattern, None, 0.95).unwrap();
+    let blank: Vec<_> = rows.iter().map(|r| r.suppressed).collect();
     // Leaf 0 (n=3) primary; its only sibling (n=12) secondary so A − sibling reveals nothing;
     // B has a single child that equals it: both visible (nothing small).
-    use lyhord::estimate::suppression::Reason::*;
-    assert_eq!(
-        status,
-        vec![None, None, None, Some(Primary), Some(Secondary), None]
-    );
-    // The respondent counts are protected the same way.
+    assert_eq!(blank, vec![false, false, false, true, true, false]);
+    assert_eq!(protected.pattern.unit[3], Some(Blank::Primary));
+    assert_eq!(protected.pattern.unit[4], Some(Blank::Secondary));
+    // Blanked groups show no respondent count either.
     assert_eq!(rows[3].respondents, None);
     assert_eq!(rows[4].respondents, None);
     assert_eq!(rows[1].respondents, Some(15));
+    // The attacker's interval for leaf 0: leaves 0 and 1 hold 15 together, each ≥ 1 ⇒ [1, 14].
+    let check = audit.check(&protected.pattern, 3, Layer::Respondents);
+    assert_eq!(
+        (check.intervals[0].low, check.intervals[0].high),
+        (1.0, 14.0)
+    );
 }
 
 #[test]

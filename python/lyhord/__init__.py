@@ -33,6 +33,7 @@ from ._lyhord import (
     LyhordError,
     __version__,
 )
+from ._publication import Publication
 from ._reliability import (
     dimension_check,
     drivers,
@@ -47,6 +48,7 @@ __all__ = [
     "EstimationError",
     "Instrument",
     "InstrumentError",
+    "Publication",
     "LyhordError",
     "__version__",
     "CodingFrame",

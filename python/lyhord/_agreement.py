@@ -8,8 +8,8 @@ import polars as pl
 
 from . import _lyhord
 from ._api import FrameLike, _collect
+from ._args import _by_list, _count
 from ._lyhord import DEFAULT_SEED
-from ._reliability import _by_list, _count
 
 __all__ = ["agreement", "code_presence"]
 

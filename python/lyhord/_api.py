@@ -8,27 +8,9 @@ from pathlib import Path
 import polars as pl
 
 from . import _lyhord
+from ._args import FrameLike, _by_list, _collect, _min_group, resolve_instrument
 from ._lyhord import Instrument
-
-FrameLike = pl.DataFrame | pl.LazyFrame
-
-
-def resolve_instrument(instrument: Instrument | str | Path) -> Instrument:
-    """Accept an Instrument, a built-in name (``"hme"``) or a path to a TOML codebook."""
-    if isinstance(instrument, Instrument):
-        return instrument
-    text = str(instrument)
-    if text.endswith(".toml") or Path(text).is_file():
-        return Instrument.from_toml(text)
-    return Instrument.builtin(text)
-
-
-def _collect(frame: FrameLike, name: str) -> pl.DataFrame:
-    if isinstance(frame, pl.LazyFrame):
-        return frame.collect()
-    if isinstance(frame, pl.DataFrame):
-        return frame
-    raise TypeError(f"`{name}` must be a polars DataFrame or LazyFrame, not {type(frame).__name__}")
+from ._publication import Publication
 
 
 def score(answers: FrameLike, instrument: Instrument | str | Path) -> pl.DataFrame:
@@ -83,6 +65,7 @@ def estimate(
     weights: str | None = None,
     headcounts: pl.DataFrame | None = None,
     headcount_column: str = "headcount",
+    background: Sequence[str] | str = (),
 ) -> pl.DataFrame:
     """Grouped estimates of the index, every dimension and every item, with suppression.
 
@@ -101,12 +84,18 @@ def estimate(
       instrument's positive / neutral sets ("don't know" leaves the base); for a dimension
       or the index, pooled over the answers to its items.
 
-    Suppression: a cell with fewer than ``min_group`` answers or respondents is blanked
-    (*primary*); then, so that no blanked group can be recovered as a visible parent minus
-    its visible children, more cells are blanked (*secondary*) until every family (a group
-    and its children) holds zero or at least two blanked groups, and blanked siblings under
-    a visible parent together hold at least ``min_group`` answers. Blanked cells keep their
-    row with ``suppressed = True`` and a reason in ``suppression``.
+    Suppression (the publication layer, see :class:`Publication`): a group with fewer than
+    ``min_group`` respondents is blanked with all its measures (*primary*), and so is a
+    measure answered by fewer than ``min_group`` in a group shown otherwise (with the
+    dimensions and index that pool its answers); percentages need the instrument's
+    ``min_group_distribution``. Then more groups are blanked (*secondary*, those hiding the
+    fewest respondents first) until an attacker holding every number of the table, with
+    whole-number and sign bounds, can neither narrow a small group's count to within
+    ``min_group`` nor determine any blanked group's sum. Blanks are bare: the row keeps its
+    keys, ``measure`` and ``suppressed = True``; every number (also ``n_respondents`` and
+    ``headcount``) is null. This is a publication of **one** table: tables of the same
+    answers published side by side (another ``by``, the reliability family, other years)
+    must come from one :class:`Publication` to be protected together.
 
     Parameters
     ----------
@@ -130,15 +119,20 @@ def estimate(
         finite-population correction; parents use the sum over all their units, also units
         with no respondents.
     headcount_column : str, default "headcount"
+    background : str or sequence of str, optional
+        Background columns (e.g. ``"kon"``) that break the lowest ``by`` level down one more
+        level, published under the instrument's ``min_group_background``.
 
     Returns
     -------
     polars.DataFrame
-        Columns ``level``, the ``by`` columns (null above their level), ``measure``, ``kind``
-        (index / dimension / item), ``n_respondents``, ``n``, ``mean``, ``sd``, ``se``,
-        ``ci_low``, ``ci_high``, ``pct_positive``, ``pct_neutral``, ``pct_negative``,
-        ``headcount``, ``suppressed``, ``suppression``, ``confidence``, ``min_group``.
-        Sorted by level and group keys (nulls last), measures in instrument order.
+        Columns ``level``, the ``by`` and ``background`` columns (null above their level, in
+        their own dtype), ``measure``, ``kind`` (index / dimension / item),
+        ``n_respondents``, ``n``, ``mean``, ``sd``, ``se``, ``ci_low``, ``ci_high``,
+        ``pct_positive``, ``pct_neutral``, ``pct_negative``, ``headcount``, ``suppressed``,
+        ``confidence``, ``min_group``. Sorted by level and group keys (nulls last, a null
+        key is a group of its own), measures in instrument order. Percentages are null
+        where the group is below the distribution threshold (or blanked with it).
 
     Examples
     --------
@@ -151,39 +145,28 @@ def estimate(
     """
     inst = resolve_instrument(instrument)
     by_list = _by_list(by)
-    _check_min_group(min_group)
+    _min_group(min_group)
     if isinstance(data, pl.LazyFrame):
         # Streamed: sums per batch, added up, published once (bounded memory).
-        sums = summarise(data, inst, by=by_list, weights=weights)
+        sums = summarise(data, inst, by=by_list + _by_list(background), weights=weights)
         return estimate_from_sums(
             sums,
             inst,
             by=by_list,
+            background=background,
             min_group=min_group,
             confidence=confidence,
             headcounts=headcounts,
             headcount_column=headcount_column,
         )
-    hc = None if headcounts is None else _collect(headcounts, "headcounts")
-    return _lyhord._estimate(
-        _collect(data, "data"),
-        inst,
+    publication = Publication(data, inst, min_group=min_group, weights=weights)
+    return publication.estimate(
         by_list,
-        min_group,
-        float(confidence),
-        weights,
-        hc,
-        headcount_column,
+        background=background,
+        confidence=confidence,
+        headcounts=headcounts,
+        headcount_column=headcount_column,
     )
-
-
-def _by_list(by: Sequence[str] | str) -> list[str]:
-    return [by] if isinstance(by, str) else list(by)
-
-
-def _check_min_group(min_group: int | None) -> None:
-    if min_group is not None and (not isinstance(min_group, int) or min_group < 1):
-        raise ValueError(f"`min_group` must be a whole number ≥ 1, got {min_group!r}")
 
 
 BATCH_ROWS = 200_000
@@ -351,6 +334,7 @@ def estimate_from_sums(
     confidence: float = 0.95,
     headcounts: pl.DataFrame | None = None,
     headcount_column: str = "headcount",
+    background: Sequence[str] | str = (),
 ) -> pl.DataFrame:
     """Grouped estimates with suppression from stored or merged sums (see :func:`summarise`).
 
@@ -367,7 +351,7 @@ def estimate_from_sums(
         Parquet.
     instrument : Instrument, str or path
         The codebook the sums were made with (checked against their ``instrument``).
-    by, min_group, confidence, headcounts, headcount_column
+    by, min_group, confidence, headcounts, headcount_column, background
         As in :func:`estimate`. Weights are already in the sums.
 
     Returns
@@ -386,14 +370,11 @@ def estimate_from_sums(
     True
     """
     inst = resolve_instrument(instrument)
-    _check_min_group(min_group)
-    hc = None if headcounts is None else _collect(headcounts, "headcounts")
-    return _lyhord._estimate_from_sums(
-        _collect(sums, "sums"),
-        inst,
-        _by_list(by),
-        min_group,
-        float(confidence),
-        hc,
-        headcount_column,
+    _min_group(min_group)
+    return Publication.from_sums(sums, inst, min_group=min_group).estimate(
+        by,
+        background=background,
+        confidence=confidence,
+        headcounts=headcounts,
+        headcount_column=headcount_column,
     )

@@ -9,8 +9,8 @@ import polars as pl
 
 from . import _lyhord
 from ._api import FrameLike, _collect
+from ._args import _by_list
 from ._lyhord import DataError
-from ._reliability import _by_list
 
 __all__ = ["combine"]
 

@@ -10,8 +10,8 @@ import polars as pl
 
 from . import _lyhord
 from ._api import FrameLike, _collect, resolve_instrument
+from ._args import _by_list
 from ._lyhord import Instrument
-from ._reliability import _by_list
 
 __all__ = ["Design", "RakeResult", "design_estimate", "rake"]
 

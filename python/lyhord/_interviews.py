@@ -10,8 +10,8 @@ import polars as pl
 
 from . import _lyhord
 from ._api import FrameLike, _collect
+from ._args import _by_list, _count
 from ._lyhord import CodingFrame, DataError
-from ._reliability import _by_list, _count
 from .cli import read_table
 
 __all__ = [

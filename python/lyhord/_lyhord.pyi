@@ -53,32 +53,12 @@ class Instrument:
     def measures(self) -> list[tuple[str, str]]: ...
 
 def _score(answers: pl.DataFrame, instrument: Instrument) -> pl.DataFrame: ...
-def _estimate(
-    data: pl.DataFrame,
-    instrument: Instrument,
-    by: list[str],
-    min_group: int | None,
-    confidence: float,
-    weights: str | None,
-    headcounts: pl.DataFrame | None,
-    headcount_column: str,
-) -> pl.DataFrame: ...
 def _summarise(
     data: pl.DataFrame, instrument: Instrument, by: list[str], weights: str | None
 ) -> pl.DataFrame: ...
 def _merge_sums(sums: pl.DataFrame) -> pl.DataFrame: ...
 
 SUM_COLUMNS: list[str]
-
-def _estimate_from_sums(
-    sums: pl.DataFrame,
-    instrument: Instrument,
-    by: list[str],
-    min_group: int | None,
-    confidence: float,
-    headcounts: pl.DataFrame | None,
-    headcount_column: str,
-) -> pl.DataFrame: ...
 
 class _SumsAccumulator:
     def __init__(self, instrument: Instrument, by: list[str], weights: str | None) -> None: ...
@@ -88,40 +68,48 @@ class _SumsAccumulator:
 def _staff_data(year: int, seed: int, n: int | None = None) -> pl.DataFrame: ...
 def _headcounts(year: int, seed: int) -> pl.DataFrame: ...
 def _changed_units() -> list[tuple[str, str, float]]: ...
-def _reliability(
-    answers: pl.DataFrame,
-    instrument: Instrument,
-    by: list[str],
-    missing: str,
-    ci: str,
-    n_boot: int,
-    seed: int,
-    confidence: float,
-    min_group: int | None,
-) -> pl.DataFrame: ...
-def _item_analysis(
-    answers: pl.DataFrame, instrument: Instrument, by: list[str], min_group: int | None
-) -> pl.DataFrame: ...
-def _drivers(
-    answers: pl.DataFrame,
-    instrument: Instrument,
-    outcome: str,
-    by: list[str],
-    missing: str,
-    n_boot: int,
-    seed: int,
-    confidence: float,
-    min_group: int | None,
-) -> pl.DataFrame: ...
 def _dimension_check(answers: pl.DataFrame, instrument: Instrument) -> pl.DataFrame: ...
-def _priority_matrix(
-    answers: pl.DataFrame,
-    instrument: Instrument,
-    by: list[str],
-    top: int,
-    outcome: str,
-    min_group: int | None,
-) -> pl.DataFrame: ...
+
+class _Publication:
+    def __init__(
+        self, data: pl.DataFrame, instrument: Instrument, weights: str | None, sums: bool
+    ) -> None: ...
+    def __len__(self) -> int: ...
+    def estimate(
+        self,
+        by: list[str],
+        background: list[str],
+        min_group: int | None,
+        confidence: float,
+        headcounts: pl.DataFrame | None,
+        headcount_column: str,
+    ) -> pl.DataFrame: ...
+    def reliability(
+        self,
+        by: list[str],
+        missing: str,
+        ci: str,
+        n_boot: int,
+        seed: int,
+        confidence: float,
+        min_group: int | None,
+    ) -> pl.DataFrame: ...
+    def item_analysis(self, by: list[str], min_group: int | None) -> pl.DataFrame: ...
+    def drivers(
+        self,
+        outcome: str,
+        by: list[str],
+        missing: str,
+        n_boot: int,
+        seed: int,
+        confidence: float,
+        min_group: int | None,
+    ) -> pl.DataFrame: ...
+    def priority_matrix(
+        self, by: list[str], top: int, outcome: str, min_group: int | None
+    ) -> pl.DataFrame: ...
+    def audit(self) -> pl.DataFrame: ...
+
 def _compare_waves(
     earlier: pl.DataFrame,
     later: pl.DataFrame,

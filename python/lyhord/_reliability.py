@@ -13,26 +13,11 @@ from pathlib import Path
 import polars as pl
 
 from . import _lyhord
-from ._api import FrameLike, _collect, resolve_instrument
+from ._args import FrameLike, _collect, resolve_instrument
 from ._lyhord import DEFAULT_SEED, Instrument
+from ._publication import Publication
 
 __all__ = ["dimension_check", "drivers", "item_analysis", "priority_matrix", "reliability"]
-
-
-def _by_list(by: Sequence[str] | str | None) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
-
-
-def _count(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"`{name}` must be a whole number ≥ {minimum}, got {value!r}")
-    return value
-
-
-def _min_group(value: int | None) -> int | None:
-    return None if value is None else _count(value, "min_group", 1)
 
 
 def reliability(
@@ -77,7 +62,8 @@ def reliability(
         The codebook.
     by : str or sequence of str, optional
         Grouping columns; one set of rows per combination of their values (sorted, nulls
-        last). Groups with fewer than ``min_group`` respondents are suppressed.
+        last). Groups go through the publication layer (:class:`Publication`): blanked
+        groups keep their rows, every statistic null, ``suppressed`` True.
     missing : {"pairwise", "listwise"}, default "pairwise"
     ci : {"feldt", "bootstrap"}, default "feldt"
     n_boot : int, default 1000
@@ -121,16 +107,14 @@ def reliability(
      ('styrning', 3, 60, 0.876, 0.876, 0.878), ('hme', 9, 60, 0.959, 0.959, 0.959)]
     """
     inst = resolve_instrument(instrument)
-    return _lyhord._reliability(
-        _collect(answers, "answers"),
-        inst,
-        _by_list(by),
-        missing,
-        ci,
-        _count(n_boot, "n_boot", 0),
-        _count(seed, "seed", 0),
-        float(confidence),
-        _min_group(min_group),
+    return Publication(answers, inst).reliability(
+        by,
+        missing=missing,
+        ci=ci,
+        n_boot=n_boot,
+        seed=seed,
+        confidence=confidence,
+        min_group=min_group,
     )
 
 
@@ -163,7 +147,8 @@ def item_analysis(
     answers : polars.DataFrame or polars.LazyFrame
     instrument : Instrument, str or path
     by : str or sequence of str, optional
-        Grouping columns; groups under ``min_group`` respondents keep their rows with nulls.
+        Grouping columns; blanked groups (see :class:`Publication`) keep their rows with nulls,
+        items blanked in a shown group too; answer shares follow the distribution threshold.
     min_group : int, optional
         The instrument's ``min_group`` when not given.
 
@@ -194,9 +179,7 @@ def item_analysis(
      ('hme3', 5, 60.0, 0.768, 0.0, [0.0, 0.4, 0.0, 0.4, 0.2])]
     """
     inst = resolve_instrument(instrument)
-    return _lyhord._item_analysis(
-        _collect(answers, "answers"), inst, _by_list(by), _min_group(min_group)
-    )
+    return Publication(answers, inst).item_analysis(by, min_group=min_group)
 
 
 def drivers(
@@ -240,7 +223,7 @@ def drivers(
     outcome : str, default "index"
         ``"index"`` (or the index id), a dimension id, or a numeric column.
     by : str or sequence of str, optional
-        Grouping columns; groups under ``min_group`` respondents are suppressed.
+        Grouping columns; blanked groups (see :class:`Publication`) keep their rows with nulls.
     missing : {"listwise", "pairwise"}, default "listwise"
     n_boot : int, default 500
         Bootstrap resamples; 0 for none.
@@ -279,16 +262,14 @@ def drivers(
     (100.0, 0.0)
     """
     inst = resolve_instrument(instrument)
-    return _lyhord._drivers(
-        _collect(answers, "answers"),
-        inst,
-        outcome,
-        _by_list(by),
-        missing,
-        _count(n_boot, "n_boot", 0),
-        _count(seed, "seed", 0),
-        float(confidence),
-        _min_group(min_group),
+    return Publication(answers, inst).drivers(
+        by,
+        outcome=outcome,
+        missing=missing,
+        n_boot=n_boot,
+        seed=seed,
+        confidence=confidence,
+        min_group=min_group,
     )
 
 
@@ -313,11 +294,11 @@ def priority_matrix(
 
     Items are ranked per unit by priority; the first ``top`` are flagged ``focus``.
 
-    Privacy: units with fewer than ``min_group`` respondents keep their rows (the item and
-    the organisation-wide importance) but no unit content: ``n_respondents``, ``score``,
-    ``priority``, ``rank`` and ``focus`` are null, ``suppressed`` is True and ``note`` says
-    why. An item answered by fewer than ``min_group`` in a visible unit gets no score or
-    rank.
+    Privacy: the units go through the publication layer (see :class:`Publication`). A
+    blanked unit keeps its rows (the item and the organisation-wide importance) but no
+    unit content: ``n_respondents``, ``n``, ``score``, ``priority``, ``rank`` and ``focus``
+    are null and ``suppressed`` is True; an item blanked in a visible unit (too few
+    answers, or blanked with it) gets no ``n``, score or rank.
 
     Parameters
     ----------
@@ -355,17 +336,11 @@ def priority_matrix(
      ('B', 'hme1', 1, 27), ('B', 'hme2', 2, 27), ('B', 'hme4', 3, 27)]
     >>> unit_c = p.filter(pl.col("enhet") == "C")
     >>> unit_c.select("n_respondents", "score", "suppressed", "note").row(0)
-    (None, None, True, 'suppressed: 3 respondent(s), fewer than min_group = 5')
+    (None, None, True, None)
     """
     inst = resolve_instrument(instrument)
-    by_list = _by_list(by)
-    return _lyhord._priority_matrix(
-        _collect(answers, "answers"),
-        inst,
-        by_list,
-        _count(top, "top", 1),
-        outcome,
-        _min_group(min_group),
+    return Publication(answers, inst).priority_matrix(
+        by, top=top, outcome=outcome, min_group=min_group
     )
 
 

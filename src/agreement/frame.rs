@@ -5,7 +5,7 @@ use super::keys::{dense_int_values, dense_keys, dense_values, DenseKeys};
 use super::{agreement_on, Estimate, Level, Patterns, Ratings, Request, RowPacking, Weights};
 use crate::error::{AgreementError, Error};
 use crate::parallel::threads_for;
-use crate::reliability::frame::group_rows;
+use crate::publish::groups::group_rows;
 use crate::score::frame::present_columns;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -521,7 +521,7 @@ pub fn agreement_frame(df: &DataFrame, opts: &AgreementOptions) -> Result<DataFr
     };
     let groups = group_rows(df, &opts.by)?;
     let mut table = Table::default();
-    for (g, rows) in groups.rows.iter().enumerate() {
+    for (g, rows) in groups.rows().iter().enumerate() {
         let prefix = group_prefix(&groups.keys, g);
         let (mut patterns, missing) =
             GroupRatings::new(rows, &unit, &coder, &coded, &prefix).patterns()?;

@@ -2,15 +2,17 @@
 //! headcounts become population sizes per node, and the kernel's rows become a DataFrame
 //! with fixed columns (see `OUTPUT_COLUMNS`).
 
-use super::{accumulate, check_weights, table, GroupStats, Hierarchy, TableRow};
+use super::{accumulate, check_weights, table, GroupStats, TableRow};
 use crate::error::{DataError, Error, EstimateError};
 use crate::instrument::Instrument;
+use crate::publish::groups::{check_columns, describe_node, group_rows, Hierarchy};
+use crate::publish::publication::{Publication, Source, State, TableSpec, Thresholds};
 use crate::score::frame::{present_columns, recode_frame};
 use crate::score::score_respondents;
 use polars::prelude::*;
 
 /// Columns of the estimate table after `level` and the grouping columns.
-pub const OUTPUT_COLUMNS: [&str; 17] = [
+pub const OUTPUT_COLUMNS: [&str; 16] = [
     "measure",
     "kind",
     "n_respondents",
@@ -25,7 +27,6 @@ pub const OUTPUT_COLUMNS: [&str; 17] = [
     "pct_negative",
     "headcount",
     "suppressed",
-    "suppression",
     "confidence",
     "min_group",
 ];
@@ -42,6 +43,9 @@ pub struct EstimateOptions {
     /// Headcounts per leaf unit: the `by` columns plus `headcount_column`.
     pub headcounts: Option<DataFrame>,
     pub headcount_column: String,
+    /// Background columns broken down below the last `by` level (e.g. kön), published
+    /// under the instrument's background threshold.
+    pub background: Vec<String>,
 }
 
 impl Default for EstimateOptions {
@@ -53,111 +57,12 @@ impl Default for EstimateOptions {
             weights: None,
             headcounts: None,
             headcount_column: "headcount".into(),
+            background: Vec::new(),
         }
     }
 }
 
-const ROW: &str = "__lyhord_row";
 const LEAF: &str = "__lyhord_leaf";
-
-/// Leaf groups: their key frame (sorted by the keys, nulls last) and each row's leaf.
-pub(crate) struct Leaves {
-    pub keys: DataFrame,
-    pub leaf_of_row: Vec<u32>,
-}
-
-pub(crate) fn group_rows(df: &DataFrame, by: &[String]) -> Result<Leaves, Error> {
-    if by.is_empty() {
-        return Ok(Leaves {
-            keys: DataFrame::empty_with_height(1),
-            leaf_of_row: vec![0; df.height()],
-        });
-    }
-    let by_exprs: Vec<Expr> = by.iter().map(|c| col(c.as_str())).collect();
-    let sort = SortMultipleOptions::default()
-        .with_nulls_last(true)
-        .with_maintain_order(true);
-    let grouped = df
-        .select(by.iter().map(|c| c.as_str()))?
-        .lazy()
-        .with_row_index(ROW, None)
-        .group_by(&by_exprs)
-        .agg([col(ROW)])
-        .sort(by.iter().map(|c| c.as_str()).collect::<Vec<_>>(), sort)
-        .collect()?;
-    let mut leaf_of_row = vec![0u32; df.height()];
-    for (leaf, rows) in grouped.column(ROW)?.list()?.amortized_iter().enumerate() {
-        let rows = rows.expect("group_by lists are never null");
-        for row in rows.as_ref().idx()?.into_no_null_iter() {
-            leaf_of_row[row as usize] = leaf as u32;
-        }
-    }
-    Ok(Leaves {
-        keys: grouped.drop(ROW)?,
-        leaf_of_row,
-    })
-}
-
-/// Maps each leaf to its node at every level; also returns each level's node key frame.
-fn hierarchy(leaf_keys: &DataFrame, by: &[String]) -> Result<(Hierarchy, Vec<DataFrame>), Error> {
-    let n_leaves = leaf_keys.height();
-    let mut node_of_leaf = vec![vec![0usize; n_leaves]];
-    let mut nodes_per_level = vec![1usize];
-    let mut level_keys = vec![null_keys(leaf_keys, 0, 1)?];
-    let sort = SortMultipleOptions::default()
-        .with_nulls_last(true)
-        .with_maintain_order(true);
-    for level in 1..=by.len() {
-        let prefix: Vec<&str> = by[..level].iter().map(String::as_str).collect();
-        let exprs: Vec<Expr> = prefix.iter().map(|c| col(*c)).collect();
-        let grouped = leaf_keys
-            .clone()
-            .lazy()
-            .with_row_index(LEAF, None)
-            .group_by(&exprs)
-            .agg([col(LEAF)])
-            .sort(prefix.clone(), sort.clone())
-            .collect()?;
-        let mut mapping = vec![0usize; n_leaves];
-        for (node, leaves) in grouped.column(LEAF)?.list()?.amortized_iter().enumerate() {
-            let leaves = leaves.expect("group_by lists are never null");
-            for leaf in leaves.as_ref().idx()?.into_no_null_iter() {
-                mapping[leaf as usize] = node;
-            }
-        }
-        nodes_per_level.push(grouped.height());
-        node_of_leaf.push(mapping);
-        level_keys.push(pad_keys(&grouped.drop(LEAF)?, leaf_keys, level)?);
-    }
-    Ok((
-        Hierarchy {
-            node_of_leaf,
-            nodes_per_level,
-        },
-        level_keys,
-    ))
-}
-
-/// A key frame of `height` rows whose columns from `from` on are null, typed like `template`.
-fn null_keys(template: &DataFrame, from: usize, height: usize) -> Result<DataFrame, Error> {
-    let cols = template.columns()[from..]
-        .iter()
-        .map(|c| Column::full_null(c.name().clone(), height, c.dtype()))
-        .collect();
-    Ok(DataFrame::new(height, cols)?)
-}
-
-/// Adds the grouping columns below `level` as nulls so every level has the same schema.
-fn pad_keys(prefix: &DataFrame, template: &DataFrame, level: usize) -> Result<DataFrame, Error> {
-    let mut cols: Vec<Column> = prefix.columns().to_vec();
-    cols.extend(
-        null_keys(template, level, prefix.height())?
-            .columns()
-            .iter()
-            .cloned(),
-    );
-    Ok(DataFrame::new(prefix.height(), cols)?)
-}
 
 /// Population size per node, summed from the headcount table at every level.
 fn populations(
@@ -181,6 +86,11 @@ fn populations(
     check_unique_units(headcounts, by)?;
     let mut out = Vec::new();
     for (level, keys) in level_keys.iter().enumerate() {
+        // Background breakdowns (kön within enhet) have no headcount of their own.
+        if level > by.len() {
+            out.extend(std::iter::repeat_n(None, keys.height()));
+            continue;
+        }
         let prefix: Vec<Expr> = by[..level].iter().map(|c| col(c.as_str())).collect();
         let totals = if level == 0 {
             headcounts
@@ -244,34 +154,6 @@ fn check_unique_units(headcounts: &DataFrame, by: &[String]) -> Result<(), Error
     Ok(())
 }
 
-/// "forvaltning=X, enhet=Y" for error messages.
-pub(crate) fn describe_node(keys: &DataFrame, node: usize, level: usize) -> String {
-    if level == 0 {
-        return "(total)".to_string();
-    }
-    keys.columns()[..level]
-        .iter()
-        .map(|c| {
-            let v = c.get(node).map(|v| v.to_string()).unwrap_or_default();
-            format!("{}={}", c.name(), v.trim_matches('"'))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn check_columns(df: &DataFrame, by: &[String], weights: Option<&str>) -> Result<(), Error> {
-    for c in by.iter().map(String::as_str).chain(weights) {
-        if df.column(c).is_err() {
-            return Err(DataError::UnknownGroupColumn {
-                column: c.to_string(),
-                present: present_columns(df),
-            }
-            .into());
-        }
-    }
-    Ok(())
-}
-
 fn weight_values(df: &DataFrame, column: &str) -> Result<Vec<f64>, Error> {
     let s = df
         .column(column)?
@@ -286,14 +168,51 @@ fn weight_values(df: &DataFrame, column: &str) -> Result<Vec<f64>, Error> {
     Ok(values)
 }
 
-/// Grouped estimates of every measure of the instrument, by every level of `opts.by`.
+/// Grouped estimates of every measure of the instrument, by every level of `opts.by`: a
+/// publication of one table.
 pub fn estimate_frame(
     df: &DataFrame,
     inst: &Instrument,
     opts: &EstimateOptions,
 ) -> Result<DataFrame, Error> {
-    let leaves = leaf_sums(df, inst, &opts.by, opts.weights.as_deref())?;
-    publish(&leaves, inst, opts)
+    check_columns(
+        df,
+        opts.by
+            .iter()
+            .chain(&opts.background)
+            .map(String::as_str)
+            .chain(opts.weights.as_deref()),
+    )?;
+    let source = Source::Answers {
+        df: df.clone(),
+        weights: opts.weights.clone(),
+    };
+    estimate_table(&mut Publication::new(inst.clone(), source), opts)
+}
+
+/// The table spec of an estimate by `opts.by` (and its background breakdown).
+pub fn estimate_spec(inst: &Instrument, opts: &EstimateOptions) -> Result<TableSpec, Error> {
+    let thresholds = Thresholds::of(inst, opts.min_group)?;
+    let mut by = opts.by.clone();
+    by.extend(opts.background.iter().cloned());
+    Ok(TableSpec {
+        name: "estimate".into(),
+        by,
+        hierarchical: true,
+        background_from: (!opts.background.is_empty()).then_some(opts.by.len() + 1),
+        thresholds,
+        background: thresholds.background(inst),
+    })
+}
+
+/// Adds an estimate table to `publication` and builds it.
+pub fn estimate_table(
+    publication: &mut Publication,
+    opts: &EstimateOptions,
+) -> Result<DataFrame, Error> {
+    let spec = estimate_spec(&publication.inst, opts)?;
+    let (t, state) = publication.add(spec.clone())?;
+    build_estimate(state, t, &spec, opts)
 }
 
 /// Leaf groups (keys sorted, nulls last) and their unsuppressed sums.
@@ -309,7 +228,7 @@ pub fn leaf_sums(
     by: &[String],
     weights: Option<&str>,
 ) -> Result<LeafSums, Error> {
-    check_columns(df, by, weights)?;
+    check_columns(df, by.iter().map(String::as_str).chain(weights))?;
     let items = recode_frame(df, inst)?;
     let scores = score_respondents(inst, &items)?;
     let weights = weights.map(|w| weight_values(df, w)).transpose()?;
@@ -318,7 +237,7 @@ pub fn leaf_sums(
         inst,
         &items,
         &scores,
-        &leaves.leaf_of_row,
+        &leaves.group_of_row,
         leaves.keys.height(),
         weights.as_deref(),
     );
@@ -328,32 +247,34 @@ pub fn leaf_sums(
     })
 }
 
-/// Rolls leaf sums up the hierarchy of `opts.by`, finishes every cell and suppresses.
-pub fn publish(
-    leaves: &LeafSums,
-    inst: &Instrument,
+/// Builds table `t` of a publication's state: sums rolled up its hierarchy, every visible
+/// cell finished, blanks bare.
+fn build_estimate(
+    state: &State,
+    t: usize,
+    spec: &TableSpec,
     opts: &EstimateOptions,
 ) -> Result<DataFrame, Error> {
-    let min_group = opts.min_group.unwrap_or(inst.min_group);
-    let (h, level_keys) = hierarchy(&leaves.keys, &opts.by)?;
-    let node_stats = leaves.stats.roll_up(&h);
+    let cells = &state.tables[t];
+    let h = &cells.hierarchy;
+    let node_stats = state.leaves.stats.roll_up(h);
     let population = match &opts.headcounts {
         Some(hc) => Some(populations(
             hc,
-            &level_keys,
+            &cells.level_keys,
             &opts.by,
             &opts.headcount_column,
         )?),
         None => None,
     };
     if let Some(pop) = &population {
-        check_population(pop, &node_stats.respondents, &level_keys, &h)?;
+        check_population(pop, &node_stats.respondents, &cells.level_keys, h)?;
     }
     let rows = table(
         &node_stats,
-        &h.tree(),
+        &cells.cell_of_node,
+        &state.pattern,
         population.as_deref(),
-        min_group as u64,
         opts.confidence,
     )?;
     let measures: Vec<(&str, &str)> = node_stats
@@ -364,10 +285,10 @@ pub fn publish(
     to_frame(
         &rows,
         &measures,
-        &h,
-        &level_keys,
+        h,
+        &cells.level_keys,
         opts.confidence,
-        min_group,
+        spec.thresholds.min_group as usize,
     )
 }
 
@@ -424,7 +345,6 @@ fn to_frame(
     let u = |name: &str, get: &dyn Fn(&TableRow) -> Option<u64>| {
         UInt64Chunked::from_iter_options(name.into(), rows.iter().map(get)).into_column()
     };
-    let visible = |r: &TableRow| r.status.is_none();
     let mut cols = vec![UInt32Chunked::from_iter_values(
         "level".into(),
         rows.iter().map(|r| levels[r.node] as u32),
@@ -443,7 +363,7 @@ fn to_frame(
             .into_column(),
     );
     cols.push(u("n_respondents", &|r| r.respondents));
-    cols.push(u("n", &|r| visible(r).then_some(r.estimate.n)));
+    cols.push(u("n", &|r| (!r.suppressed).then_some(r.estimate.n)));
     cols.push(f("mean", &|r| r.estimate.mean));
     cols.push(f("sd", &|r| r.estimate.sd));
     cols.push(f("se", &|r| r.estimate.se));
@@ -460,19 +380,8 @@ fn to_frame(
         .into_column(),
     );
     cols.push(
-        BooleanChunked::from_iter_values(
-            "suppressed".into(),
-            rows.iter().map(|r| r.status.is_some()),
-        )
-        .into_column(),
-    );
-    cols.push(
-        StringChunked::from_iter_options(
-            "suppression".into(),
-            rows.iter()
-                .map(|r| r.status.map(|s| s.describe(min_group as u64))),
-        )
-        .into_column(),
+        BooleanChunked::from_iter_values("suppressed".into(), rows.iter().map(|r| r.suppressed))
+            .into_column(),
     );
     cols.push(Column::new_scalar(
         "confidence".into(),

@@ -1,6 +1,6 @@
 //! Grouped estimates over an organisational hierarchy: n, mean, SD, SE, t-based CI, percent
-//! positive / neutral / negative, optional weights and finite-population correction, and
-//! primary plus secondary suppression.
+//! positive / neutral / negative, optional weights and finite-population correction. What
+//! is blanked is decided by the publication layer (`crate::publish`).
 //!
 //! The kernel works on leaf groups (the finest combination of the grouping columns): it
 //! accumulates mergeable sums per leaf, rolls them up the hierarchy (so parents include
@@ -9,65 +9,13 @@
 pub mod frame;
 pub mod stats;
 pub mod sums;
-pub mod suppression;
 
 use crate::error::EstimateError;
 use crate::instrument::{Category, Instrument, MeasureKind};
+use crate::publish::engine::Pattern;
+use crate::publish::groups::Hierarchy;
 use crate::score::{RecodedItem, ScoreTable, Scores};
 use stats::{finish, Estimate, Moments, Shares};
-use suppression::{suppress, Reason, Tree};
-
-/// Leaf → node mapping per level: level 0 is the total, the last level the leaves themselves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hierarchy {
-    pub node_of_leaf: Vec<Vec<usize>>,
-    pub nodes_per_level: Vec<usize>,
-}
-
-impl Hierarchy {
-    /// Global node number of the first node of each level.
-    pub fn offsets(&self) -> Vec<usize> {
-        let mut acc = 0;
-        self.nodes_per_level
-            .iter()
-            .map(|n| {
-                let start = acc;
-                acc += n;
-                start
-            })
-            .collect()
-    }
-
-    pub fn n_nodes(&self) -> usize {
-        self.nodes_per_level.iter().sum()
-    }
-
-    pub fn n_leaves(&self) -> usize {
-        self.node_of_leaf.last().map_or(0, Vec::len)
-    }
-
-    /// The level each global node belongs to.
-    pub fn level_of_nodes(&self) -> Vec<usize> {
-        self.nodes_per_level
-            .iter()
-            .enumerate()
-            .flat_map(|(level, &count)| std::iter::repeat_n(level, count))
-            .collect()
-    }
-
-    /// The hierarchy as a tree over global node numbers.
-    pub fn tree(&self) -> Tree {
-        let offsets = self.offsets();
-        let mut parent = vec![None; self.n_nodes()];
-        for level in 1..self.node_of_leaf.len() {
-            for (leaf, &node) in self.node_of_leaf[level].iter().enumerate() {
-                let up = self.node_of_leaf[level - 1][leaf];
-                parent[offsets[level] + node] = Some(offsets[level - 1] + up);
-            }
-        }
-        Tree::from_parents(parent)
-    }
-}
 
 /// Sums per (group, measure), mergeable by addition.
 #[derive(Debug, Clone, PartialEq)]
@@ -301,59 +249,51 @@ impl AccumulationPlan {
 pub struct TableRow {
     pub node: usize,
     pub measure: usize,
-    /// Blanked entirely when `status` is `Some`.
+    /// Empty when the cell is blanked.
     pub estimate: Estimate,
-    pub status: Option<Reason>,
-    /// Group size, blanked when the respondent count itself must be suppressed.
+    pub suppressed: bool,
+    /// Group size; `None` when the group is blanked as a whole.
     pub respondents: Option<u64>,
+    /// Headcount; `None` when the group is blanked as a whole.
     pub population: Option<f64>,
 }
 
-/// Finishes every (node, measure) and applies suppression per measure.
+/// Finishes every (node, measure) that the pattern leaves visible; blanks are bare.
 pub fn table(
     nodes: &GroupStats,
-    tree: &Tree,
+    cell_of_node: &[usize],
+    pattern: &Pattern,
     population: Option<&[Option<f64>]>,
-    min_group: u64,
     confidence: f64,
 ) -> Result<Vec<TableRow>, EstimateError> {
-    if min_group == 0 {
-        return Err(EstimateError::Parameter {
-            parameter: "min_group".into(),
-            message: "must be at least 1".into(),
-        });
-    }
     let m = nodes.measures.len();
-    let respondent_status = suppress(tree, &nodes.respondents, &nodes.respondents, min_group);
-    let mut status = Vec::with_capacity(nodes.groups() * m);
-    for j in 0..m {
-        let n: Vec<u64> = (0..nodes.groups())
-            .map(|g| nodes.moments[g * m + j].n)
-            .collect();
-        status.push(suppress(tree, &n, &nodes.respondents, min_group));
-    }
     let mut rows = Vec::with_capacity(nodes.groups() * m);
-    for g in 0..nodes.groups() {
-        let pop = population.and_then(|p| p[g]);
-        for (j, measure_status) in status.iter().enumerate() {
-            let st = measure_status[g];
-            let estimate = match st {
-                Some(_) => Estimate::default(),
-                None => finish(
+    for (g, &cell) in cell_of_node.iter().enumerate() {
+        let unit_visible = pattern.unit[cell].is_none();
+        let pop = population.and_then(|p| p[g]).filter(|_| unit_visible);
+        for j in 0..m {
+            let suppressed = pattern.mean[cell * m + j].is_some();
+            let mut estimate = if suppressed {
+                Estimate::default()
+            } else {
+                finish(
                     &nodes.moments[g * m + j],
                     &nodes.shares[g * m + j],
                     pop,
                     confidence,
-                )?,
+                )?
             };
+            if pattern.dist[cell * m + j].is_some() {
+                estimate.pct_positive = None;
+                estimate.pct_neutral = None;
+                estimate.pct_negative = None;
+            }
             rows.push(TableRow {
                 node: g,
                 measure: j,
                 estimate,
-                status: st,
-                respondents: respondent_status[g]
-                    .is_none()
-                    .then_some(nodes.respondents[g]),
+                suppressed,
+                respondents: unit_visible.then_some(nodes.respondents[g]),
                 population: pop,
             });
         }

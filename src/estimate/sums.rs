@@ -6,11 +6,13 @@
 //! and `SUM_COLUMNS`. Every column but the keys adds up, so merging is a grouped sum.
 //! These tables hold unsuppressed counts of small groups: they are as private as the answers.
 
-use super::frame::{describe_node, group_rows, leaf_sums, publish, EstimateOptions, LeafSums};
+use super::frame::{estimate_table, leaf_sums, EstimateOptions, LeafSums};
 use super::stats::{Moments, Shares};
 use super::{instrument_measures, GroupStats};
 use crate::error::{Error, EstimateError};
 use crate::instrument::Instrument;
+use crate::publish::groups::{describe_node, group_rows};
+use crate::publish::publication::{Publication, Source};
 use polars::prelude::*;
 use std::collections::HashMap;
 
@@ -205,7 +207,7 @@ pub fn leaf_sums_of(sums: &DataFrame, inst: &Instrument, by: &[String]) -> Resul
     let group: Vec<&str> = by.iter().map(String::as_str).chain(["measure"]).collect();
     let per_cell = add_up(sums, &group)?.collect()?;
     let leaves = group_rows(&per_cell, by)?;
-    let stats = fill_stats(&per_cell, inst, &leaves.keys, &leaves.leaf_of_row)?;
+    let stats = fill_stats(&per_cell, inst, &leaves.keys, &leaves.group_of_row)?;
     Ok(LeafSums {
         keys: leaves.keys,
         stats,
@@ -333,8 +335,8 @@ pub fn estimate_from_sums(
         }
         .into());
     }
-    let leaves = leaf_sums_of(sums, inst, &opts.by)?;
-    publish(&leaves, inst, opts)
+    let source = Source::Sums(sums.clone());
+    estimate_table(&mut Publication::new(inst.clone(), source), opts)
 }
 
 /// Adds up the sums of answers that arrive in batches (a streamed LazyFrame): per batch
@@ -427,11 +429,11 @@ impl SumsAccumulator {
         let mut keys = keys.clone();
         keys.rechunk_mut();
         let sorted = group_rows(&keys, &self.by)?;
-        // group_rows numbers the (unique) groups in sorted order: leaf_of_row[g] is the
+        // group_rows numbers the (unique) groups in sorted order: group_of_row[g] is the
         // sorted position of accumulated group g.
         let m = self.stats.measures.len();
         let mut stats = GroupStats::empty(self.stats.measures.clone(), keys.height());
-        for (g, &pos) in sorted.leaf_of_row.iter().enumerate() {
+        for (g, &pos) in sorted.group_of_row.iter().enumerate() {
             let pos = pos as usize;
             stats.respondents[pos] = self.stats.respondents[g];
             stats.moments[pos * m..(pos + 1) * m]

@@ -19,8 +19,9 @@ enum Source {
     Copy(usize),
     /// Several earlier units pooled (a merger).
     Pooled(Vec<usize>),
-    /// A merger with a suppressed part: cannot be pooled from published cells.
-    Blank(String),
+    /// A merger with a suppressed part: cannot be pooled from published cells, so blank
+    /// (bare, as every blank).
+    Blank,
 }
 
 struct Restated {
@@ -39,7 +40,6 @@ struct Values {
     ci_low: Vec<Option<f64>>,
     ci_high: Vec<Option<f64>>,
     pct: [Vec<Option<f64>>; 3],
-    suppression: Vec<Option<String>>,
     mapping: Option<Vec<Option<String>>>,
 }
 
@@ -51,7 +51,6 @@ impl Values {
             ci_low: f("ci_low")?,
             ci_high: f("ci_high")?,
             pct: [f("pct_positive")?, f("pct_neutral")?, f("pct_negative")?],
-            suppression: strings(t, "suppression", "earlier")?,
             mapping: t
                 .column("mapping")
                 .is_ok()
@@ -108,7 +107,7 @@ pub fn restate_frame(
             key: row.key.clone(),
             measure: row.measure.clone(),
             kind: row.kind.clone(),
-            source: source_of(&found.rows, found.mapping.as_deref()),
+            source: source_of(&found.rows),
             mapping: found.mapping,
         });
     }
@@ -136,15 +135,12 @@ pub fn restate_frame(
     )
 }
 
-fn source_of(rows: &[&Published], mapping: Option<&str>) -> Source {
+fn source_of(rows: &[&Published]) -> Source {
     if rows.len() == 1 {
         return Source::Copy(rows[0].row);
     }
     if rows.iter().any(|r| r.suppressed) {
-        return Source::Blank(format!(
-            "{}: a part is suppressed, so the merged unit cannot be pooled from published figures",
-            mapping.unwrap_or("merged")
-        ));
+        return Source::Blank;
     }
     Source::Pooled(rows.iter().map(|r| r.row).collect())
 }
@@ -270,17 +266,7 @@ fn to_frame(
             .map(|o| match &o.source {
                 Source::Copy(r) => list[*r].suppressed,
                 Source::Pooled(_) => false,
-                Source::Blank(_) => true,
-            })
-            .collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "suppression".into(),
-        out.iter()
-            .map(|o| match &o.source {
-                Source::Copy(r) => v.suppression[*r].clone(),
-                Source::Pooled(_) => None,
-                Source::Blank(reason) => Some(reason.clone()),
+                Source::Blank => true,
             })
             .collect::<Vec<_>>(),
     ));

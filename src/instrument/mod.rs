@@ -209,8 +209,17 @@ pub struct Instrument {
     pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Respondents a group needs for its means and indices.
     #[serde(default = "default_min_group")]
     pub min_group: usize,
+    /// Respondents a group needs for its answer distribution (percent positive / neutral /
+    /// negative); `min_group` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_group_distribution: Option<usize>,
+    /// Respondents a cell of a background breakdown (enhet × kön) needs; `min_group` when
+    /// not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_group_background: Option<usize>,
     #[serde(default)]
     pub scoring: ScoringMode,
     pub scale: Scale,

@@ -18,6 +18,20 @@ impl Instrument {
         if self.min_group == 0 {
             return Err(fail("min_group".into(), "must be at least 1".into()));
         }
+        for (key, value) in [
+            ("min_group_distribution", self.min_group_distribution),
+            ("min_group_background", self.min_group_background),
+        ] {
+            if value.is_some_and(|v| v < self.min_group) {
+                return Err(fail(
+                    key.into(),
+                    format!(
+                        "must be at least min_group ({}): a stricter threshold for a finer output",
+                        self.min_group
+                    ),
+                ));
+            }
+        }
         check_scale(&self.scale, "scale").map_err(|(k, m)| fail(k, m))?;
         if self.items.is_empty() {
             return Err(fail("items".into(), "the instrument has no items".into()));

@@ -8,11 +8,11 @@ mod followup;
 mod import;
 mod interviews;
 mod plugin;
+mod publish;
 mod reliability;
 
 use crate::datasets;
-use crate::estimate::frame::{estimate_frame, EstimateOptions};
-use crate::estimate::sums::{estimate_from_sums, merge_sums, sums_frame, SumsAccumulator};
+use crate::estimate::sums::{merge_sums, sums_frame, SumsAccumulator};
 use crate::example;
 use crate::instrument::Instrument;
 use crate::score::frame::score_frame;
@@ -144,34 +144,6 @@ fn _score(py: Python<'_>, answers: PyDataFrame, instrument: PyInstrument) -> PyR
 }
 
 #[pyfunction]
-#[pyo3(signature = (data, instrument, by, min_group, confidence, weights, headcounts, headcount_column))]
-#[allow(clippy::too_many_arguments)]
-fn _estimate(
-    py: Python<'_>,
-    data: PyDataFrame,
-    instrument: PyInstrument,
-    by: Vec<String>,
-    min_group: Option<usize>,
-    confidence: f64,
-    weights: Option<String>,
-    headcounts: Option<PyDataFrame>,
-    headcount_column: String,
-) -> PyResult<PyDataFrame> {
-    let opts = EstimateOptions {
-        by,
-        min_group,
-        confidence,
-        weights,
-        headcounts: headcounts.map(|h| h.0),
-        headcount_column,
-    };
-    let out = py
-        .detach(|| estimate_frame(&data.0, &instrument.inner, &opts))
-        .py_err()?;
-    Ok(PyDataFrame(out))
-}
-
-#[pyfunction]
 fn _summarise(
     py: Python<'_>,
     data: PyDataFrame,
@@ -216,33 +188,6 @@ fn _merge_sums(py: Python<'_>, sums: PyDataFrame) -> PyResult<PyDataFrame> {
 }
 
 #[pyfunction]
-#[pyo3(signature = (sums, instrument, by, min_group, confidence, headcounts, headcount_column))]
-#[allow(clippy::too_many_arguments)] // mirrors `_estimate`: one argument per keyword of the API
-fn _estimate_from_sums(
-    py: Python<'_>,
-    sums: PyDataFrame,
-    instrument: PyInstrument,
-    by: Vec<String>,
-    min_group: Option<usize>,
-    confidence: f64,
-    headcounts: Option<PyDataFrame>,
-    headcount_column: String,
-) -> PyResult<PyDataFrame> {
-    let opts = EstimateOptions {
-        by,
-        min_group,
-        confidence,
-        weights: None,
-        headcounts: headcounts.map(|h| h.0),
-        headcount_column,
-    };
-    let out = py
-        .detach(|| estimate_from_sums(&sums.0, &instrument.inner, &opts))
-        .py_err()?;
-    Ok(PyDataFrame(out))
-}
-
-#[pyfunction]
 #[pyo3(signature = (year, seed, n=None))]
 fn _staff_data(py: Python<'_>, year: i32, seed: u64, n: Option<usize>) -> PyResult<PyDataFrame> {
     let out = py
@@ -270,16 +215,15 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_SEED", example::DEFAULT_SEED)?;
     m.add_class::<PyInstrument>()?;
     m.add_function(wrap_pyfunction!(_score, m)?)?;
-    m.add_function(wrap_pyfunction!(_estimate, m)?)?;
     m.add_function(wrap_pyfunction!(_summarise, m)?)?;
     m.add_function(wrap_pyfunction!(_merge_sums, m)?)?;
     m.add_class::<PySumsAccumulator>()?;
     m.add("SUM_COLUMNS", crate::estimate::sums::SUM_COLUMNS.to_vec())?;
-    m.add_function(wrap_pyfunction!(_estimate_from_sums, m)?)?;
     m.add_function(wrap_pyfunction!(_staff_data, m)?)?;
     m.add_function(wrap_pyfunction!(_headcounts, m)?)?;
     m.add_function(wrap_pyfunction!(_changed_units, m)?)?;
     reliability::register(m)?;
+    publish::register(m)?;
     followup::register(m)?;
     agreement::register(m)?;
     interviews::register(m)?;

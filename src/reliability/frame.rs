@@ -4,72 +4,20 @@
 //!
 //! Degenerate data: without `by`, the kernel's error is raised (the one thing asked cannot
 //! be computed); with `by`, the group's row keeps its keys, its statistics are null and
-//! `note` gives the reason, so one small unit does not stop the table. Groups with fewer
-//! respondents than `min_group` are suppressed the same way.
+//! `note` gives the reason, so one small unit does not stop the table. What may be shown of
+//! each group comes from the publication layer (`Visibility`): blanked rows keep their keys
+//! and `suppressed = true`, nothing else.
 
 use super::{
     drivers, item_total, scale_reliability, CiMethod, ItemValues, Missing, PairSums, ScoredItem,
 };
-use crate::error::{DataError, Error, ReliabilityError};
+use crate::error::{Error, ReliabilityError};
 use crate::instrument::Instrument;
+use crate::publish::groups::group_rows;
+use crate::publish::publication::Visibility;
 use crate::score::frame::{item_codes, present_columns, recode_frame};
 use crate::score::{recode_item, score_respondents, RecodedItem, ScoreTable, DONT_KNOW};
 use polars::prelude::*;
-
-const ROW: &str = "__lyhord_row";
-
-/// Groups: key frame (sorted, nulls last) and the rows of each group.
-pub struct Groups {
-    pub keys: DataFrame,
-    pub rows: Vec<Vec<u32>>,
-}
-
-pub fn group_rows(df: &DataFrame, by: &[String]) -> Result<Groups, Error> {
-    for c in by {
-        if df.column(c).is_err() {
-            return Err(DataError::UnknownGroupColumn {
-                column: c.clone(),
-                present: present_columns(df),
-            }
-            .into());
-        }
-    }
-    if by.is_empty() {
-        return Ok(Groups {
-            keys: DataFrame::empty_with_height(1),
-            rows: vec![(0..df.height() as u32).collect()],
-        });
-    }
-    let by_exprs: Vec<Expr> = by.iter().map(|c| col(c.as_str())).collect();
-    let sort = SortMultipleOptions::default()
-        .with_nulls_last(true)
-        .with_maintain_order(true);
-    let grouped = df
-        .select(by.iter().map(|c| c.as_str()))?
-        .lazy()
-        .with_row_index(ROW, None)
-        .group_by(&by_exprs)
-        .agg([col(ROW)])
-        .sort(by.iter().map(|c| c.as_str()).collect::<Vec<_>>(), sort)
-        .collect()?;
-    let mut rows = Vec::with_capacity(grouped.height());
-    // IdxSize is u32 or (feature `bigidx`) u64.
-    #[allow(clippy::unnecessary_cast)]
-    for list in grouped.column(ROW)?.list()?.amortized_iter() {
-        let list = list.expect("group_by lists are never null");
-        rows.push(
-            list.as_ref()
-                .idx()?
-                .into_no_null_iter()
-                .map(|r| r as u32)
-                .collect(),
-        );
-    }
-    Ok(Groups {
-        keys: grouped.drop(ROW)?,
-        rows,
-    })
-}
 
 /// "enhet=A, " prefix naming a group in messages (empty without `by`).
 fn group_label(keys: &DataFrame, g: usize) -> String {
@@ -185,22 +133,6 @@ fn scales(inst: &Instrument) -> Vec<(String, &'static str, Vec<&str>)> {
     out
 }
 
-fn min_group_of(inst: &Instrument, min_group: Option<usize>) -> Result<usize, Error> {
-    match min_group {
-        Some(0) => Err(ReliabilityError::Parameter {
-            parameter: "min_group".into(),
-            message: "must be at least 1".into(),
-        }
-        .into()),
-        Some(m) => Ok(m),
-        None => Ok(inst.min_group),
-    }
-}
-
-fn suppressed_note(n: usize, min_group: usize) -> String {
-    format!("suppressed: {n} respondent(s), fewer than min_group = {min_group}")
-}
-
 /// Options of [`reliability_frame`].
 #[derive(Debug, Clone)]
 pub struct ReliabilityOptions {
@@ -208,7 +140,6 @@ pub struct ReliabilityOptions {
     pub missing: Missing,
     pub ci: CiMethod,
     pub confidence: f64,
-    pub min_group: Option<usize>,
 }
 
 impl Default for ReliabilityOptions {
@@ -218,7 +149,6 @@ impl Default for ReliabilityOptions {
             missing: Missing::Pairwise,
             ci: CiMethod::Feldt,
             confidence: 0.95,
-            min_group: None,
         }
     }
 }
@@ -318,6 +248,7 @@ pub fn reliability_frame(
     df: &DataFrame,
     inst: &Instrument,
     opts: &ReliabilityOptions,
+    visible: &Visibility,
 ) -> Result<DataFrame, Error> {
     super::check_confidence(opts.confidence)?;
     if let CiMethod::Bootstrap { n_boot, .. } = opts.ci {
@@ -329,7 +260,6 @@ pub fn reliability_frame(
             .into());
         }
     }
-    let min_group = min_group_of(inst, opts.min_group)?;
     let prep = Prepared::new(df, inst)?;
     let groups = group_rows(df, &opts.by)?;
     let grouped = !opts.by.is_empty();
@@ -358,7 +288,7 @@ pub fn reliability_frame(
         Missing::Pairwise => "pairwise",
         Missing::Listwise => "listwise",
     };
-    for (g, rows) in groups.rows.iter().enumerate() {
+    for (g, rows) in groups.rows().iter().enumerate() {
         for (id, kind, ids) in scales(inst) {
             let label = scale_label(&groups.keys, g, kind, &id);
             let scored = prep.scored(&ids);
@@ -370,10 +300,10 @@ pub fn reliability_frame(
             out.text[c_method].1.push(Some(method.into()));
             out.num[c_conf].1.push(Some(opts.confidence));
             out.text[c_missing].1.push(Some(missing.into()));
-            let suppressed = grouped && rows.len() < min_group;
+            let suppressed = !visible.measure(g, &id);
             out.flag[c_supp].1.push(Some(suppressed));
             let result = if suppressed {
-                Err(suppressed_note(rows.len(), min_group))
+                Err(String::new())
             } else if ids.len() < 2 {
                 Err(format!(
                     "{label}: one item; alpha, lambda6 and omega need at least two items"
@@ -412,7 +342,8 @@ pub fn reliability_frame(
                     for c in [c_alpha, c_std, c_lo, c_hi, c_g6, c_omega, c_avr] {
                         out.num[c].1.push(None);
                     }
-                    out.text[c_note].1.push(Some(note));
+                    // A blanked row is bare: no reason.
+                    out.text[c_note].1.push((!note.is_empty()).then_some(note));
                 }
             }
         }
@@ -464,9 +395,8 @@ pub fn item_analysis_frame(
     df: &DataFrame,
     inst: &Instrument,
     by: &[String],
-    min_group: Option<usize>,
+    visible: &Visibility,
 ) -> Result<DataFrame, Error> {
-    let min_group = min_group_of(inst, min_group)?;
     let prep = Prepared::new(df, inst)?;
     let groups = group_rows(df, by)?;
     let grouped = !by.is_empty();
@@ -490,11 +420,10 @@ pub fn item_analysis_frame(
     let c_note = out.text("note");
     let mut codes_col: Vec<Option<Series>> = Vec::new();
     let mut shares_col: Vec<Option<Series>> = Vec::new();
-    for (g, rows) in groups.rows.iter().enumerate() {
-        let suppressed = grouped && rows.len() < min_group;
+    for (g, rows) in groups.rows().iter().enumerate() {
         // Item–total statistics per scale, computed once per group.
         let mut per_scale: Vec<(String, Result<Vec<super::ItemTotal>, String>)> = Vec::new();
-        if !suppressed {
+        if visible.group(g) {
             for (id, kind, ids) in scales(inst) {
                 let label = scale_label(&groups.keys, g, kind, &id);
                 let scored = prep.scored(&ids);
@@ -522,6 +451,7 @@ pub fn item_analysis_frame(
                 .push(home.as_ref().map(|h| h.0.to_string()));
             out.text[c_item].1.push(Some(item.id.clone()));
             out.flag[c_rev].1.push(Some(item.reverse));
+            let suppressed = !visible.measure(g, &item.id);
             out.flag[c_supp].1.push(Some(suppressed));
             if suppressed {
                 out.count[c_nresp].1.push(None);
@@ -531,11 +461,12 @@ pub fn item_analysis_frame(
                 }
                 codes_col.push(None);
                 shares_col.push(None);
-                out.text[c_note]
-                    .1
-                    .push(Some(suppressed_note(rows.len(), min_group)));
+                out.text[c_note].1.push(None);
                 continue;
             }
+            // Answer shares (codes, "don't know", floor, ceiling) follow the distribution
+            // threshold.
+            let shown = visible.distribution(g, &item.id);
             let width = (scale.max - scale.min + 1) as usize;
             let mut counts = vec![0u64; width];
             let (mut n, mut sum, mut sum2, mut dk, mut miss) = (0u64, 0.0, 0.0, 0u64, 0u64);
@@ -579,23 +510,29 @@ pub fn item_analysis_frame(
             );
             out.num[c_miss]
                 .1
-                .push((total > 0.0).then(|| miss as f64 / total));
+                .push((shown && total > 0.0).then(|| miss as f64 / total));
             out.num[c_dk]
                 .1
-                .push((total > 0.0).then(|| dk as f64 / total));
-            out.num[c_floor].1.push((n > 0).then(|| floor as f64 / nf));
-            out.num[c_ceil].1.push((n > 0).then(|| ceil as f64 / nf));
-            codes_col.push(Some(Series::new(
-                "".into(),
-                (scale.min..=scale.max).collect::<Vec<i64>>(),
-            )));
-            shares_col.push(Some(Series::new(
-                "".into(),
-                counts
-                    .iter()
-                    .map(|&c| (n > 0).then(|| c as f64 / nf))
-                    .collect::<Vec<Option<f64>>>(),
-            )));
+                .push((shown && total > 0.0).then(|| dk as f64 / total));
+            out.num[c_floor]
+                .1
+                .push((shown && n > 0).then(|| floor as f64 / nf));
+            out.num[c_ceil]
+                .1
+                .push((shown && n > 0).then(|| ceil as f64 / nf));
+            codes_col
+                .push(shown.then(|| {
+                    Series::new("".into(), (scale.min..=scale.max).collect::<Vec<i64>>())
+                }));
+            shares_col.push(shown.then(|| {
+                Series::new(
+                    "".into(),
+                    counts
+                        .iter()
+                        .map(|&c| (n > 0).then(|| c as f64 / nf))
+                        .collect::<Vec<Option<f64>>>(),
+                )
+            }));
             let mut note = None;
             let (mut r_drop, mut aid) = (None, None);
             if let Some((home_id, home_items)) = &home {
@@ -706,7 +643,6 @@ pub struct DriverOptions {
     pub n_boot: usize,
     pub seed: u64,
     pub confidence: f64,
-    pub min_group: Option<usize>,
 }
 
 impl Default for DriverOptions {
@@ -718,7 +654,6 @@ impl Default for DriverOptions {
             n_boot: 500,
             seed: 20250101,
             confidence: 0.95,
-            min_group: None,
         }
     }
 }
@@ -749,9 +684,9 @@ pub fn drivers_frame(
     df: &DataFrame,
     inst: &Instrument,
     opts: &DriverOptions,
+    visible: &Visibility,
 ) -> Result<DataFrame, Error> {
     super::check_confidence(opts.confidence)?;
-    let min_group = min_group_of(inst, opts.min_group)?;
     let prep = Prepared::new(df, inst)?;
     let (outcome_id, outcome) = outcome_values(df, inst, &prep, &opts.outcome)?;
     // An item used as the outcome is not also its own predictor.
@@ -781,10 +716,13 @@ pub fn drivers_frame(
     let c_conf = out.num("confidence");
     let c_supp = out.flag("suppressed");
     let c_note = out.text("note");
-    for (g, rows) in groups.rows.iter().enumerate() {
-        let suppressed = grouped && rows.len() < min_group;
+    for (g, rows) in groups.rows().iter().enumerate() {
+        // Weights over every index item: shown only where the group and its outcome are.
+        let suppressed = !visible.group(g)
+            || !visible.measure(g, &outcome_id)
+            || ids.iter().any(|id| !visible.measure(g, id));
         let result = if suppressed {
-            Err(suppressed_note(rows.len(), min_group))
+            Err(String::new())
         } else {
             match drivers(
                 &refs,
@@ -838,7 +776,9 @@ pub fn drivers_frame(
                         out.num[c].1.push(None);
                     }
                     out.count[c_used].1.push(None);
-                    out.text[c_note].1.push(Some(note.clone()));
+                    out.text[c_note]
+                        .1
+                        .push((!note.is_empty()).then(|| note.clone()));
                 }
             }
         }
@@ -870,7 +810,7 @@ pub fn priority_frame(
     by: &[String],
     top: usize,
     outcome: &str,
-    min_group: Option<usize>,
+    visible: &Visibility,
 ) -> Result<DataFrame, Error> {
     if by.is_empty() {
         return Err(ReliabilityError::Parameter {
@@ -886,7 +826,6 @@ pub fn priority_frame(
         }
         .into());
     }
-    let min_group = min_group_of(inst, min_group)?;
     let prep = Prepared::new(df, inst)?;
     let (outcome_id, outcome_vals) = outcome_values(df, inst, &prep, outcome)?;
     // An item used as the outcome is not also its own predictor.
@@ -934,14 +873,15 @@ pub fn priority_frame(
     let c_focus = out.flag("focus");
     let c_supp = out.flag("suppressed");
     let c_note = out.text("note");
-    for (g, rows) in groups.rows.iter().enumerate() {
-        let suppressed = rows.len() < min_group;
+    for (g, rows) in groups.rows().iter().enumerate() {
+        let suppressed = !visible.group(g);
         let stats: Vec<(u64, Option<f64>)> = (0..ids.len()).map(|j| mean_of(j, rows)).collect();
         let priority: Vec<Option<f64>> = stats
             .iter()
             .zip(&importance)
-            .map(|((n, m), imp)| {
-                m.filter(|_| !suppressed && *n as usize >= min_group)
+            .enumerate()
+            .map(|(j, ((n, m), imp))| {
+                m.filter(|_| !suppressed && visible.measure(g, ids[j]) && *n > 0)
                     .map(|m| imp * (100.0 - m) / 100.0)
             })
             .collect();
@@ -968,24 +908,20 @@ pub fn priority_frame(
                 out.num[c_prio].1.push(None);
                 out.count[c_rank].1.push(None);
                 out.flag[c_focus].1.push(None);
-                out.text[c_note]
-                    .1
-                    .push(Some(suppressed_note(rows.len(), min_group)));
+                out.text[c_note].1.push(None);
                 continue;
             }
             let (n, m) = stats[j];
             out.count[c_nresp].1.push(Some(rows.len() as u64));
-            let visible = n as usize >= min_group;
-            out.count[c_n].1.push(Some(n));
-            out.num[c_score].1.push(m.filter(|_| visible));
+            let shown = visible.measure(g, id);
+            out.count[c_n].1.push(shown.then_some(n));
+            out.num[c_score].1.push(m.filter(|_| shown));
             out.num[c_prio].1.push(priority[j]);
             out.count[c_rank].1.push(rank[j]);
             out.flag[c_focus]
                 .1
                 .push(Some(rank[j].is_some_and(|r| r as usize <= top)));
-            out.text[c_note].1.push((!visible).then(|| {
-                format!("item suppressed: {n} answer(s), fewer than min_group = {min_group}")
-            }));
+            out.text[c_note].1.push(None);
         }
     }
     out.finish(&groups.keys, Vec::new())

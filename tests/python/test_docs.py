@@ -8,6 +8,7 @@ import pytest
 
 MODULES = [
     "lyhord._api",
+    "lyhord._publication",
     "lyhord.datasets",
     "lyhord.expr",
     "lyhord.plot",

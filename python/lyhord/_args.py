@@ -1,0 +1,46 @@
+"""The one way lyhord's Python functions read their common arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from ._lyhord import Instrument
+
+FrameLike = pl.DataFrame | pl.LazyFrame
+
+
+def resolve_instrument(instrument: Instrument | str | Path) -> Instrument:
+    """Accept an Instrument, a built-in name (``"hme"``) or a path to a TOML codebook."""
+    if isinstance(instrument, Instrument):
+        return instrument
+    text = str(instrument)
+    if text.endswith(".toml") or Path(text).is_file():
+        return Instrument.from_toml(text)
+    return Instrument.builtin(text)
+
+
+def _collect(frame: FrameLike, name: str) -> pl.DataFrame:
+    if isinstance(frame, pl.LazyFrame):
+        return frame.collect()
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    raise TypeError(f"`{name}` must be a polars DataFrame or LazyFrame, not {type(frame).__name__}")
+
+
+def _by_list(by: Sequence[str] | str | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _count(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"`{name}` must be a whole number ≥ {minimum}, got {value!r}")
+    return value
+
+
+def _min_group(value: int | None) -> int | None:
+    return None if value is None else _count(value, "min_group", 1)

@@ -1,0 +1,252 @@
+"""The publication layer: several tables of the same answers, suppressed jointly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from . import _lyhord
+from ._args import FrameLike, _by_list, _collect, _count, _min_group, resolve_instrument
+from ._lyhord import DEFAULT_SEED, Instrument
+
+__all__ = ["Publication"]
+
+
+class Publication:
+    """Every table published from the same answers, suppressed jointly.
+
+    Each table a publication returns is suppressed together with every table it returned
+    before: a group has the same status wherever it appears (two groupings, a background
+    breakdown, the reliability and driver analyses beside the estimates, several years of
+    stored sums), and a blank can never be recovered from the rest. The one-table functions
+    (:func:`estimate`, :func:`reliability`, :func:`item_analysis`, :func:`drivers`,
+    :func:`priority_matrix`, :func:`estimate_from_sums`) are publications of one table:
+    two calls of them are **not** protected against each other. Publish several tables of
+    the same answers through one ``Publication``.
+
+    What is protected, and against whom: the attacker holds every number the publication
+    returned (all tables, rows and their layout) and knows that counts are whole numbers
+    ≥ 0 and that a row means at least one respondent. For every blanked group, the
+    auditor solves that attacker's linear and integer programmes over all published
+    counts, sums and answer distributions (hierarchy totals, crossed margins, other
+    groupings, pooled periods): a group under the threshold keeps an interval of at least
+    ``min_group`` for its respondents and answers, and no blanked group's sum of scores (so
+    its mean), its distance from the top score or any of its positive / neutral / negative
+    counts is determined. Secondary blanks are added, the cheapest first, until that holds;
+    :meth:`audit` shows the intervals.
+
+    Not covered: second moments (SD, SE, α, correlations) are not part of the attacker's
+    programmes; weights are treated as unknown to the attacker; outside knowledge (who
+    works where, one person's own answers) is not modelled; tables made outside the
+    publication are not known to it.
+
+    Parameters
+    ----------
+    answers : polars.DataFrame or polars.LazyFrame
+        The answers (item columns, grouping columns).
+    instrument : Instrument, str or path
+        The codebook; its ``min_group``, ``min_group_distribution`` and
+        ``min_group_background`` are the default thresholds.
+    min_group : int, optional
+        Default minimum group size of every table; each method may override it.
+    weights : str, optional
+        Column of positive weights for the estimates (suppression counts respondents).
+
+    Examples
+    --------
+    >>> import polars as pl, lyhord as ly
+    >>> staff = ly.example_data("staff", year=2025)
+    >>> pub = ly.Publication(staff, "epl-staff", min_group=5)
+    >>> by_unit = pub.estimate(by=["forvaltning", "enhet"])
+    >>> by_sex = pub.estimate(by="kon")
+    >>> audit = pub.audit()
+    >>> bool(audit["passed"].all())
+    True
+    >>> blank = by_unit.filter(pl.col("suppressed"))  # bare: no number, no reason
+    >>> blank.select("n", "mean", "se", "pct_positive").null_count().row(0) == (blank.height,) * 4
+    True
+    >>> "suppression" in by_unit.columns
+    False
+    """
+
+    def __init__(
+        self,
+        answers: FrameLike,
+        instrument: Instrument | str | Path,
+        *,
+        min_group: int | None = None,
+        weights: str | None = None,
+    ) -> None:
+        self._instrument = resolve_instrument(instrument)
+        self._min_group = _min_group(min_group)
+        self._inner = _lyhord._Publication(
+            _collect(answers, "answers"), self._instrument, weights, False
+        )
+
+    @classmethod
+    def from_sums(
+        cls,
+        sums: pl.DataFrame,
+        instrument: Instrument | str | Path,
+        *,
+        min_group: int | None = None,
+    ) -> Publication:
+        """A publication of stored sums (:func:`summarise`, :func:`merge_sums`).
+
+        Estimates only. Sums by year and unit let one publication hold each year and the
+        pooled years, jointly protected (``estimate(by=["year", "enhet"])`` beside
+        ``estimate(by="enhet")``).
+
+        Examples
+        --------
+        >>> import lyhord as ly
+        >>> staff = ly.example_data("staff", year=2025)
+        >>> sums = ly.summarise(staff, "hme", by=["forvaltning", "enhet"])
+        >>> pub = ly.Publication.from_sums(sums, "hme")
+        >>> pub.estimate(by="forvaltning").height > 0
+        True
+        """
+        self = cls.__new__(cls)
+        self._instrument = resolve_instrument(instrument)
+        self._min_group = _min_group(min_group)
+        self._inner = _lyhord._Publication(_collect(sums, "sums"), self._instrument, None, True)
+        return self
+
+    def _threshold(self, min_group: int | None) -> int | None:
+        return self._min_group if min_group is None else _min_group(min_group)
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __repr__(self) -> str:
+        return f"Publication(instrument={self._instrument.id!r}, tables={len(self)})"
+
+    def estimate(
+        self,
+        by: Sequence[str] | str = (),
+        *,
+        background: Sequence[str] | str = (),
+        min_group: int | None = None,
+        confidence: float = 0.95,
+        headcounts: pl.DataFrame | None = None,
+        headcount_column: str = "headcount",
+    ) -> pl.DataFrame:
+        """Grouped estimates (as :func:`estimate`), suppressed with the other tables.
+
+        ``background`` breaks the lowest ``by`` level down by background columns (e.g.
+        ``by=["forvaltning", "enhet"], background="kon"`` adds enhet × kön rows), under the
+        instrument's ``min_group_background``.
+        """
+        hc = None if headcounts is None else _collect(headcounts, "headcounts")
+        return self._inner.estimate(
+            _by_list(by),
+            _by_list(background),
+            self._threshold(min_group),
+            float(confidence),
+            hc,
+            headcount_column,
+        )
+
+    def reliability(
+        self,
+        by: Sequence[str] | str | None = None,
+        *,
+        missing: str = "pairwise",
+        ci: str = "feldt",
+        n_boot: int = 1000,
+        seed: int = DEFAULT_SEED,
+        confidence: float = 0.95,
+        min_group: int | None = None,
+    ) -> pl.DataFrame:
+        """α, λ6 and ω per group (as :func:`reliability`), suppressed with the other tables."""
+        return self._inner.reliability(
+            _by_list(by),
+            missing,
+            ci,
+            _count(n_boot, "n_boot", 0),
+            _count(seed, "seed", 0),
+            float(confidence),
+            self._threshold(min_group),
+        )
+
+    def item_analysis(
+        self, by: Sequence[str] | str | None = None, *, min_group: int | None = None
+    ) -> pl.DataFrame:
+        """Item analysis per group (as :func:`item_analysis`), suppressed with the others."""
+        return self._inner.item_analysis(_by_list(by), self._threshold(min_group))
+
+    def drivers(
+        self,
+        by: Sequence[str] | str | None = None,
+        *,
+        outcome: str = "index",
+        missing: str = "listwise",
+        n_boot: int = 500,
+        seed: int = DEFAULT_SEED,
+        confidence: float = 0.95,
+        min_group: int | None = None,
+    ) -> pl.DataFrame:
+        """Driver analysis per group (as :func:`drivers`), suppressed with the others."""
+        return self._inner.drivers(
+            outcome,
+            _by_list(by),
+            missing,
+            _count(n_boot, "n_boot", 0),
+            _count(seed, "seed", 0),
+            float(confidence),
+            self._threshold(min_group),
+        )
+
+    def priority_matrix(
+        self,
+        by: Sequence[str] | str = "enhet",
+        *,
+        top: int = 3,
+        outcome: str = "index",
+        min_group: int | None = None,
+    ) -> pl.DataFrame:
+        """Items to work on per unit (as :func:`priority_matrix`), suppressed with the others."""
+        return self._inner.priority_matrix(
+            _by_list(by), _count(top, "top", 1), outcome, self._threshold(min_group)
+        )
+
+    def audit(self) -> pl.DataFrame:
+        """The audit table: what an attacker can learn of each blanked group. Never publish it.
+
+        One row per blanked group, layer and quantity, over everything the publication has
+        returned so far.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``table`` (the first table the group appears in), ``group`` (its keys, e.g.
+            ``"forvaltning=Omsorg, enhet=Hemtjänst Väst"``), ``layer`` (``respondents``,
+            ``mean`` or ``distribution``), ``measure``, ``blank`` (``primary``: under the
+            threshold; ``secondary``: blanked to protect another), ``quantity``
+            (``respondents``, ``answers``, ``sum`` of scores, ``short_of_max`` = answers ·
+            100 − sum, ``positive``, ``neutral``, ``negative``), ``value`` (the true value),
+            ``low`` and ``high`` (the attacker's interval; ±inf when unbounded),
+            ``required_width`` (the threshold for a small group's counts, 0 = "not
+            determined"), ``passed``, ``tables`` (every table and key the group appears
+            under).
+
+        Examples
+        --------
+        >>> import polars as pl, lyhord as ly
+        >>> codes = [4, 5, 3, 4, 5, 4, 2, 3, 4, 5, 5, 4, 3, 4, 4, 2, 5]
+        >>> answers = pl.DataFrame({"enhet": ["A"] * 6 + ["B"] * 3 + ["C"] * 8,
+        ...                         **{f"hme{i}": codes for i in range(1, 10)}})
+        >>> pub = ly.Publication(answers, "hme", min_group=5)
+        >>> t = pub.estimate(by="enhet")
+        >>> t.filter(measure="hme").select("enhet", "n_respondents", "suppressed").rows()
+        [(None, 17, False), ('A', None, True), ('B', None, True), ('C', 8, False)]
+        >>> a = pub.audit().filter(layer="respondents")
+        >>> a.select("group", "blank", "value", "low", "high", "passed").rows()
+        [('enhet=B', 'primary', 3.0, 1.0, 8.0, True)]
+
+        B (3 people) is blanked with A (6) as its partner: the total (17) minus C (8) leaves 9
+        for the two, each with at least one respondent, so B is anywhere from 1 to 8.
+        """
+        return self._inner.audit()

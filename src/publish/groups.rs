@@ -1,0 +1,230 @@
+//! The one way lyhord groups rows: by any columns, keys in their original dtype, nulls kept
+//! as a group of their own and sorted last, one sort order everywhere; and the hierarchy
+//! view of `by` (total, first column, first two columns, ...).
+
+use crate::error::{DataError, Error};
+use crate::score::frame::present_columns;
+use polars::prelude::*;
+
+const ROW: &str = "__lyhord_row";
+const LEAF: &str = "__lyhord_leaf";
+
+/// Groups of rows: their key frame (sorted by the keys, nulls last) and each row's group.
+pub struct Groups {
+    pub keys: DataFrame,
+    pub group_of_row: Vec<u32>,
+}
+
+impl Groups {
+    pub fn len(&self) -> usize {
+        self.keys.height()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.height() == 0
+    }
+
+    /// The rows of each group, in row order.
+    pub fn rows(&self) -> Vec<Vec<u32>> {
+        let mut rows = vec![Vec::new(); self.len()];
+        for (row, &g) in self.group_of_row.iter().enumerate() {
+            rows[g as usize].push(row as u32);
+        }
+        rows
+    }
+}
+
+/// Fails with the columns present when a grouping (or weight) column is missing.
+pub fn check_columns<'a>(
+    df: &DataFrame,
+    columns: impl IntoIterator<Item = &'a str>,
+) -> Result<(), Error> {
+    for c in columns {
+        if df.column(c).is_err() {
+            return Err(DataError::UnknownGroupColumn {
+                column: c.to_string(),
+                present: present_columns(df),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn sort_options() -> SortMultipleOptions {
+    SortMultipleOptions::default()
+        .with_nulls_last(true)
+        .with_maintain_order(true)
+}
+
+/// Groups the rows of `df` by `by`; without `by`, one group of every row.
+pub fn group_rows(df: &DataFrame, by: &[String]) -> Result<Groups, Error> {
+    check_columns(df, by.iter().map(String::as_str))?;
+    if by.is_empty() {
+        return Ok(Groups {
+            keys: DataFrame::empty_with_height(1),
+            group_of_row: vec![0; df.height()],
+        });
+    }
+    let by_exprs: Vec<Expr> = by.iter().map(|c| col(c.as_str())).collect();
+    let grouped = df
+        .select(by.iter().map(|c| c.as_str()))?
+        .lazy()
+        .with_row_index(ROW, None)
+        .group_by(&by_exprs)
+        .agg([col(ROW)])
+        .sort(
+            by.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            sort_options(),
+        )
+        .collect()?;
+    let mut group_of_row = vec![0u32; df.height()];
+    for (g, rows) in grouped.column(ROW)?.list()?.amortized_iter().enumerate() {
+        let rows = rows.expect("group_by lists are never null");
+        for row in rows.as_ref().idx()?.into_no_null_iter() {
+            group_of_row[row as usize] = g as u32;
+        }
+    }
+    Ok(Groups {
+        keys: grouped.drop(ROW)?,
+        group_of_row,
+    })
+}
+
+/// Leaf → node mapping per level: level 0 is the total, the last level the leaves' own
+/// groups of `by`. Several leaves may share a node at every level (leaves finer than `by`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hierarchy {
+    pub node_of_leaf: Vec<Vec<usize>>,
+    pub nodes_per_level: Vec<usize>,
+}
+
+impl Hierarchy {
+    /// Global node number of the first node of each level.
+    pub fn offsets(&self) -> Vec<usize> {
+        let mut acc = 0;
+        self.nodes_per_level
+            .iter()
+            .map(|n| {
+                let start = acc;
+                acc += n;
+                start
+            })
+            .collect()
+    }
+
+    pub fn n_nodes(&self) -> usize {
+        self.nodes_per_level.iter().sum()
+    }
+
+    pub fn n_leaves(&self) -> usize {
+        self.node_of_leaf.last().map_or(0, Vec::len)
+    }
+
+    /// The level each global node belongs to.
+    pub fn level_of_nodes(&self) -> Vec<usize> {
+        self.nodes_per_level
+            .iter()
+            .enumerate()
+            .flat_map(|(level, &count)| std::iter::repeat_n(level, count))
+            .collect()
+    }
+
+    /// Only the last level (a flat grouping, without the total and coarser levels).
+    pub fn flat(&self) -> Hierarchy {
+        Hierarchy {
+            node_of_leaf: vec![self.node_of_leaf.last().cloned().unwrap_or_default()],
+            nodes_per_level: vec![self.nodes_per_level.last().copied().unwrap_or(0)],
+        }
+    }
+
+    /// Leaves of every global node.
+    pub fn leaves_of_nodes(&self) -> Vec<Vec<u32>> {
+        let offsets = self.offsets();
+        let mut out = vec![Vec::new(); self.n_nodes()];
+        for (level, mapping) in self.node_of_leaf.iter().enumerate() {
+            for (leaf, &node) in mapping.iter().enumerate() {
+                out[offsets[level] + node].push(leaf as u32);
+            }
+        }
+        out
+    }
+}
+
+/// The hierarchy of `by` over leaf groups (`leaf_keys` holds at least the `by` columns) and
+/// each level's node key frame with the `by` columns only, those below the level null.
+pub fn hierarchy(
+    leaf_keys: &DataFrame,
+    by: &[String],
+) -> Result<(Hierarchy, Vec<DataFrame>), Error> {
+    let n_leaves = leaf_keys.height();
+    let leaf_keys = leaf_keys.select(by.iter().map(String::as_str))?;
+    let mut node_of_leaf = vec![vec![0usize; n_leaves]];
+    let mut nodes_per_level = vec![1usize];
+    let mut level_keys = vec![null_keys(&leaf_keys, 0, 1)?];
+    for level in 1..=by.len() {
+        let prefix: Vec<&str> = by[..level].iter().map(String::as_str).collect();
+        let exprs: Vec<Expr> = prefix.iter().map(|c| col(*c)).collect();
+        let grouped = leaf_keys
+            .clone()
+            .lazy()
+            .with_row_index(LEAF, None)
+            .group_by(&exprs)
+            .agg([col(LEAF)])
+            .sort(prefix.clone(), sort_options())
+            .collect()?;
+        let mut mapping = vec![0usize; n_leaves];
+        for (node, leaves) in grouped.column(LEAF)?.list()?.amortized_iter().enumerate() {
+            let leaves = leaves.expect("group_by lists are never null");
+            for leaf in leaves.as_ref().idx()?.into_no_null_iter() {
+                mapping[leaf as usize] = node;
+            }
+        }
+        nodes_per_level.push(grouped.height());
+        node_of_leaf.push(mapping);
+        level_keys.push(pad_keys(&grouped.drop(LEAF)?, &leaf_keys, level)?);
+    }
+    Ok((
+        Hierarchy {
+            node_of_leaf,
+            nodes_per_level,
+        },
+        level_keys,
+    ))
+}
+
+/// A key frame of `height` rows whose columns from `from` on are null, typed like `template`.
+fn null_keys(template: &DataFrame, from: usize, height: usize) -> Result<DataFrame, Error> {
+    let cols = template.columns()[from..]
+        .iter()
+        .map(|c| Column::full_null(c.name().clone(), height, c.dtype()))
+        .collect();
+    Ok(DataFrame::new(height, cols)?)
+}
+
+/// Adds the grouping columns below `level` as nulls so every level has the same schema.
+fn pad_keys(prefix: &DataFrame, template: &DataFrame, level: usize) -> Result<DataFrame, Error> {
+    let mut cols: Vec<Column> = prefix.columns().to_vec();
+    cols.extend(
+        null_keys(template, level, prefix.height())?
+            .columns()
+            .iter()
+            .cloned(),
+    );
+    Ok(DataFrame::new(prefix.height(), cols)?)
+}
+
+/// "forvaltning=X, enhet=Y" for messages; "(total)" at level 0.
+pub fn describe_node(keys: &DataFrame, node: usize, level: usize) -> String {
+    if level == 0 {
+        return "(total)".to_string();
+    }
+    keys.columns()[..level]
+        .iter()
+        .map(|c| {
+            let v = c.get(node).map(|v| v.to_string()).unwrap_or_default();
+            format!("{}={}", c.name(), v.trim_matches('"'))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
