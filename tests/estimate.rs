@@ -165,6 +165,7 @@ fn hierarchy_rolls_up_and_keeps_suppressed_children_in_parents() {
             neutral: vec![0, 12, 0],
             pooled_by: vec![],
         }],
+        counts_only: false,
     };
     let policy = vec![
         CellPolicy {

@@ -200,15 +200,10 @@ fn units_with_too_few_interviews_are_blanked_with_the_reason() {
     ] {
         assert_eq!(out.column(c).unwrap().null_count(), out.height(), "{c}");
     }
-    let note = out
-        .column("note")
-        .unwrap()
-        .str()
-        .unwrap()
-        .get(0)
-        .unwrap()
-        .to_string();
-    assert!(note.contains("min_interviews = 2"), "{note}");
+    // Bare blanks: no reason, no counts.
+    for c in ["note", "n_interviews", "n_coders"] {
+        assert_eq!(out.column(c).unwrap().null_count(), out.height(), "{c}");
+    }
 }
 
 #[test]
@@ -316,8 +311,35 @@ fn example_interviews_score_in_range_and_suppress_small_units() {
     let n = out.column("n_interviews").unwrap().u64().unwrap();
     let supp = out.column("suppressed").unwrap().bool().unwrap();
     let score = out.column("score").unwrap().f64().unwrap();
+    let units = out.column("enhet").unwrap().str().unwrap();
+    let per_unit = df
+        .clone()
+        .lazy()
+        .group_by([col("enhet")])
+        .agg([col("interview").n_unique().alias("k")])
+        .collect()
+        .unwrap();
+    let k_of = |unit: &str| -> u32 {
+        let at = per_unit
+            .column("enhet")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .position(|u| u == Some(unit))
+            .unwrap();
+        per_unit
+            .column("k")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .get(at)
+            .unwrap()
+    };
     for i in 0..out.height() {
-        assert_eq!(supp.get(i).unwrap(), n.get(i).unwrap() < 3);
+        // Units with fewer than 3 interviews are blanked, bare (no count shown).
+        assert_eq!(supp.get(i).unwrap(), k_of(units.get(i).unwrap()) < 3);
+        assert_eq!(n.get(i).is_none(), supp.get(i).unwrap());
         if let Some(s) = score.get(i) {
             assert!((0.0..=100.0).contains(&s));
         }

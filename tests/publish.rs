@@ -124,6 +124,7 @@ fn build((forv, k, extra, third): (Vec<Vec<Vec<(u8, u8)>>>, u64, u64, bool)) -> 
         values: AtomValues {
             respondents,
             measures: vec![measure],
+            counts_only: false,
         },
         policy,
     }
@@ -344,6 +345,7 @@ fn a_partner_too_small_to_hide_the_small_cell_is_not_enough() {
             neutral: vec![1, 1, 5],
             pooled_by: vec![],
         }],
+        counts_only: false,
     };
     let policy = vec![
         CellPolicy {

@@ -228,9 +228,11 @@ def design_estimate(
     margins, times the calibrated weights. Intervals use t with (clusters − strata)
     degrees of freedom.
 
-    Domains with fewer than ``min_group`` respondents are blanked with the reason; when a
-    single domain is blanked, the next smallest is blanked too, so the whole minus the
-    others cannot reveal it.
+    Domains go through the publication layer's engine (see :class:`Publication`) on the
+    counts this table publishes: a domain with fewer than ``min_group`` respondents, or a
+    variable with fewer than ``min_group`` answers in a domain, is blanked, and other
+    domains with it until no blanked count can be narrowed to within ``min_group`` from the
+    whole sample and the other domains. Blanks are bare (no reason in ``note``).
 
     Parameters
     ----------

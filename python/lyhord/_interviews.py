@@ -67,8 +67,9 @@ def score_interviews(
         A coding frame, the name of a built-in (``"epl-interviews"``) or a TOML file.
     level : {"unit", "interview"}
         ``"unit"``: interviews pooled per group of ``by``; groups with fewer than
-        ``min_interviews`` interviews are blanked (``suppressed``, with the reason), as a
-        score would describe too few people. ``"interview"``: one row per interview.
+        ``min_interviews`` interviews are blanked by the publication layer's engine, as a
+        score would describe too few people; blanks are bare (``suppressed`` True, no
+        score, counts, ``n_interviews`` or reason). ``"interview"``: one row per interview.
     by : str or list of str, optional
         Background columns, constant within an interview (unit, role, …).
     interview, code, coder, rating : str

@@ -7,6 +7,7 @@ use super::rake::{rake, Margin, RakeOptions, RakeOutcome};
 use super::{Design, LonelyPsu};
 use crate::error::{DesignError, Error};
 use crate::estimate::stats::t_critical;
+use crate::publish::publication::{protect_counts, CountBlanks, Thresholds};
 use crate::score::frame::present_columns;
 use foldhash::fast::FixedState;
 use polars::prelude::*;
@@ -509,28 +510,43 @@ fn domains(df: &DataFrame, by: &[String]) -> Result<Domains, Error> {
     Ok(Domains { keys, masks })
 }
 
-/// Which domains are blanked: fewer than `min_group` respondents, plus — when exactly one
-/// domain is blanked — the next smallest, so the whole minus the others cannot reveal it.
-fn suppressed(domains: &Domains, min_group: usize) -> Vec<Option<String>> {
-    let size: Vec<usize> = domains
-        .masks
+/// Which domains (the whole sample first) are blanked, by the publication layer's engine on
+/// the counts a domain table publishes: respondents per domain and answers per variable.
+fn domain_blanks(
+    domains: &Domains,
+    estimates: &[Vec<Option<super::estimate::DomainEstimate>>],
+    min_group: usize,
+) -> CountBlanks {
+    let groups = &domains.masks[1..];
+    let respondents: Vec<u64> = groups
         .iter()
-        .map(|m| m.iter().filter(|b| **b).count())
+        .map(|m| m.iter().filter(|b| **b).count() as u64)
         .collect();
-    let mut out: Vec<Option<String>> = size
+    let answers: Vec<Vec<u64>> = estimates
         .iter()
-        .map(|&n| (n < min_group).then(|| format!("fewer than {min_group} respondents")))
+        .map(|per| {
+            per[1..]
+                .iter()
+                .map(|e| e.map_or(0, |e| e.n as u64))
+                .collect()
+        })
         .collect();
-    let blanked = (1..size.len()).filter(|&d| out[d].is_some()).count();
-    if blanked == 1 && out[0].is_none() {
-        if let Some(d) = (1..size.len())
-            .filter(|&d| out[d].is_none())
-            .min_by_key(|&d| size[d])
-        {
-            out[d] = Some("secondary: protects a smaller group".into());
-        }
+    let thresholds = Thresholds {
+        min_group: min_group as u64,
+        min_distribution: min_group as u64,
+    };
+    if groups.is_empty() {
+        // The whole sample alone: blank only when it is itself too small.
+        let n = domains.masks[0].iter().filter(|b| **b).count();
+        return CountBlanks {
+            row: vec![n < min_group],
+            variable: estimates
+                .iter()
+                .map(|per| vec![per[0].is_some_and(|e| e.n < min_group)])
+                .collect(),
+        };
     }
-    out
+    protect_counts(&respondents, &answers, true, thresholds)
 }
 
 /// Design-based estimates of each variable in the whole sample and each domain.
@@ -541,24 +557,29 @@ pub fn design_estimate_frame(
     spec: &EstimateSpec,
 ) -> Result<DataFrame, Error> {
     let domains = domains(df, &spec.by)?;
-    let blank = suppressed(&domains, spec.min_group);
     let t = t_critical(spec.confidence, design.degrees_of_freedom())?;
-    let mut rows = Rows::default();
+    let mut estimates = Vec::with_capacity(spec.variables.len());
     for var in &spec.variables {
         let y = numbers(df, var, "variable")?;
         check_variable(&y, var, spec.statistic)?;
-        for (d, mask) in domains.masks.iter().enumerate() {
-            let est = domain_estimate(design, calibration, &y, mask, spec.statistic)?;
-            let note = blank[d].clone().or_else(|| {
-                est.filter(|e| e.n < spec.min_group)
-                    .map(|_| format!("fewer than {} answers", spec.min_group))
-            });
+        let per_domain = domains
+            .masks
+            .iter()
+            .map(|mask| domain_estimate(design, calibration, &y, mask, spec.statistic))
+            .collect::<Result<Vec<_>, _>>()?;
+        estimates.push(per_domain);
+    }
+    let blank = domain_blanks(&domains, &estimates, spec.min_group);
+    let mut rows = Rows::default();
+    for (v, var) in spec.variables.iter().enumerate() {
+        for (d, est) in estimates[v].iter().enumerate() {
+            let blanked = blank.row[d] || blank.variable[v][d];
             rows.push(
                 &domains.keys[d],
                 var,
-                est.filter(|_| note.is_none()),
+                est.filter(|_| !blanked),
                 t,
-                note,
+                blanked,
                 est.is_none(),
             );
         }
@@ -606,7 +627,7 @@ impl Rows {
         var: &str,
         est: Option<super::estimate::DomainEstimate>,
         t: f64,
-        note: Option<String>,
+        blanked: bool,
         empty: bool,
     ) {
         self.keys.push(key.clone());
@@ -617,9 +638,10 @@ impl Rows {
         self.high.push(est.map(|e| e.estimate + t * e.se));
         self.n.push(est.map(|e| e.n as u32));
         self.n_eff.push(est.map(|e| e.n_eff));
-        self.suppressed.push(note.is_some());
+        self.suppressed.push(blanked);
+        // A blank is bare: no reason.
         self.note
-            .push(note.or_else(|| empty.then(|| "no answers".to_string())));
+            .push((empty && !blanked).then(|| "no answers".to_string()));
     }
 
     fn finish(self, by: &[String], statistic: Statistic) -> Result<DataFrame, Error> {

@@ -4,6 +4,7 @@
 use super::score::{balance_score, check_parameters, Evidence};
 use super::{Code, CodingFrame, Valence};
 use crate::error::{Error, InterviewError};
+use crate::publish::publication::{protect_counts, Thresholds};
 use crate::score::frame::present_columns;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -269,8 +270,8 @@ struct ScoreTable {
     positive: Vec<Option<f64>>,
     negative: Vec<Option<f64>>,
     neutral: Vec<Option<f64>>,
-    n_interviews: Vec<u64>,
-    n_coders: Vec<u64>,
+    n_interviews: Vec<Option<u64>>,
+    n_coders: Vec<Option<u64>>,
     suppressed: Vec<bool>,
     note: Vec<Option<String>>,
 }
@@ -281,18 +282,20 @@ struct Row<'a> {
     evidence: Evidence,
     n_interviews: usize,
     n_coders: usize,
-    /// Why the row is blanked, if it is.
-    suppressed: Option<String>,
+    /// Blanked by the publication layer: bare, no reason and no counts.
+    suppressed: bool,
 }
 
 impl ScoreTable {
     fn push(&mut self, row: Row, opts: &ScoreOptions) {
-        let blank = row.suppressed.is_some();
+        let blank = row.suppressed;
         let b = balance_score(&row.evidence, opts.prior, opts.confidence);
-        let note = match (&row.suppressed, &b.score, row.dimension) {
-            (Some(why), _, _) => Some(why.clone()),
-            (None, _, None) => Some("codes outside the EPL dimensions: counted, not scored".into()),
-            (None, Err(why), _) => Some(why.clone()),
+        let note = match (blank, &b.score, row.dimension) {
+            (true, _, _) => None,
+            (false, _, None) => {
+                Some("codes outside the EPL dimensions: counted, not scored".into())
+            }
+            (false, Err(why), _) => Some(why.clone()),
             _ => None,
         };
         let shown = |v: f64| (!blank).then_some(v);
@@ -306,8 +309,10 @@ impl ScoreTable {
         self.positive.push(shown(row.evidence.positive));
         self.negative.push(shown(row.evidence.negative));
         self.neutral.push(shown(row.evidence.neutral));
-        self.n_interviews.push(row.n_interviews as u64);
-        self.n_coders.push(row.n_coders as u64);
+        self.n_interviews
+            .push(shown(row.n_interviews as f64).map(|n| n as u64));
+        self.n_coders
+            .push(shown(row.n_coders as f64).map(|n| n as u64));
         self.suppressed.push(blank);
         self.note.push(note);
     }
@@ -383,7 +388,7 @@ pub fn score_interviews_frame(
                         evidence: per_dim.get(d).copied().unwrap_or_default(),
                         n_interviews: 1,
                         n_coders: coders[id.as_str()].len(),
-                        suppressed: None,
+                        suppressed: false,
                     },
                     opts,
                 );
@@ -397,16 +402,18 @@ pub fn score_interviews_frame(
     for id in evidence.keys() {
         units.entry(background[id.as_str()]).or_default().push(id);
     }
-    for (unit, ids) in units {
+    // Units with too few interviews are blanked by the publication layer's engine (a
+    // flat table of units without a total: each small unit on its own).
+    let interviews: Vec<u64> = units.values().map(|ids| ids.len() as u64).collect();
+    let k = opts.min_interviews as u64;
+    let thresholds = Thresholds {
+        min_group: k,
+        min_distribution: k,
+    };
+    let blanks = protect_counts(&interviews, &[], false, thresholds);
+    for ((unit, ids), suppressed) in units.into_iter().zip(blanks.row) {
         let all_coders: BTreeSet<&str> =
             ids.iter().flat_map(|i| coders[i].iter().copied()).collect();
-        let suppressed = (ids.len() < opts.min_interviews).then(|| {
-            format!(
-                "{} interview(s), fewer than min_interviews = {}: not shown, as a score would describe too few people",
-                ids.len(),
-                opts.min_interviews
-            )
-        });
         for d in &dims {
             let mut total = Evidence::default();
             ids.iter()
@@ -419,7 +426,7 @@ pub fn score_interviews_frame(
                     evidence: total,
                     n_interviews: ids.len(),
                     n_coders: all_coders.len(),
-                    suppressed: suppressed.clone(),
+                    suppressed,
                 },
                 opts,
             );

@@ -390,9 +390,12 @@ impl<'a> System<'a> {
         }
         let small = pattern.is_primary(cell, self.layer);
         let count_width = self.audit.policy[cell].min_group as f64;
+        let counts_only = self.audit.values.counts_only;
         match self.layer {
             Layer::Respondents if small => vec![(Quantity::Respondents, count_width, false)],
             Layer::Respondents => Vec::new(),
+            Layer::Mean(_) if counts_only && small => vec![(Quantity::Answers, count_width, false)],
+            Layer::Mean(_) | Layer::Distribution(_) if counts_only => Vec::new(),
             Layer::Mean(_) => {
                 let mut out = Vec::new();
                 if small {

@@ -44,6 +44,9 @@ impl Cells {
 pub struct AtomValues {
     pub respondents: Vec<u64>,
     pub measures: Vec<AtomMeasure>,
+    /// Only the counts are known (outputs whose numbers are not additive sums of scores,
+    /// such as design-weighted domain estimates): the auditor checks counts alone.
+    pub counts_only: bool,
 }
 
 /// One measure's additive quantities per atom, unweighted.

@@ -356,6 +356,7 @@ pub fn atom_values(stats: &GroupStats, inst: &Instrument) -> AtomValues {
     AtomValues {
         respondents: stats.respondents.clone(),
         measures,
+        counts_only: false,
     }
 }
 
@@ -413,6 +414,78 @@ pub fn primary(cells: &Cells, values: &AtomValues, policy: &[CellPolicy]) -> Pat
         }
     }
     pattern
+}
+
+/// Blanks of a flat table, from counts alone, per row (the total first when it is a row,
+/// then the groups): `row[r]` for the row as a whole, `variable[v][r]` for one variable.
+pub struct CountBlanks {
+    pub row: Vec<bool>,
+    pub variable: Vec<Vec<bool>>,
+}
+
+/// Suppression of a table whose numbers are not the instrument's measures (design-based
+/// domain estimates): groups with their respondents and, per variable, their answers,
+/// under a published total when `total` is set. The same engine and auditor, on counts.
+pub fn protect_counts(
+    respondents: &[u64],
+    answers: &[Vec<u64>],
+    total: bool,
+    thresholds: Thresholds,
+) -> CountBlanks {
+    let groups = respondents.len();
+    let mut cells = Cells::default();
+    let mut cell_of_row: Vec<usize> = Vec::new();
+    if total {
+        cell_of_row.push(cells.add((0..groups as u32).collect()));
+    }
+    cell_of_row.extend((0..groups as u32).map(|g| cells.add(vec![g])));
+    let measures = answers
+        .iter()
+        .map(|n| AtomMeasure {
+            n: n.clone(),
+            sum: vec![0.0; groups],
+            answers: vec![0; groups],
+            positive: vec![0; groups],
+            neutral: vec![0; groups],
+            pooled_by: Vec::new(),
+        })
+        .collect();
+    let values = AtomValues {
+        respondents: respondents.to_vec(),
+        measures,
+        counts_only: true,
+    };
+    let policy: Vec<CellPolicy> = cells
+        .atoms
+        .iter()
+        .map(|atoms| CellPolicy {
+            min_group: thresholds.min_group,
+            min_distribution: thresholds.min_group,
+            row: atoms.iter().any(|&a| respondents[a as usize] > 0),
+        })
+        .collect();
+    let audit = Audit {
+        cells: &cells,
+        values: &values,
+        policy: &policy,
+    };
+    let fixed = vec![false; cells.len()];
+    let pattern = protect(&audit, primary(&cells, &values, &policy), &fixed).pattern;
+    let m = pattern.m;
+    CountBlanks {
+        row: cell_of_row
+            .iter()
+            .map(|&c| pattern.unit[c].is_some())
+            .collect(),
+        variable: (0..m)
+            .map(|v| {
+                cell_of_row
+                    .iter()
+                    .map(|&c| pattern.mean[c * m + v].is_some())
+                    .collect()
+            })
+            .collect(),
+    }
 }
 
 /// Columns of the audit table.
