@@ -23,9 +23,9 @@ from pathlib import Path
 
 import lyhord as ly
 import numpy as np
-from attacker import Knowledge, atoms_of, interval, learn, matching
 import polars as pl
 import pytest
+from attacker import Knowledge, atoms_of, interval, learn, matching
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
