@@ -22,9 +22,14 @@ struct Case {
     policy: Vec<CellPolicy>,
 }
 
-/// Units (leaves) as lists of (people of background A, people of background B, answers
-/// missing, values on 0..=4 for each answer).
-fn organisation() -> impl Strategy<Value = (Vec<Vec<Vec<(u8, u8)>>>, u64, u64, bool)> {
+/// Förvaltningar → enheter → units, each unit (people, of whom in background A).
+type Units = Vec<Vec<Vec<(u8, u8)>>>;
+/// The units, `min_group`, how much higher the distribution threshold is, and whether the
+/// units are a third level (else leaves of the second).
+type Organisation = (Units, u64, u64, bool);
+
+/// Random organisations; answers and their values are drawn in `build`.
+fn organisation() -> impl Strategy<Value = Organisation> {
     let unit = (0u8..=15, 0u8..=8);
     let enheter = prop::collection::vec(prop::collection::vec(unit, 1..4), 1..4);
     (
@@ -35,7 +40,7 @@ fn organisation() -> impl Strategy<Value = (Vec<Vec<Vec<(u8, u8)>>>, u64, u64, b
     )
 }
 
-fn build((forv, k, extra, third): (Vec<Vec<Vec<(u8, u8)>>>, u64, u64, bool)) -> Case {
+fn build((forv, k, extra, third): Organisation) -> Case {
     let mut rng = 0x9e3779b97f4a7c15u64;
     let mut next = move |m: u64| {
         rng ^= rng << 13;
@@ -44,7 +49,7 @@ fn build((forv, k, extra, third): (Vec<Vec<Vec<(u8, u8)>>>, u64, u64, bool)) -> 
         rng % m
     };
     // Atoms: (leaf path, background) with at least one person.
-    let mut atom_paths: Vec<(Vec<usize>, usize)> = Vec::new();
+    let mut atom_paths: Vec<AtomPath> = Vec::new();
     let mut respondents = Vec::new();
     let mut measure = AtomMeasure::default();
     for (f, enheter) in forv.iter().enumerate() {
@@ -78,7 +83,7 @@ fn build((forv, k, extra, third): (Vec<Vec<Vec<(u8, u8)>>>, u64, u64, bool)) -> 
         }
     }
     let mut cells = Cells::default();
-    let add = |cells: &mut Cells, keep: &dyn Fn(&(Vec<usize>, usize)) -> bool| {
+    let add = |cells: &mut Cells, keep: &dyn Fn(&AtomPath) -> bool| {
         let atoms: Vec<u32> = (0..atom_paths.len() as u32)
             .filter(|&a| keep(&atom_paths[a as usize]))
             .collect();
@@ -130,8 +135,12 @@ fn build((forv, k, extra, third): (Vec<Vec<Vec<(u8, u8)>>>, u64, u64, bool)) -> 
     }
 }
 
+/// A unit's place (its path of indices) and background category: what an atom is.
+type AtomPath = (Vec<usize>, usize);
+
 /// The attacker: min and max of a quantity of `cell` over the integer programme of the
 /// whole layer. Returns (low, high); infinite when unbounded.
+#[allow(clippy::needless_range_loop)] // q indexes both the unknowns and the truth
 fn attack(
     case: &Case,
     pattern: &Pattern,
@@ -217,7 +226,7 @@ fn attack(
         }
         if let Layer::Mean(_) = layer {
             for v in &vars {
-                p.add_constraint(&[(v[1], 1.0), (v[0], -4.0)], ComparisonOp::Le, 0.0);
+                p.add_constraint([(v[1], 1.0), (v[0], -4.0)], ComparisonOp::Le, 0.0);
             }
         }
         match p.solve().map(|o| o.into_solution()) {

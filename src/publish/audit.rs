@@ -533,10 +533,13 @@ const OPEN: f64 = 1e8;
 /// constraint matrices of a hierarchy with one crossing (two laminar families of cells,
 /// a network matrix) the linear bounds are the integer ones; the test suite's attacker
 /// solves the integer programme to check that.
+/// One constraint: terms (variable, coefficient), comparison, right-hand side.
+type Constraint = (Vec<(usize, f64)>, ComparisonOp, f64);
+
 struct Lp {
     layer: Layer,
     atoms: Vec<u32>,
-    constraints: Vec<(Vec<(usize, f64)>, ComparisonOp, f64)>,
+    constraints: Vec<Constraint>,
     n_vars: usize,
     integer: Vec<bool>,
 }
