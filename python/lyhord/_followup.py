@@ -119,7 +119,7 @@ def trend(
     years are its parts pooled from their published n, mean and SD (as in
     :func:`compare_waves`: exact for unweighted estimates; an item's percentages are
     pooled too, a dimension's or the index's are left empty because they are over answers
-    to several items), blank with the reason when a part was suppressed; each part of a
+    to several items), blank (bare) when a part was suppressed; each part of a
     split unit shows the whole earlier unit. Only published cells are used, so restating
     never reveals a suppressed group. Higher levels are kept as each year published them.
     The ``mapping`` column says what was done to each row.

@@ -81,7 +81,8 @@ def reliability(
         ``n``, ``alpha``, ``alpha_std``, ``ci_low``, ``ci_high``, ``lambda6``,
         ``omega_total``, ``average_r``, ``ci_method``, ``confidence``, ``missing``,
         ``suppressed``, ``note``. A statistic that cannot be computed is null and ``note``
-        says why (one item, a singular correlation matrix, a suppressed group, …); never NaN.
+        says why (one item, a singular correlation matrix, …); never NaN. A suppressed group's
+        rows are bare: ``suppressed`` True, no statistic and no ``note``.
 
     Raises
     ------
