@@ -14,7 +14,7 @@
 //! least `min_group` wide; no blanked cell's sum may be determined, nor its shortfall from
 //! the highest score (a mean pinned at the top), nor any of its distribution counts.
 
-use super::cells::{AtomValues, CellPolicy, Cells};
+use super::cells::{is_subset, overlaps, AtomValues, CellPolicy, Cells};
 use super::engine::Pattern;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
@@ -312,12 +312,7 @@ impl<'a> System<'a> {
         }
         // The blank partners: small blank cells in the equations the cell is part of,
         // nearest (smallest equation) first, within a budget.
-        let mut touching: Vec<usize> = start
-            .iter()
-            .flat_map(|&a| self.incidence[a as usize].iter().copied())
-            .collect();
-        touching.sort_unstable();
-        touching.dedup();
+        let mut touching = self.equations_of(start);
         touching.sort_by_key(|&e| self.equations[e].atoms.len());
         for e in touching {
             if seeds.len() >= LOCAL_BUDGET {
@@ -344,13 +339,19 @@ impl<'a> System<'a> {
         atoms.retain(|&a| !self.known[a as usize]);
         atoms.sort_unstable();
         atoms.dedup();
-        let mut equations: Vec<usize> = atoms
+        let equations = self.equations_of(&atoms);
+        (atoms, equations)
+    }
+
+    /// The equations any of `atoms` is part of, each once.
+    fn equations_of(&self, atoms: &[u32]) -> Vec<usize> {
+        let mut out: Vec<usize> = atoms
             .iter()
             .flat_map(|&a| self.incidence[a as usize].iter().copied())
             .collect();
-        equations.sort_unstable();
-        equations.dedup();
-        (atoms, equations)
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     fn check(&self, pattern: &Pattern, cell: usize, scope: Scope, early_exit: bool) -> Check {
@@ -489,10 +490,6 @@ impl<'a> System<'a> {
     }
 }
 
-fn overlaps(a: &[u32], b: &[u32]) -> bool {
-    a.iter().any(|x| b.binary_search(x).is_ok())
-}
-
 impl System<'_> {
     /// A value pinned at zero (no positive answers, nobody below the top score) that a
     /// published group holding the cell shows too: the published group says it of every
@@ -502,7 +499,7 @@ impl System<'_> {
         self.equations.iter().any(|eq| {
             !eq.total_only
                 && !eq.at_least_one
-                && atoms.iter().all(|a| eq.atoms.binary_search(a).is_ok())
+                && is_subset(atoms, &eq.atoms)
                 && self.audit.value(self.layer, q, &eq.atoms) <= DETERMINED
         })
     }

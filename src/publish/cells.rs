@@ -39,6 +39,16 @@ impl Cells {
     }
 }
 
+/// Whether two sorted atom sets share an atom.
+pub fn overlaps(a: &[u32], b: &[u32]) -> bool {
+    a.iter().any(|x| b.binary_search(x).is_ok())
+}
+
+/// Whether sorted atom set `a` lies inside `b`.
+pub fn is_subset(a: &[u32], b: &[u32]) -> bool {
+    a.len() <= b.len() && a.iter().all(|x| b.binary_search(x).is_ok())
+}
+
 /// The true values of every atom (never published): what an attacker tries to recover.
 #[derive(Debug, Clone, Default)]
 pub struct AtomValues {

@@ -8,6 +8,7 @@
 //! the dimensions and index that pool its answers), and its partners only for that measure.
 
 use super::audit::{layers, Audit, Check, Layer, Scope};
+use super::cells::{is_subset, overlaps};
 use std::collections::VecDeque;
 
 /// Why a cell is blank (for the audit table only; published blanks are bare).
@@ -199,14 +200,6 @@ fn apply(pattern: &mut Pattern, cell: usize, action: Action, audit: &Audit) {
     }
 }
 
-fn is_subset(a: &[u32], b: &[u32]) -> bool {
-    a.len() <= b.len() && a.iter().all(|x| b.binary_search(x).is_ok())
-}
-
-fn intersects(a: &[u32], b: &[u32]) -> bool {
-    a.iter().any(|x| b.binary_search(x).is_ok())
-}
-
 /// Visible, not yet published cells whose blanking can widen `cell`'s interval: the cells
 /// of the smallest visible equations that hold part of it (its parent and siblings, its
 /// children, the other margins it crosses), cheapest first.
@@ -222,7 +215,7 @@ fn candidates(
     let own = &all[cell];
     let visible = |w: usize| pattern.blank(w, layer).is_none();
     let touching: Vec<usize> = (0..all.len())
-        .filter(|&e| e != cell && visible(e) && intersects(&all[e], own))
+        .filter(|&e| e != cell && visible(e) && overlaps(&all[e], own))
         .collect();
     let overlap = |e: usize| -> Vec<u32> {
         all[e]

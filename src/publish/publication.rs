@@ -4,7 +4,7 @@
 //! adds blanks among the new cells until the auditor passes everything together.
 
 use super::audit::{Audit, Check, Layer, Quantity};
-use super::cells::{AtomMeasure, AtomValues, CellPolicy, Cells};
+use super::cells::{overlaps, AtomMeasure, AtomValues, CellPolicy, Cells};
 use super::engine::{protect, Blank, Pattern};
 use super::groups::{describe_node, hierarchy, Hierarchy};
 use crate::error::{Error, EstimateError};
@@ -255,7 +255,7 @@ impl Publication {
             let name = |c: usize| names[c].first().map(|(_, n)| n.clone()).unwrap_or_default();
             let shown: Vec<String> = (0..cells.len())
                 .filter(|&c| fixed[c] && protected.pattern.unit[c].is_none())
-                .filter(|&c| overlapping(&cells.atoms[c], &cells.atoms[check.cell]))
+                .filter(|&c| overlaps(&cells.atoms[c], &cells.atoms[check.cell]))
                 .map(name)
                 .collect();
             return Err(EstimateError::Unprotectable {
@@ -305,10 +305,6 @@ impl Publication {
         let checks = audit.check_all(&state.pattern);
         audit_frame(&checks, &self.tables, Some(state), &self.inst)
     }
-}
-
-fn overlapping(a: &[u32], b: &[u32]) -> bool {
-    a.iter().any(|x| b.binary_search(x).is_ok())
 }
 
 fn restore(pattern: &mut Pattern, c: usize, stored: &Stored) {
