@@ -256,9 +256,29 @@ fn bad_segments_name_row_and_column() {
 }
 
 #[test]
+fn code_counts_of_groups_with_too_few_interviews_are_one_bare_row() {
+    // Each unit of the two-coder example holds one interview.
+    let df = two_coder_segments();
+    let counts = code_counts_frame(&df, &frame(), &cols(&["enhet"]), 2).unwrap();
+    let units = df.column("enhet").unwrap().n_unique().unwrap();
+    assert_eq!(counts.height(), units, "{counts}");
+    for c in ["code", "dimension", "valence", "n_codings", "n_interviews"] {
+        assert_eq!(counts.column(c).unwrap().null_count(), units, "{c}");
+    }
+    let supp = counts.column("suppressed").unwrap().bool().unwrap();
+    assert!(supp.iter().all(|s| s == Some(true)));
+    let mut df = df;
+    let seg = [1, 1, 3, 4, 1, 2, 3, 4, 1];
+    df.replace("segment", Column::new("segment".into(), seg))
+        .unwrap();
+    let pairs = cooccurrence_frame(&df, &frame(), &cols(&["enhet"]), "segment", 2).unwrap();
+    assert_eq!(pairs.height(), 0, "{pairs}");
+}
+
+#[test]
 fn code_counts_and_cooccurrence() {
     let df = two_coder_segments();
-    let counts = code_counts_frame(&df, &frame(), &cols(&["enhet"])).unwrap();
+    let counts = code_counts_frame(&df, &frame(), &cols(&["enhet"]), 1).unwrap();
     let n = |code: &str| {
         let r = counts
             .clone()
@@ -282,7 +302,7 @@ fn code_counts_and_cooccurrence() {
     let seg = [1, 1, 3, 4, 1, 2, 3, 4, 1];
     df.replace("segment", Column::new("segment".into(), seg))
         .unwrap();
-    let pairs = cooccurrence_frame(&df, &frame(), &cols(&["enhet"]), "segment").unwrap();
+    let pairs = cooccurrence_frame(&df, &frame(), &cols(&["enhet"]), "segment", 1).unwrap();
     assert_eq!(pairs.height(), 1, "{pairs}");
     let a = pairs
         .column("code_a")

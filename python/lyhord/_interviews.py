@@ -129,16 +129,21 @@ def code_counts(
     coder: str | None = "coder",
     rating: str | None = "rating",
     segment: str | None = "segment",
+    min_interviews: int = 3,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Code frequencies and code co-occurrence per group.
 
     Ratings of rated codes are checked against their scale as in :func:`score_interviews`.
+    Groups with fewer than ``min_interviews`` interviews are blanked by the publication
+    layer's engine: one bare row (``suppressed`` True, no code, no count), and no pairs, as
+    which codes a few people's interviews hold describes those people.
 
     Returns
     -------
     counts : polars.DataFrame
         ``by``, ``code``, ``dimension``, ``valence``, ``n_codings`` (coder × segment
-        applications) and ``n_interviews`` (interviews where the code occurs).
+        applications), ``n_interviews`` (interviews where the code occurs) and
+        ``suppressed``.
     cooccurrence : polars.DataFrame or None
         ``by``, ``code_a``, ``code_b``, ``n_segments``: segments where one coder applied
         both codes (each pair once, ``code_a < code_b``); ``None`` without ``segment``.
@@ -148,7 +153,7 @@ def code_counts(
     >>> import lyhord as ly
     >>> counts, pairs = ly.code_counts(ly.example_data("interviews"), by="forvaltning")
     >>> counts.columns
-    ['forvaltning', 'code', 'dimension', 'valence', 'n_codings', 'n_interviews']
+    ['forvaltning', 'code', 'dimension', 'valence', 'n_codings', 'n_interviews', 'suppressed']
     >>> pairs.columns
     ['forvaltning', 'code_a', 'code_b', 'n_segments']
     """
@@ -162,6 +167,7 @@ def code_counts(
         rating if rating in df.columns else None,
         _by_list(by),
         segment,
+        _count(min_interviews, "min_interviews", 1),
     )
 
 

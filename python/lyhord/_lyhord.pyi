@@ -204,6 +204,7 @@ def _code_counts(
     rating: str | None,
     by: list[str],
     segment: str | None,
+    min_interviews: int,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]: ...
 def _interview_data(seed: int) -> pl.DataFrame: ...
 def _read_qdpx(

@@ -435,37 +435,68 @@ pub fn score_interviews_frame(
     table.finish(&cols.by)
 }
 
+/// The groups of `by` with too few interviews to show (fewer than `min_interviews`), as
+/// the publication layer's engine decides for a flat table of groups without a total.
+fn blanked_groups<'a>(s: &'a Segments, min_interviews: usize) -> BTreeSet<&'a Vec<String>> {
+    let mut interviews: BTreeMap<&Vec<String>, BTreeSet<&str>> = BTreeMap::new();
+    for row in 0..s.interview.len() {
+        interviews
+            .entry(&s.background[row])
+            .or_default()
+            .insert(&s.interview[row]);
+    }
+    let counts: Vec<u64> = interviews.values().map(|ids| ids.len() as u64).collect();
+    let k = min_interviews as u64;
+    let thresholds = Thresholds {
+        min_group: k,
+        min_distribution: k,
+    };
+    let blanks = protect_counts(&counts, &[], false, thresholds);
+    interviews
+        .into_keys()
+        .zip(blanks.row)
+        .filter_map(|(group, blank)| blank.then_some(group))
+        .collect()
+}
+
 /// Per group of `by` and code: codings (coder × segment × code rows), interviews where the
-/// code occurs, and the code's parent, dimension and valence from the frame.
+/// code occurs, and the code's parent, dimension and valence from the frame. A group with
+/// too few interviews is one bare row (`suppressed`, no code and no count): which codes its
+/// interviews hold is not shown.
 pub fn code_counts_frame(
     df: &DataFrame,
     frame: &CodingFrame,
     cols: &SegmentColumns,
+    min_interviews: usize,
 ) -> Result<DataFrame, Error> {
     let s = Segments::read(df, cols, frame)?;
-    // (group, code) → codings and the interviews they are in.
+    let blanked = blanked_groups(&s, min_interviews);
+    // (group, code) → codings and the interviews they are in; a blanked group once, no code.
     type Tally<'a> = (u64, BTreeSet<&'a str>);
-    let mut counts: BTreeMap<(&Vec<String>, &str), Tally> = BTreeMap::new();
+    let mut counts: BTreeMap<(&Vec<String>, Option<&str>), Tally> = BTreeMap::new();
     for row in 0..s.interview.len() {
-        let entry = counts
-            .entry((&s.background[row], &s.code[row].id))
-            .or_default();
+        let group = &s.background[row];
+        let code = (!blanked.contains(group)).then_some(s.code[row].id.as_str());
+        let entry = counts.entry((group, code)).or_default();
         entry.0 += 1;
         entry.1.insert(&s.interview[row]);
     }
     let mut keys: Vec<Vec<String>> = vec![];
     let (mut code, mut codings, mut interviews) = (vec![], vec![], vec![]);
-    let (mut dimension, mut valence) = (vec![], vec![]);
+    let (mut dimension, mut valence, mut suppressed) = (vec![], vec![], vec![]);
     for ((group, id), (n, ids)) in counts {
-        let c = frame
-            .code(id)
-            .expect("codes were checked against the frame");
+        let c = id.map(|id| {
+            frame
+                .code(id)
+                .expect("codes were checked against the frame")
+        });
         keys.push(group.clone());
         code.push(id);
-        codings.push(n);
-        interviews.push(ids.len() as u64);
-        dimension.push(c.dimension.clone());
-        valence.push(valence_name(c));
+        codings.push(c.map(|_| n));
+        interviews.push(c.map(|_| ids.len() as u64));
+        dimension.push(c.and_then(|c| c.dimension.clone()));
+        valence.push(c.and_then(valence_name));
+        suppressed.push(c.is_none());
     }
     let mut out = key_columns(&cols.by, &keys);
     out.extend([
@@ -474,6 +505,7 @@ pub fn code_counts_frame(
         Column::new("valence".into(), valence),
         Column::new("n_codings".into(), codings),
         Column::new("n_interviews".into(), interviews),
+        Column::new("suppressed".into(), suppressed),
     ]);
     Ok(DataFrame::new(keys.len(), out)?)
 }
@@ -501,19 +533,25 @@ fn key_columns(names: &[String], keys: &[Vec<String>]) -> Vec<Column> {
 }
 
 /// Per group of `by`: pairs of codes applied to the same segment by the same coder, and
-/// in how many segments they co-occur (each pair once, `code_a` < `code_b`).
+/// in how many segments they co-occur (each pair once, `code_a` < `code_b`). Groups with
+/// too few interviews (blank in the counts) have no pairs.
 pub fn cooccurrence_frame(
     df: &DataFrame,
     frame: &CodingFrame,
     cols: &SegmentColumns,
     segment: &str,
+    min_interviews: usize,
 ) -> Result<DataFrame, Error> {
     let s = Segments::read(df, cols, frame)?;
+    let blanked = blanked_groups(&s, min_interviews);
     let seg = required(text(df, segment, "segment")?, segment)?;
     // (group, interview, segment, coder) → the codes applied there.
     type SegmentKey<'a> = (&'a Vec<String>, &'a str, &'a str, &'a str);
     let mut on_segment: BTreeMap<SegmentKey, BTreeSet<&str>> = BTreeMap::new();
     for (row, segment) in seg.iter().enumerate() {
+        if blanked.contains(&s.background[row]) {
+            continue;
+        }
         on_segment
             .entry((
                 &s.background[row],

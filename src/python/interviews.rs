@@ -165,7 +165,7 @@ fn _score_interviews(
 }
 
 #[pyfunction]
-#[pyo3(signature = (segments, frame, interview, code, coder, rating, by, segment))]
+#[pyo3(signature = (segments, frame, interview, code, coder, rating, by, segment, min_interviews))]
 #[allow(clippy::too_many_arguments)]
 fn _code_counts(
     segments: PyDataFrame,
@@ -176,12 +176,13 @@ fn _code_counts(
     rating: Option<String>,
     by: Vec<String>,
     segment: Option<String>,
+    min_interviews: usize,
 ) -> PyResult<(PyDataFrame, Option<PyDataFrame>)> {
     let cols = columns(interview, code, coder, rating, by);
-    let counts = code_counts_frame(&segments.0, &frame.inner, &cols).py_err()?;
+    let counts = code_counts_frame(&segments.0, &frame.inner, &cols, min_interviews).py_err()?;
     let pairs = match segment {
         Some(s) => Some(PyDataFrame(
-            cooccurrence_frame(&segments.0, &frame.inner, &cols, &s).py_err()?,
+            cooccurrence_frame(&segments.0, &frame.inner, &cols, &s, min_interviews).py_err()?,
         )),
         None => None,
     };
