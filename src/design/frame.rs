@@ -614,7 +614,7 @@ struct Rows {
     se: Vec<Option<f64>>,
     low: Vec<Option<f64>>,
     high: Vec<Option<f64>>,
-    n: Vec<Option<u32>>,
+    n: Vec<Option<u64>>,
     n_eff: Vec<Option<f64>>,
     suppressed: Vec<bool>,
     note: Vec<Option<String>>,
@@ -636,7 +636,7 @@ impl Rows {
         self.se.push(est.map(|e| e.se));
         self.low.push(est.map(|e| e.estimate - t * e.se));
         self.high.push(est.map(|e| e.estimate + t * e.se));
-        self.n.push(est.map(|e| e.n as u32));
+        self.n.push(est.map(|e| e.n as u64));
         self.n_eff.push(est.map(|e| e.n_eff));
         self.suppressed.push(blanked);
         // A blank is bare: no reason.
