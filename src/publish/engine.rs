@@ -159,7 +159,19 @@ pub fn protect(audit: &Audit, mut pattern: Pattern, fixed: &[bool]) -> Protected
             };
             let before = pattern.clone();
             apply(&mut pattern, partner, action, audit);
-            pending.extend(pattern.newly_blank(&before));
+            // Blanks only remove what the attacker knows, so earlier passes hold; except a
+            // value at zero excused by a published group holding it, which a new blank of
+            // that group takes away: the blanks inside the new ones are checked again.
+            let newly = pattern.newly_blank(&before);
+            for &(w, layer) in &newly {
+                let inside = (0..cells).filter(|&c| {
+                    c != w
+                        && pattern.blank(c, layer).is_some()
+                        && is_subset(&audit.cells.atoms[c], &audit.cells.atoms[w])
+                });
+                pending.extend(inside.map(|c| (c, layer)));
+            }
+            pending.extend(newly);
         }
     }
     Protected {
