@@ -5,7 +5,7 @@ use super::keys::{dense_int_values, dense_keys, dense_values, DenseKeys};
 use super::{agreement_on, Estimate, Level, Patterns, Ratings, Request, RowPacking, Weights};
 use crate::error::{AgreementError, Error};
 use crate::parallel::threads_for;
-use crate::publish::groups::group_rows;
+use crate::publish::groups::{group_rows, key_label};
 use crate::score::frame::present_columns;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -468,18 +468,11 @@ impl Table {
 }
 
 fn group_prefix(keys: &DataFrame, g: usize) -> String {
-    let parts: Vec<String> = keys
-        .columns()
-        .iter()
-        .map(|c| {
-            let v = c.get(g).map(|v| v.to_string()).unwrap_or_default();
-            format!("{}={}", c.name(), v.trim_matches('"'))
-        })
-        .collect();
-    if parts.is_empty() {
-        String::new()
+    let label = key_label(keys, g);
+    if label.is_empty() {
+        label
     } else {
-        format!("{}: ", parts.join(", "))
+        format!("{label}: ")
     }
 }
 

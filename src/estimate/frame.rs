@@ -216,6 +216,7 @@ pub fn estimate_table(
 }
 
 /// Leaf groups (keys sorted, nulls last) and their unsuppressed sums.
+#[derive(Clone)]
 pub struct LeafSums {
     pub keys: DataFrame,
     pub stats: GroupStats,

@@ -74,19 +74,14 @@ impl Pattern {
     /// Blanks one measure of a cell and its distribution, and the distributions of the
     /// measures that pool its answers (their percentages would give it back; their means
     /// are over respondents, not answers, and stay).
-    pub fn blank_measure(&mut self, cell: usize, j: usize, why: Blank, pooled_by: &[Vec<usize>]) {
+    /// `pooled_by`: the measures pooling measure `j`'s answers.
+    pub fn blank_measure(&mut self, cell: usize, j: usize, why: Blank, pooled_by: &[usize]) {
         self.mean[cell * self.m + j].get_or_insert(why);
         self.blank_distribution(cell, j, why, pooled_by);
     }
 
-    pub fn blank_distribution(
-        &mut self,
-        cell: usize,
-        j: usize,
-        why: Blank,
-        pooled_by: &[Vec<usize>],
-    ) {
-        for k in std::iter::once(j).chain(pooled_by[j].iter().copied()) {
+    pub fn blank_distribution(&mut self, cell: usize, j: usize, why: Blank, pooled_by: &[usize]) {
+        for k in std::iter::once(j).chain(pooled_by.iter().copied()) {
             self.dist[cell * self.m + k].get_or_insert(why);
         }
     }
@@ -194,19 +189,14 @@ fn action_for(pattern: &Pattern, cell: usize, layer: Layer) -> Action {
 }
 
 fn apply(pattern: &mut Pattern, cell: usize, action: Action, audit: &Audit) {
-    let pooled: Vec<Vec<usize>> = audit
-        .values
-        .measures
-        .iter()
-        .map(|m| m.pooled_by.clone())
-        .collect();
+    let pooled = |j: usize| audit.values.measures[j].pooled_by.as_slice();
     match action {
         Action::Unit => pattern.blank_unit(cell, Blank::Secondary),
-        Action::Measure(j) => pattern.blank_measure(cell, j, Blank::Secondary, &pooled),
-        Action::Distribution(j) => pattern.blank_distribution(cell, j, Blank::Secondary, &pooled),
+        Action::Measure(j) => pattern.blank_measure(cell, j, Blank::Secondary, pooled(j)),
+        Action::Distribution(j) => pattern.blank_distribution(cell, j, Blank::Secondary, pooled(j)),
         Action::AllDistributions => {
             for j in 0..pattern.m {
-                pattern.blank_distribution(cell, j, Blank::Secondary, &pooled);
+                pattern.blank_distribution(cell, j, Blank::Secondary, pooled(j));
             }
         }
     }

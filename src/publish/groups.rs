@@ -214,17 +214,27 @@ fn pad_keys(prefix: &DataFrame, template: &DataFrame, level: usize) -> Result<Da
     Ok(DataFrame::new(prefix.height(), cols)?)
 }
 
-/// "forvaltning=X, enhet=Y" for messages; "(total)" at level 0.
-pub fn describe_node(keys: &DataFrame, node: usize, level: usize) -> String {
-    if level == 0 {
-        return "(total)".to_string();
-    }
-    keys.columns()[..level]
+/// "forvaltning=X, enhet=Y": the keys of one row of a key frame, for messages (empty when
+/// the frame has no columns).
+pub fn key_label(keys: &DataFrame, row: usize) -> String {
+    label(keys.columns(), row)
+}
+
+fn label(columns: &[Column], row: usize) -> String {
+    columns
         .iter()
         .map(|c| {
-            let v = c.get(node).map(|v| v.to_string()).unwrap_or_default();
+            let v = c.get(row).map(|v| v.to_string()).unwrap_or_default();
             format!("{}={}", c.name(), v.trim_matches('"'))
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A node of `level` named by its keys; "(total)" at level 0.
+pub fn describe_node(keys: &DataFrame, node: usize, level: usize) -> String {
+    if level == 0 {
+        return "(total)".to_string();
+    }
+    label(&keys.columns()[..level], node)
 }

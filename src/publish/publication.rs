@@ -95,6 +95,8 @@ pub struct TableCells {
 
 /// What one run of the engine saw.
 pub struct State {
+    /// The grouping columns of all tables: the atoms are their groups.
+    pub columns: Vec<String>,
     /// Sums per atom, weighted as the source asks (for the published numbers).
     pub leaves: LeafSums,
     pub cells: Cells,
@@ -175,15 +177,25 @@ impl Publication {
         }
     }
 
-    fn run(&self) -> Result<State, Error> {
-        let columns = self.columns();
-        let leaves = self.sums(&columns, true)?;
+    /// The atoms' sums and true values for `columns`: from the last run when a new table
+    /// groups by columns seen before (no second pass over the answers).
+    fn atoms(&self, columns: &[String]) -> Result<(LeafSums, AtomValues), Error> {
+        if let Some(state) = self.state.as_ref().filter(|s| s.columns == columns) {
+            return Ok((state.leaves.clone(), state.values.clone()));
+        }
+        let leaves = self.sums(columns, true)?;
         let values = match &self.source {
             Source::Answers {
                 weights: Some(_), ..
-            } => atom_values(&self.sums(&columns, false)?.stats, &self.inst),
+            } => atom_values(&self.sums(columns, false)?.stats, &self.inst),
             _ => atom_values(&leaves.stats, &self.inst),
         };
+        Ok((leaves, values))
+    }
+
+    fn run(&self) -> Result<State, Error> {
+        let columns = self.columns();
+        let (leaves, values) = self.atoms(&columns)?;
         let mut cells = Cells::default();
         let mut policy: Vec<CellPolicy> = Vec::new();
         let mut names: Vec<Vec<(usize, String)>> = Vec::new();
@@ -266,6 +278,7 @@ impl Publication {
             .into());
         }
         Ok(State {
+            columns,
             leaves,
             cells,
             values,
@@ -384,11 +397,6 @@ fn pooled_by(inst: &Instrument, measures: &[(String, MeasureKind)]) -> Vec<Vec<u
 /// group that is published otherwise.
 pub fn primary(cells: &Cells, values: &AtomValues, policy: &[CellPolicy]) -> Pattern {
     let m = values.measures.len();
-    let pooled: Vec<Vec<usize>> = values
-        .measures
-        .iter()
-        .map(|v| v.pooled_by.clone())
-        .collect();
     let mut pattern = Pattern::new(cells.len(), m);
     for (c, atoms) in cells.atoms.iter().enumerate() {
         let sum = |v: &[u64]| -> u64 { atoms.iter().map(|&a| v[a as usize]).sum() };
@@ -400,12 +408,12 @@ pub fn primary(cells: &Cells, values: &AtomValues, policy: &[CellPolicy]) -> Pat
         for (j, measure) in values.measures.iter().enumerate() {
             let n = sum(&measure.n);
             if n > 0 && n < p.min_group {
-                pattern.blank_measure(c, j, Blank::Primary, &pooled);
+                pattern.blank_measure(c, j, Blank::Primary, &measure.pooled_by);
             }
         }
         if sum(&values.respondents) < p.min_distribution {
-            for j in 0..m {
-                pattern.blank_distribution(c, j, Blank::Primary, &pooled);
+            for (j, measure) in values.measures.iter().enumerate() {
+                pattern.blank_distribution(c, j, Blank::Primary, &measure.pooled_by);
             }
         }
     }

@@ -13,26 +13,14 @@ use super::{
 };
 use crate::error::{Error, ReliabilityError};
 use crate::instrument::Instrument;
-use crate::publish::groups::group_rows;
+use crate::publish::groups::{group_rows, key_label};
 use crate::publish::publication::Visibility;
 use crate::score::frame::{item_codes, present_columns, recode_frame};
 use crate::score::{recode_item, score_respondents, RecodedItem, ScoreTable, DONT_KNOW};
 use polars::prelude::*;
 
-/// "enhet=A, " prefix naming a group in messages (empty without `by`).
-fn group_label(keys: &DataFrame, g: usize) -> String {
-    keys.columns()
-        .iter()
-        .map(|c| {
-            let v = c.get(g).map(|v| v.to_string()).unwrap_or_default();
-            format!("{}={}", c.name(), v.trim_matches('"'))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn scale_label(keys: &DataFrame, g: usize, kind: &str, id: &str) -> String {
-    let group = group_label(keys, g);
+    let group = key_label(keys, g);
     if group.is_empty() {
         format!("{kind} `{id}`")
     } else {
