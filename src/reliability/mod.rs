@@ -258,7 +258,9 @@ impl Acc {
                 let n_jl = if j == l {
                     self.rows - self.miss[j]
                 } else {
-                    self.rows - self.miss[j] - self.miss[l] + both
+                    // Rows missing both are in both miss counts: add them back first, or
+                    // a small group missing two items overflows.
+                    self.rows + both - self.miss[j] - self.miss[l]
                 };
                 p.n[j * k + l] = n_jl;
                 p.ss[j * k + l] = self.tri[a * k + b];

@@ -438,3 +438,17 @@ def test_large_input_takes_the_threaded_paths():
     )
     with pytest.raises(ly.DataError, match=r"column `lar3`, row 100001: value 9"):
         ly.reliability(bad, "epl-staff")
+
+
+def test_a_group_missing_the_same_two_items_everywhere():
+    # One respondent without hme1 and hme2: pairwise counts must not underflow (it used to
+    # panic); the pair has no common answer, so its item–total statistics are null.
+    rows = [[5, 4, 4, 3, 4, 5, 4, 4, 3], [4, 4, 3, 3, 4, 4, 3, 4, 4], [2, 3, 2, 3, 2, 2, 3, 2, 3]]
+    df = pl.DataFrame(
+        {f"hme{i + 1}": [r[i] for r in rows] + [None if i < 2 else 4] for i in range(9)},
+        schema={f"hme{i}": pl.Int64 for i in range(1, 10)},
+    ).with_columns(g=pl.Series(["a", "a", "a", "b"]))
+    t = ly.item_analysis(df, "hme", by="g", min_group=1)
+    b = t.filter(pl.col("g") == "b")
+    assert b.filter(item="hme1")["n"].to_list() == [0]
+    assert b.filter(item="hme3")["n"].to_list() == [1]
