@@ -54,9 +54,11 @@ def test_no_blank_is_pinned_across_groupings_and_the_reliability_family(org, see
     try:
         tables.append((pub.estimate(by="kon"), ["kon"], "measure"))
     except ly.EstimationError as e:
-        # only when every group of the new table is small under a published total
+        # A refused table leaves the publication as it was (and it stays protected).
+        # Refusals are not only "every group small": a partner's distribution that the
+        # published units already fix (org=[[11, 7]], seed=808, min_group=5) is one too.
         assert "cannot be published beside" in str(e)
-        assert data.group_by("kon").len()["len"].max() < 2 * min_group
+        assert len(pub) == 2
     if data.drop_nulls().height >= 10:  # importance needs enough complete answers
         priorities = pub.priority_matrix(by="enhet").rename({"score": "mean"})
         tables.append((priorities, ["enhet"], "item"))
