@@ -89,9 +89,10 @@ pub enum EstimateError {
     },
     #[error("sums table: {message}")]
     Sums { message: String },
-    #[error("the {table} table cannot be published beside what this publication returned before: blanking {group} would not protect it, because the earlier tables show the groups around it ({shown}); add this table to the publication before those, or leave it out")]
+    #[error("the {table} table cannot be published beside what this publication returned before: blanking {what} of {group} would not protect it, because the earlier tables show the groups around it ({shown}); add this table to the publication before those, or leave it out")]
     Unprotectable {
         table: String,
+        what: String,
         group: String,
         shown: String,
     },

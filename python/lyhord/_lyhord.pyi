@@ -72,13 +72,20 @@ def _dimension_check(answers: pl.DataFrame, instrument: Instrument) -> pl.DataFr
 
 class _Publication:
     def __init__(
-        self, data: pl.DataFrame, instrument: Instrument, weights: str | None, sums: bool
+        self,
+        data: pl.DataFrame,
+        instrument: Instrument,
+        weights: str | None,
+        sums: bool,
+        record: str | None,
     ) -> None: ...
     def __len__(self) -> int: ...
+    def record(self) -> str: ...
     def estimate(
         self,
         by: list[str],
         background: list[str],
+        within: tuple[str, list[str]] | None,
         min_group: int | None,
         confidence: float,
         headcounts: pl.DataFrame | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -53,6 +53,10 @@ class Publication:
         Default minimum group size of every table; each method may override it.
     weights : str, optional
         Column of positive weights for the estimates (suppression counts respondents).
+    record : str, optional
+        What an earlier publication of the same answers released (:meth:`record`): its
+        tables are known to this one, their groups keep their published status, and every
+        new table is suppressed jointly with them.
 
     Examples
     --------
@@ -78,11 +82,12 @@ class Publication:
         *,
         min_group: int | None = None,
         weights: str | None = None,
+        record: str | None = None,
     ) -> None:
         self._instrument = resolve_instrument(instrument)
         self._min_group = _min_group(min_group)
         self._inner = _lyhord._Publication(
-            _collect(answers, "answers"), self._instrument, weights, False
+            _collect(answers, "answers"), self._instrument, weights, False, record
         )
 
     @classmethod
@@ -92,12 +97,14 @@ class Publication:
         instrument: Instrument | str | Path,
         *,
         min_group: int | None = None,
+        record: str | None = None,
     ) -> Publication:
         """A publication of stored sums (:func:`summarise`, :func:`merge_sums`).
 
         Estimates only. Sums by year and unit let one publication hold each year and the
-        pooled years, jointly protected (``estimate(by=["year", "enhet"])`` beside
-        ``estimate(by="enhet")``).
+        pooled years, jointly protected (``estimate(by="enhet", within={"year": [2025]})``
+        beside ``estimate(by="enhet", within={"year": [2024, 2025]})``). ``record``: as for
+        the constructor (the yearly follow-up keeps it in its store).
 
         Examples
         --------
@@ -111,8 +118,27 @@ class Publication:
         self = cls.__new__(cls)
         self._instrument = resolve_instrument(instrument)
         self._min_group = _min_group(min_group)
-        self._inner = _lyhord._Publication(_collect(sums, "sums"), self._instrument, None, True)
+        self._inner = _lyhord._Publication(
+            _collect(sums, "sums"), self._instrument, None, True, record
+        )
         return self
+
+    def record(self) -> str:
+        """What this publication has released so far (its tables and every group's status),
+        as JSON: pass it as ``record=`` to a later publication of the same answers (with new
+        rows beside them, e.g. next year's) so that nothing it publishes reopens a blank.
+
+        Examples
+        --------
+        >>> import lyhord as ly
+        >>> staff = ly.example_data("staff", year=2025)
+        >>> pub = ly.Publication(staff, "hme", min_group=5)
+        >>> first = pub.estimate(by=["forvaltning", "enhet"])
+        >>> later = ly.Publication(staff, "hme", min_group=5, record=pub.record())
+        >>> len(later), later.estimate(by=["forvaltning", "enhet"]).equals(first)
+        (1, True)
+        """
+        return self._inner.record()
 
     def _threshold(self, min_group: int | None) -> int | None:
         return self._min_group if min_group is None else _min_group(min_group)
@@ -128,6 +154,7 @@ class Publication:
         by: Sequence[str] | str = (),
         *,
         background: Sequence[str] | str = (),
+        within: Mapping[str, Sequence[object]] | None = None,
         min_group: int | None = None,
         confidence: float = 0.95,
         headcounts: pl.DataFrame | None = None,
@@ -137,12 +164,15 @@ class Publication:
 
         ``background`` breaks the lowest ``by`` level down by background columns (e.g.
         ``by=["forvaltning", "enhet"], background="kon"`` adds enhet × kön rows), under the
-        instrument's ``min_group_background``.
+        instrument's ``min_group_background``. ``within={"year": [2025]}`` publishes only
+        the rows whose ``year`` is 2025 (several values: pooled, e.g. a period of years);
+        the column is not shown in the table.
         """
         hc = None if headcounts is None else _collect(headcounts, "headcounts")
         return self._inner.estimate(
             _by_list(by),
             _by_list(background),
+            _within(within),
             self._threshold(min_group),
             float(confidence),
             hc,
@@ -250,3 +280,19 @@ class Publication:
         for the two, each with at least one respondent, so B is anywhere from 1 to 8.
         """
         return self._inner.audit()
+
+
+def _within(within: Mapping[str, Sequence[object]] | None) -> tuple[str, list[str]] | None:
+    """``{"year": [2024, 2025]}`` as (column, values as text), checked."""
+    if within is None:
+        return None
+    if not isinstance(within, Mapping) or len(within) != 1:
+        raise _lyhord.EstimationError(
+            "within: give one column and its values, e.g. within={'year': [2025]}; "
+            f"got {within!r}"
+        )
+    ((column, values),) = within.items()
+    values = [values] if isinstance(values, (str, int)) else list(values)
+    if not values:
+        raise _lyhord.EstimationError(f"within: no values given for `{column}`")
+    return str(column), [str(v) for v in values]

@@ -1,45 +1,61 @@
-"""The scripted yearly run: ``lyhord followup --config followup.toml``.
+"""The scripted yearly run: lyhord followup --config followup.toml
 
-The config (TOML)::
+Example config (TOML; paths relative to the config file):
 
-    instrument = "epl-staff"            # built-in name or a .toml instrument
-    by = ["forvaltning", "enhet"]       # organisational levels, top first
-    out = "followup"                    # output folder (relative to the config)
-    store = "store"                     # optional: estimates per year kept as parquet
-    formats = ["csv", "parquet"]        # tables written as (csv, xlsx, parquet)
+    instrument = "hme"                  # built-in name (any case) or a .toml instrument
+    by = ["Förvaltning", "Enhet"]       # grouping columns of the export, top level first
+    out = "uppfoljning"                 # output folder (written whole, or not at all)
+    store = "store"                     # what was summarised and published, kept per year
+    formats = ["csv", "xlsx"]           # tables written as csv, xlsx and/or parquet
     min_group = 5                       # optional, default the instrument's
+    mapping = "mapping.toml"            # optional, for every wave: [columns], [labels]
 
-    [waves]                             # year = answers file, or "example" for Exempelkommun
-    2024 = "staff_2024.csv"
-    2025 = "staff_2025.csv"
+    [waves]                             # year = export file, or a table of import options
+    2024 = "medarbetarenkat_2024.csv"
+    2025 = { file = "medarbetarenkat_2025.xlsx", header_row = 3, id = "Respondent-ID" }
 
     [headcounts]                        # optional, per year: the by columns + headcount
-    2025 = "headcounts_2025.csv"
+    2025 = "antal_anstallda_2025.csv"
 
-    [unit_map.2025]                     # optional: reorganisations, by the first year
-    "Hemtjänst Norr" = "Hemtjänst Nord" # of the new organisation (renamed; for a merger
-    "Björkskolan" = "Björk-Söder"       # name both parts, for a split give a list)
-    "Söderskolan F-6" = "Björk-Söder"
+    [periods]                           # optional pooled periods, published beside the years
+    "2024-2025" = [2024, 2025]
 
+    [unit_map.2025]                     # optional: reorganisations, by the first year of
+    "Hemtjänst Norr" = "Hemtjänst Nord" # the new organisation (a merger names both parts,
+                                        # a split gives a list)
     [[targets]]                         # optional
-    forvaltning = "Socialförvaltningen"
-    measure = "epl"
-    target = 74
+    "Förvaltning" = "Socialförvaltningen"
+    measure = "hme"
+    target = 80
     year = 2027
 
-The store keeps each year's **sums** (see :func:`lyhord.summarise`: unsuppressed sufficient
-statistics per unit, as private as the answers) under ``store/<instrument>/year=YYYY.parquet``.
-A year already in the store is read from it instead of the answers, so adding a wave does
-not recompute the old ones, and ``by`` (coarser), ``min_group`` or headcounts can change
-without the old answers (delete a year's file to summarise it again). Output: the estimates
-per year, ``change`` (latest two waves), ``trend``, ``targets``, figures, and one HTML
-page per förvaltning that shows only published groups.
+A wave's import options: file, mapping, sheet, encoding, delimiter, decimal, id,
+header_row, strict (as for lyhord score). Each wave's import report is printed.
+
+The store keeps each year's sums (private: as sensitive as the answers) and a record of
+everything the follow-up has published. Every run publishes its tables jointly with that
+record, so a new year, a pooled period or a coarser grouping never reopens a blank of an
+earlier run. A year already in the store is read from it, not from its export.
+
+Output: estimates per year and period, change (latest two waves), trend, targets, figures
+and one HTML page per top-level group. Everything is written to a temporary folder and
+moved into place only when the whole run succeeded.
+
+Check a config without running it: lyhord followup --config followup.toml --check
 """
 
 from __future__ import annotations
 
 import html
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 try:
     import tomllib
@@ -50,70 +66,293 @@ import polars as pl
 
 from . import _api
 from ._followup import compare_waves, targets, trend
-from ._lyhord import DataError, LyhordError
+from ._import import read_export
+from ._lyhord import DataError, Instrument, LyhordError
+from ._publication import Publication
 from .datasets import example_data, headcounts
+
+#: The store's format: 1 = sums per year only (lyhord ≤ 0.3), 2 = sums + what was published.
+STORE_VERSION = 2
+RELEASED = "released.json"
+YEAR = "year"
+FORMATS = ("csv", "xlsx", "parquet")
+WAVE_OPTIONS = (
+    "file",
+    "mapping",
+    "sheet",
+    "encoding",
+    "delimiter",
+    "decimal",
+    "id",
+    "header_row",
+    "strict",
+)
+TOP_KEYS = {
+    "instrument": "a built-in name or a .toml instrument",
+    "by": "the grouping columns, top level first",
+    "waves": "a table: year = export file (or a table of import options)",
+    "out": "the output folder",
+    "store": "the store folder",
+    "formats": f"a list of {', '.join(FORMATS)}",
+    "min_group": "a whole number ≥ 1",
+    "mapping": "a mapping .toml for every wave",
+    "strict": "true or false, for every wave",
+    "headcounts": "a table: year = headcount file",
+    "periods": 'a table: name = [years], e.g. "2024-2025" = [2024, 2025]',
+    "unit_map": "one table per year of the new organisation",
+    "targets": "a list of [[targets]] tables",
+}
+
+
+@dataclass
+class Wave:
+    year: int
+    source: str  # a file relative to the config, or "example"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    path: Path
+    instrument: Instrument
+    by: list[str]
+    waves: list[Wave]
+    out: Path
+    store: Path | None
+    formats: list[str]
+    min_group: int | None
+    headcounts: dict[int, str]
+    periods: dict[str, list[int]]
+    unit_map: dict[int, dict]
+    targets: list[dict]
+
+    @property
+    def base(self) -> Path:
+        return self.path.parent
+
+
+# ---- the config, read strictly
+
+
+def load_config(path: Path) -> Config:
+    """Reads and checks a follow-up config; every problem names the key and what it takes."""
+    if path.is_dir():
+        raise LyhordError(f"--config {path}: is a directory, not a config file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LyhordError(f"--config {path}: no such file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise LyhordError(f"{path}: cannot read the follow-up config: {e}") from e
+    fail = _failer(path)
+    unknown = sorted(set(raw) - set(TOP_KEYS))
+    if unknown:
+        fail(f"unknown key `{unknown[0]}`; the keys are {', '.join(TOP_KEYS)}")
+    for key in ("instrument", "by", "waves"):
+        if key not in raw:
+            fail(f"the config needs `{key}` ({TOP_KEYS[key]})")
+    inst = _instrument(raw["instrument"], path, fail)
+    by = _by(raw["by"], fail)
+    defaults = {k: raw[k] for k in ("mapping", "strict") if k in raw}
+    return Config(
+        path=path,
+        instrument=inst,
+        by=by,
+        waves=_waves(raw["waves"], defaults, fail),
+        out=path.parent / _text(raw.get("out", "followup"), "out", fail),
+        store=path.parent / _text(raw["store"], "store", fail) if "store" in raw else None,
+        formats=_formats(raw.get("formats", ["csv"]), fail),
+        min_group=_min_group(raw.get("min_group"), fail),
+        headcounts=_year_table(raw.get("headcounts", {}), "headcounts", fail),
+        periods=_periods(raw.get("periods", {}), fail),
+        unit_map=_unit_map(raw.get("unit_map", {}), fail),
+        targets=_targets(raw.get("targets", []), by, fail),
+    )
+
+
+def _failer(path: Path) -> Callable[[str], Any]:
+    def fail(message: str) -> Any:
+        raise LyhordError(f"{path}: {message}")
+
+    return fail
+
+
+def _text(value: Any, key: str, fail: Callable[[str], Any]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        fail(f"`{key}` must be a text, got {value!r}")
+    return value
+
+
+def _instrument(value: Any, path: Path, fail: Callable[[str], Any]) -> Instrument:
+    name = _text(value, "instrument", fail)
+    local = path.parent / name
+    try:
+        return _api.resolve_instrument(local if local.is_file() else name)
+    except LyhordError as e:
+        return fail(f"`instrument`: {e}")
+
+
+def _by(value: Any, fail: Callable[[str], Any]) -> list[str]:
+    by = [value] if isinstance(value, str) else value
+    if not isinstance(by, list) or not by or not all(isinstance(c, str) and c for c in by):
+        fail(
+            "`by` must be a column name or a list of them, e.g. "
+            f'["Förvaltning", "Enhet"]; got {value!r}'
+        )
+    if YEAR in by:
+        fail(f"`by` cannot hold `{YEAR}`: the follow-up publishes every year on its own")
+    return by
+
+
+def _waves(value: Any, defaults: dict, fail: Callable[[str], Any]) -> list[Wave]:
+    if not isinstance(value, dict) or not value:
+        fail("`[waves]` must list at least one year = export file")
+    waves = []
+    for key, spec in value.items():
+        year = _year(key, "waves", fail)
+        options = dict(defaults)
+        if isinstance(spec, str):
+            source = spec
+        elif isinstance(spec, dict):
+            unknown = sorted(set(spec) - set(WAVE_OPTIONS))
+            if unknown:
+                fail(
+                    f"[waves] {key}: unknown option `{unknown[0]}`; "
+                    f"the options are {', '.join(WAVE_OPTIONS)}"
+                )
+            if "file" not in spec:
+                fail(f'[waves] {key}: give the export as file = "…"')
+            options.update(spec)
+            source = _text(options.pop("file"), f"waves.{key}.file", fail)
+        else:
+            fail(f"[waves] {key} must be a file name or a table of import options, got {spec!r}")
+        waves.append(Wave(year, source, options))
+    return sorted(waves, key=lambda w: w.year)
+
+
+def _year(key: Any, table: str, fail: Callable[[str], Any]) -> int:
+    if not str(key).isdigit() or not 1900 <= int(key) <= 2200:
+        fail(f"[{table}]: `{key}` is not a year")
+    return int(key)
+
+
+def _formats(value: Any, fail: Callable[[str], Any]) -> list[str]:
+    if not isinstance(value, list) or not value:
+        fail(f"`formats` must be a list of {', '.join(FORMATS)}, got {value!r}")
+    for f in value:
+        if f not in FORMATS:
+            fail(f"`formats`: unknown format {f!r}; use {', '.join(FORMATS)}")
+    return list(dict.fromkeys(value))
+
+
+def _min_group(value: Any, fail: Callable[[str], Any]) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        fail(f"`min_group` must be a whole number ≥ 1, got {value!r}")
+    return value
+
+
+def _year_table(value: Any, table: str, fail: Callable[[str], Any]) -> dict[int, str]:
+    if not isinstance(value, dict):
+        fail(f"`[{table}]` must be a table of year = file")
+    return {_year(k, table, fail): _text(v, f"{table}.{k}", fail) for k, v in value.items()}
+
+
+def _periods(value: Any, fail: Callable[[str], Any]) -> dict[str, list[int]]:
+    if not isinstance(value, dict):
+        fail(f"`[periods]` must be {TOP_KEYS['periods']}")
+    out = {}
+    for name, years in value.items():
+        if not isinstance(years, list) or len(years) < 2:
+            fail(f'[periods] "{name}" must list at least two years, e.g. [2024, 2025]')
+        out[str(name)] = sorted(_year(y, "periods", fail) for y in years)
+    return out
+
+
+def _unit_map(value: Any, fail: Callable[[str], Any]) -> dict[int, dict]:
+    out = {}
+    for key, mapping in value.items():
+        if not (str(key).isdigit() and isinstance(mapping, dict)):
+            fail(
+                "`unit_map` takes one table per year of the new organisation, e.g. "
+                f'[unit_map.2025] "Old name" = "New name"; got unit_map.{key}'
+            )
+        out[int(key)] = mapping
+    return out
+
+
+def _targets(value: Any, by: list[str], fail: Callable[[str], Any]) -> list[dict]:
+    allowed = [*by, "measure", "target", "year", "direction"]
+    if not isinstance(value, list):
+        fail("`targets` must be [[targets]] tables")
+    for i, t in enumerate(value, start=1):
+        unknown = sorted(set(t) - set(allowed))
+        if unknown:
+            fail(
+                f"[[targets]] number {i}: unknown key `{unknown[0]}`; "
+                f"the keys are {', '.join(allowed)}"
+            )
+        for key in ("measure", "target", "year"):
+            if key not in t:
+                fail(f"[[targets]] number {i} needs `{key}`")
+    return value
+
+
+# ---- the waves: sums from the store or from the exports
 
 
 def store_path(store: Path, instrument_id: str, year: int) -> Path:
     return store / instrument_id / f"year={year}.parquet"
 
 
-def load_config(path: Path) -> dict:
+def wave_sums(config: Config, wave: Wave, log: Callable[[str], None]) -> pl.DataFrame:
+    """A wave's sums: from the store when it holds the year, else read from its export."""
+    if config.store:
+        stored = store_path(config.store, config.instrument.id, wave.year)
+        if stored.exists():
+            log(f"{wave.year}: from the store ({stored.name})")
+            return _stored_sums(stored, config.by)
+    answers = read_wave(config, wave, log)
     try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise LyhordError(f"{path}: cannot read the follow-up config: {e}") from e
-    for key in ("instrument", "by", "waves"):
-        if key not in config:
-            raise LyhordError(f"{path}: the config needs `{key}` (see `lyhord followup --help`)")
-    if not config["waves"]:
-        raise LyhordError(f"{path}: `[waves]` lists no year")
-    return config
+        return _api.summarise(answers, config.instrument, by=config.by)
+    except LyhordError as e:
+        raise type(e)(f"[waves] {wave.year} ({wave.source}): {e}") from None
 
 
-def _answers(source: str, year: int, base: Path) -> pl.DataFrame:
-    if source == "example":
-        return example_data("staff", year=year)
-    from .cli import read_table
-
-    return read_table(base / source)
-
-
-def _headcounts(config: dict, year: int, base: Path) -> pl.DataFrame | None:
-    source = config.get("headcounts", {}).get(str(year))
-    if source is None:
-        return None
-    if source == "example":
-        return headcounts(year=year)
-    from .cli import read_table
-
-    return read_table(base / source)
-
-
-def estimates_per_year(config: dict, base: Path) -> dict[int, pl.DataFrame]:
-    """Each wave's published estimates, made from its sums: read from the store when the
-    year is there, else summarised from the answers (and stored)."""
-    inst = _api.resolve_instrument(config["instrument"])
-    store = base / config["store"] if "store" in config else None
-    out = {}
-    for key, source in sorted(config["waves"].items(), key=lambda kv: int(kv[0])):
-        year = int(key)
-        stored = store_path(store, inst.id, year) if store else None
-        if stored and stored.exists():
-            sums = _stored_sums(stored, config["by"])
-        else:
-            sums = _api.summarise(_answers(source, year, base), inst, by=config["by"])
-            if stored:
-                stored.parent.mkdir(parents=True, exist_ok=True)
-                sums.write_parquet(stored)
-        out[year] = _api.estimate_from_sums(
-            sums,
-            inst,
-            by=config["by"],
-            min_group=config.get("min_group"),
-            headcounts=_headcounts(config, year, base),
+def read_wave(config: Config, wave: Wave, log: Callable[[str], None]) -> pl.DataFrame:
+    """Reads one wave's export with its import options; prints the import report."""
+    if wave.source == "example":
+        return example_data("staff", year=wave.year)
+    where = f"[waves] {wave.year} ({wave.source})"
+    options = dict(wave.options)
+    mapping = options.pop("mapping", None)
+    if isinstance(mapping, str):
+        mapping = config.base / mapping
+    path = config.base / wave.source
+    if path.is_dir():
+        raise LyhordError(f"{where}: is a directory, not an export file")
+    if not path.exists():
+        raise LyhordError(f"{where}: no such file {path}")
+    try:
+        data, report = read_export(path, config.instrument, mapping, **options)
+    except TypeError as e:  # an option read_export does not take
+        raise LyhordError(f"{where}: {e}") from None
+    except LyhordError as e:
+        raise type(e)(f"{where}: {e}") from None
+    missing = [c for c in config.by if c not in data.columns]
+    if missing:
+        raise DataError(
+            f"{where}: no column `{missing[0]}` (named in `by`); the export has "
+            f"{', '.join(data.columns)}"
         )
-    return out
+    items = report.items()
+    problems = report.problems()
+    log(
+        f"{wave.year}: {path.name}: {report.rows_kept} respondents, {items.height} items"
+        + (f"; {len(problems)} problem(s):" if problems else ", no problems found")
+    )
+    for p in problems:
+        log(f"  {wave.year}: {p}")
+    return data
 
 
 def _stored_sums(path: Path, by: list[str]) -> pl.DataFrame:
@@ -135,58 +374,151 @@ def _stored_sums(path: Path, by: list[str]) -> pl.DataFrame:
     return sums
 
 
+# ---- what was published: the store's record
+
+
+def read_record(config: Config, log: Callable[[str], None]) -> str | None:
+    """The record of everything earlier runs published (None for a new store)."""
+    if config.store is None:
+        return None
+    path = config.store / config.instrument.id / RELEASED
+    if not path.exists():
+        if any((config.store / config.instrument.id).glob("year=*.parquet")):
+            log(
+                f"note: {path.parent} has no record of what earlier runs published (a store "
+                "of lyhord ≤ 0.3); from this run on, everything published is recorded"
+            )
+        return None
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        version = int(raw["version"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise DataError(f"{path}: not a lyhord store record ({e})") from None
+    if version > STORE_VERSION:
+        raise DataError(
+            f"{path}: store version {version} was written by a newer lyhord (this one reads "
+            f"up to {STORE_VERSION}); update lyhord"
+        )
+    return json.dumps(raw["record"])
+
+
+def record_json(pub: Publication) -> str:
+    return json.dumps(
+        {"version": STORE_VERSION, "record": json.loads(pub.record())},
+        ensure_ascii=False,
+        indent=1,
+    )
+
+
+# ---- publishing
+
+
+def _headcounts(config: Config, year: int) -> pl.DataFrame | None:
+    source = config.headcounts.get(year)
+    if source is None:
+        return None
+    if source == "example":
+        return headcounts(year=year)
+    from .cli import read_table
+
+    return read_table(config.base / source)
+
+
+def publish(
+    config: Config, sums: dict[int, pl.DataFrame], record: str | None
+) -> tuple[Publication, dict[int, pl.DataFrame], dict[str, pl.DataFrame]]:
+    """Every year's and period's estimates, from one publication of all years' sums (with
+    what earlier runs published), so that no table reopens a blank of another."""
+    frames = [s.with_columns(pl.lit(y, pl.Int64).alias(YEAR)) for y, s in sums.items()]
+    pub = Publication.from_sums(
+        pl.concat(frames, how="diagonal_relaxed"),
+        config.instrument,
+        min_group=config.min_group,
+        record=record,
+    )
+    per_year = {}
+    for year in sums:
+        try:
+            per_year[year] = pub.estimate(
+                by=config.by, within={YEAR: [year]}, headcounts=_headcounts(config, year)
+            )
+        except LyhordError as e:
+            raise type(e)(f"estimates {year}: {e}") from None
+    periods = {}
+    for name, years in config.periods.items():
+        absent = [y for y in years if y not in sums]
+        if absent:
+            raise LyhordError(f'{config.path}: [periods] "{name}" names {absent[0]}, not a wave')
+        periods[name] = pub.estimate(by=config.by, within={YEAR: years})
+    return pub, per_year, periods
+
+
 def published(table: pl.DataFrame) -> pl.DataFrame:
     """Only rows of groups that are not suppressed: what a report may show."""
     return table.filter(~pl.col("suppressed"))
 
 
-def forvaltning_page(
-    name: str, latest: pl.DataFrame, change: pl.DataFrame | None, year: int
+def _label_expr(by: list[str], top_name: str) -> pl.Expr:
+    """A readable row label: the group's own name, "(enhet saknas)" for a blank value,
+    "<top> (hela …)" for the top-level group's own row."""
+    leaf = by[-1]
+    missing = pl.lit(f"({leaf.lower()} saknas)")
+    own = pl.col(leaf).cast(pl.String).fill_null(missing)
+    if len(by) == 1:
+        return own
+    whole = pl.lit(f"{top_name} (hela gruppen)")
+    return pl.when(pl.col("level") == 1).then(whole).otherwise(own)
+
+
+def group_page(
+    top: str | None, by: list[str], latest: pl.DataFrame, change: pl.DataFrame | None, year: int
 ) -> str:
-    """One förvaltning's page: its units' index and dimensions, and the change since the
-    previous wave. Suppressed groups are left out entirely; a line says how many."""
-    units = latest.filter(pl.col("forvaltning") == name, pl.col("kind") != "item")
+    """One top-level group's page (or the whole organisation's with one level): its units'
+    measures and the safe changes since the previous wave. Blanked groups are left out; a
+    line says how many."""
+    title = top if top is not None else "Hela organisationen"
+    rows_of = _rows_of(by, top)
+    units = latest.filter(rows_of, pl.col("kind") != "item").with_columns(
+        _label_expr(by, title).alias("_label")
+    )
     shown = published(units)
-    group_col = "enhet" if "enhet" in units.columns else "forvaltning"
-    n_hidden = (
-        units.select(group_col)
-        .unique()
-        .join(shown.select(group_col).unique(), on=group_col, how="anti", nulls_equal=True)
-        .height
-    )
-    wide = shown.pivot(on="measure", index=group_col, values="mean", aggregate_function=None)
-    # Only groups published in both waves are compared (compare_waves' status says so).
-    delta = (
-        change.filter(
-            pl.col("forvaltning") == name,
-            pl.col("kind") != "item",
-            pl.col("significant"),
-        )
-        if change is not None
-        else pl.DataFrame()
-    )
+    n_hidden = units.filter(pl.col("suppressed"))["_label"].n_unique()
+    wide = shown.pivot(
+        on="measure", index=["level", "_label"], values="mean", aggregate_function="first"
+    ).sort("level", "_label")
+    measures = [c for c in wide.columns if c not in ("level", "_label")]
     rows = []
-    for row in wide.sort(group_col, nulls_last=False).iter_rows(named=True):
-        label = row[group_col] or f"{name} (hela förvaltningen)"
+    for row in wide.iter_rows(named=True):
         cells = "".join(
-            f"<td>{row[m]:.1f}</td>" if row[m] is not None else "<td></td>"
-            for m in wide.columns[1:]
+            f"<td>{row[m]:.1f}</td>" if row[m] is not None else "<td></td>" for m in measures
         )
-        rows.append(f"<tr><th>{html.escape(str(label))}</th>{cells}</tr>")
-    head = "".join(f"<th>{html.escape(m)}</th>" for m in wide.columns[1:])
-    changes = [
-        f"<li>{html.escape(str(r[group_col] or name))}, {html.escape(r['measure'])}: "
-        f"{r['change']:+.1f} ({r['ci_low']:+.1f} till {r['ci_high']:+.1f})</li>"
-        for r in delta.iter_rows(named=True)
-    ]
+        rows.append(f"<tr><th>{html.escape(str(row['_label']))}</th>{cells}</tr>")
+    head = "".join(f"<th>{html.escape(m)}</th>" for m in measures)
+    changes = []
+    if change is not None:
+        safe = change.filter(rows_of, pl.col("kind") != "item", pl.col("significant"))
+        safe = safe.with_columns(_label_expr(by, title).alias("_label"))
+        changes = [
+            f"<li>{html.escape(str(r['_label']))}, {html.escape(r['measure'])}: "
+            f"{r['change']:+.1f} ({r['ci_low']:+.1f} till {r['ci_high']:+.1f})</li>"
+            for r in safe.iter_rows(named=True)
+        ]
+    hidden = "1 grupp visas" if n_hidden == 1 else f"{n_hidden} grupper visas"
     return (
         "<!doctype html><html lang='sv'><meta charset='utf-8'>"
-        f"<title>{html.escape(name)} {year}</title>"
-        f"<h1>{html.escape(name)}, {year}</h1>"
+        f"<title>{html.escape(title)} {year}</title>"
+        f"<h1>{html.escape(title)}, {year}</h1>"
         f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>"
-        f"<p>{n_hidden} grupper visas inte: för få svar.</p>"
+        f"<p>{hidden} inte: för få svar.</p>"
         f"<h2>Säkra förändringar sedan föregående år</h2><ul>{''.join(changes)}</ul></html>"
     )
+
+
+def _rows_of(by: list[str], top: str | None) -> pl.Expr:
+    if len(by) == 1:
+        return pl.lit(True)
+    value = pl.col(by[0]).cast(pl.String)
+    return (value == top) if top is not None else value.is_null()
 
 
 def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: str) -> list[Path]:
@@ -209,81 +541,171 @@ def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: st
         pl.col("measure") == index_id,
         pl.col("ci_low").is_not_null(),
     ).sort("change")
-    ax = intervals(units, value="change")
-    ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel(f"change in {index_id} per unit, 95 % CI")
-    ax.figure.tight_layout()
-    paths.append(out / "change.png")
-    ax.figure.savefig(paths[-1], dpi=110)
+    if units.height:
+        ax = intervals(units, value="change")
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_xlabel(f"change in {index_id} per unit, 95 % CI")
+        ax.figure.tight_layout()
+        paths.append(out / "change.png")
+        ax.figure.savefig(paths[-1], dpi=110)
     plt.close("all")
     return paths
 
 
-def run(config_path: Path) -> dict[str, list[Path]]:
-    """Runs the follow-up described by ``config_path``; returns what was written."""
-    from .cli import write_table
-
-    config = load_config(config_path)
-    base = config_path.parent
-    out = base / config.get("out", "followup")
-    out.mkdir(parents=True, exist_ok=True)
-    inst = _api.resolve_instrument(config["instrument"])
-    per_year = estimates_per_year(config, base)
-    years = sorted(per_year)
-    tables = {f"estimates_{y}": published(t) for y, t in per_year.items()}
-    unit_map = _unit_map(config, config_path)
-    series = trend(per_year, unit_map=unit_map or None)
-    tables["trend"] = published(series)
-    change = None
-    if len(years) >= 2:
-        change = compare_waves(
-            per_year[years[-2]], per_year[years[-1]], unit_map=unit_map.get(years[-1])
-        )
-        # Rows compared in both waves (a status without a change says why a row was not).
-        tables["change"] = change.filter(pl.col("change").is_not_null())
-    if config.get("targets"):
-        tables["targets"] = targets(series, _goals(config["targets"], series))
-    written: dict[str, list[Path]] = {"tables": [], "figures": [], "html": []}
-    for name, table in tables.items():
-        for fmt in config.get("formats", ["csv"]):
-            path = out / f"{name}.{fmt}"
-            write_table(table, path)
-            written["tables"].append(path)
-    if change is not None:
-        written["figures"] = _figures(series, change, out, inst.index_id)
-    latest = per_year[years[-1]]
-    for name in latest["forvaltning"].drop_nulls().unique().sort():
-        page = out / "html" / f"{_slug(name)}.html"
-        page.parent.mkdir(exist_ok=True)
-        page.write_text(forvaltning_page(name, latest, change, years[-1]), encoding="utf-8")
-        written["html"].append(page)
-    return written
-
-
-def _unit_map(config: dict, path: Path) -> dict[int, dict]:
-    """``[unit_map.<year>]`` tables as ``{year: {earlier: later}}``."""
-    out = {}
-    for key, mapping in config.get("unit_map", {}).items():
-        if not (str(key).isdigit() and isinstance(mapping, dict)):
-            raise LyhordError(
-                f"{path}: `unit_map` takes one table per year of the new organisation, e.g. "
-                '[unit_map.2025] "Old name" = "New name"; got unit_map.' + str(key)
-            )
-        out[int(key)] = mapping
-    return out
-
-
-def _goals(rows: list[dict], series: pl.DataFrame) -> pl.DataFrame:
-    group = series.columns[series.columns.index("year") + 1 : series.columns.index("measure")]
-    cols = [c for c in group if c != "level"]
+def _goals(rows: list[dict], series: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     records = []
     for r in rows:
-        level = sum(1 for c in cols if r.get(c) is not None)
-        records.append({"level": level, **{c: r.get(c) for c in cols}, **r})
-    schema = {"level": pl.UInt32, **dict.fromkeys(cols, pl.String)}
+        level = sum(1 for c in by if r.get(c) is not None)
+        records.append({"level": level, **{c: r.get(c) for c in by}, **r})
+    schema = {"level": pl.UInt32, **{c: series.schema[c] for c in by}}
     return pl.DataFrame(records, schema_overrides=schema)
 
 
 def _slug(name: str) -> str:
     keep = "".join(c.lower() if c.isalnum() else "-" for c in name)
-    return "-".join(part for part in keep.split("-") if part)
+    return "-".join(part for part in keep.split("-") if part) or "grupp"
+
+
+# ---- the run
+
+
+def check(config_path: Path, log: Callable[[str], None] = print) -> Config:
+    """Validates a config (keys, types, instrument, that every wave's export or stored year
+    and every headcount file exists) without reading any answers."""
+    config = load_config(config_path)
+    for wave in config.waves:
+        stored = config.store and store_path(config.store, config.instrument.id, wave.year)
+        if stored and stored.exists():
+            where = f"stored ({stored.name})"
+        elif wave.source == "example":
+            where = "Exempelkommun"
+        else:
+            path = config.base / wave.source
+            if not path.is_file():
+                raise LyhordError(f"[waves] {wave.year} ({wave.source}): no such file {path}")
+            where = wave.source
+        log(f"{wave.year}: {where}")
+    for year, source in config.headcounts.items():
+        if source != "example" and not (config.base / source).is_file():
+            raise LyhordError(f"[headcounts] {year}: no such file {config.base / source}")
+    log(
+        f"{config.path}: config OK — instrument {config.instrument.id}, by "
+        f"{', '.join(config.by)}, {len(config.waves)} wave(s), output {config.out}"
+    )
+    return config
+
+
+def run(config_path: Path, log: Callable[[str], None] | None = None) -> dict[str, list[Path]]:
+    """Runs the follow-up described by ``config_path``; returns what was written.
+
+    Nothing is changed unless everything succeeds: the output folder is built beside the
+    target and moved into place at the end, and the store is updated after it."""
+    log = log or (lambda line: print(line, file=sys.stderr))
+    config = load_config(config_path)
+    sums = {w.year: wave_sums(config, w, log) for w in config.waves}
+    pub, per_year, periods = publish(config, sums, read_record(config, log))
+    tables = _tables(config, per_year, periods)
+    staging = Path(tempfile.mkdtemp(prefix=f".{config.out.name}-", dir=_parent(config.out)))
+    try:
+        written = _write(config, tables, per_year, staging)
+        store_files = _stage_store(config, sums, pub)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _replace(staging, config.out)
+    for tmp, final in store_files:
+        os.replace(tmp, final)
+    return {k: [config.out / p.relative_to(staging) for p in v] for k, v in written.items()}
+
+
+def _parent(out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out.parent
+
+
+def _tables(
+    config: Config, per_year: dict[int, pl.DataFrame], periods: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    years = sorted(per_year)
+    tables = {f"estimates_{y}": published(t) for y, t in per_year.items()}
+    tables.update({f"estimates_{_slug(n)}": published(t) for n, t in periods.items()})
+    series = trend(per_year, unit_map=config.unit_map or None)
+    tables["trend"] = published(series)
+    if len(years) >= 2:
+        change = compare_waves(
+            per_year[years[-2]], per_year[years[-1]], unit_map=config.unit_map.get(years[-1])
+        )
+        # Rows compared in both waves (a status without a change says why a row was not).
+        tables["change"] = change.filter(pl.col("change").is_not_null())
+    if config.targets:
+        tables["targets"] = targets(series, _goals(config.targets, series, config.by))
+    return tables
+
+
+def _write(
+    config: Config,
+    tables: dict[str, pl.DataFrame],
+    per_year: dict[int, pl.DataFrame],
+    out: Path,
+) -> dict[str, list[Path]]:
+    from .cli import write_table
+
+    written: dict[str, list[Path]] = {"tables": [], "figures": [], "html": []}
+    for name, table in tables.items():
+        for fmt in config.formats:
+            path = out / f"{name}.{fmt}"
+            write_table(table, path)
+            written["tables"].append(path)
+    change = tables.get("change")
+    if change is not None:
+        written["figures"] = _figures(tables["trend"], change, out, config.instrument.index_id)
+    latest_year = max(per_year)
+    latest = per_year[latest_year]
+    tops: list[str | None] = [None]
+    if len(config.by) > 1:
+        tops = (
+            latest.filter(pl.col("level") == 1)[config.by[0]]
+            .cast(pl.String)
+            .unique(maintain_order=True)
+            .to_list()
+        )
+    (out / "html").mkdir()
+    for top in tops:
+        name = top if top is not None else "hela-organisationen"
+        page = out / "html" / f"{_slug(name)}.html"
+        page.write_text(group_page(top, config.by, latest, change, latest_year), encoding="utf-8")
+        written["html"].append(page)
+    return written
+
+
+def _stage_store(
+    config: Config, sums: dict[int, pl.DataFrame], pub: Publication
+) -> list[tuple[Path, Path]]:
+    """New years' sums and the record, written beside their final names (moved in last)."""
+    if config.store is None:
+        return []
+    folder = config.store / config.instrument.id
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = []
+    for year, s in sums.items():
+        final = store_path(config.store, config.instrument.id, year)
+        if not final.exists():
+            tmp = final.with_name(final.name + ".tmp")
+            s.write_parquet(tmp)
+            staged.append((tmp, final))
+    final = folder / RELEASED
+    tmp = final.with_name(final.name + ".tmp")
+    tmp.write_text(record_json(pub), encoding="utf-8")
+    staged.append((tmp, final))
+    return staged
+
+
+def _replace(staging: Path, out: Path) -> None:
+    """Moves the finished folder into place; the old one is removed only after."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}-old-{os.getpid()}")
+        out.rename(old)
+    staging.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -243,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     f.add_argument("--config", required=True, help="follow-up config (TOML), see above")
+    f.add_argument(
+        "--check",
+        action="store_true",
+        help="check the config (keys, types, files) without reading any answers",
+    )
     f.set_defaults(func=cmd_followup)
     return p
 
@@ -254,8 +259,11 @@ def _followup_help() -> str:
 
 
 def cmd_followup(args: argparse.Namespace) -> int:
-    from ._yearly import run
+    from ._yearly import check, run
 
+    if args.check:
+        check(Path(args.config))
+        return 0
     written = run(Path(args.config))
     for kind, paths in written.items():
         print(f"{kind}: {len(paths)} written" + (f", e.g. {paths[0]}" if paths else ""))

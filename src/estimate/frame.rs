@@ -6,7 +6,7 @@ use super::{accumulate, check_weights, table, GroupStats, TableRow};
 use crate::error::{DataError, Error, EstimateError};
 use crate::instrument::Instrument;
 use crate::publish::groups::{check_columns, describe_node, group_rows, Hierarchy};
-use crate::publish::publication::{Publication, Source, State, TableSpec, Thresholds};
+use crate::publish::publication::{Publication, Source, State, TableSpec, Thresholds, Within};
 use crate::score::frame::{present_columns, recode_frame};
 use crate::score::score_respondents;
 use polars::prelude::*;
@@ -46,6 +46,9 @@ pub struct EstimateOptions {
     /// Background columns broken down below the last `by` level (e.g. kön), published
     /// under the instrument's background threshold.
     pub background: Vec<String>,
+    /// Only the rows whose column holds one of the values, pooled (one year of several,
+    /// or a pooled period).
+    pub within: Option<Within>,
 }
 
 impl Default for EstimateOptions {
@@ -58,6 +61,7 @@ impl Default for EstimateOptions {
             headcounts: None,
             headcount_column: "headcount".into(),
             background: Vec::new(),
+            within: None,
         }
     }
 }
@@ -202,6 +206,7 @@ pub fn estimate_spec(inst: &Instrument, opts: &EstimateOptions) -> Result<TableS
         background_from: (!opts.background.is_empty()).then_some(opts.by.len() + 1),
         thresholds,
         background: thresholds.background(inst),
+        within: opts.within.clone(),
     })
 }
 

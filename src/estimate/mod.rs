@@ -13,7 +13,7 @@ pub mod sums;
 use crate::error::EstimateError;
 use crate::instrument::{Category, Instrument, MeasureKind};
 use crate::publish::engine::Pattern;
-use crate::publish::groups::Hierarchy;
+use crate::publish::groups::{Hierarchy, OUTSIDE};
 use crate::score::{RecodedItem, ScoreTable, Scores};
 use stats::{finish, Estimate, Moments, Shares};
 
@@ -62,6 +62,9 @@ impl GroupStats {
         let mut out = GroupStats::empty(self.measures.clone(), h.n_nodes());
         for (level, mapping) in h.node_of_leaf.iter().enumerate() {
             for (leaf, &node) in mapping.iter().enumerate() {
+                if node == OUTSIDE {
+                    continue;
+                }
                 let g = offsets[level] + node;
                 out.respondents[g] += self.respondents[leaf];
                 for j in 0..m {

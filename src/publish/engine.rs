@@ -12,7 +12,8 @@ use super::cells::{is_subset, overlaps};
 use std::collections::VecDeque;
 
 /// Why a cell is blank (for the audit table only; published blanks are bare).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Blank {
     /// Under the threshold itself.
     Primary,
@@ -145,7 +146,10 @@ pub fn protect(audit: &Audit, mut pattern: Pattern, fixed: &[bool]) -> Protected
                 .find(|&w| {
                     let mut trial = pattern.clone();
                     apply(&mut trial, w, action, audit);
+                    // A partner whose own value still follows from published cells (a
+                    // pooled period's group beside its years) protects nothing.
                     audit.passes(&trial, cell, layer, Scope::Local).passed()
+                        && audit.passes(&trial, w, layer, Scope::Local).passed()
                 })
                 .or_else(|| candidates.first().copied());
             let Some(partner) = chosen else {
@@ -275,14 +279,23 @@ fn candidates(
     // Cells of the nearest equations first; then any other cell of an equation the cell is
     // part of (a crossed margin's other categories: kön = Annat is the total minus the
     // others).
-    let mut out: Vec<(bool, bool, bool, u64, usize)> = (0..all.len())
+    // A cell made up of visible cells (a pooled period's group whose years are shown)
+    // hides nothing when blanked: tried last.
+    let made_of_visible = |w: usize| {
+        all[w].iter().all(|a| {
+            (0..all.len()).any(|v| {
+                v != w && visible(v) && all[v].binary_search(a).is_ok() && is_subset(&all[v], &all[w])
+            })
+        })
+    };
+    let mut out: Vec<(bool, bool, bool, bool, u64, usize)> = (0..all.len())
         .filter(|&w| w != cell && !fixed[w] && visible(w))
         .filter_map(|w| {
             let near = minimal.iter().any(|&e| is_subset(&all[w], &all[e]));
             let linked = near || touching.iter().any(|&e| is_subset(&all[w], &all[e]));
             linked.then(|| {
                 let r = respondents(w);
-                (!near, near && deep(w), r < need, r, w)
+                (made_of_visible(w), !near, near && deep(w), r < need, r, w)
             })
         })
         .collect();

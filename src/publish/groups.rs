@@ -7,6 +7,8 @@ use crate::score::frame::present_columns;
 use polars::prelude::*;
 
 const ROW: &str = "__lyhord_row";
+/// The node of a leaf that a table does not cover (another year than the table's).
+pub const OUTSIDE: usize = usize::MAX;
 const LEAF: &str = "__lyhord_leaf";
 
 /// Groups of rows: their key frame (sorted by the keys, nulls last) and each row's group.
@@ -93,6 +95,7 @@ pub fn group_rows(df: &DataFrame, by: &[String]) -> Result<Groups, Error> {
 
 /// Leaf → node mapping per level: level 0 is the total, the last level the leaves' own
 /// groups of `by`. Several leaves may share a node at every level (leaves finer than `by`).
+/// A leaf outside the table (see [`hierarchy_within`]) maps to [`OUTSIDE`] at every level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hierarchy {
     pub node_of_leaf: Vec<Vec<usize>>,
@@ -144,11 +147,43 @@ impl Hierarchy {
         let mut out = vec![Vec::new(); self.n_nodes()];
         for (level, mapping) in self.node_of_leaf.iter().enumerate() {
             for (leaf, &node) in mapping.iter().enumerate() {
-                out[offsets[level] + node].push(leaf as u32);
+                if node != OUTSIDE {
+                    out[offsets[level] + node].push(leaf as u32);
+                }
             }
         }
         out
     }
+}
+
+/// The hierarchy of `by` over the leaves where `keep` is true; the others are [`OUTSIDE`]
+/// (a table of one year, or of a pooled period, among the leaves of every year).
+pub fn hierarchy_within(
+    leaf_keys: &DataFrame,
+    by: &[String],
+    keep: &[bool],
+) -> Result<(Hierarchy, Vec<DataFrame>), Error> {
+    let mask = BooleanChunked::from_slice("keep".into(), keep);
+    let (inner, level_keys) = hierarchy(&leaf_keys.filter(&mask)?, by)?;
+    let kept: Vec<usize> = (0..keep.len()).filter(|&l| keep[l]).collect();
+    let node_of_leaf = inner
+        .node_of_leaf
+        .iter()
+        .map(|mapping| {
+            let mut full = vec![OUTSIDE; keep.len()];
+            for (i, &node) in mapping.iter().enumerate() {
+                full[kept[i]] = node;
+            }
+            full
+        })
+        .collect();
+    Ok((
+        Hierarchy {
+            node_of_leaf,
+            nodes_per_level: inner.nodes_per_level,
+        },
+        level_keys,
+    ))
 }
 
 /// The hierarchy of `by` over leaf groups (`leaf_keys` holds at least the `by` columns) and

@@ -6,17 +6,18 @@
 use super::audit::{Audit, Check, Layer, Quantity};
 use super::cells::{overlaps, AtomMeasure, AtomValues, CellPolicy, Cells};
 use super::engine::{protect, Blank, Pattern};
-use super::groups::{describe_node, hierarchy, Hierarchy};
+use super::groups::{describe_node, hierarchy, hierarchy_within, Hierarchy};
 use crate::error::{Error, EstimateError};
 use crate::estimate::frame::{leaf_sums, LeafSums};
 use crate::estimate::sums::leaf_sums_of;
 use crate::estimate::GroupStats;
 use crate::instrument::{Instrument, MeasureKind};
 use polars::prelude::*;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 
 /// Thresholds of one table (or of the background levels of a breakdown).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Thresholds {
     /// Respondents a group needs for its means, indices and counts.
     pub min_group: u64,
@@ -53,8 +54,23 @@ impl Thresholds {
     }
 }
 
+/// The rows a table covers: those whose `column` is one of `values` (compared as text), all
+/// pooled. A year's table among several years' sums, or a pooled period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Within {
+    pub column: String,
+    pub values: Vec<String>,
+}
+
+impl Within {
+    /// "year=2024" or "year=2023+2024": the prefix of every group name of the table.
+    fn label(&self) -> String {
+        format!("{}={}", self.column, self.values.join("+"))
+    }
+}
+
 /// How a table cuts its groups.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableSpec {
     /// What the table is (for the audit table): "estimate", "item_analysis", ...
     pub name: String,
@@ -65,6 +81,9 @@ pub struct TableSpec {
     pub background_from: Option<usize>,
     pub thresholds: Thresholds,
     pub background: Thresholds,
+    /// Only these rows (`None`: every row).
+    #[serde(default)]
+    pub within: Option<Within>,
 }
 
 /// Where the publication's numbers come from.
@@ -79,7 +98,7 @@ pub enum Source {
 }
 
 /// Statuses of a cell as published.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Stored {
     unit: Option<Blank>,
     mean: Vec<Option<Blank>>,
@@ -109,6 +128,19 @@ pub struct State {
     pub names: Vec<Vec<(usize, String)>>,
 }
 
+/// Version of the [`Record`] format; a record of a newer version is refused.
+pub const RECORD_VERSION: u32 = 1;
+
+/// What a publication has released: its tables and every cell's status as published. Kept
+/// (e.g. in the follow-up store) so that later tables are suppressed jointly with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub version: u32,
+    pub instrument: String,
+    pub tables: Vec<TableSpec>,
+    published: BTreeMap<String, Stored>,
+}
+
 pub struct Publication {
     pub inst: Instrument,
     source: Source,
@@ -132,9 +164,64 @@ impl Publication {
         &self.tables
     }
 
+    /// A publication that has already released the tables of `record` (from the same
+    /// source, e.g. the same years' stored sums with new years beside them): their cells
+    /// keep their published status and every new table is suppressed jointly with them.
+    pub fn with_record(inst: Instrument, source: Source, record: Record) -> Result<Self, Error> {
+        let problem = if record.version > RECORD_VERSION {
+            Some(format!(
+                "was written by a newer lyhord (record version {}; this one reads up to {RECORD_VERSION}); update lyhord",
+                record.version
+            ))
+        } else if record.instrument != inst.id {
+            Some(format!(
+                "is of instrument `{}`, not `{}`",
+                record.instrument, inst.id
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            return Err(EstimateError::Parameter {
+                parameter: "record".into(),
+                message: format!("the record of earlier releases {message}"),
+            }
+            .into());
+        }
+        let mut publication = Publication::new(inst, source);
+        publication.tables = record.tables;
+        publication.published = record.published.into_iter().collect();
+        if !publication.tables.is_empty() {
+            let state = publication.run()?;
+            publication.state = Some(state);
+        }
+        Ok(publication)
+    }
+
+    /// What this publication has released so far.
+    pub fn record(&self) -> Record {
+        Record {
+            version: RECORD_VERSION,
+            instrument: self.inst.id.clone(),
+            tables: self.tables.clone(),
+            published: self
+                .published
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
     /// Adds a table, suppressed jointly with every table before it; returns its index and
     /// the state to build it from. Nothing changes when it fails.
     pub fn add(&mut self, spec: TableSpec) -> Result<(usize, &State), Error> {
+        // The same table again (a rerun of the yearly follow-up) is the table published.
+        if let Some(t) = self.tables.iter().position(|s| *s == spec) {
+            if self.state.is_none() {
+                self.state = Some(self.run()?);
+            }
+            return Ok((t, self.state.as_ref().expect("just set")));
+        }
         self.tables.push(spec);
         match self.run() {
             Ok(state) => {
@@ -158,7 +245,8 @@ impl Publication {
     fn columns(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for t in &self.tables {
-            for c in &t.by {
+            let within = t.within.iter().map(|w| &w.column);
+            for c in within.chain(&t.by) {
                 if !out.contains(c) {
                     out.push(c.clone());
                 }
@@ -201,7 +289,7 @@ impl Publication {
         let mut names: Vec<Vec<(usize, String)>> = Vec::new();
         let mut tables = Vec::new();
         for (t, spec) in self.tables.iter().enumerate() {
-            let (mut h, mut level_keys) = hierarchy(&leaves.keys, &spec.by)?;
+            let (mut h, mut level_keys) = table_hierarchy(&leaves.keys, spec)?;
             if !spec.hierarchical {
                 h = h.flat();
                 level_keys = level_keys.split_off(level_keys.len() - 1);
@@ -233,7 +321,8 @@ impl Publication {
                     policy[c] = policy[c].stricter(p);
                 }
                 let keys = &level_keys[if spec.hierarchical { level } else { 0 }];
-                names[c].push((t, describe_node(keys, node - offsets[level], depth)));
+                let name = describe_node(keys, node - offsets[level], depth);
+                names[c].push((t, within_name(spec, name)));
                 cell_of_node.push(c);
             }
             tables.push(TableCells {
@@ -270,8 +359,15 @@ impl Publication {
                 .filter(|&c| overlaps(&cells.atoms[c], &cells.atoms[check.cell]))
                 .map(name)
                 .collect();
+            let measure = |j: usize| self.inst.measures()[j].0.to_string();
+            let what = match check.layer {
+                Layer::Respondents => "the respondents".to_string(),
+                Layer::Mean(j) => format!("the mean of {}", measure(j)),
+                Layer::Distribution(j) => format!("the answer distribution of {}", measure(j)),
+            };
             return Err(EstimateError::Unprotectable {
                 table: self.tables[new_table].name.clone(),
+                what,
                 group: name(check.cell),
                 shown: shown.join("; "),
             }
@@ -317,6 +413,58 @@ impl Publication {
         };
         let checks = audit.check_all(&state.pattern);
         audit_frame(&checks, &self.tables, Some(state), &self.inst)
+    }
+}
+
+/// The hierarchy of a table's `by` over the atoms it covers.
+fn table_hierarchy(
+    atom_keys: &DataFrame,
+    spec: &TableSpec,
+) -> Result<(Hierarchy, Vec<DataFrame>), Error> {
+    let Some(within) = &spec.within else {
+        return hierarchy(atom_keys, &spec.by);
+    };
+    let column = atom_keys.column(&within.column)?;
+    let keep: Vec<bool> = (0..atom_keys.height())
+        .map(|a| {
+            let v = column.get(a).map(|v| v.to_string()).unwrap_or_default();
+            within.values.iter().any(|w| w == v.trim_matches('"'))
+        })
+        .collect();
+    if !keep.contains(&true) {
+        return Err(EstimateError::Parameter {
+            parameter: "within".into(),
+            message: format!(
+                "no rows have `{}` in {}; the values present are {}",
+                within.column,
+                within.values.join(", "),
+                present_values(column)
+            ),
+        }
+        .into());
+    }
+    hierarchy_within(atom_keys, &spec.by, &keep)
+}
+
+fn present_values(column: &Column) -> String {
+    let mut values: Vec<String> = (0..column.len())
+        .map(|i| {
+            let v = column.get(i).map(|v| v.to_string()).unwrap_or_default();
+            v.trim_matches('"').to_string()
+        })
+        .collect();
+    values.sort();
+    values.dedup();
+    values.join(", ")
+}
+
+/// A group's name in a table that covers only some rows: "year=2024, enhet=A"; the
+/// table's total is "year=2024".
+fn within_name(spec: &TableSpec, name: String) -> String {
+    match &spec.within {
+        None => name,
+        Some(w) if name == "(total)" => w.label(),
+        Some(w) => format!("{}, {name}", w.label()),
     }
 }
 
@@ -669,6 +817,7 @@ pub fn group_table(
         background_from: None,
         thresholds,
         background: thresholds,
+        within: None,
     };
     let inst = publication.inst.clone();
     let (t, state) = publication.add(spec)?;

@@ -6,7 +6,7 @@ use super::errors::IntoPyResult;
 use super::PyInstrument;
 use crate::error::{Error, ReliabilityError};
 use crate::estimate::frame::{estimate_table, EstimateOptions};
-use crate::publish::publication::{group_table, Publication, Source};
+use crate::publish::publication::{group_table, Publication, Record, Source, Within};
 use crate::reliability::frame::{
     drivers_frame, item_analysis_frame, priority_frame, reliability_frame, DriverOptions,
     ReliabilityOptions,
@@ -53,13 +53,14 @@ fn ci_method(ci: &str, n_boot: usize, seed: u64) -> Result<CiMethod, Error> {
 #[pymethods]
 impl PyPublication {
     #[new]
-    #[pyo3(signature = (data, instrument, weights, sums))]
+    #[pyo3(signature = (data, instrument, weights, sums, record))]
     fn new(
         data: PyDataFrame,
         instrument: PyInstrument,
         weights: Option<String>,
         sums: bool,
-    ) -> Self {
+        record: Option<String>,
+    ) -> PyResult<Self> {
         let (source, answers) = if sums {
             (Source::Sums(data.0), None)
         } else {
@@ -69,19 +70,34 @@ impl PyPublication {
             };
             (source, Some(data.0))
         };
-        PyPublication {
-            inner: Publication::new(instrument.inner, source),
-            answers,
-        }
+        let inner = match record {
+            None => Publication::new(instrument.inner, source),
+            Some(json) => {
+                let record: Result<Record, Error> = serde_json::from_str(&json).map_err(|e| {
+                    Error::from(crate::error::EstimateError::Parameter {
+                        parameter: "record".into(),
+                        message: format!("is not a record of a publication ({e})"),
+                    })
+                });
+                Publication::with_record(instrument.inner, source, record.py_err()?).py_err()?
+            }
+        };
+        Ok(PyPublication { inner, answers })
     }
 
-    #[pyo3(signature = (by, background, min_group, confidence, headcounts, headcount_column))]
+    /// What the publication has released so far, as JSON (kept by the follow-up store).
+    fn record(&self) -> String {
+        serde_json::to_string(&self.inner.record()).expect("a record serialises")
+    }
+
+    #[pyo3(signature = (by, background, within, min_group, confidence, headcounts, headcount_column))]
     #[allow(clippy::too_many_arguments)] // one argument per keyword of the API
     fn estimate(
         &mut self,
         py: Python<'_>,
         by: Vec<String>,
         background: Vec<String>,
+        within: Option<(String, Vec<String>)>,
         min_group: Option<usize>,
         confidence: f64,
         headcounts: Option<PyDataFrame>,
@@ -95,6 +111,7 @@ impl PyPublication {
             headcounts: headcounts.map(|h| h.0),
             headcount_column,
             background,
+            within: within.map(|(column, values)| Within { column, values }),
         };
         let out = py
             .detach(|| estimate_table(&mut self.inner, &opts))
