@@ -458,16 +458,23 @@ def published(table: pl.DataFrame) -> pl.DataFrame:
     return table.filter(~pl.col("suppressed"))
 
 
-def _label_expr(by: list[str], top_name: str) -> pl.Expr:
-    """A readable row label: the group's own name, "(enhet saknas)" for a blank value,
-    "<top> (hela …)" for the top-level group's own row."""
-    leaf = by[-1]
-    missing = pl.lit(f"({leaf.lower()} saknas)")
-    own = pl.col(leaf).cast(pl.String).fill_null(missing)
-    if len(by) == 1:
-        return own
-    whole = pl.lit(f"{top_name} (hela gruppen)")
-    return pl.when(pl.col("level") == 1).then(whole).otherwise(own)
+def _label_expr(by: list[str]) -> pl.Expr:
+    """A readable row label: "Hela organisationen" for the total, "<group> (totalt)" for a
+    top-level group under several levels, else the path below the top level, a blank
+    value shown as "(enhet saknas)"."""
+    first = 0 if len(by) == 1 else 1
+
+    def value(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.String).fill_null(pl.lit(f"({c.lower()} saknas)"))
+
+    label = pl.lit("Hela organisationen")
+    if first == 1:
+        top = pl.concat_str(value(by[0]), pl.lit(" (totalt)"))
+        label = pl.when(pl.col("level") == 1).then(top).otherwise(label)
+    for level in range(first + 1, len(by) + 1):
+        path = pl.concat_str([value(c) for c in by[first:level]], separator=", ")
+        label = pl.when(pl.col("level") == level).then(path).otherwise(label)
+    return label
 
 
 def group_page(
@@ -479,7 +486,7 @@ def group_page(
     title = top if top is not None else "Hela organisationen"
     rows_of = _rows_of(by, top)
     units = latest.filter(rows_of, pl.col("kind") != "item").with_columns(
-        _label_expr(by, title).alias("_label")
+        _label_expr(by).alias("_label")
     )
     shown = published(units)
     n_hidden = units.filter(pl.col("suppressed"))["_label"].n_unique()
@@ -497,7 +504,7 @@ def group_page(
     changes = []
     if change is not None:
         safe = change.filter(rows_of, pl.col("kind") != "item", pl.col("significant"))
-        safe = safe.with_columns(_label_expr(by, title).alias("_label"))
+        safe = safe.with_columns(_label_expr(by).alias("_label"))
         changes = [
             f"<li>{html.escape(str(r['_label']))}, {html.escape(r['measure'])}: "
             f"{r['change']:+.1f} ({r['ci_low']:+.1f} till {r['ci_high']:+.1f})</li>"
@@ -521,7 +528,9 @@ def _rows_of(by: list[str], top: str | None) -> pl.Expr:
     return (value == top) if top is not None else value.is_null()
 
 
-def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: str) -> list[Path]:
+def _figures(
+    series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: str, top: str
+) -> list[Path]:
     try:
         import matplotlib
 
@@ -532,7 +541,7 @@ def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: st
     from .plot import intervals, trend_lines
 
     paths = []
-    fig = trend_lines(series, measure=index_id).figure
+    fig = trend_lines(series, measure=index_id, label=top).figure
     fig.tight_layout()
     paths.append(out / "trend.png")
     fig.savefig(paths[-1], dpi=110)
@@ -658,7 +667,9 @@ def _write(
             written["tables"].append(path)
     change = tables.get("change")
     if change is not None:
-        written["figures"] = _figures(tables["trend"], change, out, config.instrument.index_id)
+        written["figures"] = _figures(
+            tables["trend"], change, out, config.instrument.index_id, config.by[0]
+        )
     latest_year = max(per_year)
     latest = per_year[latest_year]
     tops: list[str | None] = [None]

@@ -1,8 +1,11 @@
 """lyhord followup: the scripted yearly run, its store, and that nothing suppressed leaks."""
 
+import json
 import re
+from pathlib import Path
 
 import lyhord as ly
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -126,3 +129,229 @@ def test_bad_config_names_the_file(tmp_path, capsys):
     config.write_text('instrument = "epl-staff"\n', encoding="utf-8")
     assert cli.main(["followup", "--config", str(config)]) == 2
     assert "followup.toml: the config needs `by`" in capsys.readouterr().err
+
+
+# ---- real exports: Swedish labels, Förvaltning/Enhet headers, a mapping -----------------------
+
+HME_TEXTS = {
+    f"hme{i + 1}": t
+    for i, t in enumerate(
+        [
+            "Mitt arbete känns meningsfullt",
+            "Jag lär nytt och utvecklas i mitt dagliga arbete",
+            "Jag ser fram emot att gå till arbetet",
+            "Min närmaste chef visar uppskattning för mina arbetsinsatser",
+            "Min närmaste chef visar förtroende för mig som medarbetare",
+            "Min närmaste chef ger mig förutsättningar att ta ansvar i mitt arbete",
+            "Jag är insatt i min arbetsplats mål",
+            "Jag tycker att vår verksamhet följs upp och utvärderas på ett bra sätt",
+            "Jag vet vad som förväntas av mig i mitt arbete",
+        ]
+    )
+}
+LABELS = {
+    1: "Stämmer mycket dåligt",
+    2: "Stämmer ganska dåligt",
+    3: "Stämmer varken bra eller dåligt",
+    4: "Stämmer ganska bra",
+    5: "Stämmer mycket bra",
+}
+#: A local header the instrument does not know: mapped in mapping.toml.
+LOCAL_HEADER = "Chefen visar uppskattning"
+
+
+def swedish_export(year: int, path, *, blank_unit: str | None = None) -> pl.DataFrame:
+    """Exempelkommun's staff survey as a survey tool exports it: semicolons, cp1252, Swedish
+    headers and item texts, answers as labels, "Vet ej" for some. Returns the answers as
+    lyhord's own columns (for the reference estimate)."""
+    data = ly.example_data("staff", year=year)
+    if blank_unit:
+        data = data.with_columns(
+            pl.when(pl.col("enhet") == blank_unit).then(None).otherwise("enhet").alias("enhet")
+        )
+    rng = np.random.default_rng(year)
+    dont_know = pl.Series(rng.random(data.height) < 0.03)
+    export = data.select(
+        pl.col("respondent_id").alias("Respondent-ID"),
+        pl.col("forvaltning").alias("Förvaltning"),
+        pl.col("enhet").alias("Enhet"),
+        pl.col("kon").alias("Kön"),
+        *[
+            pl.col(item).replace_strict(LABELS, default=None).alias(text)
+            for item, text in HME_TEXTS.items()
+        ],
+    )
+    export = export.with_columns(
+        pl.when(dont_know)
+        .then(pl.lit("Vet ej"))
+        .otherwise(pl.col(HME_TEXTS["hme9"]))
+        .alias(HME_TEXTS["hme9"])
+    ).rename({HME_TEXTS["hme4"]: LOCAL_HEADER})
+    path.write_bytes(export.write_csv(separator=";").encode("cp1252"))
+    answers = data.with_columns(
+        pl.when(dont_know).then(None).otherwise(pl.col("hme9")).alias("hme9")
+    )
+    return answers.rename({"forvaltning": "Förvaltning", "enhet": "Enhet"})
+
+
+SWEDISH = """
+instrument = "hme"
+by = ["Förvaltning", "Enhet"]
+out = "uppfoljning"
+store = "store"
+formats = ["csv", "parquet"]
+mapping = "mapping.toml"
+
+[waves]
+2024 = "medarbetarenkat_2024.csv"
+2025 = {{ file = "medarbetarenkat_2025.csv", id = "Respondent-ID", encoding = "cp1252" }}
+{extra}
+"""
+
+
+def swedish_setup(tmp_path, extra="", blank_unit=None):
+    answers = {
+        y: swedish_export(y, tmp_path / f"medarbetarenkat_{y}.csv", blank_unit=blank_unit)
+        for y in (2024, 2025)
+    }
+    (tmp_path / "mapping.toml").write_text(
+        f'[columns]\n"{LOCAL_HEADER}" = "hme4"\n', encoding="utf-8"
+    )
+    config = tmp_path / "followup.toml"
+    config.write_text(SWEDISH.format(extra=extra), encoding="utf-8")
+    return config, answers
+
+
+def test_a_swedish_label_export_runs_with_no_hand_conversion(tmp_path, capsys):
+    config, answers = swedish_setup(tmp_path)
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    err = capsys.readouterr().err
+    # each wave's import report, naming the year and file
+    assert "2024: medarbetarenkat_2024.csv: 4" in err and "2025: medarbetarenkat_2025.csv" in err
+    out = tmp_path / "uppfoljning"
+    got = pl.read_parquet(out / "estimates_2025.parquet")
+    want = ly.estimate(answers[2025], "hme", by=["Förvaltning", "Enhet"])
+    key = ["level", "Förvaltning", "Enhet", "measure"]
+    joined = got.join(published_rows(want), on=key, how="full", nulls_equal=True)
+    assert joined.height == published_rows(want).height == got.height
+    assert joined["mean"].to_list() == pytest.approx(joined["mean_right"].to_list(), abs=1e-9)
+    pages = {p.name for p in (out / "html").glob("*.html")}
+    assert "socialförvaltningen.html" in pages
+    assert (tmp_path / "store" / "hme" / "released.json").exists()
+
+
+def published_rows(table):
+    return table.filter(~pl.col("suppressed"))
+
+
+def test_a_wave_that_cannot_be_read_names_its_year_and_file(tmp_path, capsys):
+    config, _ = swedish_setup(tmp_path)
+    (tmp_path / "mapping.toml").write_text("[columns]\n", encoding="utf-8")  # hme4 unmapped
+    assert cli.main(["followup", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lyhord: error: [waves] 2024 (medarbetarenkat_2024.csv): ")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("by", [["Enhet"], ["Förvaltning", "Enhet", "Kön"]])
+def test_any_grouping_columns_and_a_blank_unit_name(tmp_path, by):
+    config, answers = swedish_setup(tmp_path, blank_unit="Hemtjänst Norr")
+    text = config.read_text(encoding="utf-8").replace(
+        'by = ["Förvaltning", "Enhet"]', f"by = {json.dumps(by, ensure_ascii=False)}"
+    )
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    out = tmp_path / "uppfoljning"
+    est = pl.read_parquet(out / "estimates_2025.parquet")
+    assert est.columns[: len(by) + 1] == ["level", *by]
+    pages = "".join(p.read_text(encoding="utf-8") for p in (out / "html").glob("*.html"))
+    # Hemtjänst Norr's answers (a large unit) are published under a readable label
+    assert "(enhet saknas)" in pages
+    assert "Hemtjänst Norr" not in pages
+    if by == ["Enhet"]:
+        assert [p.name for p in (out / "html").glob("*.html")] == ["hela-organisationen.html"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("min_grupp = 3", "unknown key `min_grupp`; the keys are instrument, by, waves"),
+        ('format = ["xlsx"]', "unknown key `format`;"),
+        ('formats = ["xls"]', "`formats`: unknown format 'xls'; use csv, xlsx, parquet"),
+        ('min_group = "5"', "`min_group` must be a whole number ≥ 1, got '5'"),
+        ("min_group = 0", "`min_group` must be a whole number ≥ 1, got 0"),
+        ('[periods]\n"2024-25" = [2024]', '[periods] "2024-25" must list at least two years'),
+    ],
+)
+def test_the_config_is_strict(tmp_path, capsys, line, message):
+    config, _ = swedish_setup(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    if line.startswith("formats"):
+        text = text.replace('formats = ["csv", "parquet"]', line)
+    else:
+        text = text.replace("[waves]", line + "\n[waves]", 1)
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["followup", "--config", str(config), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"lyhord: error: {config}: ") and message in err, err
+
+
+def test_a_wave_option_is_checked_by_name(tmp_path, capsys):
+    config, _ = swedish_setup(tmp_path)
+    text = config.read_text(encoding="utf-8").replace('id = "Respondent-ID"', 'idd = "x"')
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["followup", "--config", str(config), "--check"]) == 2
+    assert "[waves] 2025: unknown option `idd`; the options are file, mapping" in (
+        capsys.readouterr().err
+    )
+
+
+def test_check_validates_without_running(tmp_path, capsys):
+    config, _ = swedish_setup(tmp_path)
+    assert cli.main(["followup", "--config", str(config), "--check"]) == 0
+    assert "config OK — instrument hme, by Förvaltning, Enhet, 2 wave(s)" in capsys.readouterr().out
+    assert not (tmp_path / "uppfoljning").exists() and not (tmp_path / "store").exists()
+    (tmp_path / "medarbetarenkat_2025.csv").unlink()
+    assert cli.main(["followup", "--config", str(config), "--check"]) == 2
+    assert "[waves] 2025 (medarbetarenkat_2025.csv): no such file" in capsys.readouterr().err
+
+
+def snapshot(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_failing_run_leaves_the_output_and_the_store_as_they_were(tmp_path, capsys):
+    config, _ = swedish_setup(tmp_path)
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    before = snapshot(tmp_path)
+    # a headcount smaller than the answers fails late, after the waves were read
+    hc = ly.headcounts(year=2025).rename({"forvaltning": "Förvaltning", "enhet": "Enhet"})
+    small = pl.when(pl.col("Enhet") == "Hemtjänst Norr").then(1).otherwise(pl.col("headcount"))
+    hc.with_columns(small.alias("headcount")).write_csv(tmp_path / "hc.csv")
+    text = config.read_text(encoding="utf-8") + '\n[headcounts]\n2025 = "hc.csv"\n'
+    config.write_text(text, encoding="utf-8")
+    before[config.relative_to(tmp_path)] = config.read_bytes()
+    before[Path("hc.csv")] = (tmp_path / "hc.csv").read_bytes()
+    assert cli.main(["followup", "--config", str(config)]) == 2
+    assert "Hemtjänst Norr" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before  # nothing half-written, no temporary folder left
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_the_store_has_a_version(tmp_path, capsys):
+    config, _ = swedish_setup(tmp_path)
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    record = tmp_path / "store" / "hme" / "released.json"
+    raw = json.loads(record.read_text(encoding="utf-8"))
+    assert raw["version"] == 2 and len(raw["record"]["tables"]) == 2
+    # a rerun publishes the same tables: the record does not grow
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    assert len(json.loads(record.read_text(encoding="utf-8"))["record"]["tables"]) == 2
+    raw["version"] = 3
+    record.write_text(json.dumps(raw), encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["followup", "--config", str(config)]) == 2
+    assert "store version 3 was written by a newer lyhord" in capsys.readouterr().err
+    record.unlink()  # a store of an older lyhord: sums only
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    assert "has no record of what earlier runs published" in capsys.readouterr().err
