@@ -67,7 +67,7 @@ import polars as pl
 from . import _api
 from ._followup import compare_waves, targets, trend
 from ._import import read_export
-from ._lyhord import DataError, Instrument, LyhordError
+from ._lyhord import DataError, EstimationError, Instrument, LyhordError
 from ._publication import Publication
 from .datasets import example_data, headcounts
 
@@ -425,7 +425,10 @@ def _headcounts(config: Config, year: int) -> pl.DataFrame | None:
 
 
 def publish(
-    config: Config, sums: dict[int, pl.DataFrame], record: str | None
+    config: Config,
+    sums: dict[int, pl.DataFrame],
+    record: str | None,
+    log: Callable[[str], None],
 ) -> tuple[Publication, dict[int, pl.DataFrame], dict[str, pl.DataFrame]]:
     """Every year's and period's estimates, from one publication of all years' sums (with
     what earlier runs published), so that no table reopens a blank of another."""
@@ -449,7 +452,12 @@ def publish(
         absent = [y for y in years if y not in sums]
         if absent:
             raise LyhordError(f'{config.path}: [periods] "{name}" names {absent[0]}, not a wave')
-        periods[name] = pub.estimate(by=config.by, within={YEAR: years})
+        try:
+            periods[name] = pub.estimate(by=config.by, within={YEAR: years})
+        except EstimationError as e:
+            # Refused beside what is out already (the publication is unchanged): the other
+            # tables are still safe to publish, so the period is left out and said so.
+            log(f'note: period "{name}" is not published: {e}')
     return pub, per_year, periods
 
 
@@ -612,7 +620,7 @@ def run(config_path: Path, log: Callable[[str], None] | None = None) -> dict[str
     log = log or (lambda line: print(line, file=sys.stderr))
     config = load_config(config_path)
     sums = {w.year: wave_sums(config, w, log) for w in config.waves}
-    pub, per_year, periods = publish(config, sums, read_record(config, log))
+    pub, per_year, periods = publish(config, sums, read_record(config, log), log)
     tables = _tables(config, per_year, periods)
     staging = Path(tempfile.mkdtemp(prefix=f".{config.out.name}-", dir=_parent(config.out)))
     try:

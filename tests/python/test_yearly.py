@@ -8,7 +8,8 @@ import lyhord as ly
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from attacker import MEASURES, Knowledge, atoms_of, interval, matching
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lyhord import cli
 
@@ -355,3 +356,192 @@ def test_the_store_has_a_version(tmp_path, capsys):
     record.unlink()  # a store of an older lyhord: sums only
     assert cli.main(["followup", "--config", str(config)]) == 0
     assert "has no record of what earlier runs published" in capsys.readouterr().err
+
+
+# ---- releases over time: the union of every run's outputs, attacked ---------------------------
+
+RUNS = """
+instrument = "hme"
+by = ["forvaltning", "enhet"]
+out = "out"
+store = "store"
+formats = ["parquet"]
+min_group = {min_group}
+
+[waves]
+{waves}
+
+[periods]
+{periods}
+
+{unit_map}
+"""
+
+
+def yearly_answers(rng, org, year, renamed):
+    """One year's answers: unit sizes drawn around the organisation's, a renamed unit in
+    the third year (the reorganisation the config's unit_map describes)."""
+    units = []
+    for i, sizes in enumerate(org):
+        for j, n in enumerate(sizes):
+            name = f"E{i}{j}"
+            if year == 2025 and name in renamed:
+                name = renamed[name]
+            units.append((f"F{i}", name, max(0, n + int(rng.integers(-2, 3)))))
+    return hme_answers(rng, units)
+
+
+def hme_answers(rng, units):
+    rows = []
+    for forv, enhet, n in units:
+        for _ in range(n):
+            level = rng.integers(1, 6)
+            row = {"forvaltning": forv, "enhet": enhet}
+            for i in range(1, 10):
+                v = int(min(5, max(1, level + rng.integers(-1, 2))))
+                row[f"hme{i}"] = None if rng.random() < 0.1 else v
+            rows.append(row)
+    schema = {"forvaltning": pl.String, "enhet": pl.String}
+    schema.update({f"hme{i}": pl.Int64 for i in range(1, 10)})
+    return pl.DataFrame(rows, schema=schema)
+
+
+def followup_runs(tmp_path, answers, min_group, renamed):
+    """Three yearly runs (2023; 2023–24 with a pooled period; 2023–25 with another period
+    and the reorganisation); every table each run published, as (frame, years)."""
+    for year, data in answers.items():
+        data.write_csv(tmp_path / f"staff_{year}.csv")
+    plan = [
+        ([2023], []),
+        ([2023, 2024], [[2023, 2024]]),
+        ([2023, 2024, 2025], [[2023, 2024], [2024, 2025]]),
+    ]
+    published = []
+    for years, periods in plan:
+        config = tmp_path / "followup.toml"
+        unit_map = (
+            "[unit_map.2025]\n" + "\n".join(f'"{a}" = "{b}"' for a, b in renamed.items())
+            if 2025 in years and renamed
+            else ""
+        )
+        config.write_text(
+            RUNS.format(
+                min_group=min_group,
+                waves="\n".join(f'{y} = "staff_{y}.csv"' for y in years),
+                periods="\n".join(f'"{p[0]}-{p[1]}" = {p}' for p in periods),
+                unit_map=unit_map,
+            ),
+            encoding="utf-8",
+        )
+        assert cli.main(["followup", "--config", str(config)]) == 0
+        for y in years:
+            published.append((pl.read_parquet(tmp_path / "out" / f"estimates_{y}.parquet"), [y]))
+        for p in periods:
+            # a period the store's releases leave no room for is left out (and said so)
+            path = tmp_path / "out" / f"estimates_{p[0]}-{p[1]}.parquet"
+            if path.exists():
+                published.append((pl.read_parquet(path), p))
+    return published
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    org=st.lists(st.lists(st.integers(0, 12), min_size=2, max_size=4), min_size=1, max_size=3),
+    seed=st.integers(0, 10_000),
+    min_group=st.integers(3, 7),
+)
+def test_no_blank_is_pinned_by_everything_three_yearly_runs_published(
+    tmp_path_factory, org, seed, min_group
+):
+    tmp_path = tmp_path_factory.mktemp("runs")
+    rng = np.random.default_rng(seed)
+    answers = {y: yearly_answers(rng, org, y, {}) for y in (2023, 2024)}
+    # the reorganisation: E00 is renamed in 2025 (when it has someone in 2024 to rename)
+    renamed = {"E00": "E00 ny"} if "E00" in answers[2024]["enhet"].to_list() else {}
+    answers[2025] = yearly_answers(rng, org, 2025, renamed)
+    if any(a.height == 0 for a in answers.values()):
+        return
+    published = followup_runs(tmp_path, answers, min_group, renamed)
+    data = pl.concat([a.with_columns(year=pl.lit(y)) for y, a in answers.items()])
+    assert_nothing_pinned(data, published, min_group)
+
+
+def assert_nothing_pinned(data, published, min_group):
+    """Every (years, group) that has respondents but no published row, attacked with the
+    union of all published rows: integer counts ≥ 0, ≥ 1 respondent in every group that
+    exists (the attacker knows the organisation), every published n and sum."""
+    columns = ["year", "forvaltning", "enhet"]
+    knowledge = Knowledge(atoms_of(data, columns))
+    by = ["forvaltning", "enhet"]
+    visible = set()
+    for table, years in published:
+        for row in table.filter(pl.col("measure").is_in(MEASURES)).iter_rows(named=True):
+            keys = {c: row[c] for c in by}
+            ids = within_years(knowledge, columns, keys, years)
+            visible.add((tuple(years), row["level"], *keys.values(), row["measure"]))
+            knowledge.add("respondents", ids, "eq", row["n_respondents"])
+            if row["n"] is not None:
+                knowledge.add(f"n:{row['measure']}", ids, "eq", row["n"])
+                if row["mean"] is not None:
+                    knowledge.add(f"sum:{row['measure']}", ids, "eq", row["mean"] * row["n"])
+    for a in range(len(knowledge.atoms)):
+        knowledge.add("respondents", [a], "ge", 1)
+    checked = 0
+    for years in {tuple(y) for _, y in published}:
+        members = data.filter(pl.col("year").is_in(list(years)))
+        for (forv, enhet), group in members.group_by(["forvaltning", "enhet"]):
+            for measure in MEASURES:
+                if (years, 2, forv, enhet, measure) in visible:
+                    continue
+                ids = within_years(knowledge, columns, {"forvaltning": forv, "enhet": enhet}, years)
+                true_n = group[measure].is_not_null().sum() if measure != "hme" else None
+                if group.height < min_group:
+                    low, high = interval(knowledge, "respondents", ids)
+                    assert high - low >= min_group, (years, enhet, "respondents", low, high)
+                if true_n:
+                    low, high = interval(knowledge, f"sum:{measure}", ids)
+                    assert high - low > 1e-6, (years, enhet, measure, "sum", low, high)
+                checked += 1
+    return checked
+
+
+def within_years(knowledge, columns, keys, years):
+    return [a for a in matching(knowledge.atoms, columns, keys) if knowledge.atoms[a][0] in years]
+
+
+def test_pooled_years_published_apart_give_a_blank_back_and_the_followup_does_not(tmp_path, capsys):
+    """The issue's finding: a pooled period minus one year's table gave back the other
+    year's blanks. Seed 1, org [[5, 6, 9], [11, 0, 1]]: published as separate tables, E00's
+    2024 respondents are pinned at 4 (min_group 5); through the follow-up's store, not."""
+    rng = np.random.default_rng(1)
+    org = [[int(x) for x in rng.integers(0, 12, size=3)] for _ in range(2)]
+    assert org == [[5, 6, 9], [11, 0, 1]]
+    answers = {y: yearly_answers(rng, org, y, {}) for y in (2023, 2024)}
+    data = pl.concat([a.with_columns(year=pl.lit(y)) for y, a in answers.items()])
+
+    def apart(frame):
+        return ly.estimate(frame, "hme", by=["forvaltning", "enhet"], min_group=5).filter(
+            ~pl.col("suppressed")
+        )
+
+    separate = [(apart(a), [y]) for y, a in answers.items()]
+    separate.append((apart(pl.concat(list(answers.values()))), [2023, 2024]))
+    with pytest.raises(AssertionError, match=r"\(2024,\), 'E00', 'respondents', 4.0, 4.0"):
+        assert_nothing_pinned(data, separate, 5)
+    answers[2025] = yearly_answers(rng, org, 2025, {})
+    published = followup_runs(tmp_path, answers, 5, {})
+    # every year each time, 2023–24 in both later runs; 2024–25 is refused beside them
+    # (E10's hme1 distribution would follow from what is out), reported, not published
+    assert [y for _, y in published] == [[2023], [2023], [2024], [2023, 2024]] + [
+        [2023],
+        [2024],
+        [2025],
+        [2023, 2024],
+    ]
+    assert 'note: period "2024-2025" is not published' in capsys.readouterr().err
+    data = pl.concat([a.with_columns(year=pl.lit(y)) for y, a in answers.items()])
+    assert assert_nothing_pinned(data, published, 5) > 20
