@@ -545,3 +545,12 @@ def test_pooled_years_published_apart_give_a_blank_back_and_the_followup_does_no
     assert 'note: period "2024-2025" is not published' in capsys.readouterr().err
     data = pl.concat([a.with_columns(year=pl.lit(y)) for y, a in answers.items()])
     assert assert_nothing_pinned(data, published, 5) > 20
+
+
+def test_followup_help_shows_a_real_export_config_without_markup(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["followup", "--help"])
+    text = capsys.readouterr().out
+    assert 'by = ["Förvaltning", "Enhet"]' in text and "header_row = 3" in text
+    assert '"2024-2025" = [2024, 2025]' in text and "--check" in text
+    assert "``" not in text and ":func:" not in text
