@@ -283,7 +283,7 @@ def test_missing_file_and_wrong_encoding(tmp_path):
 def test_parquet_errors_name_the_file(tmp_path):
     path = tmp_path / "answers.parquet"
     pl.DataFrame({"x": [1]}).write_parquet(path)
-    with pytest.raises(ly.DataError, match=r"answers\.parquet: no column answers item"):
+    with pytest.raises(ly.DataError, match=r"answers\.parquet: no column answers any item of instrument one; the columns found are \"x\""):
         ly.read_export(path, INST_ONE)
 
 
