@@ -363,10 +363,16 @@ pub fn parse(
 }
 
 fn ragged(file: &str, line: usize, width: usize, got: usize, delimiter: u8) -> ImportError {
+    // A one-field "header" above wider rows is a title line, not the header.
+    let hint = if width == 1 {
+        "; if the header is further down, pass header_row= with its row number"
+    } else {
+        ""
+    };
     ImportError::Parse {
         file: file.into(),
         message: format!(
-            "line {line} has {got} field(s) but the header has {width} (delimiter {}); a value may contain an unquoted delimiter, or the row was cut — fix the line or re-export with quoted text",
+            "line {line} has {got} field(s) but the header has {width} (delimiter {}); a value may contain an unquoted delimiter, or the row was cut — fix the line or re-export with quoted text{hint}",
             describe_delimiter(delimiter)
         ),
     }
