@@ -280,7 +280,7 @@ def _mapping_parts(
     label_map.update(labels or {})
     for key, value in label_map.items():
         if not isinstance(value, int) or isinstance(value, bool):
-            raise LyhordError(f"labels: {key!r} must map to a whole-number code, got {value!r}")
+            raise LyhordError(f"label {key!r} must map to a whole-number code, got {value!r}")
     return [(str(k), str(v)) for k, v in columns.items()], list(label_map.items())
 
 

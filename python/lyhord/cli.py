@@ -105,14 +105,29 @@ def read_table(
         if suffix == ".parquet":
             return pl.read_parquet(path)
         if suffix in (".xlsx", ".xls", ".ods"):
-            _require("fastexcel", "reading Excel files")
-            if isinstance(sheet, int):
-                return pl.read_excel(path, sheet_id=sheet + 1)
-            return pl.read_excel(path, sheet_name=sheet) if sheet else pl.read_excel(path)
+            return _read_workbook(path, sheet)
         sep = separator or sniff_separator(path)
         return pl.read_csv(path, separator=sep, infer_schema_length=10_000)
     except (pl.exceptions.PolarsError, OSError, ValueError) as e:
-        raise LyhordError(f"{path}: cannot read as a table: {e}") from e
+        raise LyhordError(f"{path}: cannot read as a table: {_first_line(e)}") from e
+
+
+def _read_workbook(path: Path, sheet: str | int | None) -> pl.DataFrame:
+    _require("fastexcel", "reading Excel files")
+    import fastexcel
+
+    try:
+        if isinstance(sheet, int):
+            return pl.read_excel(path, sheet_id=sheet + 1)
+        return pl.read_excel(path, sheet_name=sheet) if sheet else pl.read_excel(path)
+    # fastexcel's errors derive from Exception only; a file it cannot read is bad input.
+    except fastexcel.FastExcelError as e:
+        raise LyhordError(f"{path}: cannot read as a workbook: {_first_line(e)}") from e
+
+
+def _first_line(error: BaseException) -> str:
+    """Readers' messages run over several lines (context, backtraces); the first says it."""
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), "")
 
 
 def write_table(table: pl.DataFrame, out: Path, separator: str = ",") -> None:

@@ -1007,11 +1007,12 @@ fn id_text(values: &Values, row: usize) -> Option<String> {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty()),
         Values::Numbers(v) => v[row].map(|x| x.to_string()),
+        // Text ids as they are, not in the quotes AnyValue's Display puts around them.
         Values::Series(s) => s
             .get(row)
             .ok()
             .filter(|v| !v.is_null())
-            .map(|v| v.to_string()),
+            .map(|v| v.get_str().map_or_else(|| v.to_string(), str::to_string)),
     }
 }
 

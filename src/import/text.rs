@@ -363,8 +363,8 @@ pub fn parse(
 }
 
 fn ragged(file: &str, line: usize, width: usize, got: usize, delimiter: u8) -> ImportError {
-    // A one-field "header" above wider rows is a title line, not the header.
-    let hint = if width == 1 {
+    // A "header" narrower than the rows below it is likely a title line above the header.
+    let hint = if got > width {
         "; if the header is further down, pass header_row= with its row number"
     } else {
         ""
