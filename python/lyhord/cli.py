@@ -77,7 +77,7 @@ def _describe(error: BaseException) -> str:
         }.get(type(error), error.strerror or str(error))
         return f"{error.filename}: {reason}"
     if isinstance(error, pl.exceptions.PolarsError):
-        return f"polars: {error}"
+        return f"polars: {_first_line(error)}"
     return str(error)
 
 
@@ -108,6 +108,8 @@ def read_table(
             return _read_workbook(path, sheet)
         sep = separator or sniff_separator(path)
         return pl.read_csv(path, separator=sep, infer_schema_length=10_000)
+    except LyhordError:  # already says what is wrong with the file
+        raise
     except (pl.exceptions.PolarsError, OSError, ValueError) as e:
         raise LyhordError(f"{path}: cannot read as a table: {_first_line(e)}") from e
 
@@ -333,6 +335,9 @@ def _output_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{path}: use one of {', '.join(OUT_FORMATS)}")
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{path}: is a directory, not a file")
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{path}: {folder} is a file, not a folder")
     return path
 
 
@@ -401,7 +406,7 @@ def _add_demo(sub) -> None:
     d = sub.add_parser(
         "demo",
         help="score the bundled Exempelkommun example and print the tables",
-        description="Writes the Exempelkommun staff survey, scores it with epl-staff and "
+        description="Writes the Exempelkommun staff survey, scores it with epl-staff and\n"
         "HME per förvaltning and enhet, and prints the tables.",
         epilog=DEMO_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -415,7 +420,7 @@ def _add_score(sub) -> None:
     s = sub.add_parser(
         "score",
         help="score an export and write grouped, suppressed estimates",
-        description="Reads a survey export, scores it with an instrument and writes the "
+        description="Reads a survey export, scores it with an instrument and writes the\n"
         "estimates per group, small groups suppressed.",
         epilog=SCORE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

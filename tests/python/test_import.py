@@ -14,9 +14,9 @@ from pathlib import Path
 import lyhord as ly
 import polars as pl
 import pytest
+from conftest import hme_codes
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import hme_codes
 from lyhord._exports import example_answers
 from polars.testing import assert_frame_equal
 
@@ -285,7 +285,9 @@ def test_missing_file_and_wrong_encoding(tmp_path):
 def test_parquet_errors_name_the_file(tmp_path):
     path = tmp_path / "answers.parquet"
     pl.DataFrame({"x": [1]}).write_parquet(path)
-    with pytest.raises(ly.DataError, match=r"answers\.parquet: no column answers any item of instrument one; the columns found are \"x\""):
+    message = r"answers\.parquet: no column answers any item of instrument one; the columns found"
+    message += r" are \"x\""
+    with pytest.raises(ly.DataError, match=message):
         ly.read_export(path, INST_ONE)
 
 
