@@ -74,6 +74,7 @@ def _describe(error: BaseException) -> str:
             IsADirectoryError: "is a directory, not a file",
             FileNotFoundError: "no such file or folder",
             PermissionError: "permission denied",
+            FileExistsError: "is a file, not a folder",
         }.get(type(error), error.strerror or str(error))
         return f"{error.filename}: {reason}"
     if isinstance(error, pl.exceptions.PolarsError):
@@ -277,7 +278,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("lyhord").strip()
         see = f"lyhord {command} --help" if command else "lyhord --help"
-        print(f"lyhord: error: {message} (see {see})", file=sys.stderr)
+        print(f"lyhord: error: {cli_voice(message)} (see {see})", file=sys.stderr)
         raise SystemExit(2)
 
 

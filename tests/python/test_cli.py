@@ -205,6 +205,19 @@ def test_argparse_checks_ranges_in_one_line(capsys, tmp_path, hme_csv, argv, lin
     assert not (tmp_path / "r.csv").exists()
 
 
+def test_bad_codebook_is_one_line(capsys, tmp_path, hme_csv):
+    codebook = tmp_path / "lokal.toml"
+    codebook.write_text('id = "lokal"\n[scale]\n', encoding="utf-8")
+    code, _, err = cli_run(
+        capsys, "score", hme_csv(), "--instrument", codebook, "--out", tmp_path / "r.csv"
+    )
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(
+        f"lyhord: error: argument --instrument: instrument {codebook}: cannot parse TOML: "
+        "TOML parse error at line 2, column 1 | 2 | [scale] | ^^^^^^^ missing field `min`"
+    )
+
+
 def test_usage_errors_of_every_command_are_one_line(capsys, tmp_path):
     assert cli_run(capsys, "demo", "--year", "2023") == (
         2,
@@ -321,6 +334,10 @@ def test_os_errors_are_described_by_path():
     )
     assert cli._describe(PermissionError(13, "Permission denied", "/srv/r.csv")) == (
         "/srv/r.csv: permission denied"
+    )
+    # mkdir(exist_ok=True) says "File exists" when a file is where the folder would be.
+    assert cli._describe(FileExistsError(17, "File exists", "lyhord-demo")) == (
+        "lyhord-demo: is a file, not a folder"
     )
     assert cli._describe(OSError(28, "No space left on device", "r.csv")) == (
         "r.csv: No space left on device"
