@@ -133,12 +133,12 @@ pub fn split_question_number(text: &str) -> Option<(&str, &str)> {
     let digits = leading_number(number_at)?;
     let after = &number_at[digits..];
     let spaced = after.trim_start();
-    let sep = match spaced.chars().next()? {
+    let labelled_and_spaced = label.is_some() && spaced.len() < after.len();
+    let first = spaced.chars().next()?;
+    let sep = match first {
         '.' | ')' | ':' => 1,
-        '-' | '–' if label.is_some() && spaced.len() < after.len() => {
-            spaced.chars().next()?.len_utf8()
-        }
-        _ if label.is_some() && spaced.len() < after.len() => 0,
+        '-' | '–' if labelled_and_spaced => first.len_utf8(),
+        _ if labelled_and_spaced => 0,
         _ => return None,
     };
     let after_sep = &spaced[sep..];
