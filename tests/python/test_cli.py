@@ -169,6 +169,29 @@ def test_library_errors_read_as_flags(capsys, tmp_path, hme_csv):
     )
 
 
+def test_estimate_errors_read_as_flags(capsys, tmp_path, hme_csv):
+    counts = tmp_path / "antal.csv"
+    counts.write_text("Förvaltning;headcount\nKultur;40\n", encoding="utf-8")
+    code, _, err = cli_run(
+        capsys,
+        "score",
+        hme_csv(),
+        "--instrument",
+        "hme",
+        "--by",
+        "Förvaltning",
+        "--headcounts",
+        counts,
+        "--out",
+        tmp_path / "r.csv",
+    )
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        "lyhord: error: headcount table: no headcount for unit Förvaltning=Skola; add a row "
+        "for it or leave out --headcounts"
+    )
+
+
 @pytest.mark.parametrize(
     "argv, line",
     [
