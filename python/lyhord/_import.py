@@ -391,9 +391,9 @@ def read_export(
     """
     inst = resolve_instrument(instrument)
     pairs, label_pairs = _mapping_parts(mapping, labels)
-    if header_row is not None and not (
-        isinstance(source, (str, Path)) and Path(source).suffix.lower() != ".parquet"
-    ):
+    # Frames and Parquet name their columns: no header row to choose (.sav: the reader says).
+    has_rows = isinstance(source, (str, Path)) and Path(source).suffix.lower() != ".parquet"
+    if header_row is not None and not has_rows:
         raise _lyhord.DataError(
             "header_row= is for text and workbook exports; this source's columns are named"
         )

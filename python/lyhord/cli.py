@@ -57,7 +57,7 @@ def _as_flag(match: re.Match[str]) -> str:
         return f"{flag} {TOML_TABLES[name]}"
     if value is None or value == "True":
         return flag
-    return f"{flag} {value.strip(chr(34))}"
+    return flag + " " + value.strip('"')
 
 
 def cli_voice(message: str) -> str:

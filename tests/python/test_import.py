@@ -430,6 +430,8 @@ def test_header_row_given(hme_csv):
         ly.read_export(path, "hme", header_row=0)
     with pytest.raises(ly.DataError, match="header_row= is for text and workbook exports"):
         ly.read_export(hme_codes(), "hme", header_row=2)
+    with pytest.raises(ly.DataError, match="is an SPSS file, whose variables are named; leave"):
+        ly.read_export(fixture("sav"), INST, header_row=2)
 
 
 @pytest.mark.parametrize(
