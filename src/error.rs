@@ -1,6 +1,10 @@
 //! Error types, one enum per capability. Every variant names what was wrong (file, column,
 //! row, key or parameter) and what would fix it; `src/python/errors.rs` maps them to the
 //! Python exception hierarchy in one place.
+//!
+//! Advice about a keyword argument is written `name=` (with a value where it helps:
+//! `strict=True`, `encoding="utf-16"`, `mapping={...}`) or as "parameter `name`": the command
+//! line finds these two forms and says them as its flags (`lyhord.cli.FLAGS`).
 
 use thiserror::Error;
 
@@ -76,7 +80,7 @@ pub enum EstimateError {
         respondents: usize,
     },
     #[error(
-        "headcount table: no headcount for unit {unit}; add a row for it or leave out `headcounts`"
+        "headcount table: no headcount for unit {unit}; add a row for it or leave out headcounts="
     )]
     MissingHeadcount { unit: String },
     #[error(

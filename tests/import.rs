@@ -2,7 +2,9 @@
 //! fuzzing of the text path (no input may panic or hang).
 
 use lyhord::import::headers::{detect, HeaderChoice, HeaderStyle};
-use lyhord::import::mapping::{map_table, normalise, similarity, MapOptions};
+use lyhord::import::mapping::{
+    map_table, normalise, similarity, split_question_number, MapOptions,
+};
 use lyhord::import::sav::{self, WriteValues, WriteVariable};
 use lyhord::import::text::{decode, sniff_delimiter};
 use lyhord::import::{read_text_bytes, ReadOptions, Table, Values};
@@ -159,6 +161,92 @@ fn labels_and_codes_map_and_problems_are_counted() {
     // Every row answers 3 to the other items; only the "3,0" row (file line 6) also
     // answers 3 to eng1, so it alone gave the same answer to every item.
     assert_eq!(report.straightliners, vec![6]);
+}
+
+#[test]
+fn question_numbers_are_split_off_only_when_clear() {
+    let text = "Mitt arbete känns meningsfullt";
+    for (written, number) in [
+        ("1. ", "1."),
+        ("1) ", "1)"),
+        ("12: ", "12:"),
+        ("2.3. ", "2.3."),
+        ("Fråga 1: ", "Fråga 1:"),
+        ("FRÅGA 1. ", "FRÅGA 1."),
+        ("fråga 1 ", "fråga 1"),
+        ("Question 4 - ", "Question 4 -"),
+        ("Q1. ", "Q1."),
+        ("Q1: ", "Q1:"),
+        ("Q1 ", "Q1"),
+        ("  Q 1 ", "Q 1"),
+    ] {
+        assert_eq!(
+            split_question_number(&format!("{written}{text}")),
+            Some((number, text)),
+            "{written:?}"
+        );
+    }
+    // A bare number, a decimal, a year, a number glued to the text, a word starting with
+    // Q, or a number and nothing else: not a question number.
+    for written in [
+        "1 Mitt arbete",
+        "1.5 timmar",
+        "2025: året",
+        "1.Mitt arbete",
+        "Quality 1. x",
+        "Q1_1",
+        "1. ",
+        "Mitt arbete 1.",
+    ] {
+        assert_eq!(split_question_number(written), None, "{written:?}");
+    }
+}
+
+#[test]
+fn title_block_above_the_header_is_found_and_reported() {
+    let hme = Instrument::builtin("HME").unwrap();
+    let header: Vec<String> = hme
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| format!("{}. {}", i + 1, item.text.sv))
+        .collect();
+    let answers = vec!["Stämmer ganska bra"; header.len()].join(";");
+    // A bare title line (no delimiters), a blank line, then the table.
+    let csv = format!(
+        "Medarbetarenkät 2025\r\n\r\nSvars-ID;{}\r\nA1;{answers}\r\nA2;{answers}\r\n",
+        header.join(";")
+    );
+    let (table, info) = read_text_bytes(csv.as_bytes(), "t.csv", &ReadOptions::default()).unwrap();
+    assert_eq!(info.delimiter.as_deref(), Some("\";\""));
+    assert_eq!((info.header_row, info.title_block), (Some(3), true));
+    assert_eq!(table.row_lines, Some(vec![4, 5]));
+    let (frame, report) = map_table(&table, info, &hme, &MapOptions::default()).unwrap();
+    assert_eq!(frame.column("hme9").unwrap().i64().unwrap().get(1), Some(4));
+    assert_eq!(report.columns[1].question_number.as_deref(), Some("1."));
+    assert_eq!(
+        (report.id_column.as_deref(), report.id_found_by.as_deref()),
+        (Some("Svars-ID"), Some("name"))
+    );
+    // The header row given: the title line is passed over as it is.
+    let given = ReadOptions {
+        header_row: Some(3),
+        ..ReadOptions::default()
+    };
+    let (_, info) = read_text_bytes(csv.as_bytes(), "t.csv", &given).unwrap();
+    assert_eq!((info.header_row, info.header_row_given), (Some(3), true));
+    let past = ReadOptions {
+        header_row: Some(9),
+        ..ReadOptions::default()
+    };
+    let err = read_text_bytes(csv.as_bytes(), "t.csv", &past).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "parameter `header_row`: t.csv: row 9 is past the end; the last row is 5"
+    );
+    // A one-column file has no title block.
+    let (_, info) = read_text_bytes(b"x\n1\n2\n", "one.csv", &ReadOptions::default()).unwrap();
+    assert_eq!((info.header_row, info.title_block), (Some(1), false));
 }
 
 #[test]

@@ -23,6 +23,14 @@ fn builtins_load_with_their_published_structure() {
 }
 
 #[test]
+fn builtin_names_ignore_case() {
+    let hme = Instrument::builtin("hme").unwrap();
+    assert_eq!(Instrument::builtin("HME").unwrap(), hme);
+    assert_eq!(Instrument::builtin(" Hme ").unwrap(), hme);
+    assert_eq!(Instrument::builtin("EPL-Staff").unwrap().id, "epl-staff");
+}
+
+#[test]
 fn unknown_builtin_lists_the_available_ones() {
     let err = Instrument::builtin("hmee").unwrap_err().to_string();
     assert!(

@@ -7,16 +7,19 @@ from pathlib import Path
 
 import polars as pl
 
-from ._lyhord import Instrument
+from ._lyhord import Instrument, InstrumentError
 
 FrameLike = pl.DataFrame | pl.LazyFrame
 
 
 def resolve_instrument(instrument: Instrument | str | Path) -> Instrument:
-    """Accept an Instrument, a built-in name (``"hme"``) or a path to a TOML codebook."""
+    """Accept an Instrument, a built-in name (``"hme"``, any case) or a path to a TOML
+    codebook."""
     if isinstance(instrument, Instrument):
         return instrument
     text = str(instrument)
+    if Path(text).is_dir():
+        raise InstrumentError(f"{text}: is a directory, not a file; give a .toml codebook")
     if text.endswith(".toml") or Path(text).is_file():
         return Instrument.from_toml(text)
     return Instrument.builtin(text)
@@ -44,3 +47,13 @@ def _count(value: object, name: str, minimum: int) -> int:
 
 def _min_group(value: int | None) -> int | None:
     return None if value is None else _count(value, "min_group", 1)
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (None when it can): said the same way for
+    every file lyhord reads."""
+    if path.is_dir():
+        return "is a directory, not a file"
+    if not path.is_file():
+        return "no such file; check the path"
+    return None

@@ -11,6 +11,7 @@ import polars as pl
 
 from . import _lyhord
 from ._api import resolve_instrument
+from ._args import file_problem
 from ._lyhord import Instrument, LyhordError
 
 try:  # Python 3.11+
@@ -51,13 +52,19 @@ class ImportReport:
     ----------
     source : dict
         ``file``, ``format``, ``encoding``, ``delimiter``, ``decimal``, ``header`` (single,
-        qualtrics, surveymonkey, spss dictionary) and ``sheet``, as read or sniffed.
+        qualtrics, surveymonkey, spss dictionary) and ``sheet``, as read or sniffed;
+        ``header_row`` (1-based row of the header in the file or sheet), ``title_block``
+        (something is written above it) and ``header_row_given`` (``header_row=``).
     rows_read, rows_kept : int
         Data rows in the file, and rows in the returned frame (empty rows are left out).
     empty_rows : list[int]
         Rows with no value in any column (excluded).
     id_column : str or None
-        The respondent id column (``id=``, else ResponseId / Respondent ID / id …).
+        The respondent id column (``id=``, else the first present of ResponseId, Respondent
+        ID, Svars-ID, Respondent, Respondentnummer, Svarsnummer, Löpnummer, ID — compared
+        ignoring case, spaces, hyphens and underscores).
+    id_found_by : str or None
+        ``"given"`` (``id=``) or ``"name"`` (recognised by its name).
     duplicate_ids : polars.DataFrame
         ``id``, ``count``, ``rows`` of ids given to more than one row (kept, not removed).
     straightliners : list[int]
@@ -65,7 +72,9 @@ class ImportReport:
     columns : polars.DataFrame
         One row per column: ``column``, ``role`` (item / id / background / unmapped — a
         background column resembling an item), ``item``, ``matched_by`` (mapping / id /
-        text), ``question``, ``dtype``; for item columns (null for others) ``n_valid``,
+        text), ``question``, ``question_number`` (a number such as ``"1."`` or ``"Fråga
+        1:"`` left off the column's text before it matched the item's), ``dtype``; for
+        item columns (null for others) ``n_valid``,
         ``n_missing``, ``n_dont_know``, ``n_not_applicable``, ``n_user_missing`` (SPSS
         missing codes), ``n_out_of_range``, ``n_unknown_label``, ``n_labels_mapped``; and
         ``out_of_range`` / ``unknown_labels`` as ``value: count (rows …)``.
@@ -82,6 +91,7 @@ class ImportReport:
     n_empty_rows: int
     empty_rows: list[int]
     id_column: str | None
+    id_found_by: str | None
     n_duplicate_rows: int
     duplicate_ids: pl.DataFrame
     n_straightliners: int
@@ -119,6 +129,7 @@ class ImportReport:
             n_empty_rows=raw["n_empty_rows"],
             empty_rows=raw["empty_rows"],
             id_column=raw["id_column"],
+            id_found_by=raw["id_found_by"],
             n_duplicate_rows=raw["n_duplicate_rows"],
             duplicate_ids=duplicates,
             n_straightliners=raw["n_straightliners"],
@@ -134,6 +145,29 @@ class ImportReport:
     def items(self) -> pl.DataFrame:
         """The per-item part of the report: the rows of item columns."""
         return self.columns.filter(pl.col("role") == "item")
+
+    def notes(self) -> list[str]:
+        """What the import decided that is worth knowing but not a problem: where the
+        header was found, which column is the respondent id, question numbers left off."""
+        out = _header_notes(self.source)
+        if self.id_found_by == "name":
+            out.append(
+                f"respondent id column: {self.id_column!r} (recognised by its name; "
+                "choose another with id=)"
+            )
+        elif self.id_column is None:
+            out.append(
+                "no respondent id column recognised, so repeated respondents are not "
+                "checked; name it with id="
+            )
+        for row in self.columns.filter(pl.col("question_number").is_not_null()).iter_rows(
+            named=True
+        ):
+            out.append(
+                f"question number {row['question_number']!r} left off column "
+                f"{row['column']!r} to match the text of item {row['item']}"
+            )
+        return out
 
     def problems(self) -> list[str]:
         """Everything a statistician should look at, one sentence each (empty when clean)."""
@@ -187,10 +221,23 @@ class ImportReport:
             f"  answers: {items['n_valid'].sum()} valid, {items['n_missing'].sum()} missing, "
             f"{items['n_dont_know'].sum()} don't know",
         ]
+        lines.extend(f"  note: {n}" for n in self.notes())
         problems = self.problems()
         lines.append("  problems:" if problems else "  no problems found")
         lines.extend(f"    - {p}" for p in problems)
         return "\n".join(lines)
+
+
+def _header_notes(source: dict[str, Any]) -> list[str]:
+    """Where the header was taken from, when it is not the first row."""
+    row = source.get("header_row")
+    if not row or row == 1:
+        return []
+    above = "row 1 is" if row == 2 else f"rows 1–{row - 1} are"
+    if source.get("header_row_given"):
+        return [f"header taken from row {row} (header_row={row}); {above} left out"]
+    what = "a title block" if source.get("title_block") else "empty"
+    return [f"header taken from row {row}; {above} {what}"]
 
 
 def _matched_by(items: pl.DataFrame) -> dict[str, int]:
@@ -212,6 +259,9 @@ def _mapping_parts(
     label_map: dict[str, int] = {}
     if isinstance(mapping, (str, Path)):
         path = Path(mapping)
+        problem = file_problem(path)
+        if problem:
+            raise LyhordError(f"mapping file {path}: {problem}")
         try:
             with path.open("rb") as f:
                 spec = tomllib.load(f)
@@ -230,7 +280,7 @@ def _mapping_parts(
     label_map.update(labels or {})
     for key, value in label_map.items():
         if not isinstance(value, int) or isinstance(value, bool):
-            raise LyhordError(f"labels: {key!r} must map to a whole-number code, got {value!r}")
+            raise LyhordError(f"label {key!r} must map to a whole-number code, got {value!r}")
     return [(str(k), str(v)) for k, v in columns.items()], list(label_map.items())
 
 
@@ -247,6 +297,7 @@ def read_export(
     delimiter: str | None = None,
     decimal: str | None = None,
     header: str = "auto",
+    header_row: int | None = None,
 ) -> Export:
     """Read a survey export into the answers frame :func:`lyhord.score` takes, with a report.
 
@@ -268,8 +319,10 @@ def read_export(
         Extra answer label → code, added to the instrument's value labels (matched
         case- and whitespace-insensitively).
     id : str, optional
-        Respondent id column, checked for duplicates (default: ResponseId, Respondent ID,
-        respondent_id, id … when present).
+        Respondent id column, checked for duplicates (default: the first present of
+        ResponseId, Respondent ID, Svars-ID, Respondent, Respondentnummer, Svarsnummer,
+        Löpnummer, ID — ignoring case, spaces, hyphens and underscores; the report's
+        ``notes()`` say which was taken).
     strict : bool, default False
         Raise :class:`lyhord.DataError` on the first value outside the scale or label that
         matches nothing. By default such values become missing and the report lists them.
@@ -280,6 +333,15 @@ def read_export(
         field delimiter (``";"``, ``","``, ``"\\t"``) and decimal separator.
     header : {"auto", "single", "qualtrics", "surveymonkey"}
         Header layout of text and workbook exports.
+    header_row : int, optional
+        1-based row of the (first) header row in a text file or sheet. By default the
+        first row, or the first with two or more filled cells when only rows with at most
+        one (a title, a date, blank rows) come before it — a title block, reported in the
+        report's ``notes()``.
+
+    Column texts match item texts also after a leading question number is left off
+    ("1. ", "1) ", "Fråga 1: ", "Q1. "; a bare "1 " is not taken as one); the report's
+    ``question_number`` column says which.
 
     Returns
     -------
@@ -293,8 +355,9 @@ def read_export(
     ------
     lyhord.DataError
         For a missing, empty or unreadable file (naming file and line, sheet or byte), an
-        item no column answers (with near misses), an ambiguous or unknown mapping, and in
-        strict mode the first bad value (naming column and row).
+        item no column answers (with near misses; the columns found when none answers any
+        item), an ambiguous or unknown mapping, and in strict mode the first bad value
+        (naming column and row).
 
     Examples
     --------
@@ -328,6 +391,12 @@ def read_export(
     """
     inst = resolve_instrument(instrument)
     pairs, label_pairs = _mapping_parts(mapping, labels)
+    # Frames and Parquet name their columns: no header row to choose (.sav: the reader says).
+    has_rows = isinstance(source, (str, Path)) and Path(source).suffix.lower() != ".parquet"
+    if header_row is not None and not has_rows:
+        raise _lyhord.DataError(
+            "header_row= is for text and workbook exports; this source's columns are named"
+        )
     if isinstance(source, (str, Path)):
         path = Path(source)
         if path.suffix.lower() == ".parquet":
@@ -344,6 +413,7 @@ def read_export(
             decimal,
             header,
             sheet,
+            header_row,
         )
         return Export(data, ImportReport._from_json(report))
     frame = _as_polars(source)
@@ -354,8 +424,9 @@ def read_export(
 
 
 def _read_parquet(path, inst, pairs, label_pairs, id, strict, decimal) -> Export:
-    if not path.is_file():
-        raise _lyhord.DataError(f"{path}: no such file; check the path")
+    problem = file_problem(path)
+    if problem:
+        raise _lyhord.DataError(f"{path}: {problem}")
     try:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as e:

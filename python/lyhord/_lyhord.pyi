@@ -281,6 +281,7 @@ def _read_export_file(
     decimal: str | None,
     header: str,
     sheet: str | int | None,
+    header_row: int | None,
 ) -> tuple[pl.DataFrame, str]: ...
 def _read_export_frame(
     data: pl.DataFrame,

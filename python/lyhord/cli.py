@@ -1,18 +1,86 @@
-"""The ``lyhord`` command: ``lyhord demo``, ``lyhord score EXPORT ...`` and
-``lyhord followup --config followup.toml``."""
+"""The lyhord command: lyhord demo, lyhord score EXPORT ... and
+lyhord followup --config followup.toml.
+
+Whatever goes wrong is said in one line, ``lyhord: error: ...`` on stderr with exit code 2,
+in the command line's terms: the library writes its advice about keyword arguments as
+``name=`` (``mapping={...}``, ``strict=True``, ``encoding="utf-16"``) or ``parameter
+`name```, and :func:`cli_voice` says each of those as its flag through the one table
+:data:`FLAGS`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import polars as pl
 
 from . import _api
+from ._args import file_problem
 from ._import import read_export
-from ._lyhord import LyhordError
+from ._lyhord import Instrument, LyhordError, __version__
 from .datasets import example_data, headcounts
+
+# The library's keyword arguments as the command line spells them.
+FLAGS = {
+    "mapping": "--mapping",
+    "labels": "--mapping",
+    "strict": "--strict",
+    "id": "--id",
+    "sheet": "--sheet",
+    "encoding": "--encoding",
+    "delimiter": "--sep",
+    "header_row": "--header-row",
+    "min_group": "--min-group",
+    "confidence": "--confidence",
+    "weights": "--weights",
+    "headcounts": "--headcounts",
+    "by": "--by",
+}
+# Keywords whose Python value (a dict) is a table of the --mapping TOML file instead.
+TOML_TABLES = {
+    "mapping": "FILE.toml ([columns] table: column = item)",
+    "labels": "FILE.toml ([labels] table: label = code)",
+}
+_KEYS = "|".join(sorted(FLAGS, key=len, reverse=True))
+_KEYWORD = re.compile(rf'\b({_KEYS})=(\{{[^}}]*\}}|"[^"]*"|True\b|\d+\b)?')
+_PARAMETER = re.compile(rf"parameter `({_KEYS})`")
+
+
+def _as_flag(match: re.Match[str]) -> str:
+    name, value = match.group(1), match.group(2)
+    flag = FLAGS[name]
+    if name in TOML_TABLES:
+        return f"{flag} {TOML_TABLES[name]}"
+    if value is None or value == "True":
+        return flag
+    return flag + " " + value.strip('"')
+
+
+def cli_voice(message: str) -> str:
+    """A library message as the command line says it: one line, keyword advice as flags."""
+    one_line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    one_line = _PARAMETER.sub(lambda m: FLAGS[m.group(1)], one_line)
+    return _KEYWORD.sub(_as_flag, one_line)
+
+
+def _describe(error: BaseException) -> str:
+    """What to print for an error that reached the command line."""
+    if isinstance(error, OSError) and error.filename is not None:
+        reason = {
+            IsADirectoryError: "is a directory, not a file",
+            FileNotFoundError: "no such file or folder",
+            PermissionError: "permission denied",
+            FileExistsError: "is a file, not a folder",
+        }.get(type(error), error.strerror or str(error))
+        return f"{error.filename}: {reason}"
+    if isinstance(error, pl.exceptions.PolarsError):
+        return f"polars: {_first_line(error)}"
+    return str(error)
+
 
 OUT_FORMATS = (".csv", ".xlsx", ".parquet")
 
@@ -30,21 +98,39 @@ def read_table(
 ) -> pl.DataFrame:
     """Reads a CSV/TSV (separator sniffed), Parquet or Excel file, naming the file on failure.
     ``sheet``: a workbook's sheet name or 0-based index (default the first)."""
-    if not path.is_file():
-        raise LyhordError(f"{path}: no such file")
+    problem = file_problem(path)
+    if problem:
+        raise LyhordError(f"{path}: {problem}")
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
             return pl.read_parquet(path)
         if suffix in (".xlsx", ".xls", ".ods"):
-            _require("fastexcel", "reading Excel files")
-            if isinstance(sheet, int):
-                return pl.read_excel(path, sheet_id=sheet + 1)
-            return pl.read_excel(path, sheet_name=sheet) if sheet else pl.read_excel(path)
+            return _read_workbook(path, sheet)
         sep = separator or sniff_separator(path)
         return pl.read_csv(path, separator=sep, infer_schema_length=10_000)
+    except LyhordError:  # already says what is wrong with the file
+        raise
     except (pl.exceptions.PolarsError, OSError, ValueError) as e:
-        raise LyhordError(f"{path}: cannot read as a table: {e}") from e
+        raise LyhordError(f"{path}: cannot read as a table: {_first_line(e)}") from e
+
+
+def _read_workbook(path: Path, sheet: str | int | None) -> pl.DataFrame:
+    _require("fastexcel", "reading Excel files")
+    import fastexcel
+
+    try:
+        if isinstance(sheet, int):
+            return pl.read_excel(path, sheet_id=sheet + 1)
+        return pl.read_excel(path, sheet_name=sheet) if sheet else pl.read_excel(path)
+    # fastexcel's errors derive from Exception only; a file it cannot read is bad input.
+    except fastexcel.FastExcelError as e:
+        raise LyhordError(f"{path}: cannot read as a workbook: {_first_line(e)}") from e
+
+
+def _first_line(error: BaseException) -> str:
+    """Readers' messages run over several lines (context, backtraces); the first says it."""
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), "")
 
 
 def write_table(table: pl.DataFrame, out: Path, separator: str = ",") -> None:
@@ -75,10 +161,10 @@ def split_by(values: list[str]) -> list[str]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    inst = _api.resolve_instrument(args.instrument)
+    inst = args.instrument
     sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
     answers, report = read_export(
-        Path(args.export),
+        args.export,
         inst,
         args.mapping,
         id=args.id,
@@ -86,10 +172,13 @@ def cmd_score(args: argparse.Namespace) -> int:
         sheet=sheet,
         encoding=args.encoding,
         delimiter=args.sep,
+        header_row=args.header_row,
     )
+    for note in report.notes():
+        print(f"import: note: {cli_voice(note)}", file=sys.stderr)
     for problem in report.problems():
-        print(f"import: {problem}", file=sys.stderr)
-    hc = read_table(Path(args.headcounts)) if args.headcounts else None
+        print(f"import: {cli_voice(problem)}", file=sys.stderr)
+    hc = read_table(args.headcounts) if args.headcounts else None
     table = _api.estimate(
         answers,
         inst,
@@ -99,7 +188,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         weights=args.weights,
         headcounts=hc,
     )
-    write_table(table, Path(args.out), args.out_sep)
+    write_table(table, args.out, args.out_sep)
     suppressed = table["suppressed"].sum()
     print(
         f"{args.out}: {table.height} rows ({suppressed} suppressed) "
@@ -183,66 +272,141 @@ def _demo_heatmap(table: pl.DataFrame, path: Path) -> None:
     print(f"heatmap -> {path}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse in lyhord's voice: a usage error is one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("lyhord").strip()
+        see = f"lyhord {command} --help" if command else "lyhord --help"
+        print(f"lyhord: error: {cli_voice(message)} (see {see})", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _whole(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number ≥ {minimum}, got {text!r}")
+        return value
+
+    parse.__name__ = f"whole number ≥ {minimum}"
+    return parse
+
+
+def _share(text: str) -> float:
+    """A confidence level: strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (e.g. 0.95), got {text!r}")
+    return value
+
+
+def _separator(text: str) -> str:
+    if text in ("tab", "\\t", "\t"):
+        return "\t"
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(f"must be one character (or 'tab'), got {text!r}")
+    return text
+
+
+def _input_file(text: str) -> Path:
+    path = Path(text)
+    problem = file_problem(path)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{path}: {problem}")
+    return path
+
+
+def _instrument(text: str) -> Instrument:
+    try:
+        return _api.resolve_instrument(text)
+    except LyhordError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+
+
+def _output_file(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in OUT_FORMATS:
+        raise argparse.ArgumentTypeError(f"{path}: use one of {', '.join(OUT_FORMATS)}")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path}: is a directory, not a file")
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{path}: {folder} is a file, not a folder")
+    return path
+
+
+MAIN_EPILOG = """\
+examples:
+  lyhord demo --out lyhord-demo
+  lyhord score svar_2025.csv --instrument hme --by forvaltning,enhet --out hme_2025.xlsx
+  lyhord followup --config followup.toml
+
+lyhord COMMAND --help shows the options and examples of each command.
+"""
+
+DEMO_EPILOG = """\
+examples:
+  lyhord demo                          # 2025, written to ./lyhord-demo
+  lyhord demo --year 2024 --out demo   # the 2024 wave, written to ./demo
+"""
+
+SCORE_EPILOG = """\
+examples:
+  lyhord score svar_2025.csv --instrument hme --by forvaltning,enhet --out hme_2025.xlsx
+  lyhord score enkat.xlsx --sheet Svar --header-row 3 --instrument HME --out resultat.csv
+  lyhord score export.csv --instrument epl-staff --mapping mapping.toml --strict \\
+      --id Svars-ID --out resultat.parquet
+  lyhord score export.csv --instrument hme --by enhet --headcounts antal.csv \\
+      --min-group 8 --confidence 0.9 --out resultat.csv
+
+a mapping file (TOML) names the columns and answer labels the export has its own way:
+  [columns]
+  "Fråga 1" = "hme1"
+  [labels]
+  "Instämmer helt" = 5
+
+Columns match items by item id, or by item text (also after a question number such as
+"1.", "1)", "Fråga 1:" or "Q1." is left off). A title block above the header is found;
+--header-row says where the header is when it is not. What the import found goes to
+stderr as "import: ..." lines; an error is one "lyhord: error: ..." line and exit code 2.
+"""
+
+
+FOLLOWUP_EPILOG = """\
+examples:
+  lyhord followup --config followup.toml --check   # the config checked, nothing read
+  lyhord followup --config followup.toml           # the yearly run
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="lyhord",
         description="Engagement / participation / learning index from survey answers.",
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"lyhord {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="score the bundled Exempelkommun example and print the tables")
-    d.add_argument("--year", type=int, default=2025, choices=(2024, 2025))
-    d.add_argument("--out", default="lyhord-demo", help="output folder (default: lyhord-demo)")
-    d.set_defaults(func=cmd_demo)
-    s = sub.add_parser("score", help="score an export and write grouped, suppressed estimates")
-    s.add_argument(
-        "export",
-        help="survey export: CSV/TSV (encoding, delimiter, decimal comma and Qualtrics / "
-        "SurveyMonkey headers sniffed), .xlsx/.xls/.ods, SPSS .sav or .parquet; columns are "
-        "matched to items by id or item text, answers may be codes or labels",
-    )
-    s.add_argument(
-        "--instrument",
-        required=True,
-        help="built-in name (hme, epl-staff, epl-citizen, uk-engagement) or a .toml codebook",
-    )
-    s.add_argument(
-        "--by",
-        action="append",
-        default=[],
-        help="grouping column(s), top level first; repeat or comma-separate",
-    )
-    s.add_argument("--out", required=True, help="results file: .csv, .xlsx or .parquet")
-    s.add_argument(
-        "--min-group", type=int, default=None, help="minimum group size (default: the instrument's)"
-    )
-    s.add_argument("--confidence", type=float, default=0.95)
-    s.add_argument("--weights", default=None, help="column of positive weights")
-    s.add_argument(
-        "--headcounts",
-        default=None,
-        help="table of headcount per unit (the --by columns + headcount)",
-    )
-    s.add_argument("--sep", default=None, help="input separator (default: sniffed)")
-    s.add_argument("--encoding", default=None, help="input text encoding (default: sniffed)")
-    s.add_argument("--sheet", default=None, help="workbook sheet name or 0-based index")
-    s.add_argument(
-        "--mapping", default=None, help="TOML file: [columns] column = item, [labels] label = code"
-    )
-    s.add_argument("--id", default=None, help="respondent id column (checked for duplicates)")
-    s.add_argument(
-        "--strict",
-        action="store_true",
-        help="fail on values outside the scale or unknown labels (default: missing, reported)",
-    )
-    s.add_argument("--out-sep", default=",", help="separator of a .csv output (default ,)")
-    s.set_defaults(func=cmd_score)
+    _add_demo(sub)
+    _add_score(sub)
     f = sub.add_parser(
         "followup",
         help="the yearly run: estimates per wave, change, trend, targets, figures, HTML",
         description=_followup_help(),
+        epilog=FOLLOWUP_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    f.add_argument("--config", required=True, help="follow-up config (TOML), see above")
+    f.add_argument(
+        "--config", required=True, type=_input_file, help="follow-up config (TOML), see above"
+    )
     f.add_argument(
         "--check",
         action="store_true",
@@ -250,6 +414,103 @@ def build_parser() -> argparse.ArgumentParser:
     )
     f.set_defaults(func=cmd_followup)
     return p
+
+
+def _add_demo(sub) -> None:
+    d = sub.add_parser(
+        "demo",
+        help="score the bundled Exempelkommun example and print the tables",
+        description="Writes the Exempelkommun staff survey, scores it with epl-staff and\n"
+        "HME per förvaltning and enhet, and prints the tables.",
+        epilog=DEMO_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    d.add_argument("--year", type=int, default=2025, choices=(2024, 2025))
+    d.add_argument("--out", default="lyhord-demo", help="output folder (default: lyhord-demo)")
+    d.set_defaults(func=cmd_demo)
+
+
+def _add_score(sub) -> None:
+    s = sub.add_parser(
+        "score",
+        help="score an export and write grouped, suppressed estimates",
+        description="Reads a survey export, scores it with an instrument and writes the\n"
+        "estimates per group, small groups suppressed.",
+        epilog=SCORE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument(
+        "export",
+        type=_input_file,
+        help="survey export: CSV/TSV (encoding, delimiter, decimal comma and Qualtrics / "
+        "SurveyMonkey headers sniffed), .xlsx/.xls/.ods, SPSS .sav or .parquet; columns are "
+        "matched to items by id or item text, answers may be codes or labels",
+    )
+    s.add_argument(
+        "--instrument",
+        required=True,
+        type=_instrument,
+        help="built-in name, any case (hme, epl-staff, epl-citizen, uk-engagement) "
+        "or a .toml codebook",
+    )
+    s.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        help="grouping column(s), top level first; repeat or comma-separate",
+    )
+    s.add_argument(
+        "--out", required=True, type=_output_file, help="results file: .csv, .xlsx or .parquet"
+    )
+    s.add_argument(
+        "--min-group",
+        type=_whole(1),
+        default=None,
+        metavar="N",
+        help="minimum group size (default: the instrument's)",
+    )
+    s.add_argument(
+        "--confidence",
+        type=_share,
+        default=0.95,
+        help="confidence level of the intervals, between 0 and 1 (default 0.95)",
+    )
+    s.add_argument("--weights", default=None, help="column of positive weights")
+    s.add_argument(
+        "--headcounts",
+        type=_input_file,
+        default=None,
+        help="table of headcount per unit (the --by columns + headcount)",
+    )
+    s.add_argument(
+        "--sep", type=_separator, default=None, help="input separator (default: sniffed)"
+    )
+    s.add_argument("--encoding", default=None, help="input text encoding (default: sniffed)")
+    s.add_argument("--sheet", default=None, help="workbook sheet name or 0-based index")
+    s.add_argument(
+        "--header-row",
+        type=_whole(1),
+        default=None,
+        metavar="N",
+        help="row of the header in the file or sheet, counted from 1 (default: the first, "
+        "or the first below a title block)",
+    )
+    s.add_argument(
+        "--mapping",
+        type=_input_file,
+        default=None,
+        help="TOML file: [columns] column = item, [labels] label = code",
+    )
+    s.add_argument("--id", default=None, help="respondent id column (default: found by its name)")
+    s.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on values outside the scale or unknown labels (default: missing, reported)",
+    )
+    s.add_argument(
+        "--out-sep", type=_separator, default=",", help="separator of a .csv output (default ,)"
+    )
+    s.set_defaults(func=cmd_score)
 
 
 def _followup_help() -> str:
@@ -271,11 +532,17 @@ def cmd_followup(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Runs the command; returns the exit code (0, or 2 after a one-line error)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help, --version, or a usage error already printed
+        return e.code if isinstance(e.code, int) else 2
     try:
         return args.func(args)
-    except LyhordError as e:
-        print(f"lyhord: error: {e}", file=sys.stderr)
+    # Bad input can surface from the library (LyhordError, ValueError), from polars reading
+    # or writing a table, or from the file system; none of it is a bug to show as a trace.
+    except (ValueError, pl.exceptions.PolarsError, OSError) as e:
+        print(f"lyhord: error: {cli_voice(_describe(e))}", file=sys.stderr)
         return 2
 
 

@@ -32,12 +32,7 @@ pub fn read(
             message: format!("sheet {sheet:?}: {e}"),
         })?;
     let rows: Vec<&[Data]> = range.rows().collect();
-    let first: Vec<Vec<String>> = rows
-        .iter()
-        .take(3)
-        .map(|r| r.iter().map(cell_text).collect())
-        .collect();
-    if first.is_empty() {
+    if rows.is_empty() {
         return Err(ImportError::Empty {
             file: file.into(),
             message: format!(
@@ -45,8 +40,18 @@ pub fn read(
             ),
         });
     }
-    let style = headers::detect(&first, options.header);
-    let data = &rows[style.rows().min(rows.len())..];
+    // Sheet row numbers: calamine's range starts at the first filled row.
+    let top = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+    let head: Vec<Vec<String>> = rows
+        .iter()
+        .take(options.header_row.unwrap_or(0) + headers::TITLE_ROWS_MAX + 3)
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
+    let place = headers::HeaderPlace::find(&head, options.header_row, top, file)?;
+    let first = &head[place.skip..head.len().min(place.skip + 3)];
+    let style = headers::detect(first, options.header);
+    let start = (place.skip + style.rows()).min(rows.len());
+    let data = &rows[start..];
     if data.is_empty() {
         return Err(ImportError::Empty {
             file: file.into(),
@@ -62,10 +67,7 @@ pub fn read(
         .collect();
     headers::apply(style, &first[..style.rows().min(first.len())], &mut columns);
     // Spreadsheet row numbers, so the report points at the row the user sees.
-    let top = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let row_lines = (0..data.len())
-        .map(|i| top + style.rows() + i + 1)
-        .collect();
+    let row_lines = (0..data.len()).map(|i| top + start + i + 1).collect();
     let info = SourceInfo {
         file: file.into(),
         format: path
@@ -74,6 +76,11 @@ pub fn read(
             .unwrap_or_default(),
         header: style.name().to_string(),
         sheet: Some(sheet),
+        header_row: Some(top + place.skip + 1),
+        // Blank rows above the first filled one are not in the range: a title block is
+        // only what `place` saw.
+        title_block: place.title_block,
+        header_row_given: options.header_row.is_some(),
         ..SourceInfo::default()
     };
     Ok((

@@ -6,6 +6,60 @@
 //!   statement or option per column ("Response" for single-answer questions).
 
 use super::Column;
+use crate::error::ImportError;
+
+/// Rows looked at for a title block above the header; longer ones need `header_row=`.
+pub const TITLE_ROWS_MAX: usize = 10;
+
+/// Where the header is: `skip` rows above it (1-based header row = offset + skip + 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderPlace {
+    pub skip: usize,
+    /// Whether anything is written above the header (else those rows are blank).
+    pub title_block: bool,
+}
+
+impl HeaderPlace {
+    /// The given 1-based `header_row`, else the first row with two or more filled cells when
+    /// only rows with at most one (a title, a date, blank lines) come before it — the title
+    /// block report tools and people put above a table. A one-column export has no title
+    /// block. `rows` are the first rows of the file or sheet; `rows[0]` is row `offset + 1`.
+    pub fn find(
+        rows: &[Vec<String>],
+        header_row: Option<usize>,
+        offset: usize,
+        file: &str,
+    ) -> Result<Self, ImportError> {
+        let filled = |row: &Vec<String>| row.iter().filter(|c| !c.trim().is_empty()).count();
+        let wrong = |message: String| ImportError::Parameter {
+            parameter: "header_row".into(),
+            message: format!("{file}: {message}"),
+        };
+        let skip = match header_row {
+            Some(0) => return Err(wrong("rows are counted from 1".into())),
+            Some(r) if r <= offset => {
+                return Err(wrong(format!(
+                    "row {r} is empty; the first filled row is {}",
+                    offset + 1
+                )))
+            }
+            Some(r) if r - offset > rows.len() => {
+                return Err(wrong(format!(
+                    "row {r} is past the end; the last row is {}",
+                    offset + rows.len()
+                )))
+            }
+            Some(r) => r - offset - 1,
+            None => rows
+                .iter()
+                .take(TITLE_ROWS_MAX + 1)
+                .position(|r| filled(r) >= 2)
+                .unwrap_or(0),
+        };
+        let title_block = rows[..skip].iter().any(|r| filled(r) > 0);
+        Ok(HeaderPlace { skip, title_block })
+    }
+}
 
 /// What the user asked for; `Auto` recognises the layout from the first rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -13,17 +13,27 @@ use std::collections::HashMap;
 pub const ROWS_LISTED: usize = 20;
 /// Texts at least this similar (0–1, edit distance) but not equal are reported as near misses.
 pub const NEAR_MISS: f64 = 0.8;
-/// Column names taken as the respondent id when `id` is not given (compared case-insensitively).
-const ID_NAMES: [&str; 8] = [
+/// Column names taken as the respondent id when `id` is not given, compared after
+/// [`id_key`] ("Respondent-ID", "Respondent ID" and "respondent_id" are all `respondentid`).
+/// Earlier names win when a file has several (SurveyMonkey: "Respondent ID" and
+/// "Collector ID"; Swedish tools: "Svars-ID" and "Löpnummer").
+const ID_NAMES: [&str; 12] = [
     "responseid",
-    "respondent id",
     "respondentid",
-    "respondent_id",
+    "svarsid",
     "respondent",
-    "id",
+    "respondentnummer",
+    "respondentnr",
+    "svarsnummer",
     "löpnummer",
+    "löpnr",
+    "lopnummer",
     "lopnr",
+    "id",
 ];
+
+/// Word labels a question number may follow ("Fråga 1:", "Question 1.", "Q1").
+const QUESTION_LABELS: [&str; 3] = ["fråga", "question", "q"];
 
 #[derive(Debug, Clone, Default)]
 pub struct MapOptions {
@@ -70,6 +80,8 @@ pub struct ColumnReport {
     pub n_out_of_range: usize,
     pub n_unknown_label: usize,
     pub n_labels_mapped: usize,
+    /// The question number left off before the text matched an item ("1.", "Fråga 1:").
+    pub question_number: Option<String>,
     pub out_of_range: Vec<ValueCount>,
     pub unknown_labels: Vec<ValueCount>,
 }
@@ -84,6 +96,8 @@ pub struct ImportReport {
     pub empty_rows: Vec<usize>,
     pub n_empty_rows: usize,
     pub id_column: Option<String>,
+    /// "given" (`id=`) or "name" (recognised by its name).
+    pub id_found_by: Option<String>,
     pub n_duplicate_rows: usize,
     pub duplicate_ids: Vec<ValueCount>,
     pub n_straightliners: usize,
@@ -105,6 +119,60 @@ pub fn normalise(text: &str) -> String {
         })
         .collect();
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A question number written before a question's text, split off: `(number as written,
+/// text)`. Only clear numberings count, so a text that merely starts with a number stays
+/// whole: a bare number (`1`, `1.2`) needs `.`, `)` or `:` and a space after it ("1. ",
+/// "1) ", "2.3: "); after a word label ("Fråga 1", "Question 1", "Q1") a space is enough,
+/// and `.`, `:`, `)` or a dash may come before it. "1 Mitt arbete" is not split.
+pub fn split_question_number(text: &str) -> Option<(&str, &str)> {
+    let t = text.trim_start();
+    let label = QUESTION_LABELS.iter().find_map(|l| strip_prefix_ci(t, l));
+    let number_at = label.map(|rest| rest.trim_start()).unwrap_or(t);
+    let digits = leading_number(number_at)?;
+    let after = &number_at[digits..];
+    let spaced = after.trim_start();
+    let labelled_and_spaced = label.is_some() && spaced.len() < after.len();
+    let first = spaced.chars().next()?;
+    let sep = match first {
+        '.' | ')' | ':' => 1,
+        '-' | '–' if labelled_and_spaced => first.len_utf8(),
+        _ if labelled_and_spaced => 0,
+        _ => return None,
+    };
+    let after_sep = &spaced[sep..];
+    let rest = after_sep.trim_start();
+    if rest.is_empty() || (sep > 0 && rest.len() == after_sep.len()) {
+        return None;
+    }
+    let number = t[..t.len() - spaced.len() + sep].trim_end();
+    Some((number, rest))
+}
+
+/// `s` without `prefix` when it starts with it in any case.
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    (head.to_lowercase() == prefix).then(|| &s[prefix.len()..])
+}
+
+/// Byte length of a leading `1`, `12` or `1.2` (up to three digits a part); a dot followed
+/// by no digit is not part of it.
+fn leading_number(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let run = |from: usize| {
+        (from..b.len().min(from + 3))
+            .take_while(|&i| b[i].is_ascii_digit())
+            .count()
+    };
+    let mut end = run(0);
+    if end == 0 || b.get(end).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    while b.get(end) == Some(&b'.') && run(end + 1) > 0 {
+        end += 1 + run(end + 1);
+    }
+    Some(end)
 }
 
 /// 1 − edit distance / longer length, on characters.
@@ -143,6 +211,7 @@ fn item_texts(inst: &Instrument) -> Vec<(usize, String, String)> {
 struct Match {
     item: usize,
     by: &'static str,
+    question_number: Option<String>,
 }
 
 /// Which column answers which item.
@@ -199,22 +268,53 @@ fn match_columns(
         if matches[c].is_some() {
             continue;
         }
-        let candidates: Vec<String> = column
-            .texts
-            .iter()
-            .map(|t| normalise(t))
-            .filter(|t| !t.is_empty())
-            .collect();
-        let hit = texts
-            .iter()
-            .find(|(_, norm, _)| candidates.iter().any(|c| c == norm));
-        if let Some(&(i, _, _)) = hit {
+        if let Some((i, number)) = text_match(column, &texts) {
             if !is_mapping_claim(&matches, taken[i]) {
                 claim(&mut matches, &mut taken, c, i, "text", table, inst, file)?;
+                if let Some(m) = matches[c].as_mut() {
+                    m.question_number = number;
+                }
             }
         }
     }
     Ok(matches)
+}
+
+/// The item whose text a column's text is, first as written, then without a question
+/// number in front (with the number left off).
+fn text_match(
+    column: &Column,
+    texts: &[(usize, String, String)],
+) -> Option<(usize, Option<String>)> {
+    let find = |candidate: &str| {
+        let norm = normalise(candidate);
+        texts
+            .iter()
+            .find(|(_, t, _)| !norm.is_empty() && *t == norm)
+            .map(|(i, _, _)| *i)
+    };
+    if let Some(i) = column.texts.iter().find_map(|t| find(t)) {
+        return Some((i, None));
+    }
+    column.texts.iter().find_map(|t| {
+        let (number, rest) = split_question_number(t)?;
+        find(rest).map(|i| (i, Some(number.to_string())))
+    })
+}
+
+/// A column's texts to compare with item texts for near misses: as written and without a
+/// question number.
+fn comparable_texts(column: &Column) -> impl Iterator<Item = String> + '_ {
+    let stripped = column
+        .texts
+        .iter()
+        .filter_map(|t| split_question_number(t).map(|(_, rest)| rest));
+    column
+        .texts
+        .iter()
+        .map(String::as_str)
+        .chain(stripped)
+        .map(normalise)
 }
 
 fn is_mapping_claim(matches: &[Option<Match>], column: Option<usize>) -> bool {
@@ -244,7 +344,11 @@ fn claim(
         });
     }
     taken[item] = Some(column);
-    matches[column] = Some(Match { item, by });
+    matches[column] = Some(Match {
+        item,
+        by,
+        question_number: None,
+    });
     Ok(())
 }
 
@@ -269,12 +373,7 @@ fn near_misses(table: &Table, inst: &Instrument, matches: &[Option<Match>]) -> V
             continue;
         }
         let mut best: Option<(f64, usize, &str)> = None;
-        for t in column
-            .texts
-            .iter()
-            .map(|t| normalise(t))
-            .filter(|t| t.len() >= 8)
-        {
+        for t in comparable_texts(column).filter(|t| t.len() >= 8) {
             for (i, norm, original) in &texts {
                 let s = similarity(&t, norm);
                 if s >= NEAR_MISS && best.is_none_or(|b| s > b.0) {
@@ -292,6 +391,43 @@ fn near_misses(table: &Table, inst: &Instrument, matches: &[Option<Match>]) -> V
         }
     }
     out
+}
+
+/// How many column names an error lists before "… and N more".
+const COLUMNS_LISTED: usize = 30;
+
+/// When no column answers any item the header is likely elsewhere (or the wrong file):
+/// name the columns that were found and where.
+fn no_items_error(table: &Table, inst: &Instrument, source: &SourceInfo) -> ImportError {
+    let names: Vec<String> = table
+        .columns
+        .iter()
+        .take(COLUMNS_LISTED)
+        .map(|c| format!("{:?}", c.name))
+        .collect();
+    let more = table.columns.len().saturating_sub(COLUMNS_LISTED);
+    let more = if more > 0 {
+        format!(" … and {more} more")
+    } else {
+        String::new()
+    };
+    let row = source
+        .header_row
+        .map(|r| format!(" (header row {r})"))
+        .unwrap_or_default();
+    let header_hint = if source.header_row.is_some() {
+        "If the header is on another row, pass header_row= with its 1-based row number; else"
+    } else {
+        "Is it the right file and instrument? Else"
+    };
+    ImportError::Mapping {
+        file: source.file.clone(),
+        message: format!(
+            "no column answers any item of instrument {}; the columns found{row} are {}{more}. {header_hint} name the columns by item id or item text, or pass mapping={{\"column\": \"item\"}}",
+            inst.id,
+            names.join(", ")
+        ),
+    }
 }
 
 fn missing_items_error(
@@ -670,6 +806,7 @@ fn map_column(cx: &ColumnContext, c: usize) -> Result<MappedColumn, ImportError>
     report.role = "item".into();
     report.item = Some(item.id.clone());
     report.matched_by = Some(m.by.into());
+    report.question_number = m.question_number.clone();
     let scale = cx.inst.scale_of(item);
     let labels = label_lookup(scale, &cx.options.labels);
     let values = item_values(&column.values)?;
@@ -699,6 +836,9 @@ pub fn map_table(
     let file = source.file.clone();
     let matches = match_columns(table, inst, options, &file)?;
     let near = near_misses(table, inst, &matches);
+    if near.is_empty() && matches.iter().all(Option::is_none) {
+        return Err(no_items_error(table, inst, &source));
+    }
     if let Some(e) = missing_items_error(inst, &matches, &near, &file) {
         return Err(e);
     }
@@ -719,6 +859,14 @@ pub fn map_table(
             .map(|&r| row_number(table, r))
             .collect(),
         id_column: id_column.map(|c| table.columns[c].name.clone()),
+        id_found_by: id_column.map(|_| {
+            if options.id_column.is_some() {
+                "given"
+            } else {
+                "name"
+            }
+            .to_string()
+        }),
         near_misses: near.clone(),
         ..ImportReport::default()
     };
@@ -785,14 +933,19 @@ fn find_id_column(
             }),
         };
     }
-    Ok(table
-        .columns
-        .iter()
-        .enumerate()
-        .find(|(c, col)| {
-            matches[*c].is_none() && ID_NAMES.contains(&col.name.trim().to_lowercase().as_str())
-        })
-        .map(|(c, _)| c))
+    let free_with_key = |key: &str| {
+        (0..table.columns.len())
+            .find(|&c| matches[c].is_none() && id_key(&table.columns[c].name) == key)
+    };
+    Ok(ID_NAMES.iter().find_map(|key| free_with_key(key)))
+}
+
+/// A column name as the id names are compared: lower case, letters and digits only.
+fn id_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Duplicate respondent ids and straight-lining (the same answer to every item); both are
@@ -854,11 +1007,12 @@ fn id_text(values: &Values, row: usize) -> Option<String> {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty()),
         Values::Numbers(v) => v[row].map(|x| x.to_string()),
+        // Text ids as they are, not in the quotes AnyValue's Display puts around them.
         Values::Series(s) => s
             .get(row)
             .ok()
             .filter(|v| !v.is_null())
-            .map(|v| v.to_string()),
+            .map(|v| v.get_str().map_or_else(|| v.to_string(), str::to_string)),
     }
 }
 

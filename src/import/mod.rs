@@ -106,6 +106,12 @@ pub struct SourceInfo {
     pub decimal: Option<String>,
     pub header: String,
     pub sheet: Option<String>,
+    /// 1-based row (line of a text file, row of a sheet) of the (first) header row.
+    pub header_row: Option<usize>,
+    /// Whether the rows above the header hold anything (a title block) or are empty.
+    pub title_block: bool,
+    /// Whether the header row was given (`header_row=`) rather than found.
+    pub header_row_given: bool,
 }
 
 /// What a user can fix instead of letting it be sniffed.
@@ -116,11 +122,19 @@ pub struct ReadOptions {
     pub decimal: Option<u8>,
     pub header: headers::HeaderChoice,
     pub sheet: Option<excel::SheetChoice>,
+    /// 1-based row of the header; found when not given (a title block may sit above it).
+    pub header_row: Option<usize>,
 }
 
 /// Reads a survey export file of any supported format into raw columns.
 pub fn read_file(path: &Path, options: &ReadOptions) -> Result<(Table, SourceInfo), ImportError> {
     let file = path.display().to_string();
+    if path.is_dir() {
+        return Err(ImportError::Io {
+            file,
+            message: "is a directory, not a file; give the export file inside it".into(),
+        });
+    }
     if !path.is_file() {
         return Err(ImportError::Io {
             file,
@@ -135,6 +149,10 @@ pub fn read_file(path: &Path, options: &ReadOptions) -> Result<(Table, SourceInf
         .unwrap_or_default();
     match suffix.as_str() {
         "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => excel::read(path, &file, options),
+        "sav" | "zsav" if options.header_row.is_some() => Err(ImportError::Parameter {
+            parameter: "header_row".into(),
+            message: format!("{file} is an SPSS file, whose variables are named; leave out header_row="),
+        }),
         "sav" | "zsav" => sav::read_path(path, &file),
         "csv" | "tsv" | "txt" | "tab" | "" => read_text(path, &file, options),
         other => Err(ImportError::Parse {
@@ -175,9 +193,16 @@ pub fn read_text_bytes(
     let delimiter = options
         .delimiter
         .unwrap_or_else(|| text::sniff_delimiter(&decoded));
-    let first = text::parse_head(&decoded, file, delimiter, 3)?;
-    let style = headers::detect(&first, options.header);
-    let (header_rows, mut table) = text::parse(&decoded, file, delimiter, style.rows())?;
+    let head = text::parse_head(
+        &decoded,
+        file,
+        delimiter,
+        options.header_row.unwrap_or(0) + headers::TITLE_ROWS_MAX + 3,
+    )?;
+    let place = headers::HeaderPlace::find(&head, options.header_row, 0, file)?;
+    let style = headers::detect(&head[place.skip..], options.header);
+    let (header_rows, mut table) =
+        text::parse(&decoded, file, delimiter, place.skip, style.rows())?;
     if table.rows == 0 {
         return Err(ImportError::Empty {
             file: file.into(),
@@ -199,6 +224,9 @@ pub fn read_text_bytes(
         decimal: Some((decimal as char).to_string()),
         header: style.name().into(),
         sheet: None,
+        header_row: Some(place.skip + 1),
+        title_block: place.title_block,
+        header_row_given: options.header_row.is_some(),
     };
     Ok((table, info))
 }

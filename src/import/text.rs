@@ -247,7 +247,9 @@ pub fn sniff_delimiter(text: &str) -> u8 {
         let mut counts = Vec::new();
         while counts.len() < 30 {
             match records.next_into(&mut record) {
-                Ok(Some(_)) if record.is_blank() => {}
+                // Blank lines, and one-field lines before the first split one (a title
+                // block above the header), say nothing about the delimiter.
+                Ok(Some(_)) if record.is_blank() || (counts.is_empty() && record.len() == 1) => {}
                 Ok(Some(_)) => counts.push(record.len()),
                 _ => break,
             }
@@ -305,15 +307,18 @@ pub fn parse_head(
     take_records(&mut Records::new(text, delimiter), n, file)
 }
 
-/// Reads a delimited text export into a table of text columns. `header_rows` records are
-/// returned separately for the caller to flatten.
+/// Reads a delimited text export into a table of text columns. The first `skip` records
+/// (a title block) are passed over; `header_rows` records are returned separately for the
+/// caller to flatten.
 pub fn parse(
     text: &str,
     file: &str,
     delimiter: u8,
+    skip: usize,
     header_rows: usize,
 ) -> Result<(Vec<Vec<String>>, Table), ImportError> {
     let mut records = Records::new(text, delimiter);
+    take_records(&mut records, skip, file)?;
     let headers = take_records(&mut records, header_rows, file)?;
     let mut record = Record::default();
     let Some(width) = headers.first().map(Vec::len) else {
@@ -358,10 +363,16 @@ pub fn parse(
 }
 
 fn ragged(file: &str, line: usize, width: usize, got: usize, delimiter: u8) -> ImportError {
+    // A "header" narrower than the rows below it is likely a title line above the header.
+    let hint = if got > width {
+        "; if the header is further down, pass header_row= with its row number"
+    } else {
+        ""
+    };
     ImportError::Parse {
         file: file.into(),
         message: format!(
-            "line {line} has {got} field(s) but the header has {width} (delimiter {}); a value may contain an unquoted delimiter, or the row was cut — fix the line or re-export with quoted text",
+            "line {line} has {got} field(s) but the header has {width} (delimiter {}); a value may contain an unquoted delimiter, or the row was cut — fix the line or re-export with quoted text{hint}",
             describe_delimiter(delimiter)
         ),
     }

@@ -260,14 +260,17 @@ impl Instrument {
         BUILTINS.iter().map(|(name, _)| *name).collect()
     }
 
+    /// A shipped instrument by name, case-insensitively: people write "HME" as SKR does.
     pub fn builtin(name: &str) -> Result<Self, InstrumentError> {
-        let (_, text) = BUILTINS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-            InstrumentError::UnknownBuiltin {
+        let wanted = name.trim();
+        let (id, text) = BUILTINS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| InstrumentError::UnknownBuiltin {
                 name: name.to_string(),
                 available: Self::builtin_names().join(", "),
-            }
-        })?;
-        Self::from_toml_str(text, &format!("built-in `{name}`"))
+            })?;
+        Self::from_toml_str(text, &format!("built-in `{id}`"))
     }
 
     /// Parses and validates an instrument; `source_name` (a path or label) goes into errors.

@@ -37,6 +37,18 @@ fn one_byte(name: &str, value: Option<String>) -> PyResult<Option<u8>> {
     }
 }
 
+/// A 1-based row number given from Python.
+fn row_number(name: &str, value: Option<i64>) -> PyResult<Option<usize>> {
+    match value {
+        None => Ok(None),
+        Some(r) if r >= 1 => Ok(usize::try_from(r).ok()),
+        Some(r) => Err(parameter(
+            name,
+            format!("rows are counted from 1 (the first row of the file or sheet), got {r}"),
+        )),
+    }
+}
+
 fn map_options(
     mapping: Vec<(String, String)>,
     labels: Vec<(String, i64)>,
@@ -57,7 +69,7 @@ fn report_json<T: serde::Serialize>(report: &T) -> PyResult<String> {
 }
 
 #[pyfunction]
-#[pyo3(signature = (path, instrument, mapping, labels, id, strict, encoding, delimiter, decimal, header, sheet))]
+#[pyo3(signature = (path, instrument, mapping, labels, id, strict, encoding, delimiter, decimal, header, sheet, header_row))]
 #[allow(clippy::too_many_arguments)]
 fn _read_export_file(
     py: Python<'_>,
@@ -72,6 +84,7 @@ fn _read_export_file(
     decimal: Option<String>,
     header: String,
     sheet: Option<Bound<'_, PyAny>>,
+    header_row: Option<i64>,
 ) -> PyResult<(PyDataFrame, String)> {
     let header = HeaderChoice::parse(&header).ok_or_else(|| {
         parameter(
@@ -96,6 +109,7 @@ fn _read_export_file(
         decimal: one_byte("decimal", decimal)?,
         header,
         sheet,
+        header_row: row_number("header_row", header_row)?,
     };
     let map = map_options(mapping, labels, id, strict);
     import(py, &instrument, map, None, || read_file(&path, &options))

@@ -5,6 +5,8 @@ from pathlib import Path
 import lyhord as ly
 import polars as pl
 import pytest
+from conftest import hme_codes
+from lyhord import cli
 from polars.testing import assert_frame_equal
 
 LYHORD = str(Path(sys.executable).parent / "lyhord")
@@ -92,3 +94,344 @@ def test_demo_runs(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Barn- och utbildningsförvaltningen" in done.stdout
     assert (tmp_path / "demo" / "epl-staff_2025.csv").is_file()
+
+
+# ---- the command line's voice: one line per error, in flag terms ---------------------------
+
+
+def cli_run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_voice_says_keyword_advice_as_flags():
+    said = {
+        "pass mapping={column: item} to say which one answers it": "pass --mapping FILE.toml "
+        "([columns] table: column = item) to say which one answers it",
+        "map it with mapping= if it is": "map it with --mapping FILE.toml ([columns] table: "
+        "column = item) if it is",
+        "map the label with labels={...}, or leave out strict=True to set": "map the label "
+        "with --mapping FILE.toml ([labels] table: label = code), or leave out --strict to set",
+        'pass encoding="windows-1252" (or "utf-8")': 'pass --encoding windows-1252 (or "utf-8")',
+        "parameter `id`: column": "--id: column",
+        "choose another with id=)": "choose another with --id)",
+        "(sheet=, names: Svar)": "(--sheet, names: Svar)",
+        "header taken from row 3 (header_row=3)": "header taken from row 3 (--header-row 3)",
+        "parameter `min_group`: too small": "--min-group: too small",
+        # Only the two forms are advice: a column called `id` or a value "id=3" stays.
+        "column `id` (item hme1)": "column `id` (item hme1)",
+        "ResponseId=3": "ResponseId=3",
+        "first line\n  second line": "first line second line",
+    }
+    assert {message: cli.cli_voice(message) for message in said} == said
+
+
+def test_library_errors_read_as_flags(capsys, tmp_path, hme_csv):
+    path = hme_csv()
+    out = tmp_path / "r.csv"
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(path.read_bytes().replace(b"Vet ej", b"Vet inte", 1))
+    code, stdout, err = cli_run(
+        capsys, "score", bad, "--instrument", "hme", "--strict", "--out", out
+    )
+    assert (code, stdout) == (2, "")
+    assert err == (
+        f"lyhord: error: {bad}: column `5. Min närmaste chef visar förtroende för mig som "
+        'medarbetare` (item hme5), row 2: the answer "Vet inte" is no label of the item\'s '
+        "scale. Correct the value, map the label with --mapping FILE.toml ([labels] table: "
+        "label = code), or leave out --strict to set such values to missing (the import "
+        "report lists them)\n"
+    )
+    code, _, err = cli_run(
+        capsys, "score", path, "--instrument", "hme", "--id", "Svars-ID", "--out", out
+    )
+    assert (code, err) == (
+        2,
+        f'lyhord: error: --id: column "Svars-ID" is not in {path}; closest columns: '
+        '"Respondent-ID", "Förvaltning", "1. Mitt arbete känns meningsfullt"\n',
+    )
+    code, _, err = cli_run(
+        capsys, "score", path, "--instrument", "hme", "--encoding", "utf-8", "--out", out
+    )
+    assert code == 2 and err.endswith(
+        "is not valid UTF-8; pass the file's encoding as --encoding windows-1252 (or "
+        '"utf-8", "utf-16"), or re-save the export as UTF-8\n'
+    )
+    twice = tmp_path / "twice.csv"
+    twice.write_text("hme1;Mitt arbete känns meningsfullt\n1;2\n", encoding="utf-8")
+    code, _, err = cli_run(capsys, "score", twice, "--instrument", "hme", "--out", out)
+    assert (code, err) == (
+        2,
+        f'lyhord: error: {twice}: columns "hme1" and "Mitt arbete känns meningsfullt" both '
+        'match item hme1 ("Mitt arbete känns meningsfullt"); pass --mapping FILE.toml '
+        "([columns] table: column = item) to say which one answers it\n",
+    )
+
+
+def test_estimate_errors_read_as_flags(capsys, tmp_path, hme_csv):
+    counts = tmp_path / "antal.csv"
+    counts.write_text("Förvaltning;headcount\nKultur;40\n", encoding="utf-8")
+    code, _, err = cli_run(
+        capsys,
+        "score",
+        hme_csv(),
+        "--instrument",
+        "hme",
+        "--by",
+        "Förvaltning",
+        "--headcounts",
+        counts,
+        "--out",
+        tmp_path / "r.csv",
+    )
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        "lyhord: error: headcount table: no headcount for unit Förvaltning=Skola; add a row "
+        "for it or leave out --headcounts"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, line",
+    [
+        (["--min-group", "0"], "argument --min-group: must be a whole number ≥ 1, got '0'"),
+        (["--min-group", "-3"], "argument --min-group: must be a whole number ≥ 1, got '-3'"),
+        (["--min-group", "2.5"], "argument --min-group: must be a whole number ≥ 1, got '2.5'"),
+        (
+            ["--confidence", "1"],
+            "argument --confidence: must be between 0 and 1 (e.g. 0.95), got '1'",
+        ),
+        (
+            ["--confidence", "0"],
+            "argument --confidence: must be between 0 and 1 (e.g. 0.95), got '0'",
+        ),
+        (
+            ["--confidence", "95%"],
+            "argument --confidence: must be between 0 and 1 (e.g. 0.95), got '95%'",
+        ),
+        (["--header-row", "0"], "argument --header-row: must be a whole number ≥ 1, got '0'"),
+        (["--sep", ";;"], "argument --sep: must be one character (or 'tab'), got ';;'"),
+        (
+            ["--instrument", "hmex"],
+            "argument --instrument: unknown built-in instrument `hmex`; "
+            "available: hme, epl-staff, epl-citizen, uk-engagement",
+        ),
+    ],
+)
+def test_argparse_checks_ranges_in_one_line(capsys, tmp_path, hme_csv, argv, line):
+    path = hme_csv()
+    code, out, err = cli_run(
+        capsys, "score", path, "--instrument", "hme", "--out", tmp_path / "r.csv", *argv
+    )
+    assert (code, out, err) == (2, "", f"lyhord: error: {line} (see lyhord score --help)\n")
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_bad_codebook_is_one_line(capsys, tmp_path, hme_csv):
+    codebook = tmp_path / "lokal.toml"
+    codebook.write_text('id = "lokal"\n[scale]\n', encoding="utf-8")
+    code, _, err = cli_run(
+        capsys, "score", hme_csv(), "--instrument", codebook, "--out", tmp_path / "r.csv"
+    )
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(
+        f"lyhord: error: argument --instrument: instrument {codebook}: cannot parse TOML: "
+        "TOML parse error at line 2, column 1 | 2 | [scale] | ^^^^^^^ missing field `min`"
+    )
+
+
+def test_usage_errors_of_every_command_are_one_line(capsys, tmp_path):
+    assert cli_run(capsys, "demo", "--year", "2023") == (
+        2,
+        "",
+        "lyhord: error: argument --year: invalid choice: 2023 (choose from 2024, 2025) "
+        "(see lyhord demo --help)\n",
+    )
+    code, _, err = cli_run(capsys, "followup")
+    assert (code, err) == (
+        2,
+        "lyhord: error: the following arguments are required: --config "
+        "(see lyhord followup --help)\n",
+    )
+    code, _, err = cli_run(capsys, "nonsense")
+    assert code == 2 and err.startswith("lyhord: error: argument command: invalid choice")
+    assert err.endswith("(see lyhord --help)\n") and err.count("\n") == 1
+
+
+def test_paths_directory_or_missing(capsys, tmp_path, hme_csv):
+    path = hme_csv()
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    out = tmp_path / "r.csv"
+    cases = {
+        (folder, "--out", out): f"argument export: {folder}: is a directory, not a file",
+        (tmp_path / "nope.csv", "--out", out): (
+            f"argument export: {tmp_path / 'nope.csv'}: no such file; check the path"
+        ),
+        (path, "--headcounts", folder, "--out", out): (
+            f"argument --headcounts: {folder}: is a directory, not a file"
+        ),
+        (path, "--mapping", tmp_path / "m.toml", "--out", out): (
+            f"argument --mapping: {tmp_path / 'm.toml'}: no such file; check the path"
+        ),
+        (path, "--out", folder / "r.txt"): f"argument --out: {folder / 'r.txt'}: use one of "
+        ".csv, .xlsx, .parquet",
+    }
+    for argv, line in cases.items():
+        code, _, err = cli_run(capsys, "score", "--instrument", "hme", *argv)
+        assert (code, err) == (2, f"lyhord: error: {line} (see lyhord score --help)\n")
+    code, _, err = cli_run(capsys, "followup", "--config", folder)
+    assert err == (
+        f"lyhord: error: argument --config: {folder}: is a directory, not a file "
+        "(see lyhord followup --help)\n"
+    )
+
+
+def test_version(capsys):
+    assert cli_run(capsys, "--version") == (0, f"lyhord {ly.__version__}\n", "")
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["score"]])
+def test_help_has_examples_and_no_markup(capsys, command):
+    code, out, _ = cli_run(capsys, *command, "--help")
+    assert code == 0
+    head = " ".join(["lyhord", *command])
+    assert f"\nexamples:\n  {head} " in out
+    for markup in ("``", ":func:", ":class:", ":data:"):
+        assert markup not in out
+
+
+def test_unreadable_inputs_are_one_line_not_a_traceback(capsys, tmp_path, hme_csv):
+    path = hme_csv()
+    workbook = tmp_path / "antal.xlsx"
+    workbook.write_bytes(b"not a zip")
+    code, _, err = cli_run(
+        capsys,
+        "score",
+        path,
+        "--instrument",
+        "hme",
+        "--headcounts",
+        workbook,
+        "--out",
+        tmp_path / "r.csv",
+    )
+    # The import's notes come first; then the error, alone on its line.
+    errors = [line for line in err.splitlines() if not line.startswith("import: ")]
+    assert code == 2 and len(errors) == 1
+    assert errors[0].startswith(
+        f"lyhord: error: {workbook}: cannot read as a workbook: calamine error: "
+    )
+    ragged = tmp_path / "antal.csv"
+    ragged.write_text('Förvaltning,headcount\n"Kultur,12\n', encoding="utf-8")
+    code, _, err = cli_run(
+        capsys,
+        "score",
+        path,
+        "--instrument",
+        "hme",
+        "--by",
+        "Förvaltning",
+        "--headcounts",
+        ragged,
+        "--out",
+        tmp_path / "r.csv",
+    )
+    errors = [line for line in err.splitlines() if not line.startswith("import: ")]
+    assert code == 2 and len(errors) == 1
+    assert errors[0].startswith(f"lyhord: error: {ragged}: cannot read as a table: ")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = cli_run(capsys, "score", path, "--instrument", "hme", "--out", blocker / "r.csv")
+    assert (code, err) == (
+        2,
+        f"lyhord: error: argument --out: {blocker / 'r.csv'}: {blocker} is a file, not a "
+        "folder (see lyhord score --help)\n",
+    )
+
+
+def test_os_errors_are_described_by_path():
+    assert cli._describe(IsADirectoryError(21, "Is a directory", "out")) == (
+        "out: is a directory, not a file"
+    )
+    assert cli._describe(PermissionError(13, "Permission denied", "/srv/r.csv")) == (
+        "/srv/r.csv: permission denied"
+    )
+    # mkdir(exist_ok=True) says "File exists" when a file is where the folder would be.
+    assert cli._describe(FileExistsError(17, "File exists", "lyhord-demo")) == (
+        "lyhord-demo: is a file, not a folder"
+    )
+    assert cli._describe(OSError(28, "No space left on device", "r.csv")) == (
+        "r.csv: No space left on device"
+    )
+
+
+# ---- exports shaped as tools write them ----------------------------------------------------
+
+
+def test_score_numbered_cp1252_export_with_title_block(capsys, tmp_path, hme_csv):
+    path = hme_csv(title=[["Medarbetarenkät 2025"], []])
+    out = tmp_path / "r.parquet"
+    code, stdout, err = cli_run(
+        capsys,
+        "score",
+        path,
+        "--instrument",
+        "HME",
+        "--by",
+        "Förvaltning",
+        "--min-group",
+        "3",
+        "--out",
+        out,
+    )
+    assert code == 0, err
+    assert stdout == f"{out}: 39 rows (6 suppressed) for 12 respondents, instrument hme\n"
+    lines = err.splitlines()
+    assert lines[:3] == [
+        "import: note: header taken from row 3; rows 1–2 are a title block",
+        "import: note: respondent id column: 'Respondent-ID' (recognised by its name; "
+        "choose another with --id)",
+        "import: note: question number '1.' left off column '1. Mitt arbete känns "
+        "meningsfullt' to match the text of item hme1",
+    ]
+    assert len(lines) == 11
+    expected = ly.estimate(hme_codes(), "hme", by=["Förvaltning"], min_group=3)
+    assert_frame_equal(pl.read_parquet(out), expected)
+
+
+def test_score_header_row_and_no_item_error(capsys, tmp_path, hme_csv):
+    path = hme_csv(title=[["Medarbetarenkät 2025", "Exempelkommun"], ["Uttag 2025-03-01"]])
+    out = tmp_path / "r.csv"
+    code, _, err = cli_run(capsys, "score", path, "--instrument", "hme", "--out", out)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(
+        f"lyhord: error: {path}: no column answers any item of instrument hme; the columns "
+        'found (header row 1) are "Medarbetarenkät 2025", "Exempelkommun", "column_3", '
+    )
+    assert err.endswith(
+        '"column_11". If the header is on another row, pass --header-row with its 1-based '
+        "row number; else name the columns by item id or item text, or pass --mapping "
+        "FILE.toml ([columns] table: column = item)\n"
+    )
+    code, _, err = cli_run(
+        capsys, "score", path, "--instrument", "hme", "--header-row", "3", "--out", out
+    )
+    assert code == 0, err
+    assert err.splitlines()[0] == (
+        "import: note: header taken from row 3 (--header-row 3); rows 1–2 are left out"
+    )
+    expected = ly.estimate(hme_codes(), "hme")
+    assert_frame_equal(pl.read_csv(out, schema=expected.schema), expected)
+
+
+def test_score_workbook_with_title_block(capsys, tmp_path, hme_xlsx):
+    out = tmp_path / "r.csv"
+    code, _, err = cli_run(
+        capsys, "score", hme_xlsx(), "--instrument", "hme", "--sheet", "Svar", "--out", out
+    )
+    assert code == 0, err
+    assert "import: note: question number 'Fråga 1:' left off column 'Fråga 1: Mitt arbete " in err
+    expected = ly.estimate(hme_codes(), "hme")
+    assert_frame_equal(pl.read_csv(out, schema=expected.schema), expected)

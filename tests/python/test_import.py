@@ -7,12 +7,14 @@ scored directly; every fixture under tests/data/exports must give identical scor
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 import lyhord as ly
 import polars as pl
 import pytest
+from conftest import hme_codes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lyhord._exports import example_answers
@@ -283,7 +285,9 @@ def test_missing_file_and_wrong_encoding(tmp_path):
 def test_parquet_errors_name_the_file(tmp_path):
     path = tmp_path / "answers.parquet"
     pl.DataFrame({"x": [1]}).write_parquet(path)
-    with pytest.raises(ly.DataError, match=r"answers\.parquet: no column answers item"):
+    message = r"answers\.parquet: no column answers any item of instrument one; the columns found"
+    message += r" are \"x\""
+    with pytest.raises(ly.DataError, match=message):
         ly.read_export(path, INST_ONE)
 
 
@@ -347,3 +351,145 @@ def test_row_order_changes_nothing(order):
     counts = ["n_valid", "n_missing", "n_dont_know", "n_out_of_range", "n_unknown_label"]
     assert_frame_equal(ra.columns.select(counts), rb.columns.select(counts))
     assert ra.n_straightliners == rb.n_straightliners
+
+
+# ---- exports shaped as tools write them ----------------------------------------------------
+
+ENG1 = "Jag känner mig engagerad i mitt arbete"
+
+
+@pytest.mark.parametrize(
+    "prefix", ["1. ", "1) ", "Fråga 1: ", "Fråga 1. ", "fråga 1 ", "Q1. ", "Q1: ", "Q1 ", "2.3: "]
+)
+def test_question_number_is_left_off_before_matching(prefix):
+    data, report = ly.read_export(pl.DataFrame({prefix + ENG1: ["Stämmer helt"]}), INST_ONE)
+    assert data["eng1"].to_list() == [5]
+    row = report.items().row(0, named=True)
+    assert (row["item"], row["matched_by"], row["question_number"]) == (
+        "eng1",
+        "text",
+        prefix.strip(),
+    )
+    assert report.near_misses.is_empty()
+    assert (
+        f"question number {prefix.strip()!r} left off column {prefix + ENG1!r} to match the "
+        "text of item eng1" in report.notes()
+    )
+
+
+@pytest.mark.parametrize("prefix", ["1 ", "12 ", "1.5 ", "1.", "1.Jag "])
+def test_unclear_numbers_are_not_question_numbers(prefix):
+    # A bare number may be part of the text: reported as a near miss, never mapped.
+    with pytest.raises(ly.DataError, match=r"eng1 \(.*\) — column .* is close \(\d+ % similar\)"):
+        ly.read_export(pl.DataFrame({prefix + ENG1: [5]}), INST_ONE)
+
+
+def test_numbered_cp1252_export_with_title_block(hme_csv):
+    path = hme_csv(title=[["Medarbetarenkät 2025"], []], pad=False)
+    data, report = ly.read_export(path, "HME")
+    assert_frame_equal(data, hme_codes())
+    assert report.source["encoding"] == "windows-1252" and report.source["delimiter"] == '";"'
+    assert (report.source["header_row"], report.source["title_block"]) == (3, True)
+    assert report.items()["question_number"].to_list() == [f"{i}." for i in range(1, 10)]
+    assert report.notes()[:2] == [
+        "header taken from row 3; rows 1–2 are a title block",
+        "respondent id column: 'Respondent-ID' (recognised by its name; choose another with id=)",
+    ]
+    assert report.problems() == []
+    # Rows are counted in the file, title block included: the first answers are on row 4.
+    path.write_bytes(path.read_bytes().replace(b"Vet ej", b"Vet inte", 1))
+    with pytest.raises(ly.DataError, match=r"\(item hme5\), row 4: the answer \"Vet inte\""):
+        ly.read_export(path, "hme", strict=True)
+
+
+def test_xlsx_title_block_is_found(hme_xlsx):
+    data, report = ly.read_export(hme_xlsx(), "hme")
+    assert_frame_equal(data, hme_codes())
+    assert report.source["header_row"] == 3 and report.source["sheet"] == "Svar"
+    assert report.notes()[0] == "header taken from row 3; rows 1–2 are a title block"
+    assert report.items()["question_number"][0] == "Fråga 1:"
+
+
+def test_header_row_given(hme_csv):
+    # Two filled cells above the header are not taken for a title block: header_row says it.
+    path = hme_csv(title=[["Medarbetarenkät 2025", "Exempelkommun"], ["Uttag 2025-03-01"]])
+    columns = ["Medarbetarenkät 2025", "Exempelkommun"] + [f"column_{i}" for i in range(3, 12)]
+    message = (
+        f"{path}: no column answers any item of instrument hme; the columns found (header row "
+        f"1) are {', '.join(f'{c!r}' for c in columns)}. If the header is on another row, "
+        "pass header_row= with its 1-based row number;"
+    ).replace("'", '"')
+    with pytest.raises(ly.DataError, match=re.escape(message)):
+        ly.read_export(path, "hme")
+    data, report = ly.read_export(path, "hme", header_row=3)
+    assert_frame_equal(data, hme_codes())
+    assert report.notes()[0] == "header taken from row 3 (header_row=3); rows 1–2 are left out"
+    with pytest.raises(ly.DataError, match=r"row 40 is past the end; the last row is 15"):
+        ly.read_export(path, "hme", header_row=40)
+    with pytest.raises(ly.DataError, match="rows are counted from 1"):
+        ly.read_export(path, "hme", header_row=0)
+    with pytest.raises(ly.DataError, match="header_row= is for text and workbook exports"):
+        ly.read_export(hme_codes(), "hme", header_row=2)
+    with pytest.raises(ly.DataError, match="is an SPSS file, whose variables are named; leave"):
+        ly.read_export(fixture("sav"), INST, header_row=2)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Respondent-ID",
+        "Respondent ID",
+        "RespondentID",
+        "Respondent Id",
+        "respondent_id",
+        "Svars-ID",
+        "SvarsID",
+        "Löpnummer",
+        "löpnummer",
+        "ResponseId",
+        "Response ID",
+        "ID",
+    ],
+)
+def test_respondent_id_recognised_by_name(name):
+    raw = pl.DataFrame({"Enhet": ["A", "A", "B"], name: ["r1", "r2", "r1"], "eng1": [1, 2, 3]})
+    _, report = ly.read_export(raw, INST_ONE)
+    assert (report.id_column, report.id_found_by) == (name, "name")
+    assert report.duplicate_ids.row(0) == ("r1", 2, [1, 3])
+    assert report.columns.filter(pl.col("column") == name)["role"][0] == "id"
+    assert (
+        f"respondent id column: {name!r} (recognised by its name; choose another with id="
+        ")" in report.notes()
+    )
+
+
+def test_respondent_id_preference_and_absence():
+    raw = pl.DataFrame({"ID": ["1"], "Svars-ID": ["s1"], "eng1": [1]})
+    assert ly.read_export(raw, INST_ONE).report.id_column == "Svars-ID"
+    _, report = ly.read_export(raw, INST_ONE, id="ID")
+    assert (report.id_column, report.id_found_by) == ("ID", "given")
+    _, none = ly.read_export(pl.DataFrame({"Idnummer": ["1"], "eng1": [1]}), INST_ONE)
+    assert none.id_column is None
+    assert none.notes() == [
+        "no respondent id column recognised, so repeated respondents are not checked; "
+        "name it with id="
+    ]
+
+
+def test_instrument_names_ignore_case(staff_2025):
+    assert ly.Instrument.builtin(" HME ") == ly.Instrument.builtin("hme")
+    assert_frame_equal(ly.estimate(staff_2025, "HME"), ly.estimate(staff_2025, "hme"))
+    assert ly.read_export(hme_codes(), "Hme").report.instrument == "hme"
+    with pytest.raises(ly.InstrumentError, match="unknown built-in instrument `HMEX`"):
+        ly.Instrument.builtin("HMEX")
+
+
+def test_directory_is_not_a_file(tmp_path):
+    with pytest.raises(ly.DataError, match=rf"{re.escape(str(tmp_path))}: is a directory, not a"):
+        ly.read_export(tmp_path, INST_ONE)
+    folder = tmp_path / "answers.parquet"
+    folder.mkdir()
+    with pytest.raises(ly.DataError, match=r"answers\.parquet: is a directory, not a file"):
+        ly.read_export(folder, INST_ONE)
+    with pytest.raises(ly.LyhordError, match=r"mapping file .*: is a directory, not a file"):
+        ly.read_export(pl.DataFrame({"eng1": [1]}), INST_ONE, tmp_path)

@@ -196,7 +196,7 @@ def swedish_export(year: int, path, *, blank_unit: str | None = None) -> pl.Data
 
 
 SWEDISH = """
-instrument = "hme"
+instrument = "HME"
 by = ["Förvaltning", "Enhet"]
 out = "uppfoljning"
 store = "store"
@@ -361,7 +361,7 @@ def test_the_store_has_a_version(tmp_path, capsys):
 # ---- releases over time: the union of every run's outputs, attacked ---------------------------
 
 RUNS = """
-instrument = "hme"
+instrument = "HME"
 by = ["forvaltning", "enhet"]
 out = "out"
 store = "store"
@@ -463,6 +463,8 @@ def test_no_blank_is_pinned_by_everything_three_yearly_runs_published(
     # the reorganisation: E00 is renamed in 2025 (when it has someone in 2024 to rename)
     renamed = {"E00": "E00 ny"} if "E00" in answers[2024]["enhet"].to_list() else {}
     answers[2025] = yearly_answers(rng, org, 2025, renamed)
+    if "E00 ny" not in answers[2025]["enhet"].to_list():
+        renamed = {}  # nobody left in the renamed unit: no reorganisation to describe
     if any(a.height == 0 for a in answers.values()):
         return
     published = followup_runs(tmp_path, answers, min_group, renamed)
@@ -548,8 +550,7 @@ def test_pooled_years_published_apart_give_a_blank_back_and_the_followup_does_no
 
 
 def test_followup_help_shows_a_real_export_config_without_markup(capsys):
-    with pytest.raises(SystemExit):
-        cli.main(["followup", "--help"])
+    assert cli.main(["followup", "--help"]) == 0
     text = capsys.readouterr().out
     assert 'by = ["Förvaltning", "Enhet"]' in text and "header_row = 3" in text
     assert '"2024-2025" = [2024, 2025]' in text and "--check" in text
