@@ -284,7 +284,10 @@ fn candidates(
     let made_of_visible = |w: usize| {
         all[w].iter().all(|a| {
             (0..all.len()).any(|v| {
-                v != w && visible(v) && all[v].binary_search(a).is_ok() && is_subset(&all[v], &all[w])
+                v != w
+                    && visible(v)
+                    && all[v].binary_search(a).is_ok()
+                    && is_subset(&all[v], &all[w])
             })
         })
     };
