@@ -397,6 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     _add_demo(sub)
     _add_score(sub)
+    _add_followup(sub)
+    return p
+
+
+def _add_followup(sub) -> None:
     f = sub.add_parser(
         "followup",
         help="the yearly run: estimates per wave, change, trend, targets, figures, HTML",
@@ -413,7 +418,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="check the config (keys, types, files) without reading any answers",
     )
     f.set_defaults(func=cmd_followup)
-    return p
 
 
 def _add_demo(sub) -> None:

@@ -555,3 +555,39 @@ def test_followup_help_shows_a_real_export_config_without_markup(capsys):
     assert 'by = ["Förvaltning", "Enhet"]' in text and "header_row = 3" in text
     assert '"2024-2025" = [2024, 2025]' in text and "--check" in text
     assert "``" not in text and ":func:" not in text
+
+
+def test_an_excel_wave_with_a_title_block_and_numbered_questions(tmp_path, capsys):
+    """2025 arrives as a report tool's workbook: a title in A1, an empty row, the header on
+    row 3 with numbered questions ("1. Mitt arbete …"); read with the wave's options."""
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    config, answers = swedish_setup(tmp_path)
+    csv = tmp_path / "medarbetarenkat_2025.csv"
+    export = pl.read_csv(csv, separator=";", encoding="cp1252", infer_schema_length=0)
+    numbered = {
+        c: f"{i}. {c}"
+        for i, c in enumerate([c for c in export.columns if c in HME_TEXTS.values()], 1)
+    }
+    export = export.rename(numbered)
+    book = xlsxwriter.Workbook(tmp_path / "medarbetarenkat_2025.xlsx")
+    sheet = book.add_worksheet("Svar")
+    sheet.write(0, 0, "Medarbetarenkät 2025, Exempelkommun")
+    for col, name in enumerate(export.columns):
+        sheet.write(2, col, name)
+        for row, value in enumerate(export[name].to_list(), start=3):
+            if value is not None:
+                sheet.write(row, col, value)
+    book.close()
+    text = config.read_text(encoding="utf-8").replace(
+        'file = "medarbetarenkat_2025.csv", id = "Respondent-ID", encoding = "cp1252"',
+        'file = "medarbetarenkat_2025.xlsx", sheet = "Svar", header_row = 3',
+    )
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    err = capsys.readouterr().err
+    assert "2025: medarbetarenkat_2025.xlsx: 4698 respondents, 9 items" in err
+    got = pl.read_parquet(tmp_path / "uppfoljning" / "estimates_2025.parquet")
+    want = published_rows(ly.estimate(answers[2025], "hme", by=["Förvaltning", "Enhet"]))
+    assert got.filter(level=0, measure="hme")["mean"].item() == pytest.approx(
+        want.filter(level=0, measure="hme")["mean"].item(), abs=1e-9
+    )
