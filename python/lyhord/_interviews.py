@@ -12,7 +12,7 @@ from . import _lyhord
 from ._api import FrameLike, _collect
 from ._args import _by_list, _count
 from ._lyhord import CodingFrame, DataError
-from .cli import read_table
+from ._tables import read_table
 
 __all__ = [
     "CodingFrame",

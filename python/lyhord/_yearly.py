@@ -69,6 +69,7 @@ from ._followup import compare_waves, targets, trend
 from ._import import read_export
 from ._lyhord import DataError, EstimationError, Instrument, LyhordError
 from ._publication import Publication
+from ._tables import read_table, write_table
 from .datasets import example_data, headcounts
 
 #: The store's format: 1 = sums per year only (lyhord ≤ 0.3), 2 = sums + what was published.
@@ -419,8 +420,6 @@ def _headcounts(config: Config, year: int) -> pl.DataFrame | None:
         return None
     if source == "example":
         return headcounts(year=year)
-    from .cli import read_table
-
     return read_table(config.base / source)
 
 
@@ -665,8 +664,6 @@ def _write(
     per_year: dict[int, pl.DataFrame],
     out: Path,
 ) -> dict[str, list[Path]]:
-    from .cli import write_table
-
     written: dict[str, list[Path]] = {"tables": [], "figures": [], "html": []}
     for name, table in tables.items():
         for fmt in config.formats:
