@@ -81,6 +81,20 @@ class _Publication:
     ) -> None: ...
     def __len__(self) -> int: ...
     def record(self) -> str: ...
+    def estimates(
+        self,
+        requests: list[
+            tuple[
+                list[str],
+                list[str],
+                tuple[str, list[str]] | None,
+                int | None,
+                float,
+                pl.DataFrame | None,
+                str,
+            ]
+        ],
+    ) -> list[pl.DataFrame]: ...
     def estimate(
         self,
         by: list[str],

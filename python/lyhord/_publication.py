@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -168,16 +169,50 @@ class Publication:
         the rows whose ``year`` is 2025 (several values: pooled, e.g. a period of years);
         the column is not shown in the table.
         """
-        hc = None if headcounts is None else _collect(headcounts, "headcounts")
-        return self._inner.estimate(
-            _by_list(by),
-            _by_list(background),
-            _within(within),
+        request = _estimate_request(
+            by,
+            background,
+            within,
             self._threshold(min_group),
-            float(confidence),
-            hc,
+            confidence,
+            headcounts,
             headcount_column,
         )
+        return self._inner.estimate(*request)
+
+    def estimate_together(self, tables: Sequence[Mapping[str, Any]]) -> list[pl.DataFrame]:
+        """Several estimate tables added at once, their blanks chosen together.
+
+        Each entry holds the keywords of :meth:`estimate`. Tables added one by one keep the
+        blanks of the earlier ones; added together, a year's table and a pooled period that
+        holds it can partner each other, so fewer groups are blanked and fewer tables are
+        refused. If any table cannot be protected, none is added.
+
+        Examples
+        --------
+        >>> import polars as pl, lyhord as ly
+        >>> s24 = ly.summarise(ly.example_data("staff", year=2024), "hme", by="enhet")
+        >>> s25 = ly.summarise(ly.example_data("staff", year=2025), "hme", by="enhet")
+        >>> sums = pl.concat([s24.with_columns(year=2024), s25.with_columns(year=2025)])
+        >>> pub = ly.Publication.from_sums(sums, "hme")
+        >>> year, period = pub.estimate_together(
+        ...     [dict(by="enhet", within={"year": [2025]}),
+        ...      dict(by="enhet", within={"year": [2024, 2025]})])
+        >>> len(pub), bool(pub.audit()["passed"].all())
+        (2, True)
+        """
+        requests = []
+        for i, table in enumerate(tables):
+            unknown = set(table) - set(_ESTIMATE_KEYWORDS)
+            if unknown:
+                raise _lyhord.EstimationError(
+                    f"tables[{i}]: unknown keyword `{sorted(unknown)[0]}`; the keywords are "
+                    f"{', '.join(_ESTIMATE_KEYWORDS)}"
+                )
+            options = {**_ESTIMATE_KEYWORDS, **table}
+            options["min_group"] = self._threshold(options["min_group"])
+            requests.append(_estimate_request(**options))
+        return self._inner.estimates(requests)
 
     def reliability(
         self,
@@ -296,3 +331,31 @@ def _within(within: Mapping[str, Sequence[object]] | None) -> tuple[str, list[st
     if not values:
         raise _lyhord.EstimationError(f"within: no values given for `{column}`")
     return str(column), [str(v) for v in values]
+
+
+#: The keywords of :meth:`Publication.estimate` and their defaults.
+_ESTIMATE_KEYWORDS: dict[str, Any] = {
+    "by": (),
+    "background": (),
+    "within": None,
+    "min_group": None,
+    "confidence": 0.95,
+    "headcounts": None,
+    "headcount_column": "headcount",
+}
+
+
+def _estimate_request(
+    by, background, within, min_group, confidence, headcounts, headcount_column
+) -> tuple:
+    """The keywords of one estimate table as the binding takes them."""
+    hc = None if headcounts is None else _collect(headcounts, "headcounts")
+    return (
+        _by_list(by),
+        _by_list(background),
+        _within(within),
+        min_group,
+        float(confidence),
+        hc,
+        headcount_column,
+    )

@@ -438,24 +438,32 @@ def publish(
         min_group=config.min_group,
         record=record,
     )
-    per_year = {}
-    for year in sums:
-        try:
-            per_year[year] = pub.estimate(
-                by=config.by, within={YEAR: [year]}, headcounts=_headcounts(config, year)
-            )
-        except LyhordError as e:
-            raise type(e)(f"estimates {year}: {e}") from None
-    periods = {}
-    for name, years in config.periods.items():
-        absent = [y for y in years if y not in sums]
+    years = [
+        {"by": config.by, "within": {YEAR: [y]}, "headcounts": _headcounts(config, y)} for y in sums
+    ]
+    for name, span in config.periods.items():
+        absent = [y for y in span if y not in sums]
         if absent:
             raise LyhordError(f'{config.path}: [periods] "{name}" names {absent[0]}, not a wave')
+    spans = {
+        name: {"by": config.by, "within": {YEAR: span}} for name, span in config.periods.items()
+    }
+    try:
+        # Years and periods together: a new year's blanks are chosen knowing the periods.
+        tables = pub.estimate_together([*years, *spans.values()])
+        per_year = dict(zip(sums, tables[: len(years)], strict=True))
+        return pub, per_year, dict(zip(spans, tables[len(years) :], strict=True))
+    except EstimationError:
+        if not spans:
+            raise
+    # Some period cannot be protected beside what is out: the years alone, then each period
+    # that still can be (the publication is unchanged by a refused table).
+    per_year = dict(zip(sums, pub.estimate_together(years), strict=True))
+    periods = {}
+    for name, spec in spans.items():
         try:
-            periods[name] = pub.estimate(by=config.by, within={YEAR: years})
+            periods[name] = pub.estimate(**spec)
         except EstimationError as e:
-            # Refused beside what is out already (the publication is unchanged): the other
-            # tables are still safe to publish, so the period is left out and said so.
             log(f'note: period "{name}" is not published: {e}')
     return pub, per_year, periods
 

@@ -215,9 +215,26 @@ pub fn estimate_table(
     publication: &mut Publication,
     opts: &EstimateOptions,
 ) -> Result<DataFrame, Error> {
-    let spec = estimate_spec(&publication.inst, opts)?;
-    let (t, state) = publication.add(spec.clone())?;
-    build_estimate(state, t, &spec, opts)
+    let mut tables = estimate_tables(publication, std::slice::from_ref(opts))?;
+    Ok(tables.remove(0))
+}
+
+/// Adds several estimate tables to `publication` at once (their blanks chosen together)
+/// and builds them.
+pub fn estimate_tables(
+    publication: &mut Publication,
+    opts: &[EstimateOptions],
+) -> Result<Vec<DataFrame>, Error> {
+    let specs = opts
+        .iter()
+        .map(|o| estimate_spec(&publication.inst, o))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (indices, state) = publication.add_all(specs.clone())?;
+    indices
+        .iter()
+        .zip(specs.iter().zip(opts))
+        .map(|(&t, (spec, o))| build_estimate(state, t, spec, o))
+        .collect()
 }
 
 /// Leaf groups (keys sorted, nulls last) and their unsuppressed sums.

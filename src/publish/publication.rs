@@ -215,26 +215,40 @@ impl Publication {
     /// Adds a table, suppressed jointly with every table before it; returns its index and
     /// the state to build it from. Nothing changes when it fails.
     pub fn add(&mut self, spec: TableSpec) -> Result<(usize, &State), Error> {
-        // The same table again (a rerun of the yearly follow-up) is the table published.
-        if let Some(t) = self.tables.iter().position(|s| *s == spec) {
-            if self.state.is_none() {
-                self.state = Some(self.run()?);
-            }
-            return Ok((t, self.state.as_ref().expect("just set")));
+        let (indices, state) = self.add_all(vec![spec])?;
+        Ok((indices[0], state))
+    }
+
+    /// Adds several tables at once: their blanks are chosen together (a year and a pooled
+    /// period that holds it, published in the same run, can partner each other), jointly
+    /// with every table before them. The same table again (a rerun of the yearly
+    /// follow-up) is the table already published. Nothing changes when it fails.
+    pub fn add_all(&mut self, specs: Vec<TableSpec>) -> Result<(Vec<usize>, &State), Error> {
+        let before = self.tables.len();
+        let mut indices = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let t = match self.tables.iter().position(|s| *s == spec) {
+                Some(t) => t,
+                None => {
+                    self.tables.push(spec);
+                    self.tables.len() - 1
+                }
+            };
+            indices.push(t);
         }
-        self.tables.push(spec);
-        match self.run() {
-            Ok(state) => {
-                self.remember(&state);
-                self.state = Some(state);
-                let t = self.tables.len() - 1;
-                Ok((t, self.state.as_ref().expect("just set")))
-            }
-            Err(e) => {
-                self.tables.pop();
-                Err(e)
+        if self.tables.len() > before || self.state.is_none() {
+            match self.run() {
+                Ok(state) => {
+                    self.remember(&state);
+                    self.state = Some(state);
+                }
+                Err(e) => {
+                    self.tables.truncate(before);
+                    return Err(e);
+                }
             }
         }
+        Ok((indices, self.state.as_ref().expect("just set")))
     }
 
     /// The last state (every table so far), if any table was added.
@@ -352,7 +366,9 @@ impl Publication {
         };
         let protected = protect(&audit, pattern, &fixed);
         if let Some(check) = protected.unresolved.first() {
-            let new_table = self.tables.len() - 1;
+            let table = names[check.cell]
+                .first()
+                .map_or(self.tables.len() - 1, |(t, _)| *t);
             let name = |c: usize| names[c].first().map(|(_, n)| n.clone()).unwrap_or_default();
             let shown: Vec<String> = (0..cells.len())
                 .filter(|&c| fixed[c] && protected.pattern.unit[c].is_none())
@@ -366,7 +382,7 @@ impl Publication {
                 Layer::Distribution(j) => format!("the answer distribution of {}", measure(j)),
             };
             return Err(EstimateError::Unprotectable {
-                table: self.tables[new_table].name.clone(),
+                table: self.tables[table].name.clone(),
                 what,
                 group: name(check.cell),
                 shown: shown.join("; "),

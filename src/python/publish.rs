@@ -5,7 +5,7 @@
 use super::errors::IntoPyResult;
 use super::PyInstrument;
 use crate::error::{Error, ReliabilityError};
-use crate::estimate::frame::{estimate_table, EstimateOptions};
+use crate::estimate::frame::{estimate_tables, EstimateOptions};
 use crate::publish::publication::{group_table, Publication, Record, Source, Within};
 use crate::reliability::frame::{
     drivers_frame, item_analysis_frame, priority_frame, reliability_frame, DriverOptions,
@@ -47,6 +47,32 @@ fn ci_method(ci: &str, n_boot: usize, seed: u64) -> Result<CiMethod, Error> {
             message: format!("must be \"feldt\" or \"bootstrap\", not {other:?}"),
         }
         .into()),
+    }
+}
+
+/// One estimate table's keywords: by, background, within, min_group, confidence,
+/// headcounts, headcount_column.
+type EstimateRequest = (
+    Vec<String>,
+    Vec<String>,
+    Option<(String, Vec<String>)>,
+    Option<usize>,
+    f64,
+    Option<PyDataFrame>,
+    String,
+);
+
+fn estimate_options(request: EstimateRequest) -> EstimateOptions {
+    let (by, background, within, min_group, confidence, headcounts, headcount_column) = request;
+    EstimateOptions {
+        by,
+        min_group,
+        confidence,
+        weights: None,
+        headcounts: headcounts.map(|h| h.0),
+        headcount_column,
+        background,
+        within: within.map(|(column, values)| Within { column, values }),
     }
 }
 
@@ -103,20 +129,30 @@ impl PyPublication {
         headcounts: Option<PyDataFrame>,
         headcount_column: String,
     ) -> PyResult<PyDataFrame> {
-        let opts = EstimateOptions {
+        let request = (
             by,
+            background,
+            within,
             min_group,
             confidence,
-            weights: None,
-            headcounts: headcounts.map(|h| h.0),
+            headcounts,
             headcount_column,
-            background,
-            within: within.map(|(column, values)| Within { column, values }),
-        };
+        );
+        let mut out = self.estimates(py, vec![request])?;
+        Ok(out.remove(0))
+    }
+
+    /// Several estimate tables added at once, their blanks chosen together.
+    fn estimates(
+        &mut self,
+        py: Python<'_>,
+        requests: Vec<EstimateRequest>,
+    ) -> PyResult<Vec<PyDataFrame>> {
+        let opts: Vec<EstimateOptions> = requests.into_iter().map(estimate_options).collect();
         let out = py
-            .detach(|| estimate_table(&mut self.inner, &opts))
+            .detach(|| estimate_tables(&mut self.inner, &opts))
             .py_err()?;
-        Ok(PyDataFrame(out))
+        Ok(out.into_iter().map(PyDataFrame).collect())
     }
 
     #[pyo3(signature = (by, missing, ci, n_boot, seed, confidence, min_group))]

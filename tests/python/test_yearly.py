@@ -536,15 +536,15 @@ def test_pooled_years_published_apart_give_a_blank_back_and_the_followup_does_no
         assert_nothing_pinned(data, separate, 5)
     answers[2025] = yearly_answers(rng, org, 2025, {})
     published = followup_runs(tmp_path, answers, 5, {})
-    # every year each time, 2023–24 in both later runs; 2024–25 is refused beside them
-    # (E10's hme1 distribution would follow from what is out), reported, not published
+    # every year in every run, each period (its blanks chosen with the new year's)
     assert [y for _, y in published] == [[2023], [2023], [2024], [2023, 2024]] + [
         [2023],
         [2024],
         [2025],
         [2023, 2024],
+        [2024, 2025],
     ]
-    assert 'note: period "2024-2025" is not published' in capsys.readouterr().err
+    assert "is not published" not in capsys.readouterr().err
     data = pl.concat([a.with_columns(year=pl.lit(y)) for y, a in answers.items()])
     assert assert_nothing_pinned(data, published, 5) > 20
 
@@ -591,3 +591,30 @@ def test_an_excel_wave_with_a_title_block_and_numbered_questions(tmp_path, capsy
     assert got.filter(level=0, measure="hme")["mean"].item() == pytest.approx(
         want.filter(level=0, measure="hme")["mean"].item(), abs=1e-9
     )
+
+
+def test_a_period_that_cannot_be_protected_is_left_out_and_reported(tmp_path, capsys):
+    """The years are always published; a period whose every partner would be a cell that
+    is out already (org [[11, 7, 10]], min_group 5, third run: 2023's E01 hme mean would
+    follow from 2023–24, 2024–25 and the years) is left out with a note, and nothing
+    published pins a blank."""
+    rng = np.random.default_rng(1000)
+    n_forv = int(rng.integers(1, 4))
+    org = [
+        [int(x) for x in rng.integers(0, 13, size=int(rng.integers(2, 5)))] for _ in range(n_forv)
+    ]
+    min_group = int(rng.integers(3, 8))
+    assert (org, min_group) == ([[11, 7, 10]], 5)
+    answers = {y: yearly_answers(rng, org, y, {}) for y in (2023, 2024, 2025)}
+    published = followup_runs(tmp_path, answers, min_group, {})
+    err = capsys.readouterr().err
+    assert 'note: period "2024-2025" is not published: the estimate table cannot be' in err
+    assert "blanking the mean of hme of year=2023, forvaltning=F0, enhet=E01" in err
+    assert [y for _, y in published] == [[2023], [2023], [2024], [2023, 2024]] + [
+        [2023],
+        [2024],
+        [2025],
+        [2023, 2024],
+    ]
+    data = pl.concat([a.with_columns(year=pl.lit(y)) for y, a in answers.items()])
+    assert assert_nothing_pinned(data, published, min_group) > 0
