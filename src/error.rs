@@ -32,6 +32,8 @@ pub enum InstrumentError {
     },
     #[error("cannot read instrument file {path}: {message}")]
     Io { path: String, message: String },
+    #[error("parameter `{parameter}` {message}")]
+    Parameter { parameter: String, message: String },
 }
 
 /// Answers that do not fit the instrument.

@@ -48,6 +48,34 @@ class Instrument:
     @property
     def dimensions(self) -> list[str]: ...
     @property
+    def language(self) -> str:
+        """The language of the instrument's outputs for people: ``"sv"`` or ``"en"``."""
+    def labels(self, lang: str | None = None) -> pl.DataFrame:
+        """Every measure's name for people, in the order of an estimate table.
+
+        Parameters
+        ----------
+        lang : {"sv", "en"}, optional
+            Default: the instrument's :attr:`language` (Swedish for the Swedish built-ins).
+            Without an English text the Swedish one is used.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``measure``, ``kind`` (index / dimension / item), ``parent`` (an item's
+            dimension, a dimension's index) and ``label`` (the index and dimension names,
+            the item statements).
+
+        Examples
+        --------
+        >>> import lyhord as ly
+        >>> hme = ly.Instrument.builtin("hme")
+        >>> hme.labels().filter(measure="hme1")["label"].item()
+        'Mitt arbete känns meningsfullt'
+        >>> hme.labels(lang="en").filter(measure="ledarskap")["label"].item()
+        'Leadership'
+        """
+    @property
     def index_id(self) -> str: ...
     @property
     def measures(self) -> list[tuple[str, str]]: ...

@@ -17,6 +17,55 @@ pub struct Text {
     pub en: Option<String>,
 }
 
+impl Text {
+    /// The text in `lang`, Swedish when there is no English text.
+    pub fn get(&self, lang: Lang) -> &str {
+        match (lang, &self.en) {
+            (Lang::En, Some(en)) => en,
+            _ => &self.sv,
+        }
+    }
+}
+
+/// The language of outputs meant for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Sv,
+    En,
+}
+
+impl Lang {
+    pub fn parse(text: &str) -> Result<Self, InstrumentError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "sv" | "svenska" | "swedish" => Ok(Lang::Sv),
+            "en" | "english" | "engelska" => Ok(Lang::En),
+            _ => Err(InstrumentError::Parameter {
+                parameter: "lang".into(),
+                message: format!("must be \"sv\" or \"en\", not {text:?}"),
+            }),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// One measure's name for people: the index and dimension labels, the item statements.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureLabel {
+    pub measure: String,
+    pub kind: MeasureKind,
+    /// The dimension an item belongs to (its first), the index for a dimension.
+    pub parent: Option<String>,
+    pub label: String,
+}
+
 /// A labelled answer code (e.g. 5 = "Stämmer mycket bra").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -222,6 +271,9 @@ pub struct Instrument {
     pub min_group_background: Option<usize>,
     #[serde(default)]
     pub scoring: ScoringMode,
+    /// The language of the instrument's own outputs (Swedish unless it says English).
+    #[serde(default)]
+    pub language: Lang,
     pub scale: Scale,
     pub index: IndexRule,
     #[serde(default)]
@@ -306,6 +358,41 @@ impl Instrument {
         })?;
         inst.validate()?;
         Ok(inst)
+    }
+
+    /// Every measure's name in `lang`, in the order of an estimate table.
+    pub fn labels(&self, lang: Lang) -> Vec<MeasureLabel> {
+        let parent_of_item = |id: &str| {
+            self.dimensions
+                .iter()
+                .find(|d| d.items.iter().any(|i| i == id))
+                .map(|d| d.id.clone())
+        };
+        self.measures()
+            .into_iter()
+            .map(|(id, kind)| {
+                let (parent, label) = match kind {
+                    MeasureKind::Index => (None, self.index.label.get(lang)),
+                    MeasureKind::Dimension => {
+                        let d = self.dimensions.iter().find(|d| d.id == id);
+                        (
+                            Some(self.index.id.clone()),
+                            d.map_or(id, |d| d.label.get(lang)),
+                        )
+                    }
+                    MeasureKind::Item => {
+                        let item = self.item(id);
+                        (parent_of_item(id), item.map_or(id, |i| i.text.get(lang)))
+                    }
+                };
+                MeasureLabel {
+                    measure: id.to_string(),
+                    kind,
+                    parent,
+                    label: label.to_string(),
+                }
+            })
+            .collect()
     }
 
     pub fn item(&self, id: &str) -> Option<&Item> {

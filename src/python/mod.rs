@@ -14,9 +14,10 @@ mod reliability;
 use crate::datasets;
 use crate::estimate::sums::{merge_sums, sums_frame, SumsAccumulator};
 use crate::example;
-use crate::instrument::Instrument;
+use crate::instrument::{Instrument, Lang, MeasureLabel};
 use crate::score::frame::score_frame;
 use errors::IntoPyResult;
+use polars::prelude::{Column, DataFrame};
 use pyo3::prelude::*;
 use pyo3_polars::PyDataFrame;
 
@@ -101,6 +102,39 @@ impl PyInstrument {
     #[getter]
     fn dimensions(&self) -> Vec<String> {
         self.inner.dimensions.iter().map(|d| d.id.clone()).collect()
+    }
+
+    /// The language of the instrument's outputs for people: "sv" or "en".
+    #[getter]
+    fn language(&self) -> &'static str {
+        self.inner.language.as_str()
+    }
+
+    /// Every measure's name for people, in estimate-table order: `measure`, `kind`,
+    /// `parent` (an item's dimension, a dimension's index) and `label` (item statements,
+    /// dimension and index names) in `lang` (default: the instrument's language).
+    #[pyo3(signature = (lang=None))]
+    fn labels(&self, lang: Option<&str>) -> PyResult<PyDataFrame> {
+        let lang = match lang {
+            Some(text) => Lang::parse(text).py_err()?,
+            None => self.inner.language,
+        };
+        let rows = self.inner.labels(lang);
+        let text = |f: &dyn Fn(&MeasureLabel) -> Option<String>| -> Vec<Option<String>> {
+            rows.iter().map(f).collect()
+        };
+        let df = DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new("measure".into(), text(&|r| Some(r.measure.clone()))),
+                Column::new("kind".into(), text(&|r| Some(r.kind.as_str().to_string()))),
+                Column::new("parent".into(), text(&|r| r.parent.clone())),
+                Column::new("label".into(), text(&|r| Some(r.label.clone()))),
+            ],
+        )
+        .map_err(|e| crate::error::Error::from(e))
+        .py_err()?;
+        Ok(PyDataFrame(df))
     }
 
     #[getter]

@@ -47,3 +47,23 @@ def test_round_trip_and_override(tmp_path):
     assert hme.with_min_group(10).min_group == 10
     with pytest.raises(ly.InstrumentError, match="min_group"):
         hme.with_min_group(0)
+
+
+def test_labels_speak_the_instruments_language_or_the_one_asked_for():
+    hme = ly.Instrument.builtin("hme")
+    sv = hme.labels()
+    assert hme.language == "sv" and sv["measure"].to_list() == [m for m, _ in hme.measures]
+    assert sv.row(0) == ("hme", "index", None, "HME totalindex")
+    assert sv.filter(measure="hme7").row(0) == (
+        "hme7",
+        "item",
+        "styrning",
+        "Jag är insatt i min arbetsplats mål",
+    )
+    en = hme.labels(lang="EN")
+    assert en.filter(measure="hme7")["label"].item() == "I know the goals of my workplace"
+    assert en.filter(measure="motivation")["parent"].item() == "hme"
+    uk = ly.Instrument.builtin("uk-engagement")
+    assert uk.language == "en" and uk.labels()["label"][0] == "Engagement index"
+    with pytest.raises(ly.InstrumentError, match='parameter `lang` must be "sv" or "en"'):
+        hme.labels(lang="de")
