@@ -1,0 +1,6 @@
+"""Outputs for people: manager pages (HTML), the Excel report, figures — in the
+instrument's language (Swedish for the Swedish built-ins) or the one asked for."""
+
+from ._format import BLANK, Words, labelled, measure_labels
+
+__all__ = ["BLANK", "Words", "labelled", "measure_labels"]
