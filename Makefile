@@ -15,7 +15,7 @@ export VIRTUAL_ENV := $(VENV)
 EXT := python/lyhord/_lyhord.abi3.so
 RUST_SOURCES := $(shell find src -type f) Cargo.toml build.rs
 
-.PHONY: setup build demo test test-rust test-python bench lint fmt clean
+.PHONY: setup build browser demo test test-rust test-python bench lint fmt clean
 
 setup: $(VENV)/.installed
 
@@ -44,7 +44,15 @@ test: build test-rust test-python
 test-rust: build
 	$(CARGO) test --features python --message-format=short
 
-test-python: build
+# Headless chromium renders the report pages in the tests (Debian's package, installed
+# here when missing and the machine lets us: as root or with sudo).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "chromium is missing and cannot be installed here: the page tests will skip"; exit 0; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test-python: build browser
 	$(PY) -m pytest -q
 
 # Release build (about 10 minutes on 2 cores) + the side-by-side benchmarks.

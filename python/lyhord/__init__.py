@@ -42,6 +42,7 @@ from ._reliability import (
     reliability,
 )
 from .datasets import changed_units, example_data, headcounts
+from .report.html import write_pages
 
 __all__ = [
     "DataError",
@@ -86,4 +87,5 @@ __all__ = [
     "targets",
     "trend",
     "write_qdpx",
+    "write_pages",
 ]

@@ -2,5 +2,6 @@
 instrument's language (Swedish for the Swedish built-ins) or the one asked for."""
 
 from ._format import BLANK, Words, labelled, measure_labels
+from .html import write_pages
 
-__all__ = ["BLANK", "Words", "labelled", "measure_labels"]
+__all__ = ["BLANK", "Words", "labelled", "measure_labels", "write_pages"]
