@@ -46,7 +46,6 @@ Check a config without running it: lyhord followup --config followup.toml --chec
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -71,6 +70,7 @@ from ._lyhord import DataError, EstimationError, Instrument, LyhordError
 from ._publication import Publication
 from ._tables import read_table, write_table
 from .datasets import example_data, headcounts
+from .report.html import write_pages
 
 #: The store's format: 1 = sums per year only (lyhord ≤ 0.3), 2 = sums + what was published.
 STORE_VERSION = 2
@@ -96,6 +96,7 @@ TOP_KEYS = {
     "store": "the store folder",
     "formats": f"a list of {', '.join(FORMATS)}",
     "min_group": "a whole number ≥ 1",
+    "lang": '"sv" or "en": the language of pages and figures (default the instrument\'s)',
     "mapping": "a mapping .toml for every wave",
     "strict": "true or false, for every wave",
     "headcounts": "a table: year = headcount file",
@@ -122,6 +123,7 @@ class Config:
     store: Path | None
     formats: list[str]
     min_group: int | None
+    lang: str | None
     headcounts: dict[int, str]
     periods: dict[str, list[int]]
     unit_map: dict[int, dict]
@@ -164,6 +166,7 @@ def load_config(path: Path) -> Config:
         store=path.parent / _text(raw["store"], "store", fail) if "store" in raw else None,
         formats=_formats(raw.get("formats", ["csv"]), fail),
         min_group=_min_group(raw.get("min_group"), fail),
+        lang=_lang(raw.get("lang"), fail),
         headcounts=_year_table(raw.get("headcounts", {}), "headcounts", fail),
         periods=_periods(raw.get("periods", {}), fail),
         unit_map=_unit_map(raw.get("unit_map", {}), fail),
@@ -249,6 +252,12 @@ def _formats(value: Any, fail: Callable[[str], Any]) -> list[str]:
 def _min_group(value: Any, fail: Callable[[str], Any]) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         fail(f"`min_group` must be a whole number ≥ 1, got {value!r}")
+    return value
+
+
+def _lang(value: Any, fail: Callable[[str], Any]) -> str | None:
+    if value is not None and value not in ("sv", "en"):
+        fail(f'`lang` must be "sv" or "en", got {value!r}')
     return value
 
 
@@ -473,76 +482,6 @@ def published(table: pl.DataFrame) -> pl.DataFrame:
     return table.filter(~pl.col("suppressed"))
 
 
-def _label_expr(by: list[str]) -> pl.Expr:
-    """A readable row label: "Hela organisationen" for the total, "<group> (totalt)" for a
-    top-level group under several levels, else the path below the top level, a blank
-    value shown as "(enhet saknas)"."""
-    first = 0 if len(by) == 1 else 1
-
-    def value(c: str) -> pl.Expr:
-        return pl.col(c).cast(pl.String).fill_null(pl.lit(f"({c.lower()} saknas)"))
-
-    label = pl.lit("Hela organisationen")
-    if first == 1:
-        top = pl.concat_str(value(by[0]), pl.lit(" (totalt)"))
-        label = pl.when(pl.col("level") == 1).then(top).otherwise(label)
-    for level in range(first + 1, len(by) + 1):
-        path = pl.concat_str([value(c) for c in by[first:level]], separator=", ")
-        label = pl.when(pl.col("level") == level).then(path).otherwise(label)
-    return label
-
-
-def group_page(
-    top: str | None, by: list[str], latest: pl.DataFrame, change: pl.DataFrame | None, year: int
-) -> str:
-    """One top-level group's page (or the whole organisation's with one level): its units'
-    measures and the safe changes since the previous wave. Blanked groups are left out; a
-    line says how many."""
-    title = top if top is not None else "Hela organisationen"
-    rows_of = _rows_of(by, top)
-    units = latest.filter(rows_of, pl.col("kind") != "item").with_columns(
-        _label_expr(by).alias("_label")
-    )
-    shown = published(units)
-    n_hidden = units.filter(pl.col("suppressed"))["_label"].n_unique()
-    wide = shown.pivot(
-        on="measure", index=["level", "_label"], values="mean", aggregate_function="first"
-    ).sort("level", "_label")
-    measures = [c for c in wide.columns if c not in ("level", "_label")]
-    rows = []
-    for row in wide.iter_rows(named=True):
-        cells = "".join(
-            f"<td>{row[m]:.1f}</td>" if row[m] is not None else "<td></td>" for m in measures
-        )
-        rows.append(f"<tr><th>{html.escape(str(row['_label']))}</th>{cells}</tr>")
-    head = "".join(f"<th>{html.escape(m)}</th>" for m in measures)
-    changes = []
-    if change is not None:
-        safe = change.filter(rows_of, pl.col("kind") != "item", pl.col("significant"))
-        safe = safe.with_columns(_label_expr(by).alias("_label"))
-        changes = [
-            f"<li>{html.escape(str(r['_label']))}, {html.escape(r['measure'])}: "
-            f"{r['change']:+.1f} ({r['ci_low']:+.1f} till {r['ci_high']:+.1f})</li>"
-            for r in safe.iter_rows(named=True)
-        ]
-    hidden = "1 grupp visas" if n_hidden == 1 else f"{n_hidden} grupper visas"
-    return (
-        "<!doctype html><html lang='sv'><meta charset='utf-8'>"
-        f"<title>{html.escape(title)} {year}</title>"
-        f"<h1>{html.escape(title)}, {year}</h1>"
-        f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>"
-        f"<p>{hidden} inte: för få svar.</p>"
-        f"<h2>Säkra förändringar sedan föregående år</h2><ul>{''.join(changes)}</ul></html>"
-    )
-
-
-def _rows_of(by: list[str], top: str | None) -> pl.Expr:
-    if len(by) == 1:
-        return pl.lit(True)
-    value = pl.col(by[0]).cast(pl.String)
-    return (value == top) if top is not None else value.is_null()
-
-
 def _figures(
     series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: str, top: str
 ) -> list[Path]:
@@ -683,22 +622,17 @@ def _write(
         written["figures"] = _figures(
             tables["trend"], change, out, config.instrument.index_id, config.by[0]
         )
-    latest_year = max(per_year)
-    latest = per_year[latest_year]
-    tops: list[str | None] = [None]
-    if len(config.by) > 1:
-        tops = (
-            latest.filter(pl.col("level") == 1)[config.by[0]]
-            .cast(pl.String)
-            .unique(maintain_order=True)
-            .to_list()
-        )
-    (out / "html").mkdir()
-    for top in tops:
-        name = top if top is not None else "hela-organisationen"
-        page = out / "html" / f"{_slug(name)}.html"
-        page.write_text(group_page(top, config.by, latest, change, latest_year), encoding="utf-8")
-        written["html"].append(page)
+    years = sorted(per_year)
+    earlier = per_year[years[-2]] if len(years) > 1 else None
+    written["html"] = write_pages(
+        per_year[years[-1]],
+        config.instrument,
+        out / "html",
+        by=config.by,
+        earlier=earlier,
+        year=years[-1],
+        lang=config.lang,
+    )
     return written
 
 
