@@ -332,7 +332,7 @@ fn score_table(rows: &[ScoreRow], keys: &DataFrame) -> Result<DataFrame, Error> 
         .count("n_interviews", |r| r.shown(r.n_interviews as u64))
         .count("n_coders", |r| r.shown(r.n_coders as u64))
         .suppressed(|r| r.suppressed)
-        .text("note", ScoreRow::note)
+        .owned_text("note", ScoreRow::note)
         .finish()
 }
 

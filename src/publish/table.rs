@@ -43,7 +43,13 @@ impl<'a, R> Table<'a, R> {
         self.push(c.into_column())
     }
 
-    pub fn text<S: AsRef<str>>(self, name: &str, get: impl Fn(&R) -> Option<S>) -> Self {
+    pub fn text(self, name: &str, get: impl Fn(&R) -> Option<&str>) -> Self {
+        let c = StringChunked::from_iter_options(name.into(), self.rows.iter().map(get));
+        self.push(c.into_column())
+    }
+
+    /// Text made for the row (a note, a status).
+    pub fn owned_text(self, name: &str, get: impl Fn(&R) -> Option<String>) -> Self {
         let c = StringChunked::from_iter_options(name.into(), self.rows.iter().map(get));
         self.push(c.into_column())
     }
