@@ -43,7 +43,8 @@ impl<'a, R> Table<'a, R> {
         self.push(c.into_column())
     }
 
-    pub fn text(self, name: &str, get: impl Fn(&R) -> Option<&str>) -> Self {
+    /// Text borrowed from the rows (or anything that outlives them).
+    pub fn text(self, name: &str, get: impl Fn(&'a R) -> Option<&'a str>) -> Self {
         let c = StringChunked::from_iter_options(name.into(), self.rows.iter().map(get));
         self.push(c.into_column())
     }
