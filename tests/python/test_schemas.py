@@ -162,9 +162,7 @@ def assert_typed_keys(table: pl.DataFrame, column: str, dtype=pl.Int64) -> list:
 @pytest.fixture(scope="module")
 def waves():
     by = "forvaltning"
-    return {
-        y: ly.estimate(ly.example_data("staff", year=y), "hme", by=by) for y in (2024, 2025)
-    }
+    return {y: ly.estimate(ly.example_data("staff", year=y), "hme", by=by) for y in (2024, 2025)}
 
 
 @pytest.fixture(scope="module")
@@ -202,8 +200,10 @@ def test_design_estimate_integer_keys():
     centrum = by_name.filter(district="Centrum").select(numbers)
     assert centrum.height == 4  # three dimensions and the index
     assert domains.filter(pl.col("district_code").is_null()).select(numbers).equals(centrum)
-    assert domains.filter(district_code=13).select(numbers).equals(
-        by_name.filter(district="Östra").select(numbers)
+    assert (
+        domains.filter(district_code=13)
+        .select(numbers)
+        .equals(by_name.filter(district="Östra").select(numbers))
     )
     # The whole sample (level 0) has null keys too, told apart by its level, first per variable.
     assert out["level"].to_list()[:7] == [0, 1, 1, 1, 1, 1, 1]
