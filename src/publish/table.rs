@@ -90,39 +90,3 @@ impl<'a, R> Table<'a, R> {
         Ok(DataFrame::new(self.rows.len(), self.columns)?)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_keep_their_dtype_and_none_is_null() {
-        let keys = df!("district" => [Some(9i32), Some(10), None]).unwrap();
-        let rows = [(None, 1u64), (Some(1), 2), (Some(2), 3)];
-        let out = Table::new(&rows)
-            .keys(&keys, |r| r.0)
-            .unwrap()
-            .count("n", |r| Some(r.1))
-            .suppressed(|r| r.1 > 2)
-            .finish()
-            .unwrap();
-        assert_eq!(out.column("district").unwrap().dtype(), &DataType::Int32);
-        let district: Vec<Option<i32>> = out
-            .column("district")
-            .unwrap()
-            .i32()
-            .unwrap()
-            .iter()
-            .collect();
-        assert_eq!(district, [None, Some(10), None]);
-        assert_eq!(out.column("n").unwrap().dtype(), &DataType::UInt64);
-        let blank: Vec<Option<bool>> = out
-            .column("suppressed")
-            .unwrap()
-            .bool()
-            .unwrap()
-            .iter()
-            .collect();
-        assert_eq!(blank, [Some(false), Some(false), Some(true)]);
-    }
-}
