@@ -64,6 +64,21 @@ pub enum DataError {
     BadColumn { column: String, message: String },
     #[error("grouping column `{column}` is not in the data; present columns: {present}")]
     UnknownGroupColumn { column: String, present: String },
+    #[error("key column `{column}` is {left_dtype} in the {left} table but {right_dtype} in the {right} table, so their groups cannot be matched; cast the column in one of them so both have the same type")]
+    KeyDtype {
+        column: String,
+        left: String,
+        left_dtype: String,
+        right: String,
+        right_dtype: String,
+    },
+    #[error("{role} value `{value}` cannot be read as a value of key column `{column}` ({dtype}); give it as the column's values are written")]
+    KeyValue {
+        role: String,
+        value: String,
+        column: String,
+        dtype: String,
+    },
     #[error("output column `{column}` would overwrite an input column; rename the input column or choose another measure id")]
     ColumnClash { column: String },
     #[error("{0}")]

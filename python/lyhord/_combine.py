@@ -40,13 +40,37 @@ def _source(table: FrameLike, name: str) -> pl.DataFrame:
     return df
 
 
-def _unit_rows(table: pl.DataFrame, on: list[str]) -> tuple[pl.DataFrame, list[str]]:
-    """Rows at the level of ``on`` (or the finest level the table has of it)."""
+def _grouping(table: pl.DataFrame) -> list[str]:
+    """The grouping columns of a table with a ``level`` column: those after it, up to the
+    first column of values."""
+    columns = table.columns
+    start = columns.index("level") + 1
+    values = [
+        i for i, c in enumerate(columns) if i >= start and c in ("measure", "kind", "variable")
+    ]
+    return columns[start : values[0] if values else len(columns)]
+
+
+def _unit_rows(
+    table: pl.DataFrame, on: list[str], name: str, *, hierarchy: bool
+) -> tuple[pl.DataFrame, list[str]]:
+    """Rows at the level of ``on`` (or the finest level the table has of it). The level,
+    not a null key, tells a total from a group: a null key is a unit of its own."""
     keys = [k for k in on if k in table.columns]
-    rows = table.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)) if keys else table
-    if "level" in rows.columns:
-        rows = rows.filter(pl.col("level") == (len(keys) if keys else 0))
-    return rows, keys
+    if "level" not in table.columns:
+        return table, keys
+    by = _grouping(table)
+    # An estimate table's level k shows its first k grouping columns; a domain table's
+    # level 1 shows all of them.
+    fits = keys == by[: len(keys)] if hierarchy else keys in ([], by)
+    if not fits:
+        raise DataError(
+            f"`{name}` is grouped by {by}, so it has no rows per {keys}: "
+            "the `on` columns it has must be "
+            + ("its first grouping columns" if hierarchy else "all its grouping columns")
+        )
+    level = len(keys) if hierarchy else int(bool(keys))
+    return table.filter(pl.col("level") == level), keys
 
 
 def _published(rows: pl.DataFrame, keys: list[str], source: str, **columns: str) -> pl.DataFrame:
@@ -62,14 +86,18 @@ def _published(rows: pl.DataFrame, keys: list[str], source: str, **columns: str)
 
 
 def _staff(table: pl.DataFrame, on: list[str]) -> tuple[pl.DataFrame, list[str]]:
-    rows, keys = _unit_rows(table.filter(pl.col("kind") == "dimension"), on)
+    rows, keys = _unit_rows(
+        table.filter(pl.col("kind") == "dimension"), on, "staff", hierarchy=True
+    )
     return _published(rows, keys, "staff", dimension="measure", score="mean"), keys
 
 
 def _citizens(
     table: pl.DataFrame, on: list[str], dims: list[str]
 ) -> tuple[pl.DataFrame, list[str]]:
-    rows, keys = _unit_rows(table.filter(pl.col("variable").is_in(dims)), on)
+    rows, keys = _unit_rows(
+        table.filter(pl.col("variable").is_in(dims)), on, "citizens", hierarchy=False
+    )
     return _published(rows, keys, "citizens", dimension="variable", score="estimate"), keys
 
 
@@ -123,7 +151,8 @@ def combine(
     staff, citizens, interviews : polars.DataFrame, optional
         The sources' tables; at least one.
     on : str or list of str
-        Unit columns, top level first.
+        Unit columns, top level first. Units are matched on typed keys: a column needs the
+        same type in every source that has it (text against numbers is an error).
     weights : mapping, optional
         Weight per source name (``"staff"``, ``"citizens"``, ``"interviews"``).
     dimensions : sequence of str
@@ -138,7 +167,10 @@ def combine(
     polars.DataFrame
         ``on``, ``dimension``, ``score``, ``se``, ``ci_low``, ``ci_high``, ``sources``, then
         per source its score and ``n_<source>``, and ``disagreement`` (null when the sources
-        agree).
+        agree). One row per unit and dimension, sorted by unit and dimension; the ``on``
+        columns keep their dtype (an integer unit code stays an integer and sorts as a
+        number; integer columns of different widths meet as ``Int64``) and a null unit is
+        a unit of its own, sorted last.
 
     Examples
     --------
@@ -174,6 +206,7 @@ def combine(
     unknown = set(weights) - set(SOURCES)
     if unknown:
         raise ValueError(f"`weights` names unknown sources {sorted(unknown)}; use {SOURCES}")
+    parts = _typed_keys(parts, names, on_list)
     units = _units(parts, on_list)
     long = pl.concat([_spread(part, keys, units, on_list) for part, keys in parts], how="vertical")
     long = long.filter(pl.col("dimension").is_in(list(dimensions)))
@@ -181,23 +214,52 @@ def combine(
     return _lyhord._combine(long, on_list, sources, float(confidence))
 
 
+def _typed_keys(
+    parts: list[tuple[pl.DataFrame, list[str]]], names: list[str], on: list[str]
+) -> list[tuple[pl.DataFrame, list[str]]]:
+    """The sources' unit columns in one dtype each, so units match on typed keys: integers
+    of any width meet as Int64; text against numbers is an error naming the column."""
+    casts = {}
+    for column in on:
+        dtypes = {
+            n: p.schema[column] for (p, keys), n in zip(parts, names, strict=True) if column in keys
+        }
+        kinds = set(dtypes.values())
+        if len(kinds) <= 1:
+            continue
+        if all(d.is_integer() for d in kinds):
+            casts[column] = pl.Int64
+            continue
+        described = ", ".join(f"{d} in `{n}`" for n, d in dtypes.items())
+        raise DataError(
+            f"unit column `{column}` is {described}, so the sources' units cannot be matched; "
+            "cast it in one of them so all have the same type"
+        )
+    return [
+        (p.with_columns(pl.col(c).cast(t) for c, t in casts.items() if c in keys), keys)
+        for p, keys in parts
+    ]
+
+
 def _units(parts: list[tuple[pl.DataFrame, list[str]]], on: list[str]) -> pl.DataFrame:
     """Every unit any source has at the full ``on`` level."""
     full = [p.select(on) for p, keys in parts if keys == on]
     if not full:
-        return pl.DataFrame({k: [] for k in on}, schema=dict.fromkeys(on, pl.String))
-    return pl.concat(full).unique().sort(on)
+        dtypes = {c: p.schema[c] for p, keys in parts for c in keys}
+        return pl.DataFrame(schema={c: dtypes.get(c, pl.String) for c in on})
+    return pl.concat(full).unique()
 
 
 def _spread(
     part: pl.DataFrame, keys: list[str], units: pl.DataFrame, on: list[str]
 ) -> pl.DataFrame:
-    """A source at a coarser level than ``on`` speaks for every unit below it."""
+    """A source at a coarser level than ``on`` speaks for every unit below it (a null key
+    matches a null key: it is a unit of its own)."""
     if keys == on:
-        return part.select(*on, *LONG).with_columns(pl.col(on).cast(pl.String))
+        return part.select(*on, *LONG)
     coarse = (
-        units.join(part.select(*keys, *LONG), on=keys, how="inner")
+        units.join(part.select(*keys, *LONG), on=keys, how="inner", nulls_equal=True)
         if keys
         else units.join(part.select(LONG), how="cross")
     )
-    return coarse.select(*on, *LONG).with_columns(pl.col(on).cast(pl.String))
+    return coarse.select(*on, *LONG)

@@ -258,7 +258,11 @@ def design_estimate(
     -------
     polars.DataFrame
         ``level`` (0 = all, 1 = domain), ``by``, ``variable``, ``statistic``, ``estimate``,
-        ``se``, ``ci_low``, ``ci_high``, ``n``, ``n_eff``, ``suppressed``, ``note``.
+        ``se``, ``ci_low``, ``ci_high``, ``n``, ``n_eff``, ``suppressed``, ``note``. Per
+        variable the whole sample first, then the domains sorted by ``by``; the ``by``
+        columns keep their dtype (an integer district code stays an integer and sorts as a
+        number) and a null key is a domain of its own, sorted last (the whole sample's keys
+        are null too: ``level`` tells them apart).
 
     Examples
     --------

@@ -10,7 +10,8 @@ from . import _lyhord
 
 __all__ = ["compare_waves", "targets", "trend"]
 
-UnitMap = Mapping[str, str | Sequence[str]] | pl.DataFrame | None
+Unit = str | int
+UnitMap = Mapping[Unit, Unit | Sequence[Unit]] | pl.DataFrame | None
 
 
 def _unit_pairs(unit_map: UnitMap) -> list[tuple[str, str]]:
@@ -25,10 +26,13 @@ def _unit_pairs(unit_map: UnitMap) -> list[tuple[str, str]]:
             raise ValueError(
                 f"`unit_map` needs the columns 'earlier' and 'later'; missing {sorted(missing)}"
             )
-        return list(unit_map.select("earlier", "later").iter_rows())
+        return [(str(e), str(n)) for e, n in unit_map.select("earlier", "later").iter_rows()]
     pairs = []
     for earlier, later in unit_map.items():
-        for name in [later] if isinstance(later, str) else later:
+        # Units are written as text; the core reads them as the key column's dtype.
+        for name in (
+            later if isinstance(later, Sequence) and not isinstance(later, str) else [later]
+        ):
             pairs.append((str(earlier), str(name)))
     return pairs
 
@@ -62,13 +66,19 @@ def compare_waves(
     Parameters
     ----------
     earlier, later : polars.DataFrame
-        Output of :func:`lyhord.estimate` for the two waves, with the same ``by``.
+        Output of :func:`lyhord.estimate` for the two waves, with the same ``by``. Groups
+        are matched on typed keys: a grouping column needs the same type in both tables
+        (integers of any width match each other; text against numbers is an error naming
+        the column and both types).
     unit_map : dict or polars.DataFrame, optional
         Reorganised leaf units: ``{"Old name": "New name"}`` (renamed),
         ``{"A": "AB", "B": "AB"}`` (merged: A and B are pooled from their published n, mean
         and SD — exact for unweighted estimates) or ``{"A": ["A1", "A2"]}`` (split: each part
         is compared with the whole earlier unit). A frame with columns ``earlier`` and
         ``later`` works too. The ``mapping`` column says what was done for each row.
+        Units are read as values of the leaf grouping column: with an integer unit code,
+        ``{9: 10}`` and ``{"9": "10"}`` are the same map; a unit that is not a value of the
+        column's type is an error naming the column.
     adjust : {"holm", "bh", "none"}
         Multiple-testing adjustment across units.
     confidence : float
@@ -77,7 +87,9 @@ def compare_waves(
     Returns
     -------
     polars.DataFrame
-        ``level``, the grouping columns, ``measure``, ``kind``, ``mapping``, ``n_earlier``,
+        ``level``, the grouping columns (in their dtype, as in ``later``; a null key is a
+        group of its own, matched with the null key of ``earlier``), ``measure``, ``kind``,
+        ``mapping``, ``n_earlier``,
         ``mean_earlier``, ``n_later``, ``mean_later``, ``change``, ``se``, ``df``,
         ``ci_low``, ``ci_high``, ``t``, ``p_value``, ``p_adjusted``, ``effect_size``,
         ``pct_positive_earlier``, ``pct_positive_later``, ``pct_change``, ``pct_ci_low``,
@@ -141,7 +153,9 @@ def trend(
     -------
     polars.DataFrame
         ``year`` followed by the estimate columns (and ``mapping`` with ``unit_map``),
-        sorted by group, measure and year.
+        sorted by level, group, measure and year. The grouping columns keep their dtype
+        (an integer unit code stays an integer and sorts as a number); a null key is a
+        group of its own, sorted last within its level.
 
     Examples
     --------
@@ -182,7 +196,8 @@ def trend(
         how="vertical_relaxed",
     )
     keys = columns[0][: columns[0].index("measure") + 1]
-    return stacked.sort([*keys, "year"], nulls_last=False, maintain_order=True)
+    # Level first, so a null key within a level is a group of its own, sorted last.
+    return stacked.sort([*keys, "year"], nulls_last=True, maintain_order=True)
 
 
 def _transitions(
@@ -194,7 +209,12 @@ def _transitions(
             int(y): unit_map.filter(pl.col("year") == y).drop("year")
             for y in unit_map["year"].unique()
         }
-    elif isinstance(unit_map, Mapping) and unit_map and all(isinstance(k, int) for k in unit_map):
+    elif (
+        isinstance(unit_map, Mapping)
+        and unit_map
+        # {year: map}, not a map of integer unit codes {9: 10}
+        and all(isinstance(m, Mapping | pl.DataFrame) for m in unit_map.values())
+    ):
         by_year = dict(unit_map)
     else:
         by_year = {years[-1]: unit_map}

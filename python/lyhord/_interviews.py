@@ -87,7 +87,10 @@ def score_interviews(
     polars.DataFrame
         ``by`` (and ``interview``), ``dimension`` (null for codes outside the EPL
         dimensions), ``score``, ``ci_low``, ``ci_high``, ``positive``, ``negative``,
-        ``neutral``, ``n_interviews``, ``n_coders``, ``suppressed``, ``note``.
+        ``neutral``, ``n_interviews``, ``n_coders``, ``suppressed``, ``note``. Rows are
+        sorted by ``by`` (and ``interview``); these key columns keep their dtype (an integer
+        unit code stays an integer and sorts as a number) and a null key is a group of its
+        own, sorted last.
 
     Examples
     --------
@@ -143,7 +146,8 @@ def code_counts(
     counts : polars.DataFrame
         ``by``, ``code``, ``dimension``, ``valence``, ``n_codings`` (coder × segment
         applications), ``n_interviews`` (interviews where the code occurs) and
-        ``suppressed``.
+        ``suppressed``; sorted by ``by`` and ``code``. The ``by`` columns keep their dtype
+        and a null key is a group of its own, sorted last (in both tables).
     cooccurrence : polars.DataFrame or None
         ``by``, ``code_a``, ``code_b``, ``n_segments``: segments where one coder applied
         both codes (each pair once, ``code_a < code_b``); ``None`` without ``segment``.

@@ -3,15 +3,19 @@
 
 use super::{combine, z_for, SourceValue};
 use crate::error::{Error, EstimateError};
+use crate::publish::groups::group_rows;
+use crate::publish::table::Table;
 use polars::prelude::*;
-use std::collections::BTreeMap;
 
-fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
-    let col = df.column(name).map_err(|_| EstimateError::Parameter {
+fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column, Error> {
+    Ok(df.column(name).map_err(|_| EstimateError::Parameter {
         parameter: name.into(),
         message: "column missing from the combined sources".into(),
-    })?;
-    let col = col.cast(&DataType::String)?;
+    })?)
+}
+
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
+    let col = column(df, name)?.cast(&DataType::String)?;
     Ok(col.str()?.iter().map(|v| v.map(str::to_string)).collect())
 }
 
@@ -24,9 +28,8 @@ fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, Error> {
         .collect())
 }
 
-type Key = (Vec<Option<String>>, String);
-
-/// `sources` gives the order and weight of each source name.
+/// `sources` gives the order and weight of each source name. Units are grouped as every
+/// output groups them ([`group_rows`] on the unit columns and the dimension).
 pub fn combine_frame(
     long: &DataFrame,
     keys: &[String],
@@ -34,10 +37,12 @@ pub fn combine_frame(
     confidence: f64,
 ) -> Result<DataFrame, Error> {
     let z = z_for(confidence)?;
-    let key_values = keys
-        .iter()
-        .map(|k| strings(long, k))
-        .collect::<Result<Vec<_>, _>>()?;
+    for name in keys.iter().map(String::as_str).chain(["dimension"]) {
+        column(long, name)?;
+    }
+    let mut by = keys.to_vec();
+    by.push("dimension".into());
+    let groups = group_rows(long, &by)?;
     let dimension = strings(long, "dimension")?;
     let source = strings(long, "source")?;
     let (score, se, n) = (
@@ -45,9 +50,9 @@ pub fn combine_frame(
         floats(long, "se")?,
         floats(long, "n")?,
     );
-    let mut groups: BTreeMap<Key, Vec<(usize, SourceValue, f64)>> = BTreeMap::new();
+    let mut values: Vec<Vec<(usize, SourceValue, f64)>> = vec![Vec::new(); groups.len()];
     for row in 0..long.height() {
-        let (Some(dim), Some(src), Some(s), Some(e)) =
+        let (Some(_), Some(src), Some(s), Some(e)) =
             (&dimension[row], &source[row], score[row], se[row])
         else {
             continue;
@@ -55,11 +60,7 @@ pub fn combine_frame(
         let Some(order) = sources.iter().position(|(name, _)| name == src) else {
             continue;
         };
-        let key = (
-            key_values.iter().map(|k| k[row].clone()).collect(),
-            dim.clone(),
-        );
-        groups.entry(key).or_default().push((
+        values[groups.group_of_row[row] as usize].push((
             order,
             SourceValue {
                 source: src.clone(),
@@ -70,96 +71,60 @@ pub fn combine_frame(
             n[row].unwrap_or(f64::NAN),
         ));
     }
-    let mut out = Output::new(keys.len(), sources.len());
-    for ((key, dim), mut values) in groups {
+    let mut rows = Vec::new();
+    for (group, mut values) in values.into_iter().enumerate() {
         values.sort_by_key(|v| v.0);
         let plain: Vec<SourceValue> = values.iter().map(|v| v.1.clone()).collect();
-        let Some(c) = combine(&plain, z) else {
+        let Some(combined) = combine(&plain, z) else {
             continue;
         };
         let mut per_source = vec![(None, None); sources.len()];
         for (order, v, n) in &values {
             per_source[*order] = (Some(v.score), n.is_finite().then_some(*n));
         }
-        out.push(key, dim, c, per_source);
+        rows.push(CombinedRow {
+            group,
+            combined,
+            per_source,
+        });
     }
-    out.finish(keys, sources)
+    combined_table(&rows, &groups.keys, sources)
 }
 
-struct Output {
-    keys: Vec<Vec<Option<String>>>,
-    dimension: Vec<String>,
-    score: Vec<f64>,
-    se: Vec<f64>,
-    low: Vec<f64>,
-    high: Vec<f64>,
-    sources: Vec<String>,
-    flag: Vec<Option<String>>,
-    /// Per source: its score and its n for each output row.
-    per_source: Vec<SourceColumns>,
+/// One unit and dimension: the combined score and each source's score and n.
+struct CombinedRow {
+    /// Its row of the key frame (the unit columns and the dimension).
+    group: usize,
+    combined: super::Combined,
+    per_source: Vec<(Option<f64>, Option<f64>)>,
 }
 
-type SourceColumns = (Vec<Option<f64>>, Vec<Option<f64>>);
-
-impl Output {
-    fn new(keys: usize, sources: usize) -> Self {
-        Output {
-            keys: vec![Vec::new(); keys],
-            dimension: Vec::new(),
-            score: Vec::new(),
-            se: Vec::new(),
-            low: Vec::new(),
-            high: Vec::new(),
-            sources: Vec::new(),
-            flag: Vec::new(),
-            per_source: vec![(Vec::new(), Vec::new()); sources],
-        }
+fn combined_table(
+    rows: &[CombinedRow],
+    keys: &DataFrame,
+    sources: &[(String, f64)],
+) -> Result<DataFrame, Error> {
+    fn c(r: &CombinedRow) -> &super::Combined {
+        &r.combined
     }
-
-    fn push(
-        &mut self,
-        key: Vec<Option<String>>,
-        dim: String,
-        c: super::Combined,
-        per_source: Vec<(Option<f64>, Option<f64>)>,
-    ) {
-        for (column, value) in self.keys.iter_mut().zip(key) {
-            column.push(value);
-        }
-        self.dimension.push(dim);
-        self.score.push(c.score);
-        self.se.push(c.se);
-        self.low.push(c.ci_low);
-        self.high.push(c.ci_high);
-        self.sources.push(c.sources.join("+"));
-        self.flag
-            .push((!c.disagreements.is_empty()).then(|| c.disagreements.join("; ")));
-        for (slot, (s, n)) in self.per_source.iter_mut().zip(per_source) {
-            slot.0.push(s);
-            slot.1.push(n);
-        }
+    let mut table = Table::new(rows)
+        .keys(keys, |r| Some(r.group))?
+        .float("score", |r| Some(c(r).score))
+        .float("se", |r| Some(c(r).se))
+        .float("ci_low", |r| Some(c(r).ci_low))
+        .float("ci_high", |r| Some(c(r).ci_high))
+        .owned_text("sources", |r| Some(c(r).sources.join("+")));
+    for (k, (name, _)) in sources.iter().enumerate() {
+        table = table
+            .float(name, |r| r.per_source[k].0)
+            .count(&format!("n_{name}"), |r| {
+                r.per_source[k].1.map(|n| n as u64)
+            });
     }
-
-    fn finish(self, keys: &[String], sources: &[(String, f64)]) -> Result<DataFrame, Error> {
-        let height = self.dimension.len();
-        let mut columns: Vec<Column> = keys
-            .iter()
-            .zip(self.keys)
-            .map(|(name, values)| Column::new(name.into(), values))
-            .collect();
-        columns.extend([
-            Column::new("dimension".into(), self.dimension),
-            Column::new("score".into(), self.score),
-            Column::new("se".into(), self.se),
-            Column::new("ci_low".into(), self.low),
-            Column::new("ci_high".into(), self.high),
-            Column::new("sources".into(), self.sources),
-        ]);
-        for ((name, _), (s, n)) in sources.iter().zip(self.per_source) {
-            columns.push(Column::new(name.into(), s));
-            columns.push(Column::new(format!("n_{name}").into(), n));
-        }
-        columns.push(Column::new("disagreement".into(), self.flag));
-        Ok(DataFrame::new(height, columns)?)
-    }
+    table
+        .owned_text("disagreement", |r| {
+            let d = &c(r).disagreements;
+            (!d.is_empty()).then(|| d.join("; "))
+        })
+        .finish()
 }

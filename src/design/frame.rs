@@ -2,16 +2,18 @@
 //! population tables, and domain estimates with suppression.
 
 use super::calibration::Calibration;
-use super::estimate::{domain_estimate, Statistic};
+use super::estimate::{domain_estimate, DomainEstimate, Statistic};
 use super::rake::{rake, Margin, RakeOptions, RakeOutcome};
 use super::{Design, LonelyPsu};
 use crate::error::{DesignError, Error};
 use crate::estimate::stats::t_critical;
+use crate::publish::groups::group_rows;
 use crate::publish::publication::{protect_counts, CountBlanks, Thresholds};
+use crate::publish::table::Table;
 use crate::score::frame::present_columns;
 use foldhash::fast::FixedState;
 use polars::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Which columns describe the design.
 #[derive(Debug, Clone)]
@@ -474,40 +476,36 @@ pub struct EstimateSpec {
     pub min_group: usize,
 }
 
-/// Domains: the whole sample (level 0) and each combination of `by` (level 1).
+/// Domains: the whole sample (level 0, no key) and each group of `by` (level 1, its row of
+/// `keys`), grouped as every output groups: keys in their dtype, a null key its own group.
 struct Domains {
-    keys: Vec<Option<Vec<String>>>,
+    keys: DataFrame,
+    key_of: Vec<Option<usize>>,
     masks: Vec<Vec<bool>>,
 }
 
 fn domains(df: &DataFrame, by: &[String]) -> Result<Domains, Error> {
-    let mut keys = vec![None];
+    let mut key_of = vec![None];
     let mut masks = vec![vec![true; df.height()]];
     if by.is_empty() {
-        return Ok(Domains { keys, masks });
+        return Ok(Domains {
+            keys: DataFrame::empty_with_height(1),
+            key_of,
+            masks,
+        });
     }
-    let mut parts = Vec::new();
-    for b in by {
-        let col = column(df, b, "by")?.cast(&DataType::String)?;
-        parts.push(
-            col.str()?
-                .iter()
-                .map(|v| v.unwrap_or("").to_string())
-                .collect::<Vec<_>>(),
-        );
+    let groups = group_rows(df, by)?;
+    for (g, rows) in groups.rows().into_iter().enumerate() {
+        let mut mask = vec![false; df.height()];
+        rows.into_iter().for_each(|r| mask[r as usize] = true);
+        key_of.push(Some(g));
+        masks.push(mask);
     }
-    let mut groups: BTreeMap<Vec<String>, Vec<bool>> = BTreeMap::new();
-    for r in 0..df.height() {
-        let key: Vec<String> = parts.iter().map(|p| p[r].clone()).collect();
-        groups
-            .entry(key)
-            .or_insert_with(|| vec![false; df.height()])[r] = true;
-    }
-    for (k, m) in groups {
-        keys.push(Some(k));
-        masks.push(m);
-    }
-    Ok(Domains { keys, masks })
+    Ok(Domains {
+        keys: groups.keys,
+        key_of,
+        masks,
+    })
 }
 
 /// Which domains (the whole sample first) are blanked, by the publication layer's engine on
@@ -570,21 +568,20 @@ pub fn design_estimate_frame(
         estimates.push(per_domain);
     }
     let blank = domain_blanks(&domains, &estimates, spec.min_group);
-    let mut rows = Rows::default();
+    let mut rows = Vec::new();
     for (v, var) in spec.variables.iter().enumerate() {
         for (d, est) in estimates[v].iter().enumerate() {
             let blanked = blank.row[d] || blank.variable[v][d];
-            rows.push(
-                &domains.keys[d],
-                var,
-                est.filter(|_| !blanked),
-                t,
-                blanked,
-                est.is_none(),
-            );
+            rows.push(DomainRow {
+                key: domains.key_of[d],
+                variable: var,
+                estimate: est.filter(|_| !blanked),
+                suppressed: blanked,
+                empty: est.is_none(),
+            });
         }
     }
-    rows.finish(&spec.by, spec.statistic)
+    domain_table(&rows, &domains.keys, spec.statistic, t)
 }
 
 fn check_variable(y: &[Option<f64>], name: &str, statistic: Statistic) -> Result<(), Error> {
@@ -606,73 +603,38 @@ fn check_variable(y: &[Option<f64>], name: &str, statistic: Statistic) -> Result
     Ok(())
 }
 
-#[derive(Default)]
-struct Rows {
-    keys: Vec<Option<Vec<String>>>,
-    variable: Vec<String>,
-    estimate: Vec<Option<f64>>,
-    se: Vec<Option<f64>>,
-    low: Vec<Option<f64>>,
-    high: Vec<Option<f64>>,
-    n: Vec<Option<u64>>,
-    n_eff: Vec<Option<f64>>,
-    suppressed: Vec<bool>,
-    note: Vec<Option<String>>,
+/// One row of a domain table: a variable in the whole sample (`key` None) or a domain.
+struct DomainRow<'a> {
+    key: Option<usize>,
+    variable: &'a str,
+    estimate: Option<DomainEstimate>,
+    suppressed: bool,
+    empty: bool,
 }
 
-impl Rows {
-    fn push(
-        &mut self,
-        key: &Option<Vec<String>>,
-        var: &str,
-        est: Option<super::estimate::DomainEstimate>,
-        t: f64,
-        blanked: bool,
-        empty: bool,
-    ) {
-        self.keys.push(key.clone());
-        self.variable.push(var.to_string());
-        self.estimate.push(est.map(|e| e.estimate));
-        self.se.push(est.map(|e| e.se));
-        self.low.push(est.map(|e| e.estimate - t * e.se));
-        self.high.push(est.map(|e| e.estimate + t * e.se));
-        self.n.push(est.map(|e| e.n as u64));
-        self.n_eff.push(est.map(|e| e.n_eff));
-        self.suppressed.push(blanked);
+fn domain_table(
+    rows: &[DomainRow],
+    keys: &DataFrame,
+    statistic: Statistic,
+    t: f64,
+) -> Result<DataFrame, Error> {
+    let est =
+        |get: fn(&DomainEstimate, f64) -> f64| move |r: &DomainRow| r.estimate.map(|e| get(&e, t));
+    Table::new(rows)
+        .level(|r| r.key.is_some() as u32)
+        .keys(keys, |r| r.key)?
+        .text("variable", |r| Some(r.variable))
+        .text("statistic", |_| Some(statistic.name()))
+        .float("estimate", est(|e, _| e.estimate))
+        .float("se", est(|e, _| e.se))
+        .float("ci_low", est(|e, t| e.estimate - t * e.se))
+        .float("ci_high", est(|e, t| e.estimate + t * e.se))
+        .count("n", |r| r.estimate.map(|e| e.n as u64))
+        .float("n_eff", est(|e, _| e.n_eff))
+        .suppressed(|r| r.suppressed)
         // A blank is bare: no reason.
-        self.note
-            .push((empty && !blanked).then(|| "no answers".to_string()));
-    }
-
-    fn finish(self, by: &[String], statistic: Statistic) -> Result<DataFrame, Error> {
-        let height = self.variable.len();
-        let mut columns = vec![Column::new(
-            "level".into(),
-            self.keys
-                .iter()
-                .map(|k| k.is_some() as u32)
-                .collect::<Vec<_>>(),
-        )];
-        for (j, b) in by.iter().enumerate() {
-            let values: Vec<Option<String>> = self
-                .keys
-                .iter()
-                .map(|k| k.as_ref().map(|k| k[j].clone()))
-                .collect();
-            columns.push(Column::new(b.into(), values));
-        }
-        columns.extend([
-            Column::new("variable".into(), self.variable),
-            Column::new("statistic".into(), vec![statistic.name(); height]),
-            Column::new("estimate".into(), self.estimate),
-            Column::new("se".into(), self.se),
-            Column::new("ci_low".into(), self.low),
-            Column::new("ci_high".into(), self.high),
-            Column::new("n".into(), self.n),
-            Column::new("n_eff".into(), self.n_eff),
-            Column::new("suppressed".into(), self.suppressed),
-            Column::new("note".into(), self.note),
-        ]);
-        Ok(DataFrame::new(height, columns)?)
-    }
+        .text("note", |r| {
+            (r.empty && !r.suppressed).then_some("no answers")
+        })
+        .finish()
 }

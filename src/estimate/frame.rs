@@ -7,6 +7,7 @@ use crate::error::{DataError, Error, EstimateError};
 use crate::instrument::Instrument;
 use crate::publish::groups::{check_columns, describe_node, group_rows, Hierarchy};
 use crate::publish::publication::{Publication, Source, State, TableSpec, Thresholds, Within};
+use crate::publish::table::Table;
 use crate::score::frame::{present_columns, recode_frame};
 use crate::score::score_respondents;
 use polars::prelude::*;
@@ -355,66 +356,39 @@ fn to_frame(
     for k in &level_keys[1..] {
         all_keys.vstack_mut(k)?;
     }
-    let node_idx = IdxCa::from_vec(
-        "node".into(),
-        rows.iter().map(|r| r.node as IdxSize).collect(),
-    );
-    let keys = all_keys.take(&node_idx)?;
     let levels = h.level_of_nodes();
     let height = rows.len();
-    let f = |name: &str, get: &dyn Fn(&TableRow) -> Option<f64>| {
-        Float64Chunked::from_iter_options(name.into(), rows.iter().map(get)).into_column()
-    };
-    let u = |name: &str, get: &dyn Fn(&TableRow) -> Option<u64>| {
-        UInt64Chunked::from_iter_options(name.into(), rows.iter().map(get)).into_column()
-    };
-    let mut cols = vec![UInt32Chunked::from_iter_values(
-        "level".into(),
-        rows.iter().map(|r| levels[r.node] as u32),
-    )
-    .into_column()];
-    cols.extend(keys.columns().iter().cloned());
-    cols.push(
-        StringChunked::from_iter_values(
-            "measure".into(),
-            rows.iter().map(|r| measures[r.measure].0),
-        )
-        .into_column(),
+    let headcount = Int64Chunked::from_iter_options(
+        "headcount".into(),
+        rows.iter().map(|r| r.population.map(|p| p.round() as i64)),
     );
-    cols.push(
-        StringChunked::from_iter_values("kind".into(), rows.iter().map(|r| measures[r.measure].1))
-            .into_column(),
-    );
-    cols.push(u("n_respondents", &|r| r.respondents));
-    cols.push(u("n", &|r| (!r.suppressed).then_some(r.estimate.n)));
-    cols.push(f("mean", &|r| r.estimate.mean));
-    cols.push(f("sd", &|r| r.estimate.sd));
-    cols.push(f("se", &|r| r.estimate.se));
-    cols.push(f("ci_low", &|r| r.estimate.ci_low));
-    cols.push(f("ci_high", &|r| r.estimate.ci_high));
-    cols.push(f("pct_positive", &|r| r.estimate.pct_positive));
-    cols.push(f("pct_neutral", &|r| r.estimate.pct_neutral));
-    cols.push(f("pct_negative", &|r| r.estimate.pct_negative));
-    cols.push(
-        Int64Chunked::from_iter_options(
-            "headcount".into(),
-            rows.iter().map(|r| r.population.map(|p| p.round() as i64)),
-        )
-        .into_column(),
-    );
-    cols.push(
-        BooleanChunked::from_iter_values("suppressed".into(), rows.iter().map(|r| r.suppressed))
-            .into_column(),
-    );
-    cols.push(Column::new_scalar(
-        "confidence".into(),
-        Scalar::new(DataType::Float64, AnyValue::Float64(confidence)),
-        height,
-    ));
-    cols.push(Column::new_scalar(
-        "min_group".into(),
-        Scalar::new(DataType::UInt32, AnyValue::UInt32(min_group as u32)),
-        height,
-    ));
-    Ok(DataFrame::new(height, cols)?)
+    let e = |r: &TableRow| r.estimate;
+    Table::new(rows)
+        .level(|r| levels[r.node] as u32)
+        .keys(&all_keys, |r| Some(r.node))?
+        .text("measure", |r| Some(measures[r.measure].0))
+        .text("kind", |r| Some(measures[r.measure].1))
+        .count("n_respondents", |r| r.respondents)
+        .count("n", |r| (!r.suppressed).then_some(r.estimate.n))
+        .float("mean", |r| e(r).mean)
+        .float("sd", |r| e(r).sd)
+        .float("se", |r| e(r).se)
+        .float("ci_low", |r| e(r).ci_low)
+        .float("ci_high", |r| e(r).ci_high)
+        .float("pct_positive", |r| e(r).pct_positive)
+        .float("pct_neutral", |r| e(r).pct_neutral)
+        .float("pct_negative", |r| e(r).pct_negative)
+        .column(headcount.into_column())
+        .suppressed(|r| r.suppressed)
+        .column(Column::new_scalar(
+            "confidence".into(),
+            Scalar::new(DataType::Float64, AnyValue::Float64(confidence)),
+            height,
+        ))
+        .column(Column::new_scalar(
+            "min_group".into(),
+            Scalar::new(DataType::UInt32, AnyValue::UInt32(min_group as u32)),
+            height,
+        ))
+        .finish()
 }

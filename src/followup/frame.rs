@@ -2,6 +2,8 @@
 
 use super::compare::{mean_change, pool_cells, share_change, Adjust, Cell, Change, Share};
 use crate::error::{Error, FollowupError};
+use crate::publish::groups::{align_keys, key_texts, key_value_text};
+use crate::publish::table::Table;
 use polars::prelude::*;
 use std::collections::{HashMap, HashSet};
 
@@ -97,14 +99,11 @@ pub(super) fn strings(
 
 pub(super) fn read_table(
     table: &DataFrame,
-    keys: &[String],
+    keys: &DataFrame,
     which: &str,
 ) -> Result<Vec<Published>, Error> {
     let level = floats(table, "level", which)?;
-    let key_values: Vec<_> = keys
-        .iter()
-        .map(|k| strings(table, k, which))
-        .collect::<Result<_, _>>()?;
+    let key_values = key_texts(keys)?;
     let measure = strings(table, "measure", which)?;
     let kind = strings(table, "kind", which)?;
     let num = |c: &str| floats(table, c, which);
@@ -115,7 +114,7 @@ pub(super) fn read_table(
         .map(|r| Published {
             row: r,
             level: level[r].unwrap_or(0.0) as u32,
-            key: key_values.iter().map(|k| k[r].clone()).collect(),
+            key: key_values[r].clone(),
             measure: measure[r].clone().unwrap_or_default(),
             kind: kind[r].clone().unwrap_or_default(),
             n: n[r],
@@ -306,18 +305,45 @@ fn adjust_family(
     adjusted
 }
 
-/// The grouping columns both waves' tables share; an error when they are grouped differently.
-pub(super) fn shared_keys(earlier: &DataFrame, later: &DataFrame) -> Result<Vec<String>, Error> {
-    let keys = key_columns(later, "later")?;
-    let earlier_keys = key_columns(earlier, "earlier")?;
-    if keys != earlier_keys {
+/// The grouping columns both waves' tables share (an error when they are grouped
+/// differently) and each table's key frame, cast to one dtype per column so groups match
+/// on typed keys.
+pub(super) struct SharedKeys {
+    pub names: Vec<String>,
+    pub earlier: DataFrame,
+    pub later: DataFrame,
+}
+
+pub(super) fn shared_keys(earlier: &DataFrame, later: &DataFrame) -> Result<SharedKeys, Error> {
+    let names = key_columns(later, "later")?;
+    let earlier_names = key_columns(earlier, "earlier")?;
+    if names != earlier_names {
         return Err(FollowupError::DifferentGrouping {
-            earlier: earlier_keys.join(", "),
-            later: keys.join(", "),
+            earlier: earlier_names.join(", "),
+            later: names.join(", "),
         }
         .into());
     }
-    Ok(keys)
+    let (earlier, later) = align_keys((earlier, "earlier"), (later, "later"), &names)?;
+    Ok(SharedKeys {
+        names,
+        earlier,
+        later,
+    })
+}
+
+/// The unit map with each unit written as the leaf key column writes its values, so a map
+/// given as text ("9", "09") matches an integer unit code 9; text that is no value of the
+/// column's dtype is an error naming the column.
+pub(super) fn typed_unit_map(
+    map: &[(String, String)],
+    keys: &SharedKeys,
+) -> Result<Vec<(String, String)>, Error> {
+    let Some(leaf) = keys.later.columns().last() else {
+        return Ok(map.to_vec());
+    };
+    let text = |v: &str| key_value_text(v, leaf, "unit_map");
+    map.iter().map(|(e, l)| Ok((text(e)?, text(l)?))).collect()
 }
 
 /// Compares two `estimate` tables: every row of `later` with its counterpart in `earlier`.
@@ -328,36 +354,40 @@ pub fn compare_frames(
 ) -> Result<DataFrame, Error> {
     check_confidence(opts.confidence)?;
     let keys = shared_keys(earlier, later)?;
-    let earlier_rows: HashMap<RowKey, Published> = read_table(earlier, &keys, "earlier")?
+    let unit_map = typed_unit_map(&opts.unit_map, &keys)?;
+    let earlier_rows: HashMap<RowKey, Published> = read_table(earlier, &keys.earlier, "earlier")?
         .into_iter()
         .map(|r| ((r.level, r.key.clone(), r.measure.clone()), r))
         .collect();
-    let leaf_level = keys.len() as u32;
+    let leaf_level = keys.names.len() as u32;
     check_unit_map(
-        &opts.unit_map,
+        &unit_map,
         earlier_rows.values(),
         leaf_level,
         "earlier",
         |p| &p.0,
     )?;
-    let later_rows = read_table(later, &keys, "later")?;
-    check_unit_map(
-        &opts.unit_map,
-        later_rows.iter(),
-        leaf_level,
-        "later",
-        |p| &p.1,
-    )?;
+    let later_rows = read_table(later, &keys.later, "later")?;
+    check_unit_map(&unit_map, later_rows.iter(), leaf_level, "later", |p| &p.1)?;
     let outcomes: Vec<Outcome> = later_rows
         .into_iter()
         .map(|row| {
-            let found = counterpart(&row, &earlier_rows, leaf_level, &opts.unit_map);
+            let found = counterpart(&row, &earlier_rows, leaf_level, &unit_map);
             compare_row(row, found, opts.confidence)
         })
         .collect();
     let p_mean = adjust_family(&outcomes, |o| o.mean.as_ref()?.p_value, opts.adjust);
     let p_share = adjust_family(&outcomes, |o| o.share.as_ref()?.p_value, opts.adjust);
-    to_frame(&outcomes, &keys, &p_mean, &p_share, opts.confidence)
+    let rows: Vec<Compared> = outcomes
+        .into_iter()
+        .zip(p_mean.into_iter().zip(p_share))
+        .map(|(outcome, (p_mean, p_share))| Compared {
+            outcome,
+            p_mean,
+            p_share,
+        })
+        .collect();
+    to_frame(&rows, &keys.later, opts.confidence)
 }
 
 /// Every unit the map names must exist at the leaf level of its wave.
@@ -395,70 +425,69 @@ pub(super) fn check_confidence(confidence: f64) -> Result<(), Error> {
     }
 }
 
-fn to_frame(
-    outcomes: &[Outcome],
-    keys: &[String],
-    p_mean: &[Option<f64>],
-    p_share: &[Option<f64>],
-    confidence: f64,
-) -> Result<DataFrame, Error> {
-    let f = |name: &str, get: &dyn Fn(&Outcome) -> Option<f64>| {
-        Column::new(name.into(), outcomes.iter().map(get).collect::<Vec<_>>())
-    };
-    let s = |name: &str, get: &dyn Fn(&Outcome) -> Option<String>| {
-        Column::new(name.into(), outcomes.iter().map(get).collect::<Vec<_>>())
-    };
-    let mean = |o: &Outcome| o.mean.clone();
-    let share = |o: &Outcome| o.share.clone();
-    let mut cols = vec![Column::new(
-        "level".into(),
-        outcomes.iter().map(|o| o.later.level).collect::<Vec<_>>(),
-    )];
-    for (k, name) in keys.iter().enumerate() {
-        cols.push(s(name, &|o| o.later.key[k].clone()));
+/// An outcome with its p-values adjusted across its family.
+struct Compared {
+    outcome: Outcome,
+    p_mean: Option<f64>,
+    p_share: Option<f64>,
+}
+
+impl Compared {
+    fn mean(&self) -> Option<&Change> {
+        self.outcome.mean.as_ref()
     }
+
+    fn share(&self) -> Option<&Change> {
+        self.outcome.share.as_ref()
+    }
+}
+
+/// The change table; keys are the later table's, in their dtype.
+fn to_frame(rows: &[Compared], keys: &DataFrame, confidence: f64) -> Result<DataFrame, Error> {
     let alpha = 1.0 - confidence;
-    cols.extend([
-        s("measure", &|o| Some(o.later.measure.clone())),
-        s("kind", &|o| Some(o.later.kind.clone())),
-        s("mapping", &|o| o.mapping.clone()),
-        f("n_earlier", &|o| o.earlier.map(|c| c.n)),
-        f("mean_earlier", &|o| o.earlier.map(|c| c.mean)),
-        f("n_later", &|o| o.earlier.and(o.later.n)),
-        f("mean_later", &|o| o.earlier.and(o.later.mean)),
-        f("change", &|o| Some(mean(o)?.change)),
-        f("se", &|o| mean(o)?.se),
-        f("df", &|o| mean(o)?.df),
-        f("ci_low", &|o| mean(o)?.ci_low),
-        f("ci_high", &|o| mean(o)?.ci_high),
-        f("t", &|o| mean(o)?.statistic),
-        f("p_value", &|o| mean(o)?.p_value),
-        Column::new("p_adjusted".into(), p_mean.to_vec()),
-        f("effect_size", &|o| mean(o)?.effect_size),
-        f("pct_positive_earlier", &|o| {
-            o.share.as_ref().and(o.earlier_pct)
-        }),
-        f("pct_positive_later", &|o| {
-            o.share.as_ref().and(o.later.pct_positive)
-        }),
-        f("pct_change", &|o| Some(share(o)?.change * 100.0)),
-        f("pct_ci_low", &|o| Some(share(o)?.ci_low? * 100.0)),
-        f("pct_ci_high", &|o| Some(share(o)?.ci_high? * 100.0)),
-        f("pct_z", &|o| share(o)?.statistic),
-        f("pct_p_value", &|o| share(o)?.p_value),
-        Column::new("pct_p_adjusted".into(), p_share.to_vec()),
-        Column::new(
-            "significant".into(),
-            p_mean
-                .iter()
-                .map(|p| p.map(|p| p < alpha))
-                .collect::<Vec<_>>(),
-        ),
-        s("status", &|o| {
-            o.status
+    let earlier = |r: &Compared| r.outcome.earlier;
+    fn later(r: &Compared) -> &Published {
+        &r.outcome.later
+    }
+    Table::new(rows)
+        .level(|r| later(r).level)
+        .keys(keys, |r| Some(later(r).row))?
+        .text("measure", |r| Some(later(r).measure.as_str()))
+        .text("kind", |r| Some(later(r).kind.as_str()))
+        .text("mapping", |r| r.outcome.mapping.as_deref())
+        .count("n_earlier", |r| earlier(r).map(|c| c.n.round() as u64))
+        .float("mean_earlier", |r| earlier(r).map(|c| c.mean))
+        .count("n_later", |r| {
+            earlier(r).and(later(r).n).map(|n| n.round() as u64)
+        })
+        .float("mean_later", |r| earlier(r).and(later(r).mean))
+        .float("change", |r| Some(r.mean()?.change))
+        .float("se", |r| r.mean()?.se)
+        .float("df", |r| r.mean()?.df)
+        .float("ci_low", |r| r.mean()?.ci_low)
+        .float("ci_high", |r| r.mean()?.ci_high)
+        .float("t", |r| r.mean()?.statistic)
+        .float("p_value", |r| r.mean()?.p_value)
+        .float("p_adjusted", |r| r.p_mean)
+        .float("effect_size", |r| r.mean()?.effect_size)
+        .float("pct_positive_earlier", |r| {
+            r.share().and(r.outcome.earlier_pct)
+        })
+        .float("pct_positive_later", |r| {
+            r.share().and(later(r).pct_positive)
+        })
+        .float("pct_change", |r| Some(r.share()?.change * 100.0))
+        .float("pct_ci_low", |r| Some(r.share()?.ci_low? * 100.0))
+        .float("pct_ci_high", |r| Some(r.share()?.ci_high? * 100.0))
+        .float("pct_z", |r| r.share()?.statistic)
+        .float("pct_p_value", |r| r.share()?.p_value)
+        .float("pct_p_adjusted", |r| r.p_share)
+        .flag("significant", |r| r.p_mean.map(|p| p < alpha))
+        .owned_text("status", |r| {
+            r.outcome
+                .status
                 .clone()
-                .or_else(|| o.mean.as_ref().and_then(|m| m.note.clone()))
-        }),
-    ]);
-    Ok(DataFrame::new(outcomes.len(), cols)?)
+                .or_else(|| r.mean().and_then(|m| m.note.clone()))
+        })
+        .finish()
 }

@@ -6,10 +6,11 @@
 use super::compare::Cell;
 use super::frame::{
     check_confidence, check_unit_map, counterpart, earlier_cell, floats, leaf_units, read_table,
-    shared_keys, strings, Published, RowKey,
+    shared_keys, strings, typed_unit_map, Published, RowKey,
 };
 use crate::error::Error;
 use crate::estimate::stats::t_critical;
+use crate::publish::table::Table;
 use polars::prelude::*;
 use std::collections::{HashMap, HashSet};
 
@@ -26,7 +27,8 @@ enum Source {
 
 struct Restated {
     level: u32,
-    key: Vec<Option<String>>,
+    /// Row of the later table's keys, or (after them) of the earlier table's.
+    key: usize,
     measure: String,
     kind: String,
     mapping: Option<String>,
@@ -73,21 +75,21 @@ pub fn restate_frame(
 ) -> Result<DataFrame, Error> {
     check_confidence(confidence)?;
     let keys = shared_keys(earlier, later)?;
-    let leaf_level = keys.len() as u32;
-    let earlier_list = read_table(earlier, &keys, "earlier")?;
-    let later_rows = read_table(later, &keys, "later")?;
-    check_unit_map(unit_map, later_rows.iter(), leaf_level, "later", |p| &p.1)?;
+    let unit_map = typed_unit_map(unit_map, &keys)?;
+    let leaf_level = keys.names.len() as u32;
+    let earlier_list = read_table(earlier, &keys.earlier, "earlier")?;
+    let later_rows = read_table(later, &keys.later, "later")?;
+    check_unit_map(&unit_map, later_rows.iter(), leaf_level, "later", |p| &p.1)?;
     let known = leaf_units(earlier_list.iter(), leaf_level);
     if strict {
-        check_unit_map(unit_map, earlier_list.iter(), leaf_level, "earlier", |p| {
+        check_unit_map(&unit_map, earlier_list.iter(), leaf_level, "earlier", |p| {
             &p.0
         })?;
     }
     // Entries whose earlier unit this wave does not have are left out (lenient waves).
     let map: Vec<(String, String)> = unit_map
-        .iter()
+        .into_iter()
         .filter(|(e, _)| known.contains(e.as_str()))
-        .cloned()
         .collect();
     let earlier_rows: HashMap<RowKey, Published> = earlier_list
         .iter()
@@ -104,7 +106,7 @@ pub fn restate_frame(
         }
         out.push(Restated {
             level: row.level,
-            key: row.key.clone(),
+            key: row.row,
             measure: row.measure.clone(),
             kind: row.kind.clone(),
             source: source_of(&found.rows),
@@ -118,7 +120,7 @@ pub fn restate_frame(
         if !used[r.row] && !is_mapped {
             out.push(Restated {
                 level: r.level,
-                key: r.key.clone(),
+                key: later.height() + r.row,
                 measure: r.measure.clone(),
                 kind: r.kind.clone(),
                 mapping: None,
@@ -126,9 +128,11 @@ pub fn restate_frame(
             });
         }
     }
+    // Later rows keep the later keys, ended units their earlier ones: one key frame.
+    let all_keys = keys.later.vstack(&keys.earlier)?;
     to_frame(
         &out,
-        &keys,
+        &all_keys,
         &Values::read(earlier)?,
         &earlier_list,
         confidence,
@@ -190,91 +194,82 @@ fn pool(
     })
 }
 
+/// A restated row with its pooled numbers (for a merger).
+struct Row<'a> {
+    out: &'a Restated,
+    pooled: Option<Pooled>,
+}
+
+impl Row<'_> {
+    /// A number copied from its earlier row or taken from the pooled cell.
+    fn value(
+        &self,
+        copied: impl Fn(usize) -> Option<f64>,
+        pooled: impl Fn(&Pooled) -> Option<f64>,
+    ) -> Option<f64> {
+        match (&self.out.source, &self.pooled) {
+            (Source::Copy(r), _) => copied(*r),
+            (Source::Pooled(_), Some(p)) => pooled(p),
+            _ => None,
+        }
+    }
+}
+
+/// The restated table, in the estimate table's columns and dtypes (and `mapping`).
 fn to_frame(
     out: &[Restated],
-    keys: &[String],
+    keys: &DataFrame,
     v: &Values,
     list: &[Published],
     confidence: f64,
 ) -> Result<DataFrame, Error> {
     // `list` is in row order (read_table), so list[r].row == r.
-    let pooled: Vec<Option<Pooled>> = out
+    let rows: Vec<Row> = out
         .iter()
-        .map(|o| match &o.source {
-            Source::Pooled(rows) => pool(rows, v, &o.kind, list, confidence),
-            _ => None,
+        .map(|o| Row {
+            out: o,
+            pooled: match &o.source {
+                Source::Pooled(rows) => pool(rows, v, &o.kind, list, confidence),
+                _ => None,
+            },
         })
         .collect();
-    let value = |get: &dyn Fn(usize) -> Option<f64>, from_pool: &dyn Fn(&Pooled) -> Option<f64>| {
-        out.iter()
-            .zip(&pooled)
-            .map(|(o, p)| match (&o.source, p) {
-                (Source::Copy(r), _) => get(*r),
-                (Source::Pooled(_), Some(p)) => from_pool(p),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-    };
-    let col_f = |name: &str, data: Vec<Option<f64>>| Column::new(name.into(), data);
-    let mut cols = vec![Column::new(
-        "level".into(),
-        out.iter().map(|o| o.level).collect::<Vec<_>>(),
-    )];
-    for (k, name) in keys.iter().enumerate() {
-        cols.push(Column::new(
-            name.as_str().into(),
-            out.iter().map(|o| o.key[k].clone()).collect::<Vec<_>>(),
-        ));
-    }
-    cols.push(Column::new(
-        "measure".into(),
-        out.iter().map(|o| o.measure.clone()).collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "kind".into(),
-        out.iter().map(|o| o.kind.clone()).collect::<Vec<_>>(),
-    ));
-    cols.push(col_f(
-        "n_respondents",
-        value(&|r| v.n_respondents[r], &|p| p.respondents),
-    ));
-    cols.push(col_f("n", value(&|r| list[r].n, &|p| Some(p.cell.n))));
-    cols.push(col_f(
-        "mean",
-        value(&|r| list[r].mean, &|p| Some(p.cell.mean)),
-    ));
-    cols.push(col_f("sd", value(&|r| list[r].sd, &|p| Some(p.cell.sd))));
-    cols.push(col_f("se", value(&|r| list[r].se, &|p| Some(p.cell.se))));
-    cols.push(col_f("ci_low", value(&|r| v.ci_low[r], &|p| Some(p.ci.0))));
-    cols.push(col_f(
-        "ci_high",
-        value(&|r| v.ci_high[r], &|p| Some(p.ci.1)),
-    ));
+    let count = |x: Option<f64>| x.map(|x| x.round() as u64);
+    let mut table = Table::new(&rows)
+        .level(|r| r.out.level)
+        .keys(keys, |r| Some(r.out.key))?
+        .text("measure", |r| Some(r.out.measure.as_str()))
+        .text("kind", |r| Some(r.out.kind.as_str()))
+        .count("n_respondents", |r| {
+            count(r.value(|i| v.n_respondents[i], |p| p.respondents))
+        })
+        .count("n", |r| count(r.value(|i| list[i].n, |p| Some(p.cell.n))))
+        .float("mean", |r| r.value(|i| list[i].mean, |p| Some(p.cell.mean)))
+        .float("sd", |r| r.value(|i| list[i].sd, |p| Some(p.cell.sd)))
+        .float("se", |r| r.value(|i| list[i].se, |p| Some(p.cell.se)))
+        .float("ci_low", |r| r.value(|i| v.ci_low[i], |p| Some(p.ci.0)))
+        .float("ci_high", |r| r.value(|i| v.ci_high[i], |p| Some(p.ci.1)));
     for (k, name) in ["pct_positive", "pct_neutral", "pct_negative"]
         .iter()
         .enumerate()
     {
-        cols.push(col_f(name, value(&|r| v.pct[k][r], &|p| p.pct[k])));
+        table = table.float(name, |r| r.value(|i| v.pct[k][i], |p| p.pct[k]));
     }
-    cols.push(col_f(
-        "headcount",
-        value(&|r| list[r].headcount, &|p| p.headcount),
-    ));
-    cols.push(Column::new(
-        "suppressed".into(),
-        out.iter()
-            .map(|o| match &o.source {
-                Source::Copy(r) => list[*r].suppressed,
-                Source::Pooled(_) => false,
-                Source::Blank => true,
-            })
-            .collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "mapping".into(),
-        out.iter().map(|o| chain_mapping(o, v)).collect::<Vec<_>>(),
-    ));
-    Ok(DataFrame::new(out.len(), cols)?)
+    let headcount = Int64Chunked::from_iter_options(
+        "headcount".into(),
+        rows.iter()
+            .map(|r| r.value(|i| list[i].headcount, |p| p.headcount))
+            .map(|h| h.map(|h| h.round() as i64)),
+    );
+    table
+        .column(headcount.into_column())
+        .suppressed(|r| match &r.out.source {
+            Source::Copy(i) => list[*i].suppressed,
+            Source::Pooled(_) => false,
+            Source::Blank => true,
+        })
+        .owned_text("mapping", |r| chain_mapping(r.out, v))
+        .finish()
 }
 
 /// This step's mapping after what earlier restating steps already did to the row.

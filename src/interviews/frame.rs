@@ -1,10 +1,12 @@
 //! The polars edge of interview scoring: coded segments in (one row per coder × segment ×
 //! code), scores per interview or per unit, code counts and co-occurrence out.
 
-use super::score::{balance_score, check_parameters, Evidence};
+use super::score::{balance_score, check_parameters, BalanceScore, Evidence};
 use super::{Code, CodingFrame, Valence};
 use crate::error::{Error, InterviewError};
+use crate::publish::groups::{group_rows, key_label};
 use crate::publish::publication::{protect_counts, Thresholds};
+use crate::publish::table::Table;
 use crate::score::frame::present_columns;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,8 +64,10 @@ pub(super) struct Segments<'f> {
     pub(super) coder: Vec<String>,
     pub(super) code: Vec<&'f Code>,
     pub(super) rating: Vec<Option<f64>>,
-    /// Per row, the values of the `by` columns.
-    pub(super) background: Vec<Vec<String>>,
+    /// Per row, its group of the `by` columns (a row of `keys`).
+    pub(super) group: Vec<u32>,
+    /// The groups' keys in their original dtype, sorted, a null key its own group, last.
+    pub(super) keys: DataFrame,
 }
 
 impl<'f> Segments<'f> {
@@ -83,28 +87,39 @@ impl<'f> Segments<'f> {
             .map(|(row, id)| known_code(frame, &cols.code, row, id))
             .collect::<Result<Vec<_>, Error>>()?;
         let rating = ratings(df, cols, &code)?;
-        let by: Vec<Vec<String>> = cols
-            .by
-            .iter()
-            .map(|b| {
-                Ok(text(df, b, "by")?
-                    .into_iter()
-                    .map(Option::unwrap_or_default)
-                    .collect())
-            })
-            .collect::<Result<_, Error>>()?;
-        let background = (0..df.height())
-            .map(|r| by.iter().map(|c| c[r].clone()).collect())
-            .collect();
+        let groups = group_rows(df, &cols.by)?;
         let segments = Segments {
             interview,
             coder,
             code,
             rating,
-            background,
+            group: groups.group_of_row,
+            keys: groups.keys,
         };
         segments.check_background(cols)?;
         Ok(segments)
+    }
+
+    /// The groups of `by` in their order, each with its distinct interviews.
+    pub(super) fn interviews_per_group(&self) -> Vec<BTreeSet<&str>> {
+        let mut out = vec![BTreeSet::new(); self.keys.height()];
+        for (id, &g) in self.interview.iter().zip(&self.group) {
+            out[g as usize].insert(id.as_str());
+        }
+        out
+    }
+
+    /// The `by` values of a row as text (case variables of a REFI-QDA export).
+    pub(super) fn background(&self, row: usize) -> Result<Vec<String>, Error> {
+        let g = self.group[row] as usize;
+        self.keys
+            .columns()
+            .iter()
+            .map(|c| {
+                let v = c.cast(&DataType::String)?;
+                Ok(v.str()?.get(g).unwrap_or_default().to_string())
+            })
+            .collect()
     }
 
     /// An interview belongs to one unit (role, …): two values would split it silently.
@@ -112,19 +127,26 @@ impl<'f> Segments<'f> {
         let mut first: BTreeMap<&str, usize> = BTreeMap::new();
         for (row, id) in self.interview.iter().enumerate() {
             let f = *first.entry(id).or_insert(row);
-            if let Some(k) =
-                (0..cols.by.len()).find(|&k| self.background[f][k] != self.background[row][k])
-            {
-                return Err(InterviewError::Segment {
-                    column: cols.by[k].clone(),
-                    row,
-                    message: format!(
-                        "interview `{id}` has `{}` here but `{}` in row {f}; an interview belongs to one group",
-                        self.background[row][k], self.background[f][k]
-                    ),
-                }
-                .into());
+            let (here, there) = (self.group[row] as usize, self.group[f] as usize);
+            if here == there {
+                continue;
             }
+            let column = self
+                .keys
+                .columns()
+                .iter()
+                .find(|c| c.get(here).ok() != c.get(there).ok())
+                .map_or_else(|| cols.by.join(", "), |c| c.name().to_string());
+            return Err(InterviewError::Segment {
+                column,
+                row,
+                message: format!(
+                    "interview `{id}` has {} here but {} in row {f}; an interview belongs to one group",
+                    key_label(&self.keys, here),
+                    key_label(&self.keys, there)
+                ),
+            }
+            .into());
         }
         Ok(())
     }
@@ -259,90 +281,59 @@ fn per_interview(s: &Segments) -> PerInterview {
     out
 }
 
-/// Output columns, one entry per row.
-#[derive(Default)]
-struct ScoreTable {
-    keys: Vec<Vec<String>>,
-    dimension: Vec<Option<String>>,
-    score: Vec<Option<f64>>,
-    ci_low: Vec<Option<f64>>,
-    ci_high: Vec<Option<f64>>,
-    positive: Vec<Option<f64>>,
-    negative: Vec<Option<f64>>,
-    neutral: Vec<Option<f64>>,
-    n_interviews: Vec<Option<u64>>,
-    n_coders: Vec<Option<u64>>,
-    suppressed: Vec<bool>,
-    note: Vec<Option<String>>,
-}
-
-struct Row<'a> {
-    keys: Vec<String>,
+/// One row of a score table: a unit (or interview) and dimension.
+struct ScoreRow<'a> {
+    /// The row of the table's key frame.
+    key: usize,
     dimension: &'a Option<String>,
     evidence: Evidence,
+    score: BalanceScore,
     n_interviews: usize,
     n_coders: usize,
     /// Blanked by the publication layer: bare, no reason and no counts.
     suppressed: bool,
 }
 
-impl ScoreTable {
-    fn push(&mut self, row: Row, opts: &ScoreOptions) {
-        let blank = row.suppressed;
-        let b = balance_score(&row.evidence, opts.prior, opts.confidence);
-        let note = match (blank, &b.score, row.dimension) {
+impl ScoreRow<'_> {
+    /// Only unblanked rows on an EPL dimension carry a score.
+    fn scored(&self) -> bool {
+        !self.suppressed && self.dimension.is_some()
+    }
+
+    fn shown<T>(&self, v: T) -> Option<T> {
+        (!self.suppressed).then_some(v)
+    }
+
+    fn note(&self) -> Option<String> {
+        match (self.suppressed, &self.score.score, self.dimension) {
             (true, _, _) => None,
             (false, _, None) => {
                 Some("codes outside the EPL dimensions: counted, not scored".into())
             }
             (false, Err(why), _) => Some(why.clone()),
             _ => None,
-        };
-        let shown = |v: f64| (!blank).then_some(v);
-        let scored = !blank && row.dimension.is_some();
-        self.keys.push(row.keys);
-        self.dimension.push(row.dimension.clone());
-        self.score.push(b.score.ok().filter(|_| scored));
-        self.ci_low.push(b.interval.map(|i| i.0).filter(|_| scored));
-        self.ci_high
-            .push(b.interval.map(|i| i.1).filter(|_| scored));
-        self.positive.push(shown(row.evidence.positive));
-        self.negative.push(shown(row.evidence.negative));
-        self.neutral.push(shown(row.evidence.neutral));
-        self.n_interviews
-            .push(shown(row.n_interviews as f64).map(|n| n as u64));
-        self.n_coders
-            .push(shown(row.n_coders as f64).map(|n| n as u64));
-        self.suppressed.push(blank);
-        self.note.push(note);
+        }
     }
+}
 
-    fn finish(self, key_names: &[String]) -> Result<DataFrame, Error> {
-        let height = self.dimension.len();
-        let mut cols: Vec<Column> = key_names
-            .iter()
-            .enumerate()
-            .map(|(k, name)| {
-                let v: Vec<&str> = self.keys.iter().map(|r| r[k].as_str()).collect();
-                Column::new(name.as_str().into(), v)
-            })
-            .collect();
-        let f = |name: &str, v: Vec<Option<f64>>| Column::new(name.into(), v);
-        cols.extend([
-            Column::new("dimension".into(), self.dimension),
-            f("score", self.score),
-            f("ci_low", self.ci_low),
-            f("ci_high", self.ci_high),
-            f("positive", self.positive),
-            f("negative", self.negative),
-            f("neutral", self.neutral),
-            Column::new("n_interviews".into(), self.n_interviews),
-            Column::new("n_coders".into(), self.n_coders),
-            Column::new("suppressed".into(), self.suppressed),
-            Column::new("note".into(), self.note),
-        ]);
-        Ok(DataFrame::new(height, cols)?)
-    }
+fn score_table(rows: &[ScoreRow], keys: &DataFrame) -> Result<DataFrame, Error> {
+    let interval = |r: &ScoreRow| r.score.interval.filter(|_| r.scored());
+    Table::new(rows)
+        .keys(keys, |r| Some(r.key))?
+        .text("dimension", |r| r.dimension.as_deref())
+        .float("score", |r| {
+            r.score.score.clone().ok().filter(|_| r.scored())
+        })
+        .float("ci_low", |r| interval(r).map(|i| i.0))
+        .float("ci_high", |r| interval(r).map(|i| i.1))
+        .float("positive", |r| r.shown(r.evidence.positive))
+        .float("negative", |r| r.shown(r.evidence.negative))
+        .float("neutral", |r| r.shown(r.evidence.neutral))
+        .count("n_interviews", |r| r.shown(r.n_interviews as u64))
+        .count("n_coders", |r| r.shown(r.n_coders as u64))
+        .suppressed(|r| r.suppressed)
+        .owned_text("note", ScoreRow::note)
+        .finish()
 }
 
 /// The dimensions to report: the frame's, plus `None` when codes outside them were used.
@@ -367,51 +358,39 @@ pub fn score_interviews_frame(
     let s = Segments::read(df, cols, frame)?;
     let evidence = per_interview(&s);
     let coders = s.coders();
-    let background: BTreeMap<&str, &Vec<String>> = s
-        .interview
-        .iter()
-        .zip(&s.background)
-        .map(|(i, b)| (i.as_str(), b))
-        .collect();
-    let outside = s.code.iter().any(|c| c.dimension.is_none());
-    let dims = dimensions(frame, outside);
-    let mut table = ScoreTable::default();
+    let dims = dimensions(frame, s.code.iter().any(|c| c.dimension.is_none()));
+    let score = |e: &Evidence| balance_score(e, opts.prior, opts.confidence);
+    let mut rows = Vec::new();
     if !per_unit {
-        for (id, per_dim) in &evidence {
+        // Interviews grouped like any key: `by` then the interview id, in their dtypes.
+        let mut by = cols.by.clone();
+        by.push(cols.interview.clone());
+        let per = group_rows(df, &by)?;
+        let mut id_of = vec![""; per.len()];
+        for (row, &g) in per.group_of_row.iter().enumerate() {
+            id_of[g as usize] = &s.interview[row];
+        }
+        for (key, id) in id_of.into_iter().enumerate() {
             for d in &dims {
-                let mut keys = background[id.as_str()].clone();
-                keys.push(id.clone());
-                table.push(
-                    Row {
-                        keys,
-                        dimension: d,
-                        evidence: per_dim.get(d).copied().unwrap_or_default(),
-                        n_interviews: 1,
-                        n_coders: coders[id.as_str()].len(),
-                        suppressed: false,
-                    },
-                    opts,
-                );
+                let e = evidence[id].get(d).copied().unwrap_or_default();
+                rows.push(ScoreRow {
+                    key,
+                    dimension: d,
+                    evidence: e,
+                    score: score(&e),
+                    n_interviews: 1,
+                    n_coders: coders[id].len(),
+                    suppressed: false,
+                });
             }
         }
-        let mut names = cols.by.clone();
-        names.push(cols.interview.clone());
-        return table.finish(&names);
+        return score_table(&rows, &per.keys);
     }
-    let mut units: BTreeMap<&Vec<String>, Vec<&str>> = BTreeMap::new();
-    for id in evidence.keys() {
-        units.entry(background[id.as_str()]).or_default().push(id);
-    }
+    let units = s.interviews_per_group();
     // Units with too few interviews are blanked by the publication layer's engine (a
     // flat table of units without a total: each small unit on its own).
-    let interviews: Vec<u64> = units.values().map(|ids| ids.len() as u64).collect();
-    let k = opts.min_interviews as u64;
-    let thresholds = Thresholds {
-        min_group: k,
-        min_distribution: k,
-    };
-    let blanks = protect_counts(&interviews, &[], false, thresholds);
-    for ((unit, ids), suppressed) in units.into_iter().zip(blanks.row) {
+    let blanks = small_groups(&units, opts.min_interviews);
+    for (key, (ids, suppressed)) in units.iter().zip(blanks).enumerate() {
         let all_coders: BTreeSet<&str> =
             ids.iter().flat_map(|i| coders[i].iter().copied()).collect();
         for d in &dims {
@@ -419,44 +398,38 @@ pub fn score_interviews_frame(
             ids.iter()
                 .filter_map(|i| evidence[*i].get(d))
                 .for_each(|e| total.add(e));
-            table.push(
-                Row {
-                    keys: unit.clone(),
-                    dimension: d,
-                    evidence: total,
-                    n_interviews: ids.len(),
-                    n_coders: all_coders.len(),
-                    suppressed,
-                },
-                opts,
-            );
+            rows.push(ScoreRow {
+                key,
+                dimension: d,
+                evidence: total,
+                score: score(&total),
+                n_interviews: ids.len(),
+                n_coders: all_coders.len(),
+                suppressed,
+            });
         }
     }
-    table.finish(&cols.by)
+    score_table(&rows, &s.keys)
 }
 
-/// The groups of `by` with too few interviews to show (fewer than `min_interviews`), as
-/// the publication layer's engine decides for a flat table of groups without a total.
-fn blanked_groups<'a>(s: &'a Segments, min_interviews: usize) -> BTreeSet<&'a Vec<String>> {
-    let mut interviews: BTreeMap<&Vec<String>, BTreeSet<&str>> = BTreeMap::new();
-    for row in 0..s.interview.len() {
-        interviews
-            .entry(&s.background[row])
-            .or_default()
-            .insert(&s.interview[row]);
-    }
-    let counts: Vec<u64> = interviews.values().map(|ids| ids.len() as u64).collect();
+/// Per group (interviews per group, in group order): whether it is blanked, as the
+/// publication layer's engine decides for a flat table of groups without a total.
+fn small_groups(interviews: &[BTreeSet<&str>], min_interviews: usize) -> Vec<bool> {
+    let counts: Vec<u64> = interviews.iter().map(|ids| ids.len() as u64).collect();
     let k = min_interviews as u64;
     let thresholds = Thresholds {
         min_group: k,
         min_distribution: k,
     };
-    let blanks = protect_counts(&counts, &[], false, thresholds);
-    interviews
-        .into_keys()
-        .zip(blanks.row)
-        .filter_map(|(group, blank)| blank.then_some(group))
-        .collect()
+    protect_counts(&counts, &[], false, thresholds).row
+}
+
+/// One row of the code counts: a group and a code, or a blanked group (no code).
+struct CountRow<'a> {
+    group: usize,
+    code: Option<&'a Code>,
+    codings: u64,
+    interviews: u64,
 }
 
 /// Per group of `by` and code: codings (coder × segment × code rows), interviews where the
@@ -470,44 +443,35 @@ pub fn code_counts_frame(
     min_interviews: usize,
 ) -> Result<DataFrame, Error> {
     let s = Segments::read(df, cols, frame)?;
-    let blanked = blanked_groups(&s, min_interviews);
+    let blanked = small_groups(&s.interviews_per_group(), min_interviews);
     // (group, code) → codings and the interviews they are in; a blanked group once, no code.
     type Tally<'a> = (u64, BTreeSet<&'a str>);
-    let mut counts: BTreeMap<(&Vec<String>, Option<&str>), Tally> = BTreeMap::new();
+    let mut counts: BTreeMap<(u32, Option<&str>), Tally> = BTreeMap::new();
     for row in 0..s.interview.len() {
-        let group = &s.background[row];
-        let code = (!blanked.contains(group)).then_some(s.code[row].id.as_str());
+        let group = s.group[row];
+        let code = (!blanked[group as usize]).then_some(s.code[row].id.as_str());
         let entry = counts.entry((group, code)).or_default();
         entry.0 += 1;
         entry.1.insert(&s.interview[row]);
     }
-    let mut keys: Vec<Vec<String>> = vec![];
-    let (mut code, mut codings, mut interviews) = (vec![], vec![], vec![]);
-    let (mut dimension, mut valence, mut suppressed) = (vec![], vec![], vec![]);
-    for ((group, id), (n, ids)) in counts {
-        let c = id.map(|id| {
-            frame
-                .code(id)
-                .expect("codes were checked against the frame")
-        });
-        keys.push(group.clone());
-        code.push(id);
-        codings.push(c.map(|_| n));
-        interviews.push(c.map(|_| ids.len() as u64));
-        dimension.push(c.and_then(|c| c.dimension.clone()));
-        valence.push(c.and_then(valence_name));
-        suppressed.push(c.is_none());
-    }
-    let mut out = key_columns(&cols.by, &keys);
-    out.extend([
-        Column::new(cols.code.as_str().into(), code),
-        Column::new("dimension".into(), dimension),
-        Column::new("valence".into(), valence),
-        Column::new("n_codings".into(), codings),
-        Column::new("n_interviews".into(), interviews),
-        Column::new("suppressed".into(), suppressed),
-    ]);
-    Ok(DataFrame::new(keys.len(), out)?)
+    let rows: Vec<CountRow> = counts
+        .into_iter()
+        .map(|((group, id), (n, ids))| CountRow {
+            group: group as usize,
+            code: id.and_then(|id| frame.code(id)),
+            codings: n,
+            interviews: ids.len() as u64,
+        })
+        .collect();
+    Table::new(&rows)
+        .keys(&s.keys, |r| Some(r.group))?
+        .text(&cols.code, |r| Some(r.code?.id.as_str()))
+        .text("dimension", |r| r.code?.dimension.as_deref())
+        .text("valence", |r| valence_name(r.code?))
+        .count("n_codings", |r| r.code.map(|_| r.codings))
+        .count("n_interviews", |r| r.code.map(|_| r.interviews))
+        .suppressed(|r| r.code.is_none())
+        .finish()
 }
 
 fn valence_name(c: &Code) -> Option<&'static str> {
@@ -521,17 +485,6 @@ fn valence_name(c: &Code) -> Option<&'static str> {
     })
 }
 
-fn key_columns(names: &[String], keys: &[Vec<String>]) -> Vec<Column> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(k, name)| {
-            let v: Vec<&str> = keys.iter().map(|r| r[k].as_str()).collect();
-            Column::new(name.as_str().into(), v)
-        })
-        .collect()
-}
-
 /// Per group of `by`: pairs of codes applied to the same segment by the same coder, and
 /// in how many segments they co-occur (each pair once, `code_a` < `code_b`). Groups with
 /// too few interviews (blank in the counts) have no pairs.
@@ -543,49 +496,34 @@ pub fn cooccurrence_frame(
     min_interviews: usize,
 ) -> Result<DataFrame, Error> {
     let s = Segments::read(df, cols, frame)?;
-    let blanked = blanked_groups(&s, min_interviews);
+    let blanked = small_groups(&s.interviews_per_group(), min_interviews);
     let seg = required(text(df, segment, "segment")?, segment)?;
     // (group, interview, segment, coder) → the codes applied there.
-    type SegmentKey<'a> = (&'a Vec<String>, &'a str, &'a str, &'a str);
+    type SegmentKey<'a> = (u32, &'a str, &'a str, &'a str);
     let mut on_segment: BTreeMap<SegmentKey, BTreeSet<&str>> = BTreeMap::new();
     for (row, segment) in seg.iter().enumerate() {
-        if blanked.contains(&s.background[row]) {
+        if blanked[s.group[row] as usize] {
             continue;
         }
         on_segment
-            .entry((
-                &s.background[row],
-                &s.interview[row],
-                segment,
-                &s.coder[row],
-            ))
+            .entry((s.group[row], &s.interview[row], segment, &s.coder[row]))
             .or_default()
             .insert(&s.code[row].id);
     }
-    let mut pairs: BTreeMap<(&Vec<String>, &str, &str), u64> = BTreeMap::new();
+    let mut pairs: BTreeMap<(u32, &str, &str), u64> = BTreeMap::new();
     for ((group, ..), codes) in &on_segment {
         let codes: Vec<&str> = codes.iter().copied().collect();
         for (i, a) in codes.iter().enumerate() {
             for b in &codes[i + 1..] {
-                *pairs.entry((group, a, b)).or_default() += 1;
+                *pairs.entry((*group, a, b)).or_default() += 1;
             }
         }
     }
-    let keys: Vec<Vec<String>> = pairs.keys().map(|(g, ..)| (*g).clone()).collect();
-    let mut out = key_columns(&cols.by, &keys);
-    out.extend([
-        Column::new(
-            "code_a".into(),
-            pairs.keys().map(|k| k.1).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "code_b".into(),
-            pairs.keys().map(|k| k.2).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "n_segments".into(),
-            pairs.values().copied().collect::<Vec<_>>(),
-        ),
-    ]);
-    Ok(DataFrame::new(keys.len(), out)?)
+    let rows: Vec<_> = pairs.into_iter().collect();
+    Table::new(&rows)
+        .keys(&s.keys, |r| Some(r.0 .0 as usize))?
+        .text("code_a", |r| Some(r.0 .1))
+        .text("code_b", |r| Some(r.0 .2))
+        .count("n_segments", |r| Some(r.1))
+        .finish()
 }

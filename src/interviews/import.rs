@@ -336,18 +336,20 @@ pub fn write_qdpx_frame(
     let numbers = segment_numbers(df, segment)?;
     let mut interviews: BTreeMap<&str, ExportInterview> = BTreeMap::new();
     for (row, &number) in numbers.iter().enumerate() {
+        if !interviews.contains_key(s.interview[row].as_str()) {
+            let variables = cols.by.iter().cloned().zip(s.background(row)?).collect();
+            interviews.insert(
+                &s.interview[row],
+                ExportInterview {
+                    name: s.interview[row].clone(),
+                    variables,
+                    codings: Vec::new(),
+                },
+            );
+        }
         let entry = interviews
-            .entry(&s.interview[row])
-            .or_insert_with(|| ExportInterview {
-                name: s.interview[row].clone(),
-                variables: cols
-                    .by
-                    .iter()
-                    .cloned()
-                    .zip(s.background[row].iter().cloned())
-                    .collect(),
-                codings: Vec::new(),
-            });
+            .get_mut(s.interview[row].as_str())
+            .expect("inserted above");
         entry.codings.push(ExportCoding {
             segment: number,
             coder: if cols.coder.is_some() {

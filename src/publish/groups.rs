@@ -273,3 +273,107 @@ pub fn describe_node(keys: &DataFrame, node: usize, level: usize) -> String {
     }
     label(&keys.columns()[..level], node)
 }
+
+/// The `names` columns of two tables to be matched on them, cast to one dtype per column:
+/// equal dtypes as they are, integers of different widths (or integers and floats) to their
+/// supertype. Text against numbers is an error naming the column and both dtypes: reading
+/// "09" as 9 silently could match groups the user does not mean.
+pub fn align_keys(
+    left: (&DataFrame, &str),
+    right: (&DataFrame, &str),
+    names: &[String],
+) -> Result<(DataFrame, DataFrame), Error> {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for name in names {
+        let (ca, cb) = (left.0.column(name)?, right.0.column(name)?);
+        let (da, db) = (ca.dtype(), cb.dtype());
+        let common = if da == db {
+            da.clone()
+        } else if da.is_primitive_numeric() && db.is_primitive_numeric() {
+            numeric_supertype(da, db)
+        } else if is_text(da) && is_text(db) {
+            DataType::String
+        } else if da.is_null() || db.is_null() {
+            // An all-null column (an empty table's keys) takes the other's dtype.
+            if da.is_null() {
+                db.clone()
+            } else {
+                da.clone()
+            }
+        } else {
+            return Err(DataError::KeyDtype {
+                column: name.clone(),
+                left: left.1.into(),
+                left_dtype: da.to_string(),
+                right: right.1.into(),
+                right_dtype: db.to_string(),
+            }
+            .into());
+        };
+        a.push(ca.cast(&common)?);
+        b.push(cb.cast(&common)?);
+    }
+    Ok((
+        DataFrame::new(left.0.height(), a)?,
+        DataFrame::new(right.0.height(), b)?,
+    ))
+}
+
+/// Integers of any width meet as Int64 (keys are codes, never near its limits); with a
+/// float, as Float64.
+fn numeric_supertype(a: &DataType, b: &DataType) -> DataType {
+    if a.is_float() || b.is_float() {
+        DataType::Float64
+    } else {
+        DataType::Int64
+    }
+}
+
+fn is_text(dtype: &DataType) -> bool {
+    matches!(
+        dtype,
+        DataType::String | DataType::Categorical(..) | DataType::Enum(..)
+    )
+}
+
+/// Each row's keys as text, for matching rows of key frames whose dtypes were aligned
+/// ([`align_keys`]): within one dtype equal text is equal value; null stays `None`.
+pub fn key_texts(keys: &DataFrame) -> Result<Vec<Vec<Option<String>>>, Error> {
+    let columns = keys
+        .columns()
+        .iter()
+        .map(|c| {
+            let text = c.cast(&DataType::String)?;
+            Ok(text
+                .str()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok((0..keys.height())
+        .map(|r| columns.iter().map(|c| c[r].clone()).collect())
+        .collect())
+}
+
+/// `value` (text a user gave, e.g. a unit in a unit map) read as a value of key column
+/// `column`, as the text [`key_texts`] gives for it: "9" and "09" name the integer 9.
+pub fn key_value_text(value: &str, column: &Column, role: &str) -> Result<String, Error> {
+    let bad = || {
+        Error::from(DataError::KeyValue {
+            role: role.into(),
+            value: value.into(),
+            column: column.name().to_string(),
+            dtype: column.dtype().to_string(),
+        })
+    };
+    let dtype = match column.dtype() {
+        DataType::Null => DataType::String,
+        d => d.clone(),
+    };
+    let typed = Series::new("v".into(), [value])
+        .strict_cast(&dtype)
+        .map_err(|_| bad())?;
+    let text = typed.cast(&DataType::String)?;
+    text.str()?.get(0).map(str::to_string).ok_or_else(bad)
+}

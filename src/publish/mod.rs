@@ -8,10 +8,12 @@
 //! - `audit`: the attacker's linear and integer programmes that the engine must satisfy,
 //!   also shown to the statistician as the audit table;
 //! - `publication`: the polars edge — tables registered on the same answers, each new one
-//!   suppressed jointly with what was returned before.
+//!   suppressed jointly with what was returned before;
+//! - `table`: the one builder of output tables (columns declared once, one vocabulary).
 
 pub mod audit;
 pub mod cells;
 pub mod engine;
 pub mod groups;
 pub mod publication;
+pub mod table;
