@@ -9,7 +9,7 @@ The main path::
     table = ly.estimate(scores, inst, by=["forvaltning", "enhet"], min_group=5)
 """
 
-from . import expr
+from . import expr, plot
 from ._agreement import agreement, code_presence
 from ._api import estimate, estimate_from_sums, merge_sums, score, summarise
 from ._combine import combine
@@ -76,6 +76,7 @@ __all__ = [
     "write_example_exports",
     "example_data",
     "expr",
+    "plot",
     "headcounts",
     "item_analysis",
     "priority_matrix",

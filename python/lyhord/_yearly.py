@@ -482,9 +482,7 @@ def published(table: pl.DataFrame) -> pl.DataFrame:
     return table.filter(~pl.col("suppressed"))
 
 
-def _figures(
-    series: pl.DataFrame, change: pl.DataFrame, out: Path, index_id: str, top: str
-) -> list[Path]:
+def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, config: Config) -> list[Path]:
     try:
         import matplotlib
 
@@ -492,25 +490,19 @@ def _figures(
         import matplotlib.pyplot as plt
     except ImportError:
         return []
-    from .plot import intervals, trend_lines
+    from . import plot
 
+    inst, lang = config.instrument, config.lang
+    figures = {
+        "trend.png": plot.trend_lines(
+            series, measure=inst.index_id, label=config.by[0], instrument=inst, lang=lang
+        ).figure,
+        "change.png": plot.change(change, label=config.by[-1], instrument=inst, lang=lang).figure,
+    }
     paths = []
-    fig = trend_lines(series, measure=index_id, label=top).figure
-    fig.tight_layout()
-    paths.append(out / "trend.png")
-    fig.savefig(paths[-1], dpi=110)
-    units = change.filter(
-        pl.col("level") == change["level"].max(),
-        pl.col("measure") == index_id,
-        pl.col("ci_low").is_not_null(),
-    ).sort("change")
-    if units.height:
-        ax = intervals(units, value="change")
-        ax.axvline(0, color="grey", lw=0.8)
-        ax.set_xlabel(f"change in {index_id} per unit, 95 % CI")
-        ax.figure.tight_layout()
-        paths.append(out / "change.png")
-        ax.figure.savefig(paths[-1], dpi=110)
+    for name, fig in figures.items():
+        paths.append(out / name)
+        fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
     plt.close("all")
     return paths
 
@@ -619,9 +611,7 @@ def _write(
             written["tables"].append(path)
     change = tables.get("change")
     if change is not None:
-        written["figures"] = _figures(
-            tables["trend"], change, out, config.instrument.index_id, config.by[0]
-        )
+        written["figures"] = _figures(tables["trend"], change, out, config)
     years = sorted(per_year)
     earlier = per_year[years[-2]] if len(years) > 1 else None
     written["html"] = write_pages(

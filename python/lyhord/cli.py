@@ -141,8 +141,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         path = out / f"{inst.id}_{args.year}.csv"
         write_table(table, path)
         top = table.filter((pl.col("level") <= 1) & (pl.col("kind") != "item"))
-        wide = top.pivot(
-            on="measure", index=["level", "forvaltning"], values="mean", aggregate_function=None
+        named = top.with_columns(
+            pl.when(pl.col("level") == 0)
+            .then(pl.lit("Hela kommunen"))
+            .otherwise(pl.col("forvaltning"))
+            .alias("förvaltning")
+        )
+        wide = named.pivot(
+            on="measure", index=["level", "förvaltning"], values="mean", aggregate_function=None
         )
         n_supp = table.filter(pl.col("level") == 2)["suppressed"].sum()
         print(
@@ -158,8 +164,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             tbl_hide_column_data_types=True,
         ):
             print(wide.drop("level"))
-        if inst.id == "epl-staff":
-            _demo_heatmap(table, out / f"epl_heatmap_{args.year}.png")
+        if inst.id == "hme":
+            _demo_report(table, inst, args.year, out)
     if args.year == 2025:
         _demo_interviews(out)
     return 0
@@ -186,17 +192,51 @@ def _demo_interviews(out: Path) -> None:
         print(wide)
 
 
-def _demo_heatmap(table: pl.DataFrame, path: Path) -> None:
+def _demo_report(table: pl.DataFrame, inst: Instrument, year: int, out: Path) -> None:
+    """What a förvaltningschef gets: manager pages (with last year when there is one) and
+    figures, in Swedish."""
+    from .report.html import write_pages
+
+    by = ["forvaltning", "enhet"]
+    earlier = None
+    if year > 2024:
+        earlier = _api.estimate(example_data("staff", year=year - 1), inst, by=by)
+    pages = write_pages(table, inst, out / "sidor", by=by, earlier=earlier, year=year)
+    print(f"\nManager pages: {len(pages)} -> {pages[0]}")
+    for path in _demo_figures(table, earlier, inst, year, out):
+        print(f"figure -> {path}")
+
+
+def _demo_figures(
+    table: pl.DataFrame, earlier: pl.DataFrame | None, inst: Instrument, year: int, out: Path
+) -> list[Path]:
     try:
         import matplotlib
 
         matplotlib.use("Agg")
-        from .plot import heatmap
+        import matplotlib.pyplot as plt
     except ImportError:
-        return
-    ax = heatmap(table, level=2, label="enhet")
-    ax.figure.savefig(path, dpi=110, bbox_inches="tight")
-    print(f"heatmap -> {path}")
+        return []
+    from . import plot
+    from ._followup import compare_waves
+
+    figures = {
+        f"hme_heatmap_{year}.png": plot.heatmap(
+            table, level=2, label="enhet", instrument=inst
+        ).figure,
+        f"hme_fordelning_{year}.png": plot.distribution(table, inst).figure,
+    }
+    if earlier is not None:
+        change = compare_waves(earlier, table)
+        figures[f"hme_forandring_{year}.png"] = plot.change(
+            change, label="enhet", instrument=inst
+        ).figure
+    paths = []
+    for name, fig in figures.items():
+        paths.append(out / name)
+        fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
+    plt.close("all")
+    return paths
 
 
 class _Parser(argparse.ArgumentParser):

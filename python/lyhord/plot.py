@@ -6,8 +6,8 @@ import polars as pl
 
 _FIG = {
     "sv": {
-        "heatmap": "{measures} per {unit}, jämfört med hela kommunen ({total})",
-        "scale": "0–100 (färg: skillnad mot hela kommunen)",
+        "heatmap": "{measures} per {unit} (0–100), färg: jämfört med hela kommunen",
+        "scale": "Skillnad mot hela kommunen (poäng)",
         "trend": "{measure} (0–100), 95 % konfidensintervall",
         "year": "År",
         "change": "Förändring i {measure} sedan förra året, 95 % konfidensintervall",
@@ -22,8 +22,8 @@ _FIG = {
         "index": "index",
     },
     "en": {
-        "heatmap": "{measures} per {unit}, compared with the whole organisation ({total})",
-        "scale": "0–100 (colour: difference from the whole organisation)",
+        "heatmap": "{measures} per {unit} (0–100), colour: compared with the whole organisation",
+        "scale": "Difference from the whole organisation (points)",
         "trend": "{measure} (0–100), 95 % confidence interval",
         "year": "Year",
         "change": "Change in {measure} since last year, 95 % confidence interval",
@@ -109,16 +109,18 @@ def heatmap(
     measures = [c for c in wide.columns if c not in keys]
     values = wide.select(measures).to_numpy().astype(float)
     total = table.filter(pl.col("level") == 0, pl.col("kind") == kind, ~pl.col("suppressed"))
-    centre = float(total["mean"].mean()) if total.height else float(np.nanmean(values))
+    centre = dict(zip(total["measure"], total["mean"], strict=True))
+    # colour = difference from the whole organisation's value of the same measure
+    reference = np.array([centre.get(m, np.nan) for m in measures])
+    diff = values - reference
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.3 * len(measures) + 4.5, 0.24 * len(wide) + 2))
+        _, ax = plt.subplots(figsize=(1.3 * len(measures) + 6, 0.24 * len(wide) + 2.5))
     cmap = plt.get_cmap("RdBu").copy()
     cmap.set_bad("#dddddd")
-    spread = max(
-        5.0, float(np.nanmax(np.abs(values - centre))) if np.isfinite(values).any() else 5.0
-    )
-    norm = TwoSlopeNorm(vcenter=centre, vmin=centre - spread, vmax=centre + spread)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
+    finite = np.abs(diff[np.isfinite(diff)])
+    spread = max(5.0, float(finite.max()) if finite.size else 5.0)
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-spread, vmax=spread)
+    image = ax.imshow(np.ma.masked_invalid(diff), cmap=cmap, norm=norm, aspect="auto")
     ax.set_xticks(
         range(len(measures)), [labels.get(m, m) for m in measures], rotation=30, ha="right"
     )
@@ -127,8 +129,10 @@ def heatmap(
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", labelrotation=30)
     for (i, j), v in np.ndenumerate(values):
+        dark = np.isfinite(diff[i, j]) and abs(diff[i, j]) > 0.6 * spread
+        shown = "–" if np.isnan(v) else words.number(v, 0)
         ax.text(
-            j, i, "–" if np.isnan(v) else words.number(v, 0), ha="center", va="center", fontsize=6
+            j, i, shown, ha="center", va="center", fontsize=6, color="white" if dark else "black"
         )
     if parent is not None:  # a line and a name per group of the level above
         groups = wide[parent].to_list()
@@ -145,14 +149,18 @@ def heatmap(
                 va="center",
                 ha="left",
             )
-    unit = label.lower()
     what = text[kind] if kind in text else kind
-    ax.set_title(
-        text["heatmap"].format(measures=what.capitalize(), unit=unit, total=words.number(centre)),
-        fontsize=9,
-        pad=40,
+    title = text["heatmap"].format(measures=what.capitalize(), unit=label.lower())
+    ax.set_title(title, fontsize=9, pad=40)
+    ax.figure.colorbar(
+        image,
+        ax=ax,
+        label=text["scale"],
+        orientation="horizontal",
+        fraction=0.03,
+        pad=0.02,
+        shrink=0.6,
     )
-    ax.figure.colorbar(image, ax=ax, label=text["scale"], pad=0.25 if parent else 0.05)
     return ax
 
 

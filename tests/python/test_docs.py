@@ -12,6 +12,7 @@ MODULES = [
     "lyhord.datasets",
     "lyhord.expr",
     "lyhord.plot",
+    "lyhord.report.html",
     "lyhord._reliability",
     "lyhord._followup",
     "lyhord._agreement",
