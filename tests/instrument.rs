@@ -34,7 +34,7 @@ fn builtin_names_ignore_case() {
 fn unknown_builtin_lists_the_available_ones() {
     let err = Instrument::builtin("hmee").unwrap_err().to_string();
     assert!(
-        err.contains("hmee") && err.contains("hme, epl-staff, epl-citizen, uk-engagement"),
+        err.contains("hmee") && err.contains("hme, epl-staff, epl-citizen, uk-engagement, enps"),
         "{err}"
     );
 }

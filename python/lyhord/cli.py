@@ -421,7 +421,7 @@ def _add_score(sub) -> None:
         "--instrument",
         required=True,
         type=_instrument,
-        help="built-in name, any case (hme, epl-staff, epl-citizen, uk-engagement) "
+        help="built-in name, any case (hme, epl-staff, epl-citizen, uk-engagement, enps) "
         "or a .toml codebook",
     )
     s.add_argument(

@@ -141,7 +141,7 @@ impl Scale {
     }
 }
 
-/// How answers become 0–100 scores.
+/// How answers become scores (0–100; −100–100 for a net promoter score).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ScoringMode {
@@ -150,6 +150,10 @@ pub enum ScoringMode {
     Linear,
     /// 100 when the answer is in the positive set, else 0 (FEVS-style percent positive).
     PercentPositive,
+    /// Net promoter score (Reichheld 2003): 100 for a promoter (positive set), 0 for a
+    /// passive (neutral set), −100 for a detractor, so the mean is % promoters − %
+    /// detractors and its t interval the usual eNPS margin.
+    Nps,
 }
 
 /// How many answered parts a dimension or index needs before it gets a score.
@@ -281,11 +285,12 @@ pub struct Instrument {
     pub items: Vec<Item>,
 }
 
-const BUILTINS: [(&str, &str); 4] = [
+const BUILTINS: [(&str, &str); 5] = [
     ("hme", include_str!("builtin/hme.toml")),
     ("epl-staff", include_str!("builtin/epl-staff.toml")),
     ("epl-citizen", include_str!("builtin/epl-citizen.toml")),
     ("uk-engagement", include_str!("builtin/uk-engagement.toml")),
+    ("enps", include_str!("builtin/enps.toml")),
 ];
 
 /// The kind of measure a score column or estimate row holds.
@@ -472,6 +477,23 @@ impl Instrument {
                     0.0
                 }
             }
+            ScoringMode::Nps => {
+                if scale.positive.contains(&oriented) {
+                    100.0
+                } else if scale.neutral.contains(&oriented) {
+                    0.0
+                } else {
+                    -100.0
+                }
+            }
+        }
+    }
+
+    /// The lowest and highest score an answer can get.
+    pub fn score_range(&self) -> (f64, f64) {
+        match self.scoring {
+            ScoringMode::Nps => (-100.0, 100.0),
+            _ => (0.0, 100.0),
         }
     }
 

@@ -493,6 +493,7 @@ fn restore(pattern: &mut Pattern, c: usize, stored: &Stored) {
 
 /// The unweighted additive quantities per atom and measure, on the 0–1 scale.
 pub fn atom_values(stats: &GroupStats, inst: &Instrument) -> AtomValues {
+    let (low, high) = inst.score_range();
     let m = stats.measures.len();
     let atoms = stats.groups();
     let pooled = pooled_by(inst, &stats.measures);
@@ -506,10 +507,11 @@ pub fn atom_values(stats: &GroupStats, inst: &Instrument) -> AtomValues {
                 let mo = &stats.moments[a * m + j];
                 let sh = &stats.shares[a * m + j];
                 // Weighted sums published from stored sums: the counts the weights stand for.
-                let mean = if mo.sw > 0.0 { mo.swy / mo.sw } else { 0.0 };
+                // Scores are put on 0–1 (a net promoter score runs from −100 to 100).
+                let mean = if mo.sw > 0.0 { mo.swy / mo.sw } else { low };
+                let unit = (mean - low) / (high - low);
                 out.n.push(mo.n);
-                out.sum
-                    .push((mean * mo.n as f64 / 100.0).clamp(0.0, mo.n as f64));
+                out.sum.push((unit * mo.n as f64).clamp(0.0, mo.n as f64));
                 let share = |w: f64| {
                     if sh.w_total > 0.0 {
                         (w / sh.w_total * sh.answers as f64).round() as u64

@@ -215,7 +215,7 @@ def test_estimate_errors_read_as_flags(capsys, tmp_path, hme_csv):
         (
             ["--instrument", "hmex"],
             "argument --instrument: unknown built-in instrument `hmex`; "
-            "available: hme, epl-staff, epl-citizen, uk-engagement",
+            "available: hme, epl-staff, epl-citizen, uk-engagement, enps",
         ),
     ],
 )

@@ -9,6 +9,7 @@ from conftest import people_survey_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
+from scipy import stats
 
 
 @pytest.mark.parametrize(
@@ -168,3 +169,44 @@ def test_bad_parameters_name_what_to_fix(staff_2025, headcounts_2025):
     )
     with pytest.raises(ly.EstimationError, match="`w`, row 5"):
         ly.estimate(weighted, "hme", weights="w")
+
+
+def enps_answers(promoters: int, passives: int, detractors: int) -> pl.DataFrame:
+    """A 0–10 recommend question: 9–10 promoters, 7–8 passives, 0–6 detractors (spread over
+    their codes so that only the grouping matters)."""
+    codes = [9, 10] * (promoters // 2) + [9] * (promoters % 2)
+    codes += [7, 8] * (passives // 2) + [7] * (passives % 2)
+    codes += [0, 3, 6] * (detractors // 3) + [6] * (detractors % 3)
+    return pl.DataFrame({"rek1": codes})
+
+
+@pytest.mark.parametrize(
+    ("shares", "enps"),
+    # Worked examples of eNPS = % promoters − % detractors (Reichheld 2003, "The One Number
+    # You Need to Grow", HBR; employee form as in Bain & Company's eNPS guidance):
+    # 60 % promoters, 25 % passives, 15 % detractors → 45; 25 / 55 / 20 → +5.
+    [((60, 25, 15), 45.0), ((25, 55, 20), 5.0)],
+)
+def test_enps_reproduces_the_worked_examples_with_its_margin(shares, enps):
+    data = enps_answers(*shares)  # 100 respondents, so counts are percentages
+    row = ly.estimate(data, "enps", min_group=1).filter(measure="enps").row(0, named=True)
+    assert row["mean"] == pytest.approx(enps, abs=1e-12)
+    assert (row["pct_positive"], row["pct_negative"]) == pytest.approx((shares[0], shares[2]))
+    # the margin, computed independently: the sample variance of the 100 / 0 / −100 scores
+    p, q, n = shares[0] / 100, shares[2] / 100, 100
+    se = 100 * np.sqrt((p + q - (p - q) ** 2) * n / (n - 1) / n)
+    t = stats.t.ppf(0.975, n - 1)
+    assert row["se"] == pytest.approx(se, rel=1e-12)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((enps - t * se, enps + t * se))
+
+
+def test_enps_is_suppressed_like_every_other_number():
+    data = enps_answers(6, 2, 2).with_columns(enhet=pl.lit("A"))
+    data = pl.concat([data, enps_answers(2, 1, 0).with_columns(enhet=pl.lit("B"))])
+    data = pl.concat([data, enps_answers(4, 3, 3).with_columns(enhet=pl.lit("C"))])
+    table = ly.estimate(data, "enps", by="enhet", min_group=5)
+    rows = table.filter(measure="enps").select("enhet", "suppressed", "mean").rows()
+    # B (3 people) is small; its partner is A or C, so B's −100…100 sum cannot be recovered
+    # the total: 12 promoters and 5 detractors of 23
+    assert rows[0] == (None, False, pytest.approx((12 - 5) / 23 * 100))
+    assert [r[1] for r in rows[1:]].count(True) == 2

@@ -8,7 +8,13 @@ def test_builtins_have_their_published_structure():
     assert hme.dimensions == ["motivation", "ledarskap", "styrning"]
     assert hme.index_id == "hme"
     assert hme.min_group == 5
-    assert sorted(ly.Instrument.builtins()) == ["epl-citizen", "epl-staff", "hme", "uk-engagement"]
+    assert sorted(ly.Instrument.builtins()) == [
+        "enps",
+        "epl-citizen",
+        "epl-staff",
+        "hme",
+        "uk-engagement",
+    ]
     assert ly.Instrument.builtin("epl-staff").dimensions == [
         "engagement",
         "participation",
@@ -20,7 +26,8 @@ def test_error_hierarchy():
     assert issubclass(ly.InstrumentError, ly.LyhordError)
     assert issubclass(ly.LyhordError, ValueError)
     with pytest.raises(
-        ly.InstrumentError, match="hmee.*available: hme, epl-staff, epl-citizen, uk-engagement"
+        ly.InstrumentError,
+        match="hmee.*available: hme, epl-staff, epl-citizen, uk-engagement, enps",
     ):
         ly.Instrument.builtin("hmee")
 
