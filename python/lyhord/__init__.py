@@ -42,6 +42,7 @@ from ._reliability import (
     reliability,
 )
 from .datasets import changed_units, example_data, headcounts
+from .report import wide, write_csv, write_report
 
 __all__ = [
     "DataError",
@@ -86,4 +87,7 @@ __all__ = [
     "targets",
     "trend",
     "write_qdpx",
+    "wide",
+    "write_csv",
+    "write_report",
 ]

@@ -216,6 +216,4 @@ def wide(
         out = out.with_columns(
             pl.when(valid).then(share.round(3)).otherwise(None).alias("svarsfrekvens")
         ).drop("_headcount")
-    return out.with_columns(_group_name(keys, words).alias(group)).select(
-        *fixed, *names.values()
-    )
+    return out.with_columns(_group_name(keys, words).alias(group)).select(*fixed, *names.values())
