@@ -316,6 +316,19 @@ def test_report_in_english_with_names_and_several_tables(tmp_path, staff_2025):
     assert {"enhet", "year", "forvaltning", "label"} <= set(data.columns)
 
 
+def test_report_of_an_english_instrument_and_a_background_breakdown(tmp_path, staff_2025):
+    uk = ly.estimate(staff_2025, "uk-engagement", by="enhet")
+    cells = read_cells(ly.write_report(uk, "uk-engagement", tmp_path / "uk.xlsx"))
+    assert list(cells) == ["Whole organisation", "Enhet", "Notes", "Data"]
+    notes = dict((v, cells["Notes"].get((r, 1))) for (r, c), v in cells["Notes"].items() if c == 0)
+    assert notes["Engagement index"] == ("Total index on a 0–100 scale, combining 5 statements.")
+    assert "at least 10 respondents" in notes["Minimum group size"]
+    by_sex = ly.Publication(staff_2025, "hme").estimate(by=BY, background="kon")
+    cells = read_cells(ly.write_report(by_sex, "hme", tmp_path / "kon.xlsx"))
+    assert list(cells)[:4] == ["Hela kommunen", "Förvaltning", "Enhet", "Kön"]
+    assert row_of(cells["Kön"], 4)[:4] == ["Kön", "Förvaltning", "Enhet", "Antal svarande"]
+
+
 def test_report_title_has_the_year(tmp_path, staff_2025):
     table = ly.estimate(staff_2025, "hme", by=["year"])
     path = ly.write_report(table, "hme", tmp_path / "hme.xlsx")

@@ -564,7 +564,7 @@ def _measure_notes(inst: Instrument, words: Words, present: set[str]) -> list[tu
         children = [r for r in rows if r["parent"] == row["measure"]]
         if row["kind"] == "index":
             dims = [_quote(r["label"], lang) for r in children if r["kind"] != "item"]
-            items = [r for r in children if r["kind"] == "item"]
+            items = [r for r in rows if r["kind"] == "item"]
             parts = dims if dims else [text["statements"].format(n=len(items))]
             explanation = text["index_text"].format(parts=_join(parts, text["and"]))
         elif row["kind"] == "dimension":
