@@ -342,6 +342,9 @@ def test_report_refuses_what_it_cannot_write(tmp_path, table):
         ly.write_report([], "hme", tmp_path / "r.xlsx")
     with pytest.raises(TypeError, match="table 1 is a str"):
         ly.write_report(["x"], "hme", tmp_path / "r.xlsx")
+    with pytest.raises(TypeError, match="a dict of column → name"):
+        ly.write_report(table, "hme", tmp_path / "r.xlsx", by=["enhet"])
+    assert not list(tmp_path.iterdir())
 
 
 # --- ly.write_csv -------------------------------------------------------------------------

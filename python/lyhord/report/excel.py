@@ -19,6 +19,7 @@ import polars as pl
 
 from .._args import resolve_instrument
 from .._lyhord import Instrument, __version__
+from .._tables import _require
 from ._format import BLANK, Words, labelled
 from ._wide import column_title, group_name_column, key_columns, wide
 
@@ -251,6 +252,11 @@ def write_report(
     ('Barn- och utbildningsförvaltningen', 77.9)
     """
     tables = _named_tables(tables_or_table)
+    if by is not None and not isinstance(by, Mapping):
+        raise TypeError(
+            "`by` names the grouping columns for people: a dict of column → name, e.g. "
+            f'{{"enhet": "Enheter"}}, not {type(by).__name__}'
+        )
     inst = resolve_instrument(instrument)
     words = Words.of(inst, lang)
     text = _TEXT[words.lang]
@@ -268,14 +274,8 @@ def write_report(
     meta = f"{text['date']}: {today}   {text['source']}: {source}"
     note = f"{text['values_mean']} {words['blank_note']} {text['see_notes']}"
 
-    try:
-        import xlsxwriter
-    except ImportError:
-        from .._lyhord import LyhordError
-
-        raise LyhordError(
-            "writing .xlsx needs the `xlsxwriter` package: pip install 'lyhord[excel]'"
-        ) from None
+    _require("xlsxwriter", "writing .xlsx")
+    import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path))
