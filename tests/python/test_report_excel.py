@@ -344,7 +344,11 @@ def test_report_refuses_what_it_cannot_write(tmp_path, table):
         ly.write_report(["x"], "hme", tmp_path / "r.xlsx")
     with pytest.raises(TypeError, match="a dict of column → name"):
         ly.write_report(table, "hme", tmp_path / "r.xlsx", by=["enhet"])
+    with pytest.raises(ly.InstrumentError, match="does not define"):
+        ly.write_report(table, "epl-staff", tmp_path / "r.xlsx")
     assert not list(tmp_path.iterdir())
+    path = ly.write_report(table.filter(level=0), "hme", tmp_path / "t.xlsx", title="=1+1")
+    assert read_cells(path)["Hela kommunen"][(0, 0)] == "=1+1"
 
 
 # --- ly.write_csv -------------------------------------------------------------------------

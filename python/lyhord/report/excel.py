@@ -274,28 +274,33 @@ def write_report(
     meta = f"{text['date']}: {today}   {text['source']}: {source}"
     note = f"{text['values_mean']} {words['blank_note']} {text['see_notes']}"
 
+    # Every sheet's table first: a table that cannot be shown is refused before any file.
+    taken = {text["notes"].lower(), "data"}
+    pages = []
+    for table_name, table in tables:
+        keys = key_columns(table)
+        levels = sorted(table["level"].unique().to_list())
+        for level in levels:
+            base = _level_title(level, keys, words, by)
+            if table_name is not None:
+                base = table_name if len(levels) == 1 else f"{table_name} {base}"
+            units = wide(table, inst, lang=words.lang, level=level)
+            pages.append((_sheet_name(base, taken), units, level, keys))
+    has_rate = any("svarsfrekvens" in units.columns for _, units, _, _ in pages)
+
     _require("xlsxwriter", "writing .xlsx")
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path))
     formats = _formats(workbook)
-    taken = {text["notes"].lower(), "data"}
-    has_rate = False
-    for table_name, table in tables:
-        keys = key_columns(table)
-        levels = sorted(table["level"].unique().to_list())
-        for level in levels:
-            units = wide(table, inst, lang=words.lang, level=level)
-            has_rate = has_rate or "svarsfrekvens" in units.columns
-            base = _level_title(level, keys, words, by)
-            if table_name is not None:
-                base = table_name if len(levels) == 1 else f"{table_name} {base}"
-            sheet = workbook.add_worksheet(_sheet_name(base, taken))
-            _write_level(sheet, units, level, keys, inst, words, by, formats)
-            sheet.write(0, 0, title, formats["title"])
-            sheet.write(1, 0, meta, formats["meta"])
-            sheet.write(2, 0, note, formats["meta"])
+    for sheet_name, units, level, keys in pages:
+        sheet = workbook.add_worksheet(sheet_name)
+        # Texts as texts: a title starting with "=" or "http" stays what it says.
+        sheet.write_string(0, 0, title, formats["title"])
+        sheet.write_string(1, 0, meta, formats["meta"])
+        sheet.write_string(2, 0, note, formats["meta"])
+        _write_level(sheet, units, level, keys, inst, words, by, formats)
     _write_notes(
         workbook.add_worksheet(text["notes"]),
         tables,
@@ -414,7 +419,7 @@ def _write_level(sheet, units, level, keys, inst, words, by, formats) -> None:
     row0 = _HEADER_ROW
     for c, (column, header, kind) in enumerate(columns):
         style = formats["header_item"] if kind == "item" else formats["header"]
-        sheet.write(row0, c, header, style)
+        sheet.write_string(row0, c, header, style)
         values = units[column].to_list()
         if kind in ("name", "parent"):
             missing = words.missing(column_title(column, names))
@@ -459,8 +464,8 @@ def _write_notes(sheet, tables, inst, spec, words, title, today, source, has_rat
     lang = words.lang
     sheet.set_column(0, 0, 30)
     sheet.set_column(1, 1, 100)
-    sheet.write(0, 0, text["notes"], formats["title"])
-    sheet.write(1, 0, title, formats["meta"])
+    sheet.write_string(0, 0, text["notes"], formats["title"])
+    sheet.write_string(1, 0, title, formats["meta"])
 
     scale = spec.get("scale", {})
     low, high = scale.get("min"), scale.get("max")
