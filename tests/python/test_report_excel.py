@@ -176,6 +176,8 @@ def test_wide_refuses_what_it_cannot_show(table, staff_2025):
         ly.wide(table, "epl-staff")
     with pytest.raises(ly.DataError, match="not an estimate table"):
         ly.wide(staff_2025, "hme")
+    with pytest.raises(ly.DataError, match="more than one row for level=0, forvaltning=None"):
+        ly.wide(pl.concat([table, table]), "hme")
     with pytest.raises(ly.InstrumentError, match='`lang` must be "sv" or "en"'):
         ly.wide(table, "hme", lang="de")
 

@@ -193,6 +193,14 @@ def wide(
             )
         table = table.filter(pl.col("level") == level)
 
+    twice = table.filter(pl.struct("level", *keys, "measure").is_duplicated())
+    if twice.height:
+        row = twice.row(0, named=True)
+        where = ", ".join(f"{k}={row[k]!r}" for k in ["level", *keys, "measure"])
+        raise DataError(
+            f"the table has more than one row for {where}; tables of several years or "
+            "files need the column that tells them apart among the `by` columns"
+        )
     group = group_name_column(words)
     rate = "headcount" in table.columns and table["headcount"].is_not_null().any()
     fixed = [group, "level", *keys, "n_respondents", *(["svarsfrekvens"] if rate else [])]
