@@ -42,7 +42,7 @@ from ._reliability import (
     reliability,
 )
 from .datasets import changed_units, example_data, headcounts
-from .report.html import write_pages
+from .report import wide, write_csv, write_pages, write_report
 
 __all__ = [
     "DataError",
@@ -89,4 +89,7 @@ __all__ = [
     "trend",
     "write_qdpx",
     "write_pages",
+    "wide",
+    "write_csv",
+    "write_report",
 ]

@@ -24,6 +24,7 @@ from ._import import read_export
 from ._lyhord import Instrument, LyhordError, __version__
 from ._tables import OUT_FORMATS, first_line, read_table, write_table
 from .datasets import example_data, headcounts
+from .report.excel import CSV_DIALECTS, write_csv, write_report
 
 # The library's keyword arguments as the command line spells them.
 FLAGS = {
@@ -40,6 +41,8 @@ FLAGS = {
     "weights": "--weights",
     "headcounts": "--headcounts",
     "by": "--by",
+    "lang": "--lang",
+    "dialect": "--csv",
 }
 # Keywords whose Python value (a dict) is a table of the --mapping TOML file instead.
 TOML_TABLES = {
@@ -115,13 +118,35 @@ def cmd_score(args: argparse.Namespace) -> int:
         weights=args.weights,
         headcounts=hc,
     )
-    write_table(table, args.out, args.out_sep)
+    if args.layout == "report":
+        write_report(table, inst, args.out, lang=args.lang)
+    elif args.csv == "excel-sv":
+        write_csv(table, args.out, dialect="excel-sv")
+    else:
+        write_table(table, args.out, args.out_sep or ",")
     suppressed = table["suppressed"].sum()
+    what = "report of " if args.layout == "report" else ""
     print(
-        f"{args.out}: {table.height} rows ({suppressed} suppressed) "
+        f"{args.out}: {what}{table.height} rows ({suppressed} suppressed) "
         f"for {answers.height} respondents, instrument {inst.id}"
     )
     return 0
+
+
+def check_score(args: argparse.Namespace) -> str | None:
+    """What is wrong with a combination of score's options (None when nothing is)."""
+    suffix = args.out.suffix.lower()
+    if args.layout == "report" and suffix != ".xlsx":
+        return (
+            f"argument --layout: report writes a workbook; give --out a .xlsx file, not {args.out}"
+        )
+    if args.csv is not None and suffix != ".csv":
+        return f"argument --csv: is for a .csv output, not {args.out}"
+    if args.csv == "excel-sv" and args.out_sep not in (None, ";"):
+        return "argument --out-sep: --csv excel-sv separates fields with ; (leave --out-sep out)"
+    if args.lang is not None and args.layout != "report":
+        return "argument --lang: is for --layout report; the table layout has no words to translate"
+    return None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -332,6 +357,9 @@ examples:
       --id Svars-ID --out resultat.parquet
   lyhord score export.csv --instrument hme --by enhet --headcounts antal.csv \\
       --min-group 8 --confidence 0.9 --out resultat.csv
+  lyhord score svar_2025.csv --instrument hme --by forvaltning,enhet --headcounts antal.csv \\
+      --layout report --out HME_2025.xlsx      # the workbook for people, in Swedish
+  lyhord score svar_2025.csv --instrument hme --by enhet --csv excel-sv --out hme_2025.csv
 
 a mapping file (TOML) names the columns and answer labels the export has its own way:
   [columns]
@@ -479,9 +507,29 @@ def _add_score(sub) -> None:
         help="fail on values outside the scale or unknown labels (default: missing, reported)",
     )
     s.add_argument(
-        "--out-sep", type=_separator, default=",", help="separator of a .csv output (default ,)"
+        "--out-sep", type=_separator, default=None, help="separator of a .csv output (default ,)"
     )
-    s.set_defaults(func=cmd_score)
+    s.add_argument(
+        "--csv",
+        choices=tuple(CSV_DIALECTS),
+        default=None,
+        help="dialect of a .csv output: plain (, and a decimal point; the default) or excel-sv "
+        "(; and a decimal comma, UTF-8 with BOM: opens right in Swedish Excel)",
+    )
+    s.add_argument(
+        "--layout",
+        choices=("table", "report"),
+        default="table",
+        help="table: the long analysis table (default); report: a .xlsx workbook for people, "
+        "a sheet per level with groups × measures, notes and the published data",
+    )
+    s.add_argument(
+        "--lang",
+        choices=("sv", "en"),
+        default=None,
+        help="language of --layout report (default: the instrument's)",
+    )
+    s.set_defaults(func=cmd_score, check_usage=check_score, usage_parser=s)
 
 
 def _followup_help() -> str:
@@ -506,6 +554,9 @@ def main(argv: list[str] | None = None) -> int:
     """Runs the command; returns the exit code (0, or 2 after a one-line error)."""
     try:
         args = build_parser().parse_args(argv)
+        problem = args.check_usage(args) if hasattr(args, "check_usage") else None
+        if problem:
+            args.usage_parser.error(problem)
     except SystemExit as e:  # --help, --version, or a usage error already printed
         return e.code if isinstance(e.code, int) else 2
     try:

@@ -21,6 +21,8 @@ MODULES = [
     "lyhord._combine",
     "lyhord._import",
     "lyhord._exports",
+    "lyhord.report._wide",
+    "lyhord.report.excel",
 ]
 
 
