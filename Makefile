@@ -15,7 +15,7 @@ export VIRTUAL_ENV := $(VENV)
 EXT := python/lyhord/_lyhord.abi3.so
 RUST_SOURCES := $(shell find src -type f) Cargo.toml build.rs
 
-.PHONY: setup build browser demo test test-rust test-python bench lint fmt clean
+.PHONY: setup build browser screenshot demo test test-rust test-python bench lint fmt clean
 
 setup: $(VENV)/.installed
 
@@ -51,6 +51,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
 	  else echo "chromium is missing and cannot be installed here: the page tests will skip"; exit 0; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The README's picture of a manager page, rendered by headless chromium from the demo.
+SCREENSHOT_PAGE := lyhord-demo/sidor/1-socialförvaltningen.html
+screenshot: build browser
+	$(VENV)/bin/lyhord demo --out lyhord-demo >/dev/null
+	mkdir -p docs/img
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,1500 \
+	  --screenshot=docs/img/chefssida.png "file://$(CURDIR)/$(SCREENSHOT_PAGE)" 2>/dev/null
 
 test-python: build browser
 	$(PY) -m pytest -q

@@ -228,6 +228,13 @@ def _demo_report(table: pl.DataFrame, inst: Instrument, year: int, out: Path) ->
         earlier = _api.estimate(example_data("staff", year=year - 1), inst, by=by)
     pages = write_pages(table, inst, out / "sidor", by=by, earlier=earlier, year=year)
     print(f"\nManager pages: {len(pages)} -> {pages[0]}")
+    try:
+        from .report import write_report
+
+        book = write_report(table, inst, out / f"hme_rapport_{year}.xlsx")
+        print(f"Excel report -> {book}")
+    except LyhordError as e:  # xlsxwriter missing: the pages and figures are still there
+        print(f"Excel report not written: {e}")
     for path in _demo_figures(table, earlier, inst, year, out):
         print(f"figure -> {path}")
 
