@@ -120,15 +120,29 @@ audit.filter(pl.col("layer") == "respondents").select(
     ),
     (
         "md",
-        "## Units × dimensions\nBlanked cells are grey and show a dash: the figure publishes nothing the table does not.",
+        '## What a förvaltningschef reads\n`ly.wide` turns the long table into groups × measures with the instrument\'s own words (Swedish for the Swedish instruments, `lang="en"` for English): the statements as column names, the total row named, one decimal, blanks empty. `ly.write_report` writes the same as an Excel workbook and `ly.write_pages` as one HTML page per förvaltning and enhet.',
+    ),
+    (
+        "code",
+        """ly.wide(by_unit, inst).filter(pl.col("level") <= 1).drop("level")""",
+    ),
+    (
+        "md",
+        "## Answers per statement\nThe stacked negative / neutral / positive bars every engagement report leads with; a blanked group has no bars, only a dash.",
     ),
     (
         "code",
         """%matplotlib inline
-from lyhord.plot import heatmap
-
-ax = heatmap(table.filter(pl.col("forvaltning").str.starts_with("Social") | (pl.col("level") < 2)), level=2, label="enhet")
-ax.set_title("EPL dimensions, Socialförvaltningen 2025");""",
+ax = ly.plot.distribution(by_unit, inst, where={"forvaltning": "Socialförvaltningen"})""",
+    ),
+    (
+        "md",
+        "## Units × dimensions\nUnits grouped by förvaltning, coloured by the difference from the whole kommun. Blanked cells are grey and show a dash: the figure publishes nothing the table does not.",
+    ),
+    (
+        "code",
+        """social = table.filter(pl.col("forvaltning").str.starts_with("Social") | (pl.col("level") < 2))
+ax = ly.plot.heatmap(social, level=2, label="enhet", instrument=inst)""",
     ),
     (
         "md",
