@@ -22,8 +22,10 @@ from . import _api
 from ._args import file_problem
 from ._import import read_export
 from ._lyhord import Instrument, LyhordError, __version__
+from ._publication import Publication
 from ._tables import OUT_FORMATS, first_line, read_table, write_table
 from .datasets import example_data, headcounts
+from .report import wide
 from .report.excel import CSV_DIALECTS, write_csv, write_report
 
 # The library's keyword arguments as the command line spells them.
@@ -157,40 +159,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     export = out / f"exempelkommun_staff_{args.year}.csv"
     answers.write_csv(export, separator=";")
     print(
-        f"Exempelkommun staff survey {args.year}: {answers.height} respondents, "
+        f"Exempelkommun, medarbetarenkät {args.year}: {answers.height} svarande, "
         f"{answers['enhet'].n_unique()} enheter -> {export}"
     )
     for name in ("epl-staff", "hme"):
         inst = _api.resolve_instrument(name)
-        table = _api.estimate(answers, inst, by=["forvaltning", "enhet"], headcounts=hc)
+        # one publication: the estimates and the driver priorities are suppressed together
+        pub = Publication(answers, inst)
+        table = pub.estimate(by=["forvaltning", "enhet"], headcounts=hc)
         path = out / f"{inst.id}_{args.year}.csv"
         write_table(table, path)
-        top = table.filter((pl.col("level") <= 1) & (pl.col("kind") != "item"))
-        named = top.with_columns(
-            pl.when(pl.col("level") == 0)
-            .then(pl.lit("Hela kommunen"))
-            .otherwise(pl.col("forvaltning"))
-            .alias("förvaltning")
-        )
-        wide = named.pivot(
-            on="measure", index=["level", "förvaltning"], values="mean", aggregate_function=None
-        )
         n_supp = table.filter(pl.col("level") == 2)["suppressed"].sum()
         print(
-            f"\n{inst.name} ({inst.id}), mean 0–100 by förvaltning "
-            f"[{n_supp} unit cells suppressed, min_group {inst.min_group}] -> {path}"
+            f"\n{inst.name}: medelvärde 0–100 per förvaltning "
+            f"[{n_supp} enhetsceller visas inte, minsta grupp {inst.min_group}] -> {path}"
         )
+        top = wide(table.filter(pl.col("level") <= 1), inst).filter(pl.col("level") <= 1)
+        dims = [m for m, kind in inst.measures if kind != "item"]
+        labels = dict(inst.labels().select("measure", "label").iter_rows())
         with pl.Config(
             tbl_rows=20,
             tbl_cols=10,
-            fmt_str_lengths=45,
+            fmt_str_lengths=40,
             tbl_hide_dataframe_shape=True,
             float_precision=1,
             tbl_hide_column_data_types=True,
+            set_decimal_separator=",",
         ):
-            print(wide.drop("level"))
+            print(top.select(top.columns[0], *[labels[m] for m in dims]))
         if inst.id == "hme":
-            _demo_report(table, inst, args.year, out)
+            priorities = pub.priority_matrix(by="enhet")
+            _demo_report(table, priorities, inst, args.year, out)
     if args.year == 2025:
         _demo_interviews(out)
     return 0
@@ -207,17 +206,29 @@ def _demo_interviews(out: Path) -> None:
     path = out / "interview_scores_2025.csv"
     write_table(scores, path)
     n = imp.segments["interview"].n_unique()
-    print(f"\nCoded interviews 2025: {n} interviews -> {qdpx}; scores -> {path}")
-    wide = scores.filter(pl.col("dimension").is_not_null()).pivot(
-        on="dimension", index="forvaltning", values="score", aggregate_function=None
+    print(f"\nKodade intervjuer 2025: {n} intervjuer -> {qdpx}; poäng -> {path}")
+    # the interviews score the EPL dimensions: named as the staff instrument names them
+    labels = dict(
+        _api.resolve_instrument("epl-staff").labels().select("measure", "label").iter_rows()
+    )
+    scored = scores.filter(pl.col("dimension").is_not_null()).with_columns(
+        pl.col("dimension").replace(labels), pl.col("forvaltning").alias("Förvaltning")
+    )
+    table = scored.pivot(
+        on="dimension", index="Förvaltning", values="score", aggregate_function=None
     )
     with pl.Config(
-        tbl_hide_dataframe_shape=True, float_precision=1, tbl_hide_column_data_types=True
+        tbl_hide_dataframe_shape=True,
+        float_precision=1,
+        tbl_hide_column_data_types=True,
+        set_decimal_separator=",",
     ):
-        print(wide)
+        print(table)
 
 
-def _demo_report(table: pl.DataFrame, inst: Instrument, year: int, out: Path) -> None:
+def _demo_report(
+    table: pl.DataFrame, priorities: pl.DataFrame, inst: Instrument, year: int, out: Path
+) -> None:
     """What a förvaltningschef gets: manager pages (with last year when there is one) and
     figures, in Swedish."""
     from .report.html import write_pages
@@ -226,17 +237,19 @@ def _demo_report(table: pl.DataFrame, inst: Instrument, year: int, out: Path) ->
     earlier = None
     if year > 2024:
         earlier = _api.estimate(example_data("staff", year=year - 1), inst, by=by)
-    pages = write_pages(table, inst, out / "sidor", by=by, earlier=earlier, year=year)
-    print(f"\nManager pages: {len(pages)} -> {pages[0]}")
+    pages = write_pages(
+        table, inst, out / "sidor", by=by, earlier=earlier, priorities=priorities, year=year
+    )
+    print(f"\nChefssidor: {len(pages)} -> {pages[0]}")
     try:
         from .report import write_report
 
         book = write_report(table, inst, out / f"hme_rapport_{year}.xlsx")
-        print(f"Excel report -> {book}")
+        print(f"Excel-rapport -> {book}")
     except LyhordError as e:  # xlsxwriter missing: the pages and figures are still there
-        print(f"Excel report not written: {e}")
+        print(f"Excel-rapporten skrevs inte: {e}")
     for path in _demo_figures(table, earlier, inst, year, out):
-        print(f"figure -> {path}")
+        print(f"figur -> {path}")
 
 
 def _demo_figures(

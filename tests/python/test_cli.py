@@ -94,6 +94,18 @@ def test_demo_runs(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Barn- och utbildningsförvaltningen" in done.stdout
     assert (tmp_path / "demo" / "epl-staff_2025.csv").is_file()
+    # in Swedish, the whole kommun named (never null), what a förvaltningschef gets written
+    assert "│ Hela kommunen" in done.stdout and "null" not in done.stdout
+    assert "│ Hela kommunen                      ┆ 75,0           ┆ 77,6" in done.stdout
+    demo = tmp_path / "demo"
+    assert (demo / "sidor" / "index.html").is_file() and len(list((demo / "sidor").iterdir())) > 100
+    for name in (
+        "hme_rapport_2025.xlsx",
+        "hme_heatmap_2025.png",
+        "hme_fordelning_2025.png",
+        "hme_forandring_2025.png",
+    ):
+        assert (demo / name).stat().st_size > 10_000, name
 
 
 # ---- the command line's voice: one line per error, in flag terms ---------------------------

@@ -239,3 +239,26 @@ def test_pages_render_in_a_real_browser_without_overflow(pages, tmp_path):
         assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
         png = (tmp_path / f"{page.stem}.png").read_bytes()
         assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_a_units_page_names_the_statements_to_work_on_from_the_driver_analysis(tmp_path):
+    pub = ly.Publication(ly.example_data("staff", year=2025), "hme")
+    table = pub.estimate(by=BY)
+    priorities = pub.priority_matrix(by="enhet")
+    pages = ly.write_pages(table, "hme", tmp_path, by=BY, priorities=priorities, year=2025)
+    page = next(
+        p for p in pages if p.name == _file_name((2, "Socialförvaltningen", "Hemtjänst Norr"))
+    )
+    text = " ".join(read(page).text)
+    focus = priorities.filter(enhet="Hemtjänst Norr", focus=True).sort("rank")
+    labels = dict(ly.Instrument.builtin("hme").labels().select("measure", "label").iter_rows())
+    assert focus.height == 3
+    for r in focus.iter_rows(named=True):
+        score = f"{r['score']:.1f}".replace(".", ",")
+        share = f"{r['importance_pct']:.0f}\u00a0%"
+        assert (
+            f"{labels[r['item']]} – värde {score}, står för {share} av det som förklarar "
+            "HME totalindex" in text
+        )
+    # the strongest statements and the difference from the förvaltning are there too
+    assert "Starkast" in text and "Skillnad mot Socialförvaltningen" in text

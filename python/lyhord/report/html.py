@@ -75,6 +75,8 @@ _TEXT = {
         "back": "Till översikten",
         "made": "Framtaget {date} med lyhord ur {instrument}.",
         "blanked_units": "{count} visas inte: för få svar.",
+        "focus": "{statement} – värde {score}, står för {share} av det som förklarar {index}",
+        "versus": "Skillnad mot {name}",
     },
     "en": {
         "title": "{name}, {year}",
@@ -103,6 +105,8 @@ _TEXT = {
         "back": "Back to the overview",
         "made": "Made {date} with lyhord from {instrument}.",
         "blanked_units": "{count} not shown: too few answers.",
+        "focus": "{statement} – value {score}, {share} of what explains the {index}",
+        "versus": "Difference from {name}",
     },
 }
 
@@ -115,6 +119,7 @@ class _Context:
     labels: dict[str, str]
     latest: pl.DataFrame
     change: pl.DataFrame | None
+    priorities: pl.DataFrame | None
     year: str
     pages: dict[tuple, str]
 
@@ -129,6 +134,7 @@ def write_pages(
     *,
     by: list[str] | str,
     earlier: pl.DataFrame | None = None,
+    priorities: pl.DataFrame | None = None,
     year: int | str | None = None,
     lang: str | None = None,
 ) -> list[Path]:
@@ -147,6 +153,11 @@ def write_pages(
     earlier : polars.DataFrame, optional
         Last year's table, grouped the same way: each page shows last year's value and
         the change (published groups in both years only).
+    priorities : polars.DataFrame, optional
+        :meth:`Publication.priority_matrix` by the lowest ``by`` column, from the same
+        publication as ``table``: a unit's page then names the three statements to work
+        on from the driver analysis (important for the index and scored low), in words.
+        Without it, the three lowest-scoring statements are listed.
     year : int or str, optional
         Shown in the titles.
     lang : {"sv", "en"}, optional
@@ -184,6 +195,7 @@ def write_pages(
         labels=measure_labels(inst, words),
         latest=table,
         change=None if earlier is None else compare_waves(earlier, table),
+        priorities=priorities,
         year="" if year is None else str(year),
         pages={},
     )
@@ -263,7 +275,7 @@ def _page(ctx: _Context, key: tuple) -> str:
         parts.append(f"<nav><a href='index.html'>{_e(ctx.text('back'))}</a></nav>")
     parts.append(_key_figures(ctx, rows))
     parts.append(_measures_table(ctx, key, rows))
-    parts.append(_statements(ctx, rows))
+    parts.append(_statements(ctx, key, rows))
     children = _children(ctx, key)
     if children:
         parts.append(children)
@@ -318,6 +330,8 @@ def _measures_table(ctx: _Context, key: tuple, rows: pl.DataFrame) -> str:
     head = [w["measure"], ctx.text("this"), ctx.text("ci")]
     if change is not None:
         head += [ctx.text("last"), ctx.text("change")]
+    if refs:  # the difference from the nearest group above, then the references
+        head.append(ctx.text("versus", name=refs[0][0]))
     head += [name for name, _ in refs]
     body = []
     for measure, kind in ctx.inst.measures:
@@ -325,10 +339,16 @@ def _measures_table(ctx: _Context, key: tuple, rows: pl.DataFrame) -> str:
             continue
         low, high = _value(rows, measure, "ci_low"), _value(rows, measure, "ci_high")
         ci = BLANK if low is None else f"{w.number(low)}–{w.number(high)}"
-        cells = [ctx.labels[measure], w.number(_value(rows, measure, "mean")), ci]
+        mean = _value(rows, measure, "mean")
+        cells = [ctx.labels[measure], w.number(mean), ci]
         if change is not None:
             cells += _change_cells(w, change.filter(pl.col("measure") == measure))
-        cells += [w.number(_value(r, measure, "mean")) for _, r in refs]
+        references = [_value(r, measure, "mean") for _, r in refs]
+        if refs:
+            above = references[0]
+            diff = None if mean is None or above is None else mean - above
+            cells.append(w.number(diff, sign=True))
+        cells += [w.number(v) for v in references]
         body.append(cells)
     note = f"<p class='note'>{_e(ctx.text('significant'))}</p>" if change is not None else ""
     return f"<h2>{_e(ctx.text('measures'))}</h2>" + _table(head, body) + note
@@ -343,8 +363,8 @@ def _change_cells(w: Words, row: pl.DataFrame) -> list[str]:
     return [w.number(row["mean_earlier"][0]), w.number(row["change"][0], sign=True) + star]
 
 
-def _statements(ctx: _Context, rows: pl.DataFrame) -> str:
-    """A stacked bar per statement, then the strongest and weakest by mean."""
+def _statements(ctx: _Context, key: tuple, rows: pl.DataFrame) -> str:
+    """A stacked bar per statement, then the strongest statements and those to work on."""
     w = ctx.words
     items = [m for m, k in ctx.inst.measures if k == "item"]
     body = []
@@ -380,13 +400,37 @@ def _statements(ctx: _Context, rows: pl.DataFrame) -> str:
     out.append(_table([w["statement"], "", w["negative"], w["neutral"], w["positive"]], body))
     if len(scored) >= 6:
         scored.sort()
-        weak = [ctx.labels[i] + f" ({w.number(m)})" for m, i in scored[:3]]
         strong = [ctx.labels[i] + f" ({w.number(m)})" for m, i in scored[::-1][:3]]
+        weak = _to_work_on(ctx, key) or [ctx.labels[i] + f" ({w.number(m)})" for m, i in scored[:3]]
         for title, listed in ((ctx.text("strong"), strong), (ctx.text("weak"), weak)):
-            out.append(
-                f"<h2>{_e(title)}</h2><ol>{''.join(f'<li>{_e(x)}</li>' for x in listed)}</ol>"
-            )
+            items_html = "".join(f"<li>{_e(x)}</li>" for x in listed)
+            out.append(f"<h2>{_e(title)}</h2><ol>{items_html}</ol>")
     return "".join(out)
+
+
+def _to_work_on(ctx: _Context, key: tuple) -> list[str]:
+    """The driver analysis' three focus statements of a unit, in words (none when the
+    priorities are not given or not published for it)."""
+    leaf = ctx.by[-1]
+    if ctx.priorities is None or key[0] != len(ctx.by) or leaf not in ctx.priorities.columns:
+        return []
+    value = key[-1]
+    mine = ctx.priorities.filter(
+        (pl.col(leaf).is_null() if value is None else pl.col(leaf) == value),
+        ~pl.col("suppressed"),
+        pl.col("focus"),
+    ).sort("rank")
+    index = ctx.labels[ctx.inst.index_id]
+    return [
+        ctx.text(
+            "focus",
+            statement=ctx.labels.get(r["item"], r["item"]),
+            score=ctx.words.number(r["score"]),
+            share=ctx.words.percent(r["importance_pct"]),
+            index=index,
+        )
+        for r in mine.head(3).iter_rows(named=True)
+    ]
 
 
 def _bar(neg: float, neu: float, pos: float, label: str) -> str:
