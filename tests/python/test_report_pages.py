@@ -261,4 +261,4 @@ def test_a_units_page_names_the_statements_to_work_on_from_the_driver_analysis(t
             "HME totalindex" in text
         )
     # the strongest statements and the difference from the förvaltning are there too
-    assert "Starkast" in text and "Skillnad mot Socialförvaltningen" in text
+    assert "Starkast" in text and "Hela förvaltningen" in text and "Skillnad" in text

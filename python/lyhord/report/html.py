@@ -20,6 +20,7 @@ from .._args import resolve_instrument
 from .._followup import compare_waves
 from .._lyhord import DataError, Instrument
 from ._format import BLANK, Words, measure_labels
+from ._wide import column_title
 
 __all__ = ["write_pages"]
 
@@ -33,10 +34,11 @@ h1 { font-size: 1.6rem; margin: 0 0 .2rem; } h2 { font-size: 1.15rem; margin: 2r
 .keys { display: flex; flex-wrap: wrap; gap: 1rem; margin: 1rem 0; }
 .key { border: 1px solid #d0d7de; border-radius: 6px; padding: .6rem 1rem; min-width: 9rem; }
 .key b { display: block; font-size: 1.5rem; }
-table { border-collapse: collapse; width: 100%; table-layout: fixed; margin: .5rem 0; }
-th, td { border-bottom: 1px solid #d0d7de; padding: .35rem .5rem; text-align: right;
-         overflow-wrap: anywhere; }
-th:first-child, td:first-child { text-align: left; width: 34%; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+th, td { border-bottom: 1px solid #d0d7de; padding: .35rem .5rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; width: 24%; overflow-wrap: anywhere; }
+small { color: var(--muted); white-space: nowrap; }
+td:nth-child(2):has(svg) { width: 25%; }
 thead th { background: #f6f8fa; font-weight: 600; }
 .bar { width: 100%; height: 1.1rem; display: block; }
 .legend span { display: inline-block; margin-right: 1rem; }
@@ -76,7 +78,10 @@ _TEXT = {
         "made": "Framtaget {date} med lyhord ur {instrument}.",
         "blanked_units": "{count} visas inte: för få svar.",
         "focus": "{statement} – värde {score}, står för {share} av det som förklarar {index}",
-        "versus": "Skillnad mot {name}",
+        "whole_group": "Hela {group}",
+        "difference": "Skillnad",
+        "difference_note": "Skillnad = värdet minus {group}s värde.",
+        "interval": "Under värdet: 95 % konfidensintervall.",
     },
     "en": {
         "title": "{name}, {year}",
@@ -106,7 +111,10 @@ _TEXT = {
         "made": "Made {date} with lyhord from {instrument}.",
         "blanked_units": "{count} not shown: too few answers.",
         "focus": "{statement} – value {score}, {share} of what explains the {index}",
-        "versus": "Difference from {name}",
+        "whole_group": "All of the {group}",
+        "difference": "Difference",
+        "difference_note": "Difference = the value minus that of {group}.",
+        "interval": "Below the value: 95 % confidence interval.",
     },
 }
 
@@ -318,40 +326,64 @@ def _respondents(rows: pl.DataFrame) -> int | None:
 
 
 def _measures_table(ctx: _Context, key: tuple, rows: pl.DataFrame) -> str:
+    """Index and sub-indices: the value (its interval below it), last year and the change,
+    the group above ("Hela förvaltningen") and the difference from it, the whole kommun."""
     w = ctx.words
     parent = _parent(key)
     refs: list[tuple[str, pl.DataFrame]] = []
     if parent is not None:
         if parent[0] > 0:
-            refs.append((_name(ctx, parent), _rows_of(ctx.latest, ctx.by, parent)))
+            whole = ctx.text("whole_group", group=_definite(column_title(ctx.by[parent[0] - 1]), w))
+            refs.append((whole, _rows_of(ctx.latest, ctx.by, parent)))
         total = (0, *([None] * len(ctx.by)))
         refs.append((w["total"], _rows_of(ctx.latest, ctx.by, total)))
     change = _rows_of(ctx.change, ctx.by, key) if ctx.change is not None else None
-    head = [w["measure"], ctx.text("this"), ctx.text("ci")]
+    head = [w["measure"], ctx.text("this")]
     if change is not None:
         head += [ctx.text("last"), ctx.text("change")]
-    if refs:  # the difference from the nearest group above, then the references
-        head.append(ctx.text("versus", name=refs[0][0]))
-    head += [name for name, _ in refs]
+    if refs:
+        head += [refs[0][0], ctx.text("difference")]
+        head += [name for name, _ in refs[1:]]
     body = []
     for measure, kind in ctx.inst.measures:
         if kind == "item":
             continue
-        low, high = _value(rows, measure, "ci_low"), _value(rows, measure, "ci_high")
-        ci = BLANK if low is None else f"{w.number(low)}–{w.number(high)}"
         mean = _value(rows, measure, "mean")
-        cells = [ctx.labels[measure], w.number(mean), ci]
+        cells = [ctx.labels[measure], _Raw(_with_interval(w, rows, measure))]
         if change is not None:
             cells += _change_cells(w, change.filter(pl.col("measure") == measure))
-        references = [_value(r, measure, "mean") for _, r in refs]
         if refs:
+            references = [_value(r, measure, "mean") for _, r in refs]
             above = references[0]
             diff = None if mean is None or above is None else mean - above
-            cells.append(w.number(diff, sign=True))
-        cells += [w.number(v) for v in references]
+            cells += [w.number(above), w.number(diff, sign=True)]
+            cells += [w.number(v) for v in references[1:]]
         body.append(cells)
-    note = f"<p class='note'>{_e(ctx.text('significant'))}</p>" if change is not None else ""
+    notes = [ctx.text("interval")]
+    if refs:
+        notes.append(ctx.text("difference_note", group=refs[0][0].lower()))
+    if change is not None:
+        notes.append(ctx.text("significant"))
+    note = "".join(f"<p class='note'>{_e(n)}</p>" for n in notes)
     return f"<h2>{_e(ctx.text('measures'))}</h2>" + _table(head, body) + note
+
+
+def _with_interval(w: Words, rows: pl.DataFrame, measure: str) -> str:
+    """The value, and its 95 % interval in small type below it ("–" when blanked)."""
+    mean = _value(rows, measure, "mean")
+    low, high = _value(rows, measure, "ci_low"), _value(rows, measure, "ci_high")
+    if mean is None or low is None:
+        return _e(w.number(mean))
+    return f"{_e(w.number(mean))}<br><small>{_e(w.number(low))}–{_e(w.number(high))}</small>"
+
+
+def _definite(noun: str, w: Words) -> str:
+    """ "förvaltningen", "enheten", "området": the Swedish definite form of a group's
+    name (English keeps the noun)."""
+    word = noun.lower()
+    if w.lang != "sv":
+        return word
+    return word + ("t" if word.endswith("e") else "en")
 
 
 def _change_cells(w: Words, row: pl.DataFrame) -> list[str]:
