@@ -70,7 +70,7 @@ from ._lyhord import DataError, EstimationError, Instrument, LyhordError
 from ._publication import Publication
 from ._tables import read_table, write_table
 from .datasets import example_data, headcounts
-from .report.html import write_pages
+from .report import write_pages, write_report
 
 #: The store's format: 1 = sums per year only (lyhord ≤ 0.3), 2 = sums + what was published.
 STORE_VERSION = 2
@@ -613,6 +613,12 @@ def _write(
     if change is not None:
         written["figures"] = _figures(tables["trend"], change, out, config)
     years = sorted(per_year)
+    if "xlsx" in config.formats:  # the workbook people read, beside the analysis tables
+        path = out / f"rapport_{years[-1]}.xlsx"
+        latest_two = {str(y): per_year[y] for y in years[-2:]}
+        written["tables"].append(
+            write_report(latest_two, config.instrument, path, lang=config.lang)
+        )
     earlier = per_year[years[-2]] if len(years) > 1 else None
     written["html"] = write_pages(
         per_year[years[-1]],

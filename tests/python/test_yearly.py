@@ -241,6 +241,14 @@ def test_a_swedish_label_export_runs_with_no_hand_conversion(tmp_path, capsys):
     assert joined["mean"].to_list() == pytest.approx(joined["mean_right"].to_list(), abs=1e-9)
     pages = {p.name for p in (out / "html").glob("*.html")}
     assert {"index.html", "1-socialförvaltningen.html"} <= pages
+    # with xlsx among the formats, the workbook people read: a sheet per year and level
+    text = config.read_text(encoding="utf-8").replace(
+        'formats = ["csv", "parquet"]', 'formats = ["xlsx"]'
+    )
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    book = pl.read_excel(tmp_path / "uppfoljning" / "rapport_2025.xlsx", sheet_id=0)
+    assert any(name.startswith("2025") for name in book) and any("2024" in n for n in book)
     assert (tmp_path / "store" / "hme" / "released.json").exists()
 
 
