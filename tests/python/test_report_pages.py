@@ -121,6 +121,16 @@ def test_every_page_is_valid_self_contained_html(pages):
         assert all((path.parent / link).exists() for link in links), path.name
 
 
+def test_every_page_parses_without_a_single_html5_parse_error(pages):
+    """A spec-conformant HTML5 parser (html5lib, strict) finds no parse error: the check a
+    validator's parsing stage makes."""
+    html5lib = pytest.importorskip("html5lib")
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    for path in pages[:12]:
+        parser.parse(path.read_text(encoding="utf-8"))  # raises on the first parse error
+        assert parser.errors == [], (path.name, parser.errors[:3])
+
+
 def test_pages_speak_swedish_and_english_on_request(tables, tmp_path):
     latest, earlier = tables
     index = ly.write_pages(latest, "hme", tmp_path / "sv", by=BY, earlier=earlier, year=2025)[0]
