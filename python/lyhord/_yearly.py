@@ -487,7 +487,6 @@ def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, config: Conf
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
     except ImportError:
         return []
     from . import plot
@@ -499,12 +498,7 @@ def _figures(series: pl.DataFrame, change: pl.DataFrame, out: Path, config: Conf
         ).figure,
         "change.png": plot.change(change, label=config.by[-1], instrument=inst, lang=lang).figure,
     }
-    paths = []
-    for name, fig in figures.items():
-        paths.append(out / name)
-        fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
-    plt.close("all")
-    return paths
+    return plot.save(figures, out)
 
 
 def _goals(rows: list[dict], series: pl.DataFrame, by: list[str]) -> pl.DataFrame:

@@ -259,7 +259,6 @@ def _demo_figures(
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
     except ImportError:
         return []
     from . import plot
@@ -276,12 +275,7 @@ def _demo_figures(
         figures[f"hme_forandring_{year}.png"] = plot.change(
             change, label="enhet", instrument=inst
         ).figure
-    paths = []
-    for name, fig in figures.items():
-        paths.append(out / name)
-        fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
-    plt.close("all")
-    return paths
+    return plot.save(figures, out)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -40,6 +40,21 @@ _FIG = {
 }
 
 
+def save(figures: dict, folder) -> list:
+    """Writes ``{file name: figure}`` into ``folder`` as PNG and closes them; returns the
+    paths (one way for the demo and the yearly run)."""
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    paths = []
+    for name, fig in figures.items():
+        paths.append(Path(folder) / name)
+        fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
+    plt.close("all")
+    return paths
+
+
 def _words(instrument, lang):
     from .report._format import Words, measure_labels
 

@@ -132,7 +132,7 @@ impl PyInstrument {
                 Column::new("label".into(), text(&|r| Some(r.label.clone()))),
             ],
         )
-        .map_err(|e| crate::error::Error::from(e))
+        .map_err(crate::error::Error::from)
         .py_err()?;
         Ok(PyDataFrame(df))
     }
