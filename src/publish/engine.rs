@@ -139,19 +139,36 @@ pub fn protect(audit: &Audit, mut pattern: Pattern, fixed: &[bool]) -> Protected
             }
             let action = action_for(&pattern, cell, layer);
             let candidates = candidates(audit, &pattern, fixed, cell, layer, &check);
+            let works = |w: usize| {
+                let mut trial = pattern.clone();
+                apply(&mut trial, w, action, audit);
+                // A partner whose own value still follows from published cells (a
+                // pooled period's group beside its years) protects nothing.
+                audit.passes(&trial, cell, layer, Scope::Local).passed()
+                    && audit.passes(&trial, w, layer, Scope::Local).passed()
+            };
+            // Groups holding the failing one (its förvaltning, the whole kommun) are the
+            // last resort: when no sibling protects it at once, the nearest sibling is
+            // blanked and gets partners of its own, so the total row is not given up.
+            let own = &audit.cells.atoms[cell];
+            let holds = |w: usize| is_subset(own, &audit.cells.atoms[w]);
             let chosen = candidates
                 .iter()
+                .filter(|c| !holds(c.cell))
                 .take(MAX_TRIALS)
-                .copied()
-                .find(|&w| {
-                    let mut trial = pattern.clone();
-                    apply(&mut trial, w, action, audit);
-                    // A partner whose own value still follows from published cells (a
-                    // pooled period's group beside its years) protects nothing.
-                    audit.passes(&trial, cell, layer, Scope::Local).passed()
-                        && audit.passes(&trial, w, layer, Scope::Local).passed()
+                .map(|c| c.cell)
+                .find(|&w| works(w))
+                .or_else(|| {
+                    candidates
+                        .iter()
+                        .find(|c| c.near && !holds(c.cell))
+                        .map(|c| c.cell)
                 })
-                .or_else(|| candidates.first().copied());
+                .or_else(|| {
+                    let holders = candidates.iter().filter(|c| holds(c.cell));
+                    holders.take(MAX_TRIALS).map(|c| c.cell).find(|&w| works(w))
+                })
+                .or_else(|| candidates.first().map(|c| c.cell));
             let Some(partner) = chosen else {
                 unresolved.push(check);
                 break;
@@ -206,9 +223,16 @@ fn apply(pattern: &mut Pattern, cell: usize, action: Action, audit: &Audit) {
     }
 }
 
+/// A cell that could partner a failing one; `near`: in one of the smallest visible
+/// equations that hold part of it (a sibling, its parent).
+struct Candidate {
+    cell: usize,
+    near: bool,
+}
+
 /// Visible, not yet published cells whose blanking can widen `cell`'s interval: the cells
 /// of the smallest visible equations that hold part of it (its parent and siblings, its
-/// children, the other margins it crosses), cheapest first.
+/// children, the other margins it crosses), nearest and cheapest first.
 fn candidates(
     audit: &Audit,
     pattern: &Pattern,
@@ -216,7 +240,7 @@ fn candidates(
     cell: usize,
     layer: Layer,
     check: &Check,
-) -> Vec<usize> {
+) -> Vec<Candidate> {
     let all = &audit.cells.atoms;
     let own = &all[cell];
     let visible = |w: usize| pattern.blank(w, layer).is_none();
@@ -298,10 +322,15 @@ fn candidates(
             let linked = near || touching.iter().any(|&e| is_subset(&all[w], &all[e]));
             linked.then(|| {
                 let r = respondents(w);
-                (made_of_visible(w), !near, near && deep(w), r < need, r, w)
+                (!near, made_of_visible(w), near && deep(w), r < need, r, w)
             })
         })
         .collect();
     out.sort_unstable();
-    out.into_iter().map(|(.., w)| w).collect()
+    out.into_iter()
+        .map(|(far, .., w)| Candidate {
+            cell: w,
+            near: !far,
+        })
+        .collect()
 }
