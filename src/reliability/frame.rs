@@ -907,7 +907,7 @@ fn unit_priorities(
     let shown: Vec<bool> = ids.iter().map(|id| visible.measure(g, id)).collect();
     let priority: Vec<Option<f64>> = stats
         .iter()
-        .zip(&importance[..])
+        .zip(importance)
         .enumerate()
         .map(|(j, ((n, m), imp))| {
             m.filter(|_| shown[j] && *n > 0)
