@@ -730,6 +730,7 @@ pub fn drivers_frame(
     }
     let d = |r: &DriverRow| results[r.group].as_ref().ok();
     let ci = |c: &Option<Vec<(f64, f64)>>, j: usize| c.as_ref().map(|c| c[j]);
+    // Rescaled once per group, not once per row.
     let pct: Vec<Option<Vec<f64>>> = results
         .iter()
         .map(|r| r.as_ref().ok().map(|d| d.weights.rescaled()))
