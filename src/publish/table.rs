@@ -60,6 +60,34 @@ impl<'a, R> Table<'a, R> {
         self.push(c.into_column())
     }
 
+    /// A statistic that is null where it is not a finite number (a zero-variance ratio, an
+    /// overflow): a published NaN or ±inf would read as a value, not as "not computable".
+    pub fn finite_float(self, name: &str, get: impl Fn(&R) -> Option<f64>) -> Self {
+        self.float(name, |r| get(r).filter(|x| x.is_finite()))
+    }
+
+    /// A list of numbers per row (answer codes, their shares), null where the row has none;
+    /// the inner dtype is `T`'s even when every row is null.
+    pub fn list<T: PolarsNumericType>(
+        self,
+        name: &str,
+        get: impl Fn(&R) -> Option<Vec<Option<T::Native>>>,
+    ) -> Self {
+        let mut b = ListPrimitiveChunkedBuilder::<T>::new(
+            name.into(),
+            self.rows.len(),
+            0,
+            T::get_static_dtype(),
+        );
+        for r in self.rows {
+            match get(r) {
+                Some(values) => b.append_iter(values.into_iter()),
+                None => b.append_null(),
+            }
+        }
+        self.push(b.finish().into_column())
+    }
+
     /// A count (respondents, answers, interviews, codings): always UInt64.
     pub fn count(self, name: &str, get: impl Fn(&R) -> Option<u64>) -> Self {
         let c = UInt64Chunked::from_iter_options(name.into(), self.rows.iter().map(get));

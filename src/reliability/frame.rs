@@ -9,12 +9,14 @@
 //! and `suppressed = true`, nothing else.
 
 use super::{
-    drivers, item_total, scale_reliability, CiMethod, ItemValues, Missing, PairSums, ScoredItem,
+    drivers, item_total, scale_reliability, CiMethod, Drivers, ItemTotal, ItemValues, Missing,
+    PairSums, ScaleReliability, ScoredItem,
 };
 use crate::error::{Error, ReliabilityError};
-use crate::instrument::Instrument;
+use crate::instrument::{Instrument, Item};
 use crate::publish::groups::{group_rows, key_label};
 use crate::publish::publication::Visibility;
+use crate::publish::table::Table;
 use crate::score::frame::{item_codes, present_columns, recode_frame};
 use crate::score::{recode_item, score_respondents, RecodedItem, ScoreTable, DONT_KNOW};
 use polars::prelude::*;
@@ -161,83 +163,62 @@ pub const RELIABILITY_COLUMNS: [&str; 16] = [
     "note",
 ];
 
-#[derive(Default)]
-struct Rows {
-    group: Vec<IdxSize>,
-    text: Vec<(String, Vec<Option<String>>)>,
-    num: Vec<(String, Vec<Option<f64>>)>,
-    count: Vec<(String, Vec<Option<u64>>)>,
-    flag: Vec<(String, Vec<Option<bool>>)>,
-    order: Vec<(char, usize)>,
+/// One row of [`reliability_frame`]: a scale in a group, with its statistics or the reason
+/// there are none (empty on a blanked row: a blank is bare).
+struct ScaleRow {
+    group: usize,
+    scale: String,
+    kind: &'static str,
+    k: u64,
+    suppressed: bool,
+    result: Result<ScaleReliability, String>,
 }
 
-impl Rows {
-    fn text(&mut self, name: &str) -> usize {
-        self.order.push(('t', self.text.len()));
-        self.text.push((name.into(), Vec::new()));
-        self.text.len() - 1
-    }
-    fn num(&mut self, name: &str) -> usize {
-        self.order.push(('n', self.num.len()));
-        self.num.push((name.into(), Vec::new()));
-        self.num.len() - 1
-    }
-    fn count(&mut self, name: &str) -> usize {
-        self.order.push(('c', self.count.len()));
-        self.count.push((name.into(), Vec::new()));
-        self.count.len() - 1
-    }
-    fn flag(&mut self, name: &str) -> usize {
-        self.order.push(('f', self.flag.len()));
-        self.flag.push((name.into(), Vec::new()));
-        self.flag.len() - 1
+impl ScaleRow {
+    fn stats(&self) -> Option<&ScaleReliability> {
+        self.result.as_ref().ok()
     }
 
-    fn finish(self, keys: &DataFrame, extra: Vec<Column>) -> Result<DataFrame, Error> {
-        let idx = IdxCa::from_vec("g".into(), self.group);
-        let height = idx.len();
-        let mut cols: Vec<Column> = keys.take(&idx)?.columns().to_vec();
-        let mut extra = extra.into_iter();
-        for (kind, i) in self.order {
-            let c = match kind {
-                't' => {
-                    let (name, v) = &self.text[i];
-                    StringChunked::from_iter_options(name.as_str().into(), v.iter().cloned())
-                        .into_column()
-                }
-                'n' => {
-                    let (name, v) = &self.num[i];
-                    Float64Chunked::from_iter_options(
-                        name.as_str().into(),
-                        v.iter().map(|x| x.filter(|x| x.is_finite())),
-                    )
-                    .into_column()
-                }
-                'c' => {
-                    let (name, v) = &self.count[i];
-                    UInt64Chunked::from_iter_options(name.as_str().into(), v.iter().copied())
-                        .into_column()
-                }
-                'f' => {
-                    let (name, v) = &self.flag[i];
-                    BooleanChunked::from_iter_options(name.as_str().into(), v.iter().copied())
-                        .into_column()
-                }
-                _ => extra.next().expect("one extra column per placeholder"),
-            };
-            cols.push(c);
+    fn note(&self) -> Option<String> {
+        match &self.result {
+            Ok(r) => (!r.notes.is_empty()).then(|| r.notes.join("; ")),
+            Err(note) => (!note.is_empty()).then(|| note.clone()),
         }
-        Ok(DataFrame::new(height, cols)?)
     }
 }
 
-/// Reliability of every dimension and of the index (all index items), per group.
-pub fn reliability_frame(
-    df: &DataFrame,
-    inst: &Instrument,
+/// Reliability of one scale in one group, or why there is none. Without `by` the kernel's
+/// error is raised (the one thing asked cannot be computed); with `by` it becomes the note.
+fn scale_result(
+    prep: &Prepared,
+    members: &[u32],
+    ids: &[&str],
+    label: &str,
     opts: &ReliabilityOptions,
-    visible: &Visibility,
-) -> Result<DataFrame, Error> {
+) -> Result<Result<ScaleReliability, String>, Error> {
+    if ids.len() < 2 {
+        return Ok(Err(format!(
+            "{label}: one item; alpha, lambda6 and omega need at least two items"
+        )));
+    }
+    let scored = prep.scored(ids);
+    let refs: Vec<&dyn ItemValues> = scored.iter().map(|s| s as &dyn ItemValues).collect();
+    match scale_reliability(
+        &refs,
+        members,
+        ids,
+        label,
+        opts.missing,
+        opts.ci,
+        opts.confidence,
+    ) {
+        Ok(r) => Ok(Ok(r)),
+        Err(e) if !opts.by.is_empty() => Ok(Err(e.to_string())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn check_reliability_options(opts: &ReliabilityOptions) -> Result<(), Error> {
     super::check_confidence(opts.confidence)?;
     if let CiMethod::Bootstrap { n_boot, .. } = opts.ci {
         if n_boot < 2 {
@@ -248,26 +229,39 @@ pub fn reliability_frame(
             .into());
         }
     }
+    Ok(())
+}
+
+/// Reliability of every dimension and of the index (all index items), per group.
+pub fn reliability_frame(
+    df: &DataFrame,
+    inst: &Instrument,
+    opts: &ReliabilityOptions,
+    visible: &Visibility,
+) -> Result<DataFrame, Error> {
+    check_reliability_options(opts)?;
     let prep = Prepared::new(df, inst)?;
     let groups = group_rows(df, &opts.by)?;
-    let grouped = !opts.by.is_empty();
-    let mut out = Rows::default();
-    let c_scale = out.text("scale");
-    let c_kind = out.text("kind");
-    let c_k = out.count("k");
-    let c_n = out.count("n");
-    let c_alpha = out.num("alpha");
-    let c_std = out.num("alpha_std");
-    let c_lo = out.num("ci_low");
-    let c_hi = out.num("ci_high");
-    let c_g6 = out.num("lambda6");
-    let c_omega = out.num("omega_total");
-    let c_avr = out.num("average_r");
-    let c_method = out.text("ci_method");
-    let c_conf = out.num("confidence");
-    let c_missing = out.text("missing");
-    let c_supp = out.flag("suppressed");
-    let c_note = out.text("note");
+    let mut rows = Vec::new();
+    for (g, members) in groups.rows().iter().enumerate() {
+        for (id, kind, ids) in scales(inst) {
+            let suppressed = !visible.measure(g, &id);
+            let result = if suppressed {
+                Err(String::new())
+            } else {
+                let label = scale_label(&groups.keys, g, kind, &id);
+                scale_result(&prep, members, &ids, &label, opts)?
+            };
+            rows.push(ScaleRow {
+                group: g,
+                scale: id,
+                kind,
+                k: ids.len() as u64,
+                suppressed,
+                result,
+            });
+        }
+    }
     let method = match opts.ci {
         CiMethod::Feldt => "feldt",
         CiMethod::Bootstrap { .. } => "bootstrap",
@@ -276,67 +270,25 @@ pub fn reliability_frame(
         Missing::Pairwise => "pairwise",
         Missing::Listwise => "listwise",
     };
-    for (g, rows) in groups.rows().iter().enumerate() {
-        for (id, kind, ids) in scales(inst) {
-            let label = scale_label(&groups.keys, g, kind, &id);
-            let scored = prep.scored(&ids);
-            let refs: Vec<&dyn ItemValues> = scored.iter().map(|s| s as &dyn ItemValues).collect();
-            out.group.push(g as IdxSize);
-            out.text[c_scale].1.push(Some(id.clone()));
-            out.text[c_kind].1.push(Some(kind.to_string()));
-            out.count[c_k].1.push(Some(ids.len() as u64));
-            out.text[c_method].1.push(Some(method.into()));
-            out.num[c_conf].1.push(Some(opts.confidence));
-            out.text[c_missing].1.push(Some(missing.into()));
-            let suppressed = !visible.measure(g, &id);
-            out.flag[c_supp].1.push(Some(suppressed));
-            let result = if suppressed {
-                Err(String::new())
-            } else if ids.len() < 2 {
-                Err(format!(
-                    "{label}: one item; alpha, lambda6 and omega need at least two items"
-                ))
-            } else {
-                match scale_reliability(
-                    &refs,
-                    rows,
-                    &ids,
-                    &label,
-                    opts.missing,
-                    opts.ci,
-                    opts.confidence,
-                ) {
-                    Ok(r) => Ok(r),
-                    Err(e) if grouped => Err(e.to_string()),
-                    Err(e) => return Err(e.into()),
-                }
-            };
-            match result {
-                Ok(r) => {
-                    out.count[c_n].1.push(Some(r.n));
-                    out.num[c_alpha].1.push(Some(r.alpha.raw));
-                    out.num[c_std].1.push(Some(r.alpha.std));
-                    out.num[c_lo].1.push(r.ci.map(|c| c.0));
-                    out.num[c_hi].1.push(r.ci.map(|c| c.1));
-                    out.num[c_g6].1.push(r.alpha.g6);
-                    out.num[c_omega].1.push(r.omega_total);
-                    out.num[c_avr].1.push(Some(r.alpha.average_r));
-                    out.text[c_note]
-                        .1
-                        .push((!r.notes.is_empty()).then(|| r.notes.join("; ")));
-                }
-                Err(note) => {
-                    out.count[c_n].1.push(None);
-                    for c in [c_alpha, c_std, c_lo, c_hi, c_g6, c_omega, c_avr] {
-                        out.num[c].1.push(None);
-                    }
-                    // A blanked row is bare: no reason.
-                    out.text[c_note].1.push((!note.is_empty()).then_some(note));
-                }
-            }
-        }
-    }
-    out.finish(&groups.keys, Vec::new())
+    Table::new(&rows)
+        .keys(&groups.keys, |r| Some(r.group))?
+        .text("scale", |r| Some(r.scale.as_str()))
+        .text("kind", |r| Some(r.kind))
+        .count("k", |r| Some(r.k))
+        .count("n", |r| r.stats().map(|s| s.n))
+        .finite_float("alpha", |r| r.stats().map(|s| s.alpha.raw))
+        .finite_float("alpha_std", |r| r.stats().map(|s| s.alpha.std))
+        .finite_float("ci_low", |r| r.stats().and_then(|s| s.ci).map(|c| c.0))
+        .finite_float("ci_high", |r| r.stats().and_then(|s| s.ci).map(|c| c.1))
+        .finite_float("lambda6", |r| r.stats().and_then(|s| s.alpha.g6))
+        .finite_float("omega_total", |r| r.stats().and_then(|s| s.omega_total))
+        .finite_float("average_r", |r| r.stats().map(|s| s.alpha.average_r))
+        .text("ci_method", |_| Some(method))
+        .finite_float("confidence", |_| Some(opts.confidence))
+        .text("missing", |_| Some(missing))
+        .suppressed(|r| r.suppressed)
+        .owned_text("note", ScaleRow::note)
+        .finish()
 }
 
 /// Output columns of [`item_analysis_frame`] after the `by` columns.
@@ -377,6 +329,167 @@ fn scale_of_item<'a>(inst: &'a Instrument, item: &str) -> Option<(&'a str, Vec<&
     }
 }
 
+/// One row of [`item_analysis_frame`]: an item in a group; `shown` is `None` on a blanked
+/// row, which keeps only its keys, scale, item, reverse and `suppressed`.
+struct ItemRow<'i> {
+    group: usize,
+    item: &'i Item,
+    scale: Option<&'i str>,
+    shown: Option<ItemStats>,
+}
+
+/// What a shown item row holds. The answer shares (`share_*`, floor, ceiling, codes,
+/// shares) follow the distribution threshold, so they may be null on a shown row.
+#[derive(Default)]
+struct ItemStats {
+    n_respondents: u64,
+    n: u64,
+    mean: Option<f64>,
+    sd: Option<f64>,
+    r_drop: Option<f64>,
+    alpha_if_deleted: Option<f64>,
+    share_missing: Option<f64>,
+    share_dont_know: Option<f64>,
+    floor: Option<f64>,
+    ceiling: Option<f64>,
+    codes: Option<Vec<Option<i64>>>,
+    shares: Option<Vec<Option<f64>>>,
+    note: Option<String>,
+}
+
+impl ItemRow<'_> {
+    fn stat<T>(&self, get: impl Fn(&ItemStats) -> Option<T>) -> Option<T> {
+        self.shown.as_ref().and_then(get)
+    }
+}
+
+/// Item–total statistics of every scale in one group (pairwise), or why there are none.
+type ScaleTotals = Vec<(String, Result<Vec<ItemTotal>, String>)>;
+
+fn scale_totals(
+    prep: &Prepared,
+    inst: &Instrument,
+    keys: &DataFrame,
+    g: usize,
+    members: &[u32],
+) -> ScaleTotals {
+    scales(inst)
+        .into_iter()
+        .map(|(id, kind, ids)| {
+            let label = scale_label(keys, g, kind, &id);
+            let res = if ids.len() < 2 {
+                Err(format!("{label}: one item; no item–total statistics"))
+            } else {
+                let scored = prep.scored(&ids);
+                let refs: Vec<&dyn ItemValues> =
+                    scored.iter().map(|s| s as &dyn ItemValues).collect();
+                PairSums::compute(&refs, members, Missing::Pairwise)
+                    .covariance(&label, &ids)
+                    .and_then(|cov| item_total(&cov, &label, &ids))
+                    .map_err(|e| e.to_string())
+            };
+            (id, res)
+        })
+        .collect()
+}
+
+/// Descriptives and answer distribution of item `j` among `members`; the shares only when
+/// the distribution may be `shown`.
+fn item_answers(
+    prep: &Prepared,
+    inst: &Instrument,
+    j: usize,
+    members: &[u32],
+    shown: bool,
+) -> ItemStats {
+    let item = &inst.items[j];
+    let scale = inst.scale_of(item);
+    let (codes, table) = (&prep.items[j].codes, &prep.tables[j]);
+    let mut counts = vec![0u64; (scale.max - scale.min + 1) as usize];
+    let (mut n, mut sum, mut sum2, mut dk, mut miss) = (0u64, 0.0, 0.0, 0u64, 0u64);
+    let (lo_score, hi_score) = (table.score(scale.min as i16), table.score(scale.max as i16));
+    let (mut floor, mut ceil) = (0u64, 0u64);
+    for &row in members {
+        let code = codes[row as usize];
+        match table.score(code) {
+            Some(y) => {
+                n += 1;
+                sum += y;
+                sum2 += y * y;
+                // The distribution is over the answers as given, before reverse keying.
+                let raw = if item.reverse {
+                    scale.min + scale.max - code as i64
+                } else {
+                    code as i64
+                };
+                counts[(raw - scale.min) as usize] += 1;
+                floor += u64::from(Some(y) == lo_score);
+                ceil += u64::from(Some(y) == hi_score);
+            }
+            None if code == DONT_KNOW => dk += 1,
+            None => miss += 1,
+        }
+    }
+    let (total, nf) = (members.len() as f64, n as f64);
+    let mean = (n > 0).then(|| sum / nf);
+    let of_all = |c: u64| (shown && total > 0.0).then(|| c as f64 / total);
+    let of_answers = |c: u64| (shown && n > 0).then(|| c as f64 / nf);
+    ItemStats {
+        n_respondents: members.len() as u64,
+        n,
+        mean,
+        sd: mean.and_then(|m| (n > 1).then(|| ((sum2 - nf * m * m).max(0.0) / (nf - 1.0)).sqrt())),
+        share_missing: of_all(miss),
+        share_dont_know: of_all(dk),
+        floor: of_answers(floor),
+        ceiling: of_answers(ceil),
+        codes: shown.then(|| (scale.min..=scale.max).map(Some).collect()),
+        shares: shown.then(|| {
+            counts
+                .iter()
+                .map(|&c| (n > 0).then(|| c as f64 / nf))
+                .collect()
+        }),
+        ..ItemStats::default()
+    }
+}
+
+/// r_drop and α if deleted of `item` within its home scale, or the note why not. Without
+/// `by`, a scale of two or more items that cannot be analysed is an error.
+fn item_total_of(
+    stats: &mut ItemStats,
+    item: &str,
+    home: Option<&(&str, Vec<&str>)>,
+    totals: &ScaleTotals,
+    grouped: bool,
+) -> Result<(), Error> {
+    let Some((home_id, home_items)) = home else {
+        stats.note = Some("item belongs to no dimension and not to the index".into());
+        return Ok(());
+    };
+    match totals.iter().find(|(id, _)| id == home_id) {
+        Some((_, Ok(per_item))) => {
+            if let Some(p) = home_items.iter().position(|i| *i == item) {
+                stats.r_drop = Some(per_item[p].r_drop);
+                stats.alpha_if_deleted = per_item[p].alpha_if_deleted;
+                if stats.alpha_if_deleted.is_none() {
+                    stats.note = Some(format!("alpha if deleted: `{home_id}` would keep one item"));
+                }
+            }
+        }
+        Some((_, Err(e))) if !grouped && home_items.len() >= 2 => {
+            return Err(ReliabilityError::Undefined {
+                scale: format!("item `{item}`"),
+                message: e.clone(),
+            }
+            .into());
+        }
+        Some((_, Err(e))) => stats.note = Some(e.clone()),
+        None => {}
+    }
+    Ok(())
+}
+
 /// Per item and group: descriptives, corrected item–total r and α if deleted (within the
 /// item's dimension, pairwise), answer distribution, "don't know", floor and ceiling.
 pub fn item_analysis_frame(
@@ -387,188 +500,52 @@ pub fn item_analysis_frame(
 ) -> Result<DataFrame, Error> {
     let prep = Prepared::new(df, inst)?;
     let groups = group_rows(df, by)?;
-    let grouped = !by.is_empty();
-    let mut out = Rows::default();
-    let c_scale = out.text("scale");
-    let c_item = out.text("item");
-    let c_rev = out.flag("reverse");
-    let c_nresp = out.count("n_respondents");
-    let c_n = out.count("n");
-    let c_mean = out.num("mean");
-    let c_sd = out.num("sd");
-    let c_rdrop = out.num("r_drop");
-    let c_aid = out.num("alpha_if_deleted");
-    let c_miss = out.num("share_missing");
-    let c_dk = out.num("share_dont_know");
-    let c_floor = out.num("floor");
-    let c_ceil = out.num("ceiling");
-    out.order.push(('x', 0)); // codes
-    out.order.push(('x', 1)); // shares
-    let c_supp = out.flag("suppressed");
-    let c_note = out.text("note");
-    let mut codes_col: Vec<Option<Series>> = Vec::new();
-    let mut shares_col: Vec<Option<Series>> = Vec::new();
-    for (g, rows) in groups.rows().iter().enumerate() {
-        // Item–total statistics per scale, computed once per group.
-        let mut per_scale: Vec<(String, Result<Vec<super::ItemTotal>, String>)> = Vec::new();
-        if visible.group(g) {
-            for (id, kind, ids) in scales(inst) {
-                let label = scale_label(&groups.keys, g, kind, &id);
-                let scored = prep.scored(&ids);
-                let refs: Vec<&dyn ItemValues> =
-                    scored.iter().map(|s| s as &dyn ItemValues).collect();
-                let res = if ids.len() < 2 {
-                    Err(format!("{label}: one item; no item–total statistics"))
-                } else {
-                    PairSums::compute(&refs, rows, Missing::Pairwise)
-                        .covariance(&label, &ids)
-                        .and_then(|cov| item_total(&cov, &label, &ids))
-                        .map_err(|e| e.to_string())
-                };
-                per_scale.push((id, res));
-            }
-        }
+    let mut rows = Vec::new();
+    for (g, members) in groups.rows().iter().enumerate() {
+        // Computed once per group, only where the group is shown at all.
+        let totals = if visible.group(g) {
+            scale_totals(&prep, inst, &groups.keys, g, members)
+        } else {
+            Vec::new()
+        };
         for (j, item) in inst.items.iter().enumerate() {
-            let scale = inst.scale_of(item);
-            let recoded = &prep.items[j];
-            let table = &prep.tables[j];
             let home = scale_of_item(inst, &item.id);
-            out.group.push(g as IdxSize);
-            out.text[c_scale]
-                .1
-                .push(home.as_ref().map(|h| h.0.to_string()));
-            out.text[c_item].1.push(Some(item.id.clone()));
-            out.flag[c_rev].1.push(Some(item.reverse));
-            let suppressed = !visible.measure(g, &item.id);
-            out.flag[c_supp].1.push(Some(suppressed));
-            if suppressed {
-                out.count[c_nresp].1.push(None);
-                out.count[c_n].1.push(None);
-                for c in [c_mean, c_sd, c_rdrop, c_aid, c_miss, c_dk, c_floor, c_ceil] {
-                    out.num[c].1.push(None);
-                }
-                codes_col.push(None);
-                shares_col.push(None);
-                out.text[c_note].1.push(None);
-                continue;
-            }
-            // Answer shares (codes, "don't know", floor, ceiling) follow the distribution
-            // threshold.
-            let shown = visible.distribution(g, &item.id);
-            let width = (scale.max - scale.min + 1) as usize;
-            let mut counts = vec![0u64; width];
-            let (mut n, mut sum, mut sum2, mut dk, mut miss) = (0u64, 0.0, 0.0, 0u64, 0u64);
-            let lo_score = table.score(scale.min as i16);
-            let hi_score = table.score(scale.max as i16);
-            let (mut floor, mut ceil) = (0u64, 0u64);
-            for &row in rows {
-                let code = recoded.codes[row as usize];
-                match table.score(code) {
-                    Some(y) => {
-                        n += 1;
-                        sum += y;
-                        sum2 += y * y;
-                        let raw = if item.reverse {
-                            scale.min + scale.max - code as i64
-                        } else {
-                            code as i64
-                        };
-                        counts[(raw - scale.min) as usize] += 1;
-                        if Some(y) == lo_score {
-                            floor += 1;
-                        }
-                        if Some(y) == hi_score {
-                            ceil += 1;
-                        }
-                    }
-                    None if code == DONT_KNOW => dk += 1,
-                    None => miss += 1,
-                }
-            }
-            let total = rows.len() as f64;
-            let nf = n as f64;
-            out.count[c_nresp].1.push(Some(rows.len() as u64));
-            out.count[c_n].1.push(Some(n));
-            let mean = (n > 0).then(|| sum / nf);
-            out.num[c_mean].1.push(mean);
-            out.num[c_sd].1.push(
-                mean.and_then(|m| {
-                    (n > 1).then(|| ((sum2 - nf * m * m).max(0.0) / (nf - 1.0)).sqrt())
-                }),
-            );
-            out.num[c_miss]
-                .1
-                .push((shown && total > 0.0).then(|| miss as f64 / total));
-            out.num[c_dk]
-                .1
-                .push((shown && total > 0.0).then(|| dk as f64 / total));
-            out.num[c_floor]
-                .1
-                .push((shown && n > 0).then(|| floor as f64 / nf));
-            out.num[c_ceil]
-                .1
-                .push((shown && n > 0).then(|| ceil as f64 / nf));
-            codes_col
-                .push(shown.then(|| {
-                    Series::new("".into(), (scale.min..=scale.max).collect::<Vec<i64>>())
-                }));
-            shares_col.push(shown.then(|| {
-                Series::new(
-                    "".into(),
-                    counts
-                        .iter()
-                        .map(|&c| (n > 0).then(|| c as f64 / nf))
-                        .collect::<Vec<Option<f64>>>(),
-                )
-            }));
-            let mut note = None;
-            let (mut r_drop, mut aid) = (None, None);
-            if let Some((home_id, home_items)) = &home {
-                let pos = home_items.iter().position(|i| *i == item.id);
-                match per_scale.iter().find(|(id, _)| id == home_id) {
-                    Some((_, Ok(stats))) => {
-                        if let Some(p) = pos {
-                            r_drop = Some(stats[p].r_drop);
-                            aid = stats[p].alpha_if_deleted;
-                            if aid.is_none() {
-                                note = Some(format!(
-                                    "alpha if deleted: `{home_id}` would keep one item"
-                                ));
-                            }
-                        }
-                    }
-                    Some((_, Err(e))) => {
-                        if !grouped && home_items.len() >= 2 {
-                            return Err(ReliabilityError::Undefined {
-                                scale: format!("item `{}`", item.id),
-                                message: e.clone(),
-                            }
-                            .into());
-                        }
-                        note = Some(e.clone());
-                    }
-                    None => {}
-                }
+            let shown = if visible.measure(g, &item.id) {
+                let dist = visible.distribution(g, &item.id);
+                let mut stats = item_answers(&prep, inst, j, members, dist);
+                item_total_of(&mut stats, &item.id, home.as_ref(), &totals, !by.is_empty())?;
+                Some(stats)
             } else {
-                note = Some("item belongs to no dimension and not to the index".into());
-            }
-            out.num[c_rdrop].1.push(r_drop);
-            out.num[c_aid].1.push(aid);
-            out.text[c_note].1.push(note);
+                None
+            };
+            rows.push(ItemRow {
+                group: g,
+                item,
+                scale: home.map(|h| h.0),
+                shown,
+            });
         }
     }
-    let list = |name: &str, v: Vec<Option<Series>>, inner: DataType| -> Column {
-        let mut ca: ListChunked = v.into_iter().collect();
-        ca.rename(name.into());
-        ca.cast(&DataType::List(Box::new(inner)))
-            .map(|s| s.into_column())
-            .unwrap_or_else(|_| ca.into_column())
-    };
-    let extra = vec![
-        list("codes", codes_col, DataType::Int64),
-        list("shares", shares_col, DataType::Float64),
-    ];
-    out.finish(&groups.keys, extra)
+    Table::new(&rows)
+        .keys(&groups.keys, |r| Some(r.group))?
+        .text("scale", |r| r.scale)
+        .text("item", |r| Some(r.item.id.as_str()))
+        .flag("reverse", |r| Some(r.item.reverse))
+        .count("n_respondents", |r| r.stat(|s| Some(s.n_respondents)))
+        .count("n", |r| r.stat(|s| Some(s.n)))
+        .finite_float("mean", |r| r.stat(|s| s.mean))
+        .finite_float("sd", |r| r.stat(|s| s.sd))
+        .finite_float("r_drop", |r| r.stat(|s| s.r_drop))
+        .finite_float("alpha_if_deleted", |r| r.stat(|s| s.alpha_if_deleted))
+        .finite_float("share_missing", |r| r.stat(|s| s.share_missing))
+        .finite_float("share_dont_know", |r| r.stat(|s| s.share_dont_know))
+        .finite_float("floor", |r| r.stat(|s| s.floor))
+        .finite_float("ceiling", |r| r.stat(|s| s.ceiling))
+        .list::<Int64Type>("codes", |r| r.stat(|s| s.codes.clone()))
+        .list::<Float64Type>("shares", |r| r.stat(|s| s.shares.clone()))
+        .suppressed(|r| r.shown.is_none())
+        .owned_text("note", |r| r.stat(|s| s.note.clone()))
+        .finish()
 }
 
 /// Respondent outcome values: the index, a dimension, or a numeric column of the answers.
@@ -666,6 +643,53 @@ pub const DRIVER_COLUMNS: [&str; 16] = [
     "note",
 ];
 
+/// One row of [`drivers_frame`]: predictor `item` of group `group`'s driver analysis.
+struct DriverRow {
+    group: usize,
+    item: usize,
+    suppressed: bool,
+}
+
+/// The driver analysis of one group, or why there is none (empty when blanked). Without
+/// `by` the kernel's error is raised; with `by` it becomes the note.
+fn group_drivers(
+    refs: &[&dyn ItemValues],
+    outcome: &dyn ItemValues,
+    members: &[u32],
+    ids: &[&str],
+    outcome_id: &str,
+    opts: &DriverOptions,
+) -> Result<Result<Drivers, String>, Error> {
+    match drivers(
+        refs,
+        outcome,
+        members,
+        ids,
+        outcome_id,
+        opts.missing,
+        opts.n_boot,
+        opts.seed,
+        opts.confidence,
+    ) {
+        Ok(d) => Ok(Ok(d)),
+        Err(e) if !opts.by.is_empty() => Ok(Err(e.to_string())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn drivers_note(result: &Result<Drivers, String>, n_boot: usize) -> Option<String> {
+    match result {
+        Ok(d) => {
+            let mut notes = d.notes.clone();
+            if n_boot == 0 {
+                notes.push("no bootstrap (n_boot = 0)".into());
+            }
+            (!notes.is_empty()).then(|| notes.join("; "))
+        }
+        Err(note) => (!note.is_empty()).then(|| note.clone()),
+    }
+}
+
 /// Correlation, standardised β and Johnson's relative weights of every index item for the
 /// outcome, per group, with bootstrap CIs of the weights.
 pub fn drivers_frame(
@@ -686,92 +710,58 @@ pub fn drivers_frame(
     let scored = prep.scored(&ids);
     let refs: Vec<&dyn ItemValues> = scored.iter().map(|s| s as &dyn ItemValues).collect();
     let groups = group_rows(df, &opts.by)?;
-    let grouped = !opts.by.is_empty();
-    let mut out = Rows::default();
-    let c_outcome = out.text("outcome");
-    let c_item = out.text("item");
-    let c_n = out.count("n");
-    let c_r = out.num("r");
-    let c_beta = out.num("beta");
-    let c_raw = out.num("raw_weight");
-    let c_raw_lo = out.num("raw_weight_ci_low");
-    let c_raw_hi = out.num("raw_weight_ci_high");
-    let c_pct = out.num("rescaled_pct");
-    let c_pct_lo = out.num("rescaled_pct_ci_low");
-    let c_pct_hi = out.num("rescaled_pct_ci_high");
-    let c_r2 = out.num("r_squared");
-    let c_used = out.count("n_used");
-    let c_conf = out.num("confidence");
-    let c_supp = out.flag("suppressed");
-    let c_note = out.text("note");
-    for (g, rows) in groups.rows().iter().enumerate() {
+    let mut results = Vec::new();
+    let mut rows = Vec::new();
+    for (g, members) in groups.rows().iter().enumerate() {
         // Weights over every index item: shown only where the group and its outcome are.
         let suppressed = !visible.group(g)
             || !visible.measure(g, &outcome_id)
             || ids.iter().any(|id| !visible.measure(g, id));
-        let result = if suppressed {
+        results.push(if suppressed {
             Err(String::new())
         } else {
-            match drivers(
-                &refs,
-                &outcome,
-                rows,
-                &ids,
-                &outcome_id,
-                opts.missing,
-                opts.n_boot,
-                opts.seed,
-                opts.confidence,
-            ) {
-                Ok(d) => Ok(d),
-                Err(e) if grouped => Err(e.to_string()),
-                Err(e) => return Err(e.into()),
-            }
-        };
-        for (j, id) in ids.iter().enumerate() {
-            out.group.push(g as IdxSize);
-            out.text[c_outcome].1.push(Some(outcome_id.clone()));
-            out.text[c_item].1.push(Some(id.to_string()));
-            out.num[c_conf].1.push(Some(opts.confidence));
-            out.flag[c_supp].1.push(Some(suppressed));
-            match &result {
-                Ok(d) => {
-                    let pct = d.weights.rescaled();
-                    out.count[c_n].1.push(Some(d.n[j]));
-                    out.num[c_r].1.push(Some(d.r[j]));
-                    out.num[c_beta].1.push(Some(d.weights.beta[j]));
-                    out.num[c_raw].1.push(Some(d.weights.raw[j]));
-                    out.num[c_raw_lo].1.push(d.raw_ci.as_ref().map(|c| c[j].0));
-                    out.num[c_raw_hi].1.push(d.raw_ci.as_ref().map(|c| c[j].1));
-                    out.num[c_pct].1.push(Some(pct[j]));
-                    out.num[c_pct_lo].1.push(d.pct_ci.as_ref().map(|c| c[j].0));
-                    out.num[c_pct_hi].1.push(d.pct_ci.as_ref().map(|c| c[j].1));
-                    out.num[c_r2].1.push(Some(d.weights.r_squared));
-                    out.count[c_used].1.push(Some(d.n_used));
-                    let mut notes = d.notes.clone();
-                    if opts.n_boot == 0 {
-                        notes.push("no bootstrap (n_boot = 0)".into());
-                    }
-                    out.text[c_note]
-                        .1
-                        .push((!notes.is_empty()).then(|| notes.join("; ")));
-                }
-                Err(note) => {
-                    out.count[c_n].1.push(None);
-                    for c in [
-                        c_r, c_beta, c_raw, c_raw_lo, c_raw_hi, c_pct, c_pct_lo, c_pct_hi, c_r2,
-                    ] {
-                        out.num[c].1.push(None);
-                    }
-                    out.count[c_used].1.push(None);
-                    out.text[c_note]
-                        .1
-                        .push((!note.is_empty()).then(|| note.clone()));
-                }
-            }
-        }
+            group_drivers(&refs, &outcome, members, &ids, &outcome_id, opts)?
+        });
+        rows.extend((0..ids.len()).map(|item| DriverRow {
+            group: g,
+            item,
+            suppressed,
+        }));
     }
-    out.finish(&groups.keys, Vec::new())
+    let d = |r: &DriverRow| results[r.group].as_ref().ok();
+    let ci = |c: &Option<Vec<(f64, f64)>>, j: usize| c.as_ref().map(|c| c[j]);
+    // Rescaled once per group, not once per row.
+    let pct: Vec<Option<Vec<f64>>> = results
+        .iter()
+        .map(|r| r.as_ref().ok().map(|d| d.weights.rescaled()))
+        .collect();
+    Table::new(&rows)
+        .keys(&groups.keys, |r| Some(r.group))?
+        .text("outcome", |_| Some(outcome_id.as_str()))
+        .text("item", |r| Some(ids[r.item]))
+        .count("n", |r| d(r).map(|d| d.n[r.item]))
+        .finite_float("r", |r| d(r).map(|d| d.r[r.item]))
+        .finite_float("beta", |r| d(r).map(|d| d.weights.beta[r.item]))
+        .finite_float("raw_weight", |r| d(r).map(|d| d.weights.raw[r.item]))
+        .finite_float("raw_weight_ci_low", |r| {
+            d(r).and_then(|d| ci(&d.raw_ci, r.item)).map(|c| c.0)
+        })
+        .finite_float("raw_weight_ci_high", |r| {
+            d(r).and_then(|d| ci(&d.raw_ci, r.item)).map(|c| c.1)
+        })
+        .finite_float("rescaled_pct", |r| pct[r.group].as_ref().map(|p| p[r.item]))
+        .finite_float("rescaled_pct_ci_low", |r| {
+            d(r).and_then(|d| ci(&d.pct_ci, r.item)).map(|c| c.0)
+        })
+        .finite_float("rescaled_pct_ci_high", |r| {
+            d(r).and_then(|d| ci(&d.pct_ci, r.item)).map(|c| c.1)
+        })
+        .finite_float("r_squared", |r| d(r).map(|d| d.weights.r_squared))
+        .count("n_used", |r| d(r).map(|d| d.n_used))
+        .finite_float("confidence", |_| Some(opts.confidence))
+        .suppressed(|r| r.suppressed)
+        .owned_text("note", |r| drivers_note(&results[r.group], opts.n_boot))
+        .finish()
 }
 
 /// Output columns of [`priority_frame`] after the `by` columns.
@@ -849,70 +839,105 @@ pub fn priority_frame(
     };
     let score_all: Vec<Option<f64>> = (0..ids.len()).map(|j| mean_of(j, &all).1).collect();
     let groups = group_rows(df, by)?;
-    let mut out = Rows::default();
-    let c_nresp = out.count("n_respondents");
-    let c_item = out.text("item");
-    let c_imp = out.num("importance_pct");
-    let c_score = out.num("score");
-    let c_all = out.num("score_all");
-    let c_n = out.count("n");
-    let c_prio = out.num("priority");
-    let c_rank = out.count("rank");
-    let c_focus = out.flag("focus");
-    let c_supp = out.flag("suppressed");
-    let c_note = out.text("note");
-    for (g, rows) in groups.rows().iter().enumerate() {
-        let suppressed = !visible.group(g);
-        let stats: Vec<(u64, Option<f64>)> = (0..ids.len()).map(|j| mean_of(j, rows)).collect();
-        let priority: Vec<Option<f64>> = stats
-            .iter()
-            .zip(&importance)
-            .enumerate()
-            .map(|(j, ((n, m), imp))| {
-                m.filter(|_| !suppressed && visible.measure(g, ids[j]) && *n > 0)
-                    .map(|m| imp * (100.0 - m) / 100.0)
+    let mut rows = Vec::new();
+    for (g, members) in groups.rows().iter().enumerate() {
+        let stats: Vec<(u64, Option<f64>)> = (0..ids.len()).map(|j| mean_of(j, members)).collect();
+        rows.extend(unit_priorities(
+            g,
+            members.len() as u64,
+            &stats,
+            &importance,
+            &ids,
+            top,
+            visible,
+        ));
+    }
+    Table::new(&rows)
+        .keys(&groups.keys, |r| Some(r.group))?
+        .count("n_respondents", |r| r.n_respondents)
+        .text("item", |r| Some(ids[r.item]))
+        .finite_float("importance_pct", |r| Some(importance[r.item]))
+        .finite_float("score", |r| r.score)
+        .finite_float("score_all", |r| score_all[r.item])
+        .count("n", |r| r.n)
+        .finite_float("priority", |r| r.priority)
+        .count("rank", |r| r.rank)
+        .flag("focus", |r| r.focus)
+        .suppressed(|r| r.suppressed)
+        .text("note", |_| None)
+        .finish()
+}
+
+/// One row of [`priority_frame`]: item `item` in unit `group`; a blanked unit keeps only
+/// its keys, the item and the all-respondent columns (importance, score_all).
+#[derive(Default)]
+struct PriorityRow {
+    group: usize,
+    item: usize,
+    suppressed: bool,
+    n_respondents: Option<u64>,
+    n: Option<u64>,
+    score: Option<f64>,
+    priority: Option<f64>,
+    rank: Option<u64>,
+    focus: Option<bool>,
+}
+
+/// The rows of unit `g` from its per-item (answers, mean score): priorities of the items
+/// shown, ranked highest first, the `top` flagged as focus.
+fn unit_priorities(
+    g: usize,
+    n_respondents: u64,
+    stats: &[(u64, Option<f64>)],
+    importance: &[f64],
+    ids: &[&str],
+    top: usize,
+    visible: &Visibility,
+) -> Vec<PriorityRow> {
+    let suppressed = !visible.group(g);
+    if suppressed {
+        return (0..ids.len())
+            .map(|item| PriorityRow {
+                group: g,
+                item,
+                suppressed,
+                ..PriorityRow::default()
             })
             .collect();
-        let mut order: Vec<usize> = (0..ids.len()).filter(|&j| priority[j].is_some()).collect();
-        order.sort_by(|&a, &b| {
-            priority[b]
-                .unwrap_or(0.0)
-                .total_cmp(&priority[a].unwrap_or(0.0))
-        });
-        let mut rank = vec![None; ids.len()];
-        for (r, &j) in order.iter().enumerate() {
-            rank[j] = Some(r as u64 + 1);
-        }
-        for (j, id) in ids.iter().enumerate() {
-            out.group.push(g as IdxSize);
-            out.text[c_item].1.push(Some(id.to_string()));
-            out.num[c_imp].1.push(Some(importance[j]));
-            out.num[c_all].1.push(score_all[j]);
-            out.flag[c_supp].1.push(Some(suppressed));
-            if suppressed {
-                out.count[c_nresp].1.push(None);
-                out.count[c_n].1.push(None);
-                out.num[c_score].1.push(None);
-                out.num[c_prio].1.push(None);
-                out.count[c_rank].1.push(None);
-                out.flag[c_focus].1.push(None);
-                out.text[c_note].1.push(None);
-                continue;
-            }
-            let (n, m) = stats[j];
-            out.count[c_nresp].1.push(Some(rows.len() as u64));
-            let shown = visible.measure(g, id);
-            out.count[c_n].1.push(shown.then_some(n));
-            out.num[c_score].1.push(m.filter(|_| shown));
-            out.num[c_prio].1.push(priority[j]);
-            out.count[c_rank].1.push(rank[j]);
-            out.flag[c_focus]
-                .1
-                .push(Some(rank[j].is_some_and(|r| r as usize <= top)));
-            out.text[c_note].1.push(None);
-        }
     }
-    out.finish(&groups.keys, Vec::new())
+    let shown: Vec<bool> = ids.iter().map(|id| visible.measure(g, id)).collect();
+    let priority: Vec<Option<f64>> = stats
+        .iter()
+        .zip(importance)
+        .enumerate()
+        .map(|(j, ((n, m), imp))| {
+            m.filter(|_| shown[j] && *n > 0)
+                .map(|m| imp * (100.0 - m) / 100.0)
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..ids.len()).filter(|&j| priority[j].is_some()).collect();
+    order.sort_by(|&a, &b| {
+        priority[b]
+            .unwrap_or(0.0)
+            .total_cmp(&priority[a].unwrap_or(0.0))
+    });
+    let mut rank = vec![None; ids.len()];
+    for (r, &j) in order.iter().enumerate() {
+        rank[j] = Some(r as u64 + 1);
+    }
+    (0..ids.len())
+        .map(|j| PriorityRow {
+            group: g,
+            item: j,
+            suppressed,
+            n_respondents: Some(n_respondents),
+            n: shown[j].then_some(stats[j].0),
+            score: stats[j].1.filter(|_| shown[j]),
+            priority: priority[j],
+            rank: rank[j],
+            focus: Some(rank[j].is_some_and(|r| r as usize <= top)),
+        })
+        .collect()
 }
 
 /// Output columns of [`structure_frame`].
@@ -981,44 +1006,30 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
     let r = sums.covariance(label, &ids)?.correlation();
     let fit = super::cfa::fit_cfa(&r, sums.rows_complete, &factor, &ids, &dims)?;
     let m = dims.len();
-    let mut out = Rows::default();
-    let c_dim = out.text("dimension");
-    let c_item = out.text("item");
-    let c_load = out.num("loading");
-    let c_uniq = out.num("uniqueness");
-    let c_maxr = out.num("max_factor_r");
-    let c_n = out.count("n");
-    let c_chisq = out.num("chisq");
-    let c_df = out.count("df");
-    let c_p = out.num("p_value");
-    let c_cfi = out.num("cfi");
-    let c_tli = out.num("tli");
-    let c_rmsea = out.num("rmsea");
-    let c_srmr = out.num("srmr");
-    let c_note = out.text("note");
+    // The strongest correlation of an item's factor with any other factor.
+    let max_r = |a: usize| {
+        (0..m)
+            .filter(|&b| b != a)
+            .map(|b| fit.factor_correlations[a * m + b].abs())
+            .reduce(f64::max)
+    };
     let note = (!fit.notes.is_empty()).then(|| fit.notes.join("; "));
-    for (i, id) in ids.iter().enumerate() {
-        let a = factor[i];
-        out.group.push(0);
-        out.text[c_dim].1.push(Some(dims[a].to_string()));
-        out.text[c_item].1.push(Some(id.to_string()));
-        out.num[c_load].1.push(Some(fit.loadings[i]));
-        out.num[c_uniq].1.push(Some(fit.uniqueness[i]));
-        out.num[c_maxr].1.push(
-            (0..m)
-                .filter(|&b| b != a)
-                .map(|b| fit.factor_correlations[a * m + b].abs())
-                .reduce(f64::max),
-        );
-        out.count[c_n].1.push(Some(fit.n));
-        out.num[c_chisq].1.push(Some(fit.chisq));
-        out.count[c_df].1.push(Some(fit.df as u64));
-        out.num[c_p].1.push(Some(fit.p_value));
-        out.num[c_cfi].1.push(Some(fit.cfi));
-        out.num[c_tli].1.push(Some(fit.tli));
-        out.num[c_rmsea].1.push(Some(fit.rmsea));
-        out.num[c_srmr].1.push(Some(fit.srmr));
-        out.text[c_note].1.push(note.clone());
-    }
-    out.finish(&DataFrame::empty_with_height(1), Vec::new())
+    // One row per item; the fit statistics repeat on every row.
+    let items: Vec<usize> = (0..ids.len()).collect();
+    Table::new(&items)
+        .text("dimension", |&i| Some(dims[factor[i]]))
+        .text("item", |&i| Some(ids[i]))
+        .finite_float("loading", |&i| Some(fit.loadings[i]))
+        .finite_float("uniqueness", |&i| Some(fit.uniqueness[i]))
+        .finite_float("max_factor_r", |&i| max_r(factor[i]))
+        .count("n", |_| Some(fit.n))
+        .finite_float("chisq", |_| Some(fit.chisq))
+        .count("df", |_| Some(fit.df as u64))
+        .finite_float("p_value", |_| Some(fit.p_value))
+        .finite_float("cfi", |_| Some(fit.cfi))
+        .finite_float("tli", |_| Some(fit.tli))
+        .finite_float("rmsea", |_| Some(fit.rmsea))
+        .finite_float("srmr", |_| Some(fit.srmr))
+        .owned_text("note", |_| note.clone())
+        .finish()
 }
