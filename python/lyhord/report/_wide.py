@@ -11,21 +11,6 @@ from .._args import resolve_instrument
 from .._lyhord import DataError, Instrument, InstrumentError
 from ._format import Words
 
-#: Columns of an estimate table that are not grouping keys (the keys sit between ``level``
-#: and ``measure``).
-_VALUE_COLUMNS = (
-    "n_respondents",
-    "n",
-    "mean",
-    "sd",
-    "se",
-    "ci_low",
-    "ci_high",
-    "pct_positive",
-    "pct_neutral",
-    "pct_negative",
-    "headcount",
-)
 _NEEDED = ("level", "measure", "n_respondents", "suppressed")
 
 # Grouping columns are often Swedish words spelt without å, ä, ö; their names for people.
@@ -67,7 +52,7 @@ def key_columns(table: pl.DataFrame) -> list[str]:
             f"{', '.join(repr(c) for c in missing)}; it has {table.columns}"
         )
     start, stop = table.columns.index("level"), table.columns.index("measure")
-    return [c for c in table.columns[start + 1 : stop] if c not in _VALUE_COLUMNS]
+    return table.columns[start + 1 : stop]
 
 
 def group_name_column(words: Words) -> str:
