@@ -72,7 +72,8 @@ from ._tables import read_table, write_table
 from .datasets import example_data, headcounts
 from .report import write_pages, write_report
 
-#: The store's format: 1 = sums per year only (lyhord ≤ 0.3), 2 = sums + what was published.
+#: The store's format: 1 = sums per year only (before the store kept a record of what was
+#: published), 2 = sums + that record.
 STORE_VERSION = 2
 RELEASED = "released.json"
 YEAR = "year"
@@ -396,7 +397,7 @@ def read_record(config: Config, log: Callable[[str], None]) -> str | None:
         if any((config.store / config.instrument.id).glob("year=*.parquet")):
             log(
                 f"note: {path.parent} has no record of what earlier runs published (a store "
-                "of lyhord ≤ 0.3); from this run on, everything published is recorded"
+                "of an earlier lyhord); from this run on, everything published is recorded"
             )
         return None
     try:
