@@ -635,17 +635,20 @@ def _stage_store(
         return []
     folder = config.store / config.instrument.id
     folder.mkdir(parents=True, exist_ok=True)
-    staged = []
-    for year, s in sums.items():
-        final = store_path(config.store, config.instrument.id, year)
-        if not final.exists():
-            tmp = final.with_name(final.name + ".tmp")
-            s.write_parquet(tmp)
-            staged.append((tmp, final))
-    final = folder / RELEASED
-    tmp = final.with_name(final.name + ".tmp")
-    tmp.write_text(record_json(pub), encoding="utf-8")
-    staged.append((tmp, final))
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for year, s in sums.items():
+            final = store_path(config.store, config.instrument.id, year)
+            if not final.exists():
+                staged.append((final.with_name(final.name + ".tmp"), final))
+                s.write_parquet(staged[-1][0])
+        final = folder / RELEASED
+        staged.append((final.with_name(final.name + ".tmp"), final))
+        staged[-1][0].write_text(record_json(pub), encoding="utf-8")
+    except BaseException:  # a full disk: nothing half-written stays in the store
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
     return staged
 
 
