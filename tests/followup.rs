@@ -138,6 +138,14 @@ fn degenerate_waves_give_a_reason_not_nan() {
     };
     let c = mean_change(&flat, &flat, 0.95);
     assert!(c.p_value.is_none() && c.note.unwrap().contains("SE 0"));
+    // a missing SE (NaN from a hand-made table) gave a panic: now no test, and says why
+    let no_se = Cell {
+        se: f64::NAN,
+        ..many
+    };
+    let c = mean_change(&no_se, &many, 0.95);
+    assert_eq!(c.change, 0.0);
+    assert!(c.p_value.is_none() && c.note.unwrap().contains("no standard error"));
 }
 
 mod targets {

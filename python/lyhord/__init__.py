@@ -9,6 +9,8 @@ The main path::
     table = ly.estimate(scores, inst, by=["forvaltning", "enhet"], min_group=5)
 """
 
+# first: checks the installed polars before the extension, which needs a matching one
+from . import _compat  # noqa: F401, I001
 from . import expr, plot
 from ._agreement import agreement, code_presence
 from ._api import estimate, estimate_from_sums, merge_sums, score, summarise

@@ -46,12 +46,17 @@ pub fn mean_change(earlier: &Cell, later: &Cell, confidence: f64) -> Change {
     let (v1, v2) = (earlier.se.powi(2), later.se.powi(2));
     let se = (v1 + v2).sqrt();
     out.effect_size = cohens_d(earlier, later, out.change);
-    if se <= 0.0 {
+    if se.is_finite() && se <= 0.0 {
         out.note = Some("no variation within either wave (SE 0): no test".into());
         return out;
     }
     let df = (v1 + v2).powi(2) / (v1 * v1 / (earlier.n - 1.0) + v2 * v2 / (later.n - 1.0));
-    let t = StudentsT::new(0.0, 1.0, df).expect("df > 0 when both SEs are finite");
+    // A missing or non-finite SE in a published table (a hand-made or damaged input) gives
+    // no test rather than a panic.
+    let Ok(t) = StudentsT::new(0.0, 1.0, df) else {
+        out.note = Some("no standard error in a wave: no test".into());
+        return out;
+    };
     let statistic = out.change / se;
     let crit = t.inverse_cdf(0.5 + confidence / 2.0);
     out.se = Some(se);
