@@ -158,18 +158,19 @@ def load_config(path: Path) -> Config:
     inst = _instrument(raw["instrument"], path, fail)
     by = _by(raw["by"], fail)
     defaults = {k: raw[k] for k in ("mapping", "strict") if k in raw}
+    waves = _waves(raw["waves"], defaults, fail)
     return Config(
         path=path,
         instrument=inst,
         by=by,
-        waves=_waves(raw["waves"], defaults, fail),
+        waves=waves,
         out=path.parent / _text(raw.get("out", "followup"), "out", fail),
         store=path.parent / _text(raw["store"], "store", fail) if "store" in raw else None,
         formats=_formats(raw.get("formats", ["csv"]), fail),
         min_group=_min_group(raw.get("min_group"), fail),
         lang=_lang(raw.get("lang"), fail),
         headcounts=_year_table(raw.get("headcounts", {}), "headcounts", fail),
-        periods=_periods(raw.get("periods", {}), fail),
+        periods=_periods(raw.get("periods", {}), {w.year for w in waves}, fail),
         unit_map=_unit_map(raw.get("unit_map", {}), fail),
         targets=_targets(raw.get("targets", []), by, fail),
     )
@@ -268,7 +269,7 @@ def _year_table(value: Any, table: str, fail: Callable[[str], Any]) -> dict[int,
     return {_year(k, table, fail): _text(v, f"{table}.{k}", fail) for k, v in value.items()}
 
 
-def _periods(value: Any, fail: Callable[[str], Any]) -> dict[str, list[int]]:
+def _periods(value: Any, waves: set[int], fail: Callable[[str], Any]) -> dict[str, list[int]]:
     if not isinstance(value, dict):
         fail(f"`[periods]` must be {TOP_KEYS['periods']}")
     out = {}
@@ -276,6 +277,9 @@ def _periods(value: Any, fail: Callable[[str], Any]) -> dict[str, list[int]]:
         if not isinstance(years, list) or len(years) < 2:
             fail(f'[periods] "{name}" must list at least two years, e.g. [2024, 2025]')
         out[str(name)] = sorted(_year(y, "periods", fail) for y in years)
+        absent = [y for y in out[str(name)] if y not in waves]
+        if absent:
+            fail(f'[periods] "{name}" names {absent[0]}, not a wave')
     return out
 
 
@@ -451,10 +455,6 @@ def publish(
     years = [
         {"by": config.by, "within": {YEAR: [y]}, "headcounts": _headcounts(config, y)} for y in sums
     ]
-    for name, span in config.periods.items():
-        absent = [y for y in span if y not in sums]
-        if absent:
-            raise LyhordError(f'{config.path}: [periods] "{name}" names {absent[0]}, not a wave')
     spans = {
         name: {"by": config.by, "within": {YEAR: span}} for name, span in config.periods.items()
     }

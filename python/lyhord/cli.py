@@ -25,7 +25,7 @@ from ._lyhord import Instrument, LyhordError, __version__
 from ._publication import Publication
 from ._tables import OUT_FORMATS, first_line, read_table, write_table
 from .datasets import example_data, headcounts
-from .report import wide
+from .report import Words, measure_labels, wide
 from .report.excel import CSV_DIALECTS, write_csv, write_report
 
 # The library's keyword arguments as the command line spells them.
@@ -176,7 +176,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         top = wide(table.filter(pl.col("level") <= 1), inst).filter(pl.col("level") <= 1)
         dims = [m for m, kind in inst.measures if kind != "item"]
-        labels = dict(inst.labels().select("measure", "label").iter_rows())
+        labels = measure_labels(inst, Words.of(inst))
         with pl.Config(
             tbl_rows=20,
             tbl_cols=10,
@@ -208,9 +208,7 @@ def _demo_interviews(out: Path) -> None:
     n = imp.segments["interview"].n_unique()
     print(f"\nKodade intervjuer 2025: {n} intervjuer -> {qdpx}; poäng -> {path}")
     # the interviews score the EPL dimensions: named as the staff instrument names them
-    labels = dict(
-        _api.resolve_instrument("epl-staff").labels().select("measure", "label").iter_rows()
-    )
+    labels = measure_labels("epl-staff", Words.of("epl-staff"))
     scored = scores.filter(pl.col("dimension").is_not_null()).with_columns(
         pl.col("dimension").replace(labels), pl.col("forvaltning").alias("Förvaltning")
     )

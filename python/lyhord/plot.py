@@ -56,10 +56,13 @@ def save(figures: dict, folder) -> list:
 
 
 def _words(instrument, lang):
+    """The output language's words, the figure texts and the measure names (ids when no
+    instrument is given)."""
     from .report._format import Words, measure_labels
 
     words = Words.of(instrument, lang)
-    return words, _FIG[words.lang], measure_labels(instrument, words)
+    labels = measure_labels(instrument, words) if instrument is not None else {}
+    return words, _FIG[words.lang], labels
 
 
 def heatmap(
@@ -113,9 +116,7 @@ def heatmap(
     import numpy as np
     from matplotlib.colors import TwoSlopeNorm
 
-    words, text, labels = _words(instrument or "hme", lang)
-    if instrument is None:
-        labels = {}
+    words, text, labels = _words(instrument, lang)
     rows = table.filter((pl.col("level") == level) & (pl.col("kind") == kind))
     keys = table.columns[1 : table.columns.index(label) + 1]
     parent = keys[-2] if len(keys) > 1 else None
@@ -214,8 +215,8 @@ def trend_lines(
     """
     import matplotlib.pyplot as plt
 
-    words, text, labels = _words(instrument or "hme", lang)
-    name = labels.get(measure, measure) if instrument is not None else measure
+    words, text, labels = _words(instrument, lang)
+    name = labels.get(measure, measure)
     rows = series.filter(
         pl.col("level") == level, pl.col("measure") == measure, ~pl.col("suppressed")
     )
@@ -295,11 +296,14 @@ def change(
     """
     import matplotlib.pyplot as plt
 
-    words, text, labels = _words(instrument or "hme", lang)
+    words, text, labels = _words(instrument, lang)
     if measure is None:
         from ._args import resolve_instrument
+        from ._lyhord import DataError
 
-        measure = resolve_instrument(instrument).index_id if instrument else "hme"
+        if instrument is None:
+            raise DataError("plot.change: give measure= (or instrument= for its index)")
+        measure = resolve_instrument(instrument).index_id
     rows = table.filter(
         pl.col("level") == table["level"].max(),
         pl.col("measure") == measure,
@@ -307,7 +311,7 @@ def change(
     ).sort("change")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, max(2.5, 0.16 * rows.height + 1.6)))
-    name = labels.get(measure, measure) if instrument is not None else measure
+    name = labels.get(measure, measure)
     ax.set_title(text["change"].format(measure=name), fontsize=9)
     if rows.height == 0:
         ax.text(0.5, 0.5, text["nothing"], ha="center", va="center", transform=ax.transAxes)

@@ -59,6 +59,10 @@ def test_change_names_units_colours_direction_or_says_nothing_is_comparable(tabl
     assert ("säker minskning" in legend) == bool(
         units.filter(pl.col("significant") & (pl.col("change") < 0)).height
     )
+    with pytest.raises(ly.DataError, match="give measure="):
+        ly.plot.change(change, label="enhet")  # no instrument: which measure is not guessed
+    by_id = ly.plot.change(change, label="enhet", measure="hme")
+    assert by_id.get_title().startswith("Förändring i hme sedan förra året")
     empty = ly.plot.change(change.filter(level=99), label="enhet", instrument="hme", lang="en")
     assert texts(empty) == [
         "No unit can be compared with last year\n(too few answers or new units)."

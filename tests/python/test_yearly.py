@@ -294,6 +294,7 @@ def test_any_grouping_columns_and_a_blank_unit_name(tmp_path, by):
         ('min_group = "5"', "`min_group` must be a whole number ≥ 1, got '5'"),
         ("min_group = 0", "`min_group` must be a whole number ≥ 1, got 0"),
         ('[periods]\n"2024-25" = [2024]', '[periods] "2024-25" must list at least two years'),
+        ('[periods]\n"2023-25" = [2023, 2025]', '[periods] "2023-25" names 2023, not a wave'),
     ],
 )
 def test_the_config_is_strict(tmp_path, capsys, line, message):

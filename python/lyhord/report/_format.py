@@ -68,10 +68,11 @@ class Words:
     lang: str
 
     @classmethod
-    def of(cls, instrument: Instrument | str, lang: str | None = None) -> Words:
-        """The language asked for, else the instrument's (Swedish for the Swedish ones)."""
-        inst = resolve_instrument(instrument)
-        chosen = (lang or inst.language).strip().lower()
+    def of(cls, instrument: Instrument | str | None, lang: str | None = None) -> Words:
+        """The language asked for, else the instrument's (Swedish for the Swedish ones, and
+        without an instrument)."""
+        default = resolve_instrument(instrument).language if instrument is not None else "sv"
+        chosen = (lang or default).strip().lower()
         if chosen not in _WORDS:
             raise InstrumentError(f'parameter `lang` must be "sv" or "en", not {lang!r}')
         return cls(chosen)
