@@ -1,16 +1,26 @@
-"""Writes the notebooks from their cell sources (run by hand after editing; the test suite
-executes the .ipynb files themselves)."""
+"""Writes the notebooks from their cell sources: this file is the source of the notebooks.
+
+    python notebooks/_build_notebooks.py           # rewrite notebooks/*.ipynb
+    python notebooks/_build_notebooks.py --check   # exit 1 if a committed notebook differs
+
+Edit the cells here, never in the .ipynb files: the test suite runs ``--check`` and fails when
+a committed notebook is not what this file writes. Notebooks are stored without outputs (the
+test suite executes them; the documentation site renders them executed). Cell ids are derived
+from the notebook's name and the cell's position so that writing twice gives the same bytes.
+"""
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat as nbf
 
 HERE = Path(__file__).parent
+PYPROJECT = HERE.parent / "pyproject.toml"
 
 
-def notebook(cells):
+def notebook(name, cells):
     nb = nbf.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -21,6 +31,8 @@ def notebook(cells):
         nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src)
         for kind, src in cells
     ]
+    for position, cell in enumerate(nb.cells):
+        cell.id = f"{name[:2]}-{position:03d}"
     return nb
 
 
@@ -692,6 +704,48 @@ ly.targets(series, goals).select(
     ),
     (
         "md",
+        """## Reorganisations in the trend
+Suppose Hemtjänst Norr and Hemtjänst Söder were merged for 2025. `unit_map` (keyed by the
+first year of the new organisation) restates 2024 in the 2025 organisation: the merged
+unit's 2024 figures are its two parts pooled from their published n, mean and SD, so its
+line starts in 2024. The `mapping` column says what was done.""",
+    ),
+    (
+        "code",
+        """pair = ["Hemtjänst Norr", "Hemtjänst Söder"]
+merged_2025 = ly.example_data("staff", year=2025).with_columns(
+    pl.col("enhet").replace(dict.fromkeys(pair, "Hemtjänst Norr-Söder"))
+)
+reorganised = {2024: waves[2024], 2025: ly.estimate(merged_2025, epl, by=by)}
+ly.trend(reorganised, unit_map={2025: dict.fromkeys(pair, "Hemtjänst Norr-Söder")}).filter(
+    pl.col("enhet") == "Hemtjänst Norr-Söder", pl.col("measure") == "epl"
+).select("year", "n", pl.col("mean", "ci_low", "ci_high").round(1), "mapping")""",
+    ),
+    (
+        "md",
+        """## Stored sums: new groupings and large data without the answers
+`ly.summarise` keeps what an estimate is made of (sums per unit, **unsuppressed**: as private
+as the answers). Sums from other files or years add up with `ly.merge_sums`, and
+`ly.estimate_from_sums` publishes them, with suppression, at the stored grouping or any
+coarser one — the same numbers `ly.estimate` gives on the answers. A LazyFrame (e.g.
+`pl.scan_parquet` over ten years of a national survey) is streamed through polars'
+streaming engine batch by batch, so memory holds one batch and the sums, not the rows
+(`bench/RESULTS.md`: 12 M respondent-waves in 0.7 GB).""",
+    ),
+    (
+        "code",
+        """answers = pl.concat([ly.example_data("staff", year=y) for y in (2024, 2025)]).lazy()
+sums = ly.summarise(answers, epl, by=["year", *by])  # streamed
+per_forvaltning = {
+    y: ly.estimate_from_sums(sums.filter(pl.col("year") == y), epl, by="forvaltning")
+    for y in (2024, 2025)
+}
+ly.trend(per_forvaltning).filter(pl.col("level") == 1, pl.col("measure") == "epl").pivot(
+    on="year", index="forvaltning", values="mean"
+)""",
+    ),
+    (
+        "md",
         """## One picture from three sources
 Staff results per unit, the municipality-wide citizen survey (raked to the population) and
 the unit interview scores, combined per unit and dimension with equal weights.
@@ -713,10 +767,16 @@ raked = ly.rake(
 citizens = ly.design_estimate(raked.data, raked.design, instrument="epl-citizen")
 interviews = ly.score_interviews(ly.example_data("interviews"), by=by)
 combined = ly.combine(staff=waves[2025], citizens=citizens, interviews=interviews, on=by)
-print(combined.height, "unit × dimension rows;",
-      combined["disagreement"].is_not_null().sum(), "with disagreeing sources")
+print(
+    combined.height,
+    "unit × dimension rows;",
+    combined["disagreement"].is_not_null().sum(),
+    "with disagreeing sources",
+)
 combined.filter(pl.col("sources").str.contains("interviews")).select(
-    "enhet", "dimension", pl.col("score", "ci_low", "ci_high", "staff", "citizens", "interviews").round(1),
+    "enhet",
+    "dimension",
+    pl.col("score", "ci_low", "ci_high", "staff", "citizens", "interviews").round(1),
     "disagreement",
 ).head(9)""",
     ),
@@ -848,12 +908,51 @@ except ly.DataError as e:
     ),
 ]
 
-if __name__ == "__main__":
-    nbf.write(notebook(QUICKSTART), HERE / "01_quickstart.ipynb")
-    nbf.write(notebook(IMPORT), HERE / "02_import.ipynb")
-    nbf.write(notebook(RELIABILITY), HERE / "03_reliability_and_drivers.ipynb")
-    nbf.write(notebook(CITIZENS), HERE / "04_citizen_survey.ipynb")
-    nbf.write(notebook(INTERVIEWS), HERE / "05_interviews.ipynb")
-    nbf.write(notebook(FOLLOWUP), HERE / "06_yearly_followup.ipynb")
+
+def notebooks():
+    """Every notebook by file name."""
+    return {
+        "01_quickstart.ipynb": QUICKSTART,
+        "02_import.ipynb": IMPORT,
+        "03_reliability_and_drivers.ipynb": RELIABILITY,
+        "04_citizen_survey.ipynb": CITIZENS,
+        "05_interviews.ipynb": INTERVIEWS,
+        "06_yearly_followup.ipynb": FOLLOWUP,
+    }
+
+
+def write(folder):
+    for name, cells in notebooks().items():
+        nbf.write(notebook(name, cells), folder / name)
     # Cells are written for reading here; ruff gives them the project's formatting.
-    subprocess.run([sys.executable, "-m", "ruff", "format", str(HERE)], check=True)
+    ruff = [sys.executable, "-m", "ruff", "format", "--quiet", "--config", str(PYPROJECT)]
+    subprocess.run([*ruff, str(folder)], check=True)
+
+
+def differing(folder):
+    """Names of the committed notebooks that differ from what this file writes."""
+    return [
+        name
+        for name in notebooks()
+        if not (HERE / name).exists() or (HERE / name).read_bytes() != (folder / name).read_bytes()
+    ]
+
+
+def main(argv):
+    if "--check" not in argv:
+        write(HERE)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        write(Path(tmp))
+        stale = differing(Path(tmp))
+    for name in stale:
+        print(
+            f"notebooks/{name} differs from notebooks/_build_notebooks.py: edit the cells there "
+            "and run `python notebooks/_build_notebooks.py`",
+            file=sys.stderr,
+        )
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
