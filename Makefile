@@ -15,7 +15,7 @@ export VIRTUAL_ENV := $(VENV)
 EXT := python/lyhord/_lyhord.abi3.so
 RUST_SOURCES := $(shell find src -type f) Cargo.toml build.rs
 
-.PHONY: setup build browser screenshot demo test test-rust test-python bench lint fmt clean
+.PHONY: setup build browser screenshot demo test test-rust test-python test-polars-lowest bench lint typecheck stubtest docs check fmt clean
 
 setup: $(VENV)/.installed
 
@@ -74,6 +74,33 @@ lint: setup
 	$(CARGO) clippy --features python --all-targets -- -D warnings
 	$(VENV)/bin/ruff check python tests bench notebooks .ci
 	$(VENV)/bin/ruff format --check python tests bench notebooks .ci
+
+# The Python package's types (mypy), and the hand-written stub of the extension module
+# checked against the built module, so the two cannot drift apart.
+typecheck: build
+	$(PY) -m mypy python/lyhord
+
+stubtest: build
+	$(PY) -m mypy.stubtest lyhord._lyhord --allowlist .ci/stubtest-allowlist.txt
+
+# The documentation site: API pages from the docstrings, the notebooks executed, methods and
+# the privacy guarantee. Warnings are errors.
+docs: build
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs/_build/html/index.html"
+
+# The Python suite again under the lowest polars pyproject allows (the venv has the newest):
+# installed beside the venv and put first on the path, so nothing else changes.
+POLARS_LOWEST_DIR := target/polars-lowest
+test-polars-lowest: build
+	rm -rf $(POLARS_LOWEST_DIR)
+	$(PY) -m pip install --quiet --target $(POLARS_LOWEST_DIR) \
+	  "polars==$$($(PY) -c 'from lyhord._compat import POLARS_RANGE as r; print("%d.%d.0" % r[0])')"
+	PYTHONPATH=$(POLARS_LOWEST_DIR) $(PY) -m pytest -q -p no:cacheprovider \
+	  --ignore tests/python/test_notebooks.py
+
+# What CI runs after `make test`: nothing here compiles the extension again.
+check: lint typecheck stubtest docs
 
 fmt: setup
 	$(CARGO) fmt

@@ -6,6 +6,11 @@ import polars as pl
 import pytest
 
 
+def pytest_report_header(config):
+    # CI runs the suite under the newest and the lowest supported polars: say which this is
+    return f"polars {pl.__version__} from {Path(pl.__file__).parent}"
+
+
 @pytest.fixture(scope="session")
 def staff_2025() -> pl.DataFrame:
     return ly.example_data("staff", year=2025)
