@@ -23,6 +23,7 @@ MODULES = [
     "lyhord._exports",
     "lyhord.report._wide",
     "lyhord.report.excel",
+    "lyhord.dask",
 ]
 
 
