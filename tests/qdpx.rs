@@ -95,11 +95,11 @@ const PROJECT: &str = r#"<?xml version="1.0" encoding="utf-8"?>
     </TextSource>
   </Sources>
   <Notes>
-    <TextSource guid="n-1" name="Memo">
+    <Note guid="n-1" name="Memo">
       <PlainTextSelection guid="p-9" startPosition="0" endPosition="5">
         <Coding guid="k-9"><CodeRef targetGUID="c-citat"/></Coding>
       </PlainTextSelection>
-    </TextSource>
+    </Note>
   </Notes>
 </Project>"#;
 
@@ -179,6 +179,7 @@ fn unknown_codes_are_named_with_counts_or_dropped_and_reported() {
             "Blir lyssnad på: mapped by label",
             "Bra citat: not in the frame: dropped",
             "del_overkord: mapped by id",
+            "<Notes>: ignored: 1 notes (memos) with 1 codings: memos are not interviews",
         ]
     );
 }

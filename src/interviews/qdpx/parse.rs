@@ -786,7 +786,7 @@ impl Parser {
                 codings: 0,
             });
         }
-        if self.notes > 0 {
+        if self.notes > 0 || self.note_codings > 0 {
             out.push(QdaIgnored {
                 name: "<Notes>".into(),
                 reason: format!(
