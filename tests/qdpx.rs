@@ -741,6 +741,20 @@ fn guids_match_whatever_their_case_and_braces() {
     );
 }
 
+/// Elements out of their place in the schema are not read as what they would be in place.
+#[test]
+fn misplaced_elements_are_left_alone() {
+    let xml = r#"<Project xmlns="urn:QDA-XML:project:1.0" name="x">
+      <Cases><Group><SourceRef targetGUID="s"/><VariableValue><VariableRef targetGUID="v"/><TextValue>A</TextValue></VariableValue></Group></Cases>
+      <Sets><Group><MemberSource targetGUID="s"/></Group></Sets>
+      <CodeBook><Codes><Folder><Code guid="c" name="c" isCodable="true"/></Folder></Codes></CodeBook>
+      <Sources><TextSource guid="s" name="I"><Extra><PlainTextSelection guid="p" startPosition="0" endPosition="1"><Coding guid="k"><CodeRef targetGUID="c"/></Coding></PlainTextSelection></Extra></TextSource></Sources>
+    </Project>"#;
+    let p = read_qdpx(&write_temp("misplaced.qde", xml.as_bytes())).unwrap();
+    assert!(p.codes.is_empty() && p.codings.is_empty() && p.ignored.is_empty());
+    assert_eq!(p.variables["I"].len(), 0);
+}
+
 /// Damaged files: random byte changes and cuts, in the zip and in the XML inside it, give
 /// an error or a project but never a panic.
 mod mutated {

@@ -233,26 +233,23 @@ impl Parser {
     }
 
     fn open_in_case(&mut self, e: &BytesStart, name: &str) -> Result<(), String> {
-        match (self.stack.len(), name) {
-            (2, "Case") => self.cases.push(OpenCase {
-                name: attr(e, "name")?.unwrap_or(required_attr(e, name, "guid")?),
+        if self.stack.len() == 2 && name == "Case" {
+            let guid = required_attr(e, name, "guid")?;
+            self.cases.push(OpenCase {
+                name: attr(e, "name")?.unwrap_or(guid),
                 ..Default::default()
-            }),
-            (3, "SourceRef") => {
-                let target = guid_key(&required_attr(e, name, "targetGUID")?);
-                self.cases
-                    .last_mut()
-                    .expect("a case is open")
-                    .sources
-                    .push(target);
+            });
+            return Ok(());
+        }
+        // Children of a `Cases/Case`; a case was pushed when it opened.
+        let in_case = self.stack.len() == 3 && self.parent() == Some("Case");
+        match (in_case, self.cases.last_mut(), name) {
+            (true, Some(case), "SourceRef") => {
+                let target = required_attr(e, name, "targetGUID")?;
+                case.sources.push(guid_key(&target));
             }
-            (3, "SelectionRef") => {
-                self.cases
-                    .last_mut()
-                    .expect("a case is open")
-                    .selection_refs += 1;
-            }
-            (3, "VariableValue") => self.open_value(Owner::Case),
+            (true, Some(case), "SelectionRef") => case.selection_refs += 1,
+            (true, Some(_), "VariableValue") => self.open_value(Owner::Case),
             _ => self.open_value_part(e, name)?,
         }
         Ok(())
@@ -337,10 +334,9 @@ impl Parser {
                 }
             }
             "Coding" => {
-                self.sources
-                    .last_mut()
-                    .expect("a source is open")
-                    .whole_codings += 1
+                if let Some(source) = self.sources.last_mut() {
+                    source.whole_codings += 1;
+                }
             }
             "VariableValue" => self.open_value(Owner::Source),
             _ => {}
@@ -356,8 +352,9 @@ impl Parser {
             (Some("Coding"), "CodeRef") => {
                 let target = guid_key(&required_attr(e, name, "targetGUID")?);
                 let user = self.coding_user.clone();
-                let selection = self.selection.as_mut().expect("a selection is open");
-                selection.codes.push((user, target));
+                if let Some(selection) = self.selection.as_mut() {
+                    selection.codes.push((user, target));
+                }
             }
             _ => {}
         }
@@ -373,21 +370,24 @@ impl Parser {
     }
 
     fn open_in_set(&mut self, e: &BytesStart, name: &str) -> Result<(), String> {
-        match (self.stack.len(), name) {
-            (2, "Set") => self.sets.push(OpenSet {
-                name: attr(e, "name")?.unwrap_or(required_attr(e, name, "guid")?),
+        if self.stack.len() == 2 && name == "Set" {
+            let guid = required_attr(e, name, "guid")?;
+            self.sets.push(OpenSet {
+                name: attr(e, "name")?.unwrap_or(guid),
                 ..Default::default()
-            }),
-            (3, member) => {
-                let set = self.sets.last_mut().expect("a set is open");
-                match member {
-                    "MemberSource" => set.sources += 1,
-                    "MemberCode" => set.codes += 1,
-                    "MemberNote" => set.notes += 1,
-                    _ => {}
-                }
+            });
+            return Ok(());
+        }
+        if self.stack.len() != 3 || self.parent() != Some("Set") {
+            return Ok(());
+        }
+        if let Some(set) = self.sets.last_mut() {
+            match name {
+                "MemberSource" => set.sources += 1,
+                "MemberCode" => set.codes += 1,
+                "MemberNote" => set.notes += 1,
+                _ => {}
             }
-            _ => {}
         }
         Ok(())
     }
@@ -397,18 +397,17 @@ impl Parser {
             return Err("a closing tag without an opening one".into());
         };
         match open.as_str() {
-            "Code" if self.section() == Some("CodeBook") => {
+            "Code"
+                if self.section() == Some("CodeBook")
+                    && matches!(self.parent(), Some("Codes" | "Code")) =>
+            {
                 self.code_stack.pop();
             }
             "Coding" => self.coding_user = None,
             "VariableValue" => self.finish_value(),
             "PlainTextSelection" if self.in_text_source() && self.stack.len() == 3 => {
-                if let Some(s) = self.selection.take() {
-                    self.sources
-                        .last_mut()
-                        .expect("a source is open")
-                        .selections
-                        .push(s);
+                if let (Some(s), Some(source)) = (self.selection.take(), self.sources.last_mut()) {
+                    source.selections.push(s);
                 }
             }
             _ => {}
