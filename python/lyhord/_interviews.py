@@ -187,7 +187,10 @@ class SegmentImport:
     codes : polars.DataFrame
         Per code name in the file: ``source_code``, ``source_parent``, the frame ``code``
         it was mapped to (null when dropped), ``rating`` (for ratings stored as child
-        codes), ``n_codings`` and ``status``.
+        codes), ``n_codings`` and ``status``. For a ``.qdpx``, what the project holds but
+        the segments do not (sets, PDF/picture/audio/video sources, notes, codings of a
+        whole source, case selections) follows as rows whose ``status`` starts with
+        ``"ignored: "``, named in ``source_code``, with the codings left out.
     path : str
         The file read.
     """
@@ -201,17 +204,21 @@ class SegmentImport:
         return self.codes
 
     def __repr__(self) -> str:
-        dropped = self.codes.filter(pl.col("code").is_null())
+        ignored = pl.col("status").str.starts_with("ignored: ")
+        dropped = self.codes.filter(pl.col("code").is_null(), ~ignored)
+        n_codes = self.codes.filter(~ignored).height
         n_interviews = (
             self.segments.get_column("interview").n_unique() if self.segments.height else 0
         )
         lines = [
             f"SegmentImport({self.path!r})",
             f"  {self.segments.height} codings in {n_interviews} interviews",
-            f"  {self.codes.height} distinct codes in the file, {dropped.height} dropped",
+            f"  {n_codes} distinct codes in the file, {dropped.height} dropped",
         ]
         for row in dropped.iter_rows(named=True):
             lines.append(f"    dropped: {row['source_code']!r} ({row['n_codings']} codings)")
+        for row in self.codes.filter(ignored).iter_rows(named=True):
+            lines.append(f"    {row['status']} ({row['source_code']!r})")
         return "\n".join(lines)
 
 
@@ -229,8 +236,11 @@ def read_segments(
     """Read coded interview segments from a QDA export or a spreadsheet.
 
     * ``.qdpx``: a REFI-QDA project as NVivo, MAXQDA, ATLAS.ti and QualCoder export it.
-      One source is one interview; its case variables (unit, role, …) become columns;
-      selections become segments, numbered per interview by their span, so coders who
+      One source is one interview; its case variables (unit, role, …) become columns.
+      A source's id is its name, or ``"name [guid]"`` when several sources share the name
+      (the documents stay apart; the guid is the same in the next export). Values are
+      trimmed of the XML's indentation; sets are information, not sources.
+      Selections become segments, numbered per interview by their span, so coders who
       marked the same span share a segment; the coder is the coding's user. Ratings
       stored as child codes of a rated code (``del_betyg`` → ``4``) become ``rating``.
       The interview text is never read.

@@ -3,7 +3,7 @@
 //! written as a REFI-QDA project.
 
 use super::frame::{text, SegmentColumns, Segments};
-use super::qdpx::{read_qdpx, write_qdpx, ExportCoding, ExportInterview, QdaProject};
+use super::qdpx::{read_qdpx, write_qdpx, ExportCoding, ExportInterview, QdaIgnored, QdaProject};
 use super::{Code, CodingFrame};
 use crate::error::{Error, InterviewError};
 use crate::score::frame::present_columns;
@@ -235,10 +235,40 @@ pub fn qdpx_frame(
         }
     }
     report.check(&path.display().to_string(), frame, unmatched)?;
-    Ok((
-        segments_table(&project, &kept)?,
-        report.frame(frame, unmatched)?,
-    ))
+    let codes = report
+        .frame(frame, unmatched)?
+        .vstack(&ignored_rows(&project.ignored)?)?;
+    Ok((segments_table(&project, &kept)?, codes))
+}
+
+/// What the project holds but the segments do not (sets, sources of other kinds, notes,
+/// …), as rows of the code report: named in `source_code`, no `code`, the codings left
+/// out in `n_codings`, and a `status` starting "ignored:" that says what and why.
+fn ignored_rows(ignored: &[QdaIgnored]) -> Result<DataFrame, Error> {
+    let none_text = vec![None::<String>; ignored.len()];
+    Ok(DataFrame::new(
+        ignored.len(),
+        vec![
+            Column::new(
+                "source_code".into(),
+                ignored.iter().map(|i| i.name.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new("source_parent".into(), none_text.clone()),
+            Column::new("code".into(), none_text),
+            Column::new("rating".into(), vec![None::<f64>; ignored.len()]),
+            Column::new(
+                "n_codings".into(),
+                ignored.iter().map(|i| i.codings).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "status".into(),
+                ignored
+                    .iter()
+                    .map(|i| format!("ignored: {}", i.reason))
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
 }
 
 type Kept<'p> = (&'p super::qdpx::QdaCoding, String, Option<f64>);

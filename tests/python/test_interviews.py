@@ -1,5 +1,8 @@
 """Coding frames and interview scores from Python."""
 
+import pathlib
+import zipfile
+
 import lyhord as ly
 import polars as pl
 import pytest
@@ -128,3 +131,94 @@ def test_agreement_on_an_imported_project_without_a_frame(tmp_path):
     b = ly.agreement(ref.with_columns(unit), coder="coder", value="code", n_boot=200)
     assert a.equals(b)
     assert a.height > 0
+
+
+QDPX_FIXTURES = pathlib.Path(__file__).parent.parent / "data" / "qdpx"
+
+
+def _qdpx(tmp_path, fixture):
+    """A fixture's project.qde zipped as the QDA programs do (project.qde + sources/)."""
+    path = tmp_path / fixture.replace(".qde", ".qdpx")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(QDPX_FIXTURES / fixture, "project.qde")
+        z.writestr("sources/placeholder.txt", "(never read)")
+    return path
+
+
+def test_maxqda_24_export_with_document_sets_joins_to_survey_units(tmp_path):
+    # MAXQDA 24 export shape: <Sets><Set><MemberSource/> document groups, indented
+    # <TextValue>Förskola A⏎    </TextValue>, two documents named "Intervju 1".
+    imp = ly.read_segments(_qdpx(tmp_path, "maxqda24-document-sets.qde"))
+    seg = imp.segments
+    first = "Intervju 1 [D1000000-0000-4000-8000-000000000001]"
+    second = "Intervju 1 [D1000000-0000-4000-8000-000000000002]"
+    assert seg["interview"].unique(maintain_order=True).to_list() == [first, second, "Intervju 2"]
+    assert seg["enhet"].to_list() == ["Förskola A", "Förskola B"] + ["Förskola A"] * 3
+    assert seg["code"].to_list() == [
+        "del_lyssnad",
+        "del_overkord",
+        "eng_stolthet",
+        "eng_stolthet",
+        "del_lyssnad",
+    ]
+    assert seg["coder"].to_list() == ["Anna", "Anna", "Anna", "Bo", "Bo"]
+    units = pl.DataFrame({"enhet": ["Förskola A", "Förskola B"], "hme": [71.0, 64.0]})
+    joined = seg.join(units, on="enhet", how="left")
+    assert joined["hme"].null_count() == 0
+    ignored = imp.codes.filter(pl.col("status").str.starts_with("ignored: "))
+    assert ignored.select("source_code", "n_codings").rows() == [
+        ("Förskola A", 0),
+        ("Förskola B", 0),
+        ("Teckning från avdelningen", 1),
+        ("<Notes>", 0),
+    ]
+    assert ignored["code"].null_count() == 4
+    text = repr(imp)
+    assert "3 distinct codes in the file, 0 dropped" in text
+    assert "ignored: a PictureSource with 1 codings" in text
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["maxqda24-document-sets.qde", "nvivo14-cases.qde", "qualcoder36-source-variables.qde"],
+)
+def test_qda_exports_round_trip_through_write_qdpx(tmp_path, fixture):
+    seg = ly.read_segments(_qdpx(tmp_path, fixture)).segments
+    by = [
+        c
+        for c in seg.columns
+        if c not in ("interview", "segment", "start", "end", "coder", "code", "rating")
+    ]
+    out = tmp_path / "again.qdpx"
+    ly.write_qdpx(seg, out, by=by)
+    back = ly.read_segments(out).segments
+    cols = ["interview", "segment", "coder", "code", "rating", *by]
+    key = ["interview", "segment", "coder", "code"]
+    assert back.select(cols).sort(key).equals(seg.select(cols).sort(key))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("tom.qdpx", b"", "is empty"),
+        ("anteckning.qdpx", b"Intervju 1: svar\n", "not a zip archive"),
+        ("rapport.qdpx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "not a zip archive"),
+        ("bild.qdpx", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a zip archive"),
+    ],
+)
+def test_files_that_are_no_project_raise_data_error_naming_the_file(
+    tmp_path, name, content, expected
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ly.DataError, match=expected) as err:
+        ly.read_segments(path, frame=None)
+    assert name in str(err.value)
+
+
+def test_a_renamed_word_file_is_a_data_error(tmp_path):
+    path = tmp_path / "kodning.qdpx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    with pytest.raises(ly.DataError, match=r"kodning\.qdpx is a zip archive without project\.qde"):
+        ly.read_segments(path)

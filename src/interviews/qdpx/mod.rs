@@ -17,14 +17,15 @@ pub use write::{codebook_xml, project_xml, write_qdpx, ExportCoding, ExportInter
 pub struct QdaCode {
     pub guid: String,
     pub name: String,
-    /// The parent code's guid (codes nest).
+    /// The parent code's guid as written (codes nest: `<Code>` inside `<Code>`).
     pub parent: Option<String>,
 }
 
 /// One code applied by one coder to one selection of a source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QdaCoding {
-    /// The source's name: one source is one interview.
+    /// The interview: one text source is one interview, named by its source's name, or
+    /// "name [guid]" when several sources share the name.
     pub interview: String,
     /// Rank of the selection's span within its source (from 1).
     pub segment: u32,
@@ -37,15 +38,33 @@ pub struct QdaCoding {
     pub parent: Option<String>,
 }
 
+/// Something in the project that lyhord does not import, named so the import report can
+/// say so: a set, a source of another kind, notes, codings of a whole source, case
+/// selections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QdaIgnored {
+    /// The set's, source's or case's name.
+    pub name: String,
+    /// What it is and why it is not imported.
+    pub reason: String,
+    /// Codings that are not imported with it.
+    pub codings: u32,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct QdaProject {
     /// Variable names in the order the project defines them.
     pub variable_names: Vec<String>,
-    /// Per source (interview): variable values, from its cases and from the source itself.
+    /// Per interview: variable values, from its cases and from the source itself.
     pub variables: BTreeMap<String, BTreeMap<String, String>>,
     pub codes: Vec<QdaCode>,
     pub codings: Vec<QdaCoding>,
+    pub ignored: Vec<QdaIgnored>,
 }
+
+/// The largest `project.qde` read (uncompressed). Projects hold no source text, so even
+/// large ones stay far below; the bound stops a zip bomb from filling the memory.
+pub const MAX_PROJECT_BYTES: u64 = 256 << 20;
 
 fn qdpx_error(file: &Path, message: impl Into<String>) -> InterviewError {
     InterviewError::Qdpx {
@@ -54,48 +73,112 @@ fn qdpx_error(file: &Path, message: impl Into<String>) -> InterviewError {
     }
 }
 
+const NOT_A_PROJECT: &str =
+    "export the project again as REFI-QDA (.qdpx) from NVivo, MAXQDA, ATLAS.ti or QualCoder";
+
 /// Reads a `.qdpx` project (or a bare `project.qde` XML file).
 pub fn read_qdpx(path: &Path) -> Result<QdaProject, InterviewError> {
-    let bytes = std::fs::read(path).map_err(|e| qdpx_error(path, e.to_string()))?;
-    let xml = if bytes.starts_with(b"PK") {
-        project_entry(path, &bytes)?
-    } else {
-        String::from_utf8(bytes).map_err(|_| {
-            qdpx_error(
-                path,
-                "is neither a zip (.qdpx) nor UTF-8 XML (.qde); export the project again as REFI-QDA",
-            )
-        })?
-    };
-    if xml.contains("urn:QDA-XML:codebook") && !xml.contains("urn:QDA-XML:project") {
+    let size = std::fs::metadata(path)
+        .map_err(|e| qdpx_error(path, e.to_string()))?
+        .len();
+    if size == 0 {
         return Err(qdpx_error(
             path,
-            "is a REFI-QDA codebook (.qdc) without coded segments; export the whole project (.qdpx)",
+            format!("is empty (0 bytes), not a REFI-QDA project; {NOT_A_PROJECT}"),
         ));
     }
-    parse::parse_project(&xml).map_err(|m| qdpx_error(path, format!("project.qde {m}")))
+    let bytes = read_bounded(path, std::fs::File::open(path), "")?;
+    if bytes.starts_with(b"PK") {
+        let xml = project_entry(path, &bytes)?;
+        return parse(path, &xml, "project.qde ");
+    }
+    let xml = String::from_utf8(bytes).map_err(|_| {
+        qdpx_error(
+            path,
+            format!(
+                "is not a zip archive (.qdpx) nor REFI-QDA project XML (.qde); {NOT_A_PROJECT}"
+            ),
+        )
+    })?;
+    parse(path, &xml, "")
+}
+
+fn parse(path: &Path, xml: &str, entry: &str) -> Result<QdaProject, InterviewError> {
+    parse::parse_project(xml).map_err(|e| match e {
+        parse::ParseError::NotProject(m) if entry.is_empty() => qdpx_error(
+            path,
+            format!("is not a zip archive (.qdpx) nor REFI-QDA project XML (.qde): it {m}"),
+        ),
+        parse::ParseError::NotProject(m) => {
+            qdpx_error(path, format!("is not a REFI-QDA project: its {entry}{m}"))
+        }
+        parse::ParseError::Malformed(m) => qdpx_error(path, format!("{entry}{m}")),
+    })
+}
+
+/// Reads at most [`MAX_PROJECT_BYTES`], so neither a huge file nor a zip bomb is read whole.
+fn read_bounded(
+    path: &Path,
+    reader: std::io::Result<impl Read>,
+    what: &str,
+) -> Result<Vec<u8>, InterviewError> {
+    read_at_most(path, reader, what, MAX_PROJECT_BYTES)
+}
+
+fn read_at_most(
+    path: &Path,
+    reader: std::io::Result<impl Read>,
+    what: &str,
+    limit: u64,
+) -> Result<Vec<u8>, InterviewError> {
+    let mut bytes = Vec::new();
+    reader
+        .and_then(|r| r.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| qdpx_error(path, format!("{what}cannot be read: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(qdpx_error(
+            path,
+            format!(
+                "{what}is larger than {limit} bytes uncompressed; a REFI-QDA project.qde (without its sources) is far smaller"
+            ),
+        ));
+    }
+    Ok(bytes)
 }
 
 fn project_entry(path: &Path, bytes: &[u8]) -> Result<String, InterviewError> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| qdpx_error(path, format!("is not a readable zip archive: {e}")))?;
-    let name = zip
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        qdpx_error(
+            path,
+            format!("is not a readable zip archive (.qdpx): {e}; {NOT_A_PROJECT}"),
+        )
+    })?;
+    // The standard names it project.qde at the top; some tools put it in a folder.
+    let names: Vec<String> = zip
         .file_names()
         .filter_map(Result::ok)
-        .find(|n| n.to_ascii_lowercase().ends_with(".qde"))
-        .map(|n| n.to_string())
+        .map(|n| n.into_owned())
+        .collect();
+    let name = names
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case("project.qde"))
+        .or_else(|| names.iter().find(|n| n.to_ascii_lowercase().ends_with(".qde")))
         .ok_or_else(|| {
             qdpx_error(
                 path,
-                "holds no project.qde; a REFI-QDA project export (.qdpx) always has one",
+                format!(
+                    "is a zip archive without project.qde, so not a REFI-QDA project (.qdpx); {NOT_A_PROJECT}"
+                ),
             )
-        })?;
-    let mut xml = String::new();
-    zip.by_name(&name)
-        .map_err(|e| qdpx_error(path, format!("{name}: {e}")))?
-        .read_to_string(&mut xml)
-        .map_err(|e| qdpx_error(path, format!("{name} is not readable UTF-8 text: {e}")))?;
-    Ok(xml)
+        })?
+        .clone();
+    let what = format!("{name} ");
+    let bytes = read_bounded(
+        path,
+        zip.by_name(&name).map_err(std::io::Error::other),
+        &what,
+    )?;
+    String::from_utf8(bytes).map_err(|e| qdpx_error(path, format!("{name} is not UTF-8 text: {e}")))
 }
 
 /// A stable GUID from a text, so an export of the same data is byte-identical.
@@ -114,4 +197,33 @@ pub fn guid(seed: &str) -> String {
         0x8000 | (b >> 48) & 0x3FFF,
         b & 0xFFFF_FFFF_FFFF
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zip_bomb_is_cut_at_the_bound() {
+        // 1 MiB of spaces deflates to about a kilobyte; read with a 64 KiB bound.
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("project.qde", options).unwrap();
+        std::io::Write::write_all(&mut zip, &vec![b' '; 1 << 20]).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        assert!(bytes.len() < 8 << 10);
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let entry = archive
+            .by_name("project.qde")
+            .map_err(std::io::Error::other);
+        let path = Path::new("bomb.qdpx");
+        let message = read_at_most(path, entry, "project.qde ", 64 << 10)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "bomb.qdpx project.qde is larger than 65536 bytes uncompressed; a REFI-QDA project.qde (without its sources) is far smaller"
+        );
+    }
 }
