@@ -4,6 +4,7 @@
 //! place that knows about Python.
 
 pub mod agreement;
+pub mod choice;
 pub mod combine;
 pub mod datasets;
 pub mod design;

@@ -114,16 +114,16 @@ def agreement(
     weight_list = [weights] if isinstance(weights, str) else weights
     return _lyhord._agreement(
         frame,
-        unit,
-        coder,
-        value,
-        _by_list(by),
-        level,
-        None if categories is None else [str(c) for c in categories],
-        None if weight_list is None else list(weight_list),
-        _count(n_boot, "n_boot", 0),
-        confidence,
-        _count(seed, "seed", 0),
+        unit=unit,
+        coder=coder,
+        value=value,
+        by=_by_list(by),
+        level=level,
+        categories=None if categories is None else [str(c) for c in categories],
+        weights=None if weight_list is None else list(weight_list),
+        n_boot=_count(n_boot, "n_boot", 0),
+        confidence=confidence,
+        seed=_count(seed, "seed", 0),
     )
 
 

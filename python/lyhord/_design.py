@@ -192,9 +192,17 @@ def rake(
     df = _collect(data, "data")
     design = design or Design()
     tables = [_margin_table(key, table) for key, table in margins.items()]
-    weights, report, (iterations, max_error, trimmed, deff, n_eff) = _lyhord._rake(
-        df, design.weights, tables, tolerance, max_iterations, floor, cap, name
+    outcome = _lyhord._rake(
+        df,
+        tables,
+        base=design.weights,
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+        floor=floor,
+        cap=cap,
+        name=name,
     )
+    weights, report = outcome.weights, outcome.report
     out = df.with_columns(weights.get_column(name))
     raked = replace(
         design,
@@ -202,7 +210,16 @@ def rake(
         calibrated_from=design.weights,
         calibrated_on=tuple(tuple(cols) for cols, _, _ in tables),
     )
-    return RakeResult(out, raked, report, iterations, max_error, trimmed, deff, n_eff)
+    return RakeResult(
+        out,
+        raked,
+        report,
+        outcome.iterations,
+        outcome.max_error,
+        outcome.trimmed,
+        outcome.deff,
+        outcome.n_eff,
+    )
 
 
 def design_estimate(
@@ -296,15 +313,15 @@ def design_estimate(
     )
     return _lyhord._design_estimate(
         df,
-        design.weights,
-        design.strata,
-        design.psu,
-        design.fpc,
-        design.lonely_psu,
-        calibration,
-        list(variables),
-        _by_list(by),
-        statistic,
-        float(confidence),
-        int(min_group),
+        weights=design.weights,
+        strata=design.strata,
+        psu=design.psu,
+        fpc=design.fpc,
+        lonely_psu=design.lonely_psu,
+        calibration=calibration,
+        variables=list(variables),
+        by=_by_list(by),
+        statistic=statistic,
+        confidence=float(confidence),
+        min_group=int(min_group),
     )

@@ -310,18 +310,15 @@ def targets(series: pl.DataFrame, goals: pl.DataFrame) -> pl.DataFrame:
                 for c in [*group, "measure"]
             ]
         )
-        direction = goal.get("direction") or "at_least"
-        if direction not in ("at_least", "at_most"):
-            raise ValueError(f'`direction` must be "at_least" or "at_most", got {direction!r}')
         status = _lyhord._target_status(
             match["year"].cast(pl.Float64).to_list(),
             match["mean"].to_list(),
             match["se"].fill_null(0.0).to_list(),
             float(goal["target"]),
             float(goal["year"]),
-            direction == "at_most",
+            goal.get("direction") or "at_least",
         )
-        rows.append(dict(zip(STATUS_COLUMNS, status, strict=True)))
+        rows.append({c: getattr(status, c) for c in STATUS_COLUMNS})
     return pl.concat(
         [
             goals,

@@ -413,7 +413,7 @@ impl Table {
     fn push(&mut self, g: usize, e: Estimate, c: &Counts) {
         self.group.push(g as IdxSize);
         self.statistic.push(e.statistic);
-        self.weights.push(e.weights.map(Weights::name));
+        self.weights.push(e.weights.map(crate::choice::Choice::as_str));
         let mut notes = e.notes;
         let value = match e.value {
             Ok(v) => Some(v),

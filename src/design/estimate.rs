@@ -14,24 +14,11 @@ pub enum Statistic {
     Proportion,
 }
 
-impl Statistic {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "mean" => Some(Self::Mean),
-            "total" => Some(Self::Total),
-            "proportion" => Some(Self::Proportion),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Mean => "mean",
-            Self::Total => "total",
-            Self::Proportion => "proportion",
-        }
-    }
-}
+crate::choice!(Statistic, "statistic", {
+    Mean => "mean",
+    Total => "total",
+    Proportion => "proportion",
+});
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DomainEstimate {

@@ -624,7 +624,7 @@ fn domain_table(
         .level(|r| r.key.is_some() as u32)
         .keys(keys, |r| r.key)?
         .text("variable", |r| Some(r.variable))
-        .text("statistic", |_| Some(statistic.name()))
+        .text("statistic", |_| Some(crate::choice::Choice::as_str(statistic)))
         .float("estimate", est(|e, _| e.estimate))
         .float("se", est(|e, _| e.se))
         .float("ci_low", est(|e, t| e.estimate - t * e.se))

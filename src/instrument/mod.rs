@@ -36,25 +36,15 @@ pub enum Lang {
     En,
 }
 
-impl Lang {
-    pub fn parse(text: &str) -> Result<Self, InstrumentError> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "sv" | "svenska" | "swedish" => Ok(Lang::Sv),
-            "en" | "english" | "engelska" => Ok(Lang::En),
-            _ => Err(InstrumentError::Parameter {
-                parameter: "lang".into(),
-                message: format!("must be \"sv\" or \"en\", not {text:?}"),
-            }),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Sv => "sv",
-            Lang::En => "en",
-        }
-    }
-}
+crate::choice!(Lang, "lang", {
+    Sv => "sv",
+    En => "en",
+}, aliases {
+    "svenska" => Sv,
+    "swedish" => Sv,
+    "english" => En,
+    "engelska" => En,
+});
 
 /// One measure's name for people: the index and dimension labels, the item statements.
 #[derive(Debug, Clone, PartialEq)]

@@ -22,20 +22,11 @@ pub enum Unmatched {
     Keep,
 }
 
-impl Unmatched {
-    pub fn parse(s: &str) -> Result<Self, Error> {
-        match s {
-            "error" => Ok(Self::Error),
-            "drop" => Ok(Self::Drop),
-            "keep" => Ok(Self::Keep),
-            other => Err(InterviewError::Parameter {
-                parameter: "unmatched".into(),
-                message: format!("must be \"error\", \"drop\" or \"keep\", got \"{other}\""),
-            }
-            .into()),
-        }
-    }
-}
+crate::choice!(Unmatched, "unmatched", {
+    Error => "error",
+    Drop => "drop",
+    Keep => "keep",
+});
 
 /// A code name as written in a file, resolved against the frame.
 #[derive(Debug, Clone, PartialEq)]

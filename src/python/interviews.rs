@@ -1,15 +1,18 @@
 //! Bindings of coded interviews: the coding frame class and the scoring functions.
 
-use super::errors::IntoPyResult;
+use super::errors::{self, IntoPyResult};
+use super::results::{frame_object, PyCodeCounts, PySegments};
 use crate::datasets;
 use crate::interviews::frame::{
-    code_counts_frame, cooccurrence_frame, score_interviews_frame, ScoreOptions, SegmentColumns,
+    code_counts_frame, cooccurrence_frame, score_interviews_frame, ScoreLevel, ScoreOptions,
+    SegmentColumns,
 };
 use crate::interviews::import::{map_code_column, qdpx_frame, write_qdpx_frame, Unmatched};
 use crate::interviews::qdpx::codebook_xml;
 use crate::interviews::CodingFrame;
 use polars::prelude::*;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 use std::path::Path;
 
@@ -118,75 +121,96 @@ impl PyCodingFrame {
     }
 }
 
-fn columns(
+/// The column keywords shared by the interview functions.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ColumnArgs {
     interview: String,
     code: String,
     coder: Option<String>,
     rating: Option<String>,
     by: Vec<String>,
-) -> SegmentColumns {
-    SegmentColumns {
-        interview,
-        code,
-        coder,
-        rating,
-        by,
+}
+
+impl From<ColumnArgs> for SegmentColumns {
+    fn from(c: ColumnArgs) -> Self {
+        SegmentColumns {
+            interview: c.interview,
+            code: c.code,
+            coder: c.coder,
+            rating: c.rating,
+            by: c.by,
+        }
     }
 }
 
+/// The scoring keywords of `ly.score_interviews`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ScoreArgs {
+    prior: f64,
+    confidence: f64,
+    min_interviews: usize,
+    level: String,
+}
+
+/// Interview scores; `options` are the keywords of [`ColumnArgs`] and [`ScoreArgs`].
 #[pyfunction]
-#[pyo3(signature = (segments, frame, interview, code, coder, rating, by, prior, confidence, min_interviews, per_unit))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (segments, frame, **options))]
 fn _score_interviews(
     py: Python<'_>,
     segments: PyDataFrame,
     frame: PyRef<'_, PyCodingFrame>,
-    interview: String,
-    code: String,
-    coder: Option<String>,
-    rating: Option<String>,
-    by: Vec<String>,
-    prior: f64,
-    confidence: f64,
-    min_interviews: usize,
-    per_unit: bool,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataFrame> {
-    let cols = columns(interview, code, coder, rating, by);
+    let cols = SegmentColumns::from(errors::options::<ColumnArgs>(py, options)?);
+    let args = errors::options::<ScoreArgs>(py, options)?;
+    let level = args.level.parse::<ScoreLevel>().py_err()?;
     let opts = ScoreOptions {
-        prior,
-        confidence,
-        min_interviews,
+        prior: args.prior,
+        confidence: args.confidence,
+        min_interviews: args.min_interviews,
     };
     let frame = frame.inner.clone();
     let out = py
-        .detach(|| score_interviews_frame(&segments.0, &frame, &cols, &opts, per_unit))
+        .detach(|| score_interviews_frame(&segments.0, &frame, &cols, &opts, level.per_unit()))
         .py_err()?;
     Ok(PyDataFrame(out))
 }
 
-#[pyfunction]
-#[pyo3(signature = (segments, frame, interview, code, coder, rating, by, segment, min_interviews))]
-#[allow(clippy::too_many_arguments)]
-fn _code_counts(
-    segments: PyDataFrame,
-    frame: PyRef<'_, PyCodingFrame>,
-    interview: String,
-    code: String,
-    coder: Option<String>,
-    rating: Option<String>,
-    by: Vec<String>,
+/// The counting keywords of `ly.code_counts`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct CountArgs {
     segment: Option<String>,
     min_interviews: usize,
-) -> PyResult<(PyDataFrame, Option<PyDataFrame>)> {
-    let cols = columns(interview, code, coder, rating, by);
-    let counts = code_counts_frame(&segments.0, &frame.inner, &cols, min_interviews).py_err()?;
-    let pairs = match segment {
-        Some(s) => Some(PyDataFrame(
-            cooccurrence_frame(&segments.0, &frame.inner, &cols, &s, min_interviews).py_err()?,
-        )),
+}
+
+/// Code counts (and co-occurrences within `segment`); `options` are the keywords of
+/// [`ColumnArgs`] and [`CountArgs`].
+#[pyfunction]
+#[pyo3(signature = (segments, frame, **options))]
+fn _code_counts(
+    py: Python<'_>,
+    segments: PyDataFrame,
+    frame: PyRef<'_, PyCodingFrame>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyCodeCounts> {
+    let cols = SegmentColumns::from(errors::options::<ColumnArgs>(py, options)?);
+    let args = errors::options::<CountArgs>(py, options)?;
+    let (df, frame, min) = (&segments.0, &frame.inner, args.min_interviews);
+    let counts = code_counts_frame(df, frame, &cols, min).py_err()?;
+    let pairs = match &args.segment {
+        Some(s) => Some(frame_object(
+            py,
+            cooccurrence_frame(df, frame, &cols, s, min).py_err()?,
+        )?),
         None => None,
     };
-    Ok((PyDataFrame(counts), pairs))
+    Ok(PyCodeCounts {
+        counts: frame_object(py, counts)?,
+        pairs,
+    })
 }
 
 #[pyfunction]
@@ -201,53 +225,59 @@ fn _read_qdpx(
     path: String,
     frame: Option<PyRef<'_, PyCodingFrame>>,
     unmatched: &str,
-) -> PyResult<(PyDataFrame, PyDataFrame)> {
-    let unmatched = Unmatched::parse(unmatched).py_err()?;
+) -> PyResult<PySegments> {
+    let unmatched = unmatched.parse::<Unmatched>().py_err()?;
     let frame = frame.map(|f| f.inner.clone());
     let (segments, report) = py
         .detach(|| qdpx_frame(Path::new(&path), frame.as_ref(), unmatched))
         .py_err()?;
-    Ok((PyDataFrame(segments), PyDataFrame(report)))
+    PySegments::new(py, segments, report)
 }
 
 #[pyfunction]
 #[pyo3(signature = (segments, code, frame, unmatched, source))]
 fn _map_codes(
+    py: Python<'_>,
     segments: PyDataFrame,
     code: &str,
     frame: PyRef<'_, PyCodingFrame>,
     unmatched: &str,
     source: &str,
-) -> PyResult<(PyDataFrame, PyDataFrame)> {
-    let unmatched = Unmatched::parse(unmatched).py_err()?;
+) -> PyResult<PySegments> {
+    let unmatched = unmatched.parse::<Unmatched>().py_err()?;
     let (out, report) =
         map_code_column(&segments.0, code, &frame.inner, unmatched, source).py_err()?;
-    Ok((PyDataFrame(out), PyDataFrame(report)))
+    PySegments::new(py, out, report)
 }
 
+/// The file keywords of `ly.write_qdpx`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct QdpxArgs {
+    segment: String,
+    name: String,
+}
+
+/// Writes segments as a REFI-QDA project; `options` are the keywords of [`ColumnArgs`] and
+/// [`QdpxArgs`].
 #[pyfunction]
-#[pyo3(signature = (segments, frame, path, interview, code, coder, rating, by, segment, name))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (segments, frame, path, **options))]
 fn _write_qdpx(
+    py: Python<'_>,
     segments: PyDataFrame,
     frame: PyRef<'_, PyCodingFrame>,
     path: String,
-    interview: String,
-    code: String,
-    coder: Option<String>,
-    rating: Option<String>,
-    by: Vec<String>,
-    segment: String,
-    name: String,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<()> {
-    let cols = columns(interview, code, coder, rating, by);
+    let cols = SegmentColumns::from(errors::options::<ColumnArgs>(py, options)?);
+    let args = errors::options::<QdpxArgs>(py, options)?;
     write_qdpx_frame(
         &segments.0,
         &cols,
-        &segment,
+        &args.segment,
         &frame.inner,
         Path::new(&path),
-        &name,
+        &args.name,
     )
     .py_err()
 }

@@ -10,6 +10,7 @@ mod interviews;
 mod plugin;
 mod publish;
 mod reliability;
+mod results;
 
 use crate::datasets;
 use crate::estimate::sums::{merge_sums, sums_frame, SumsAccumulator};
@@ -107,7 +108,7 @@ impl PyInstrument {
     /// The language of the instrument's outputs for people: "sv" or "en".
     #[getter]
     fn language(&self) -> &'static str {
-        self.inner.language.as_str()
+        crate::choice::Choice::as_str(self.inner.language)
     }
 
     /// Every measure's name for people, in estimate-table order: `measure`, `kind`,
@@ -116,7 +117,7 @@ impl PyInstrument {
     #[pyo3(signature = (lang=None))]
     fn labels(&self, lang: Option<&str>) -> PyResult<PyDataFrame> {
         let lang = match lang {
-            Some(text) => Lang::parse(text).py_err()?,
+            Some(text) => text.parse::<Lang>().py_err()?,
             None => self.inner.language,
         };
         let rows = self.inner.labels(lang);
@@ -243,6 +244,13 @@ fn _changed_units() -> Vec<(String, &'static str, f64)> {
     example::changed_units()
 }
 
+/// Every keyword option with a fixed set of values, and its values (the Python `Literal`
+/// types in `lyhord._types` are checked against this).
+#[pyfunction]
+fn _choices() -> Vec<(&'static str, Vec<&'static str>)> {
+    crate::choice::all_choices()
+}
+
 #[pymodule]
 fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -263,5 +271,7 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     interviews::register(m)?;
     design::register(m)?;
     import::register(m)?;
+    results::register(m)?;
+    m.add_function(wrap_pyfunction!(_choices, m)?)?;
     errors::register(m)
 }

@@ -74,18 +74,10 @@ pub enum Missing {
     Listwise,
 }
 
-impl Missing {
-    pub fn parse(text: &str) -> Result<Self, ReliabilityError> {
-        match text {
-            "pairwise" => Ok(Missing::Pairwise),
-            "listwise" => Ok(Missing::Listwise),
-            other => Err(ReliabilityError::Parameter {
-                parameter: "missing".into(),
-                message: format!("must be \"pairwise\" or \"listwise\", not {other:?}"),
-            }),
-        }
-    }
-}
+crate::choice!(Missing, "missing", {
+    Pairwise => "pairwise",
+    Listwise => "listwise",
+});
 
 /// Centred pairwise sums over a set of rows; `merge` adds two disjoint sets.
 #[derive(Debug, Clone, PartialEq)]
@@ -933,6 +925,28 @@ pub struct ScaleReliability {
 pub enum CiMethod {
     Feldt,
     Bootstrap { n_boot: usize, seed: u64 },
+}
+
+/// The `ci=` keyword: which [`CiMethod`] (the bootstrap's settings are keywords of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiKind {
+    Feldt,
+    Bootstrap,
+}
+
+crate::choice!(CiKind, "ci", {
+    Feldt => "feldt",
+    Bootstrap => "bootstrap",
+});
+
+impl CiKind {
+    /// The method, with the bootstrap's replicates and seed.
+    pub fn method(self, n_boot: usize, seed: u64) -> CiMethod {
+        match self {
+            CiKind::Feldt => CiMethod::Feldt,
+            CiKind::Bootstrap => CiMethod::Bootstrap { n_boot, seed },
+        }
+    }
 }
 
 /// α, λ6, ω and a CI of α for `items` over `rows`.
