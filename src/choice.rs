@@ -121,6 +121,9 @@ mod tests {
         for (keyword, names) in all_choices() {
             assert!(!names.is_empty(), "{keyword}");
         }
-        assert_eq!(Missing::Listwise.as_str().parse::<Missing>(), Ok(Missing::Listwise));
+        assert_eq!(
+            Missing::Listwise.as_str().parse::<Missing>(),
+            Ok(Missing::Listwise)
+        );
     }
 }

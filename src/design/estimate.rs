@@ -41,8 +41,8 @@ fn linearise(
     let w = &design.weights;
     let used = |i: usize| domain[i] && y[i].is_some();
     let (mut sw, mut swy, mut sww, mut n) = (0.0, 0.0, 0.0, 0);
-    for i in (0..y.len()).filter(|&i| used(i)) {
-        let v = y[i].expect("used rows have a value");
+    let answers = y.iter().enumerate();
+    for (i, v) in answers.filter_map(|(i, v)| v.filter(|_| domain[i]).map(|v| (i, v))) {
         sw += w[i];
         swy += w[i] * v;
         sww += w[i] * w[i];

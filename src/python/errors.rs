@@ -94,7 +94,6 @@ fn option_type_error(py: Python<'_>, err: PyErr) -> PyErr {
     }
 }
 
-
 pub fn to_pyerr(err: Error) -> PyErr {
     let message = err.to_string();
     match err {

@@ -168,10 +168,12 @@ impl PyPublication {
     /// writes to a file and hands back to `new(record=...)` in a later year.
     fn record(&self) -> PyResult<String> {
         serde_json::to_string(&self.inner.record())
-            .map_err(|e| Error::from(crate::error::EstimateError::Parameter {
-                parameter: "record".into(),
-                message: format!("cannot be written as JSON ({e})"),
-            }))
+            .map_err(|e| {
+                Error::from(crate::error::EstimateError::Parameter {
+                    parameter: "record".into(),
+                    message: format!("cannot be written as JSON ({e})"),
+                })
+            })
             .py_err()
     }
 
@@ -196,7 +198,12 @@ impl PyPublication {
     ) -> PyResult<Vec<PyDataFrame>> {
         let opts = requests
             .iter()
-            .map(|r| Ok(EstimateOptions::from(errors::options::<EstimateArgs>(py, Some(r))?)))
+            .map(|r| {
+                Ok(EstimateOptions::from(errors::options::<EstimateArgs>(
+                    py,
+                    Some(r),
+                )?))
+            })
             .collect::<PyResult<Vec<_>>>()?;
         self.tables(py, opts)
     }

@@ -144,15 +144,25 @@ fn int(v: usize) -> i64 {
 fn duplicates_frame(dups: &[ValueCount]) -> PolarsResult<DataFrame> {
     let rows: Vec<Series> = dups
         .iter()
-        .map(|d| Series::new("".into(), d.rows.iter().map(|&r| int(r)).collect::<Vec<_>>()))
+        .map(|d| {
+            Series::new(
+                "".into(),
+                d.rows.iter().map(|&r| int(r)).collect::<Vec<_>>(),
+            )
+        })
         .collect();
-    let rows = Series::new("rows".into(), rows)
-        .cast(&DataType::List(Box::new(DataType::Int64)))?;
+    let rows = Series::new("rows".into(), rows).cast(&DataType::List(Box::new(DataType::Int64)))?;
     DataFrame::new(
         dups.len(),
         vec![
-            Column::new("id".into(), dups.iter().map(|d| d.value.clone()).collect::<Vec<_>>()),
-            Column::new("count".into(), dups.iter().map(|d| int(d.count)).collect::<Vec<_>>()),
+            Column::new(
+                "id".into(),
+                dups.iter().map(|d| d.value.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "count".into(),
+                dups.iter().map(|d| int(d.count)).collect::<Vec<_>>(),
+            ),
             rows.into(),
         ],
     )

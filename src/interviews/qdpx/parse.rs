@@ -124,7 +124,9 @@ impl Parser {
             }
             "SourceRef" if self.in_case => {
                 let target = required_attr(e, name, "targetGUID")?;
-                self.cases.last_mut().expect("inside a case").1.push(target);
+                if let Some(case) = self.cases.last_mut() {
+                    case.1.push(target);
+                }
             }
             "VariableValue" => {
                 self.value_owner = if self.in_case {
@@ -173,8 +175,9 @@ impl Parser {
             "CodeRef" if self.selection.is_some() => {
                 let target = required_attr(e, name, "targetGUID")?;
                 let user = self.coding_user.clone();
-                let selection = self.selection.as_mut().expect("inside a selection");
-                selection.codes.push((user, target));
+                if let Some(selection) = self.selection.as_mut() {
+                    selection.codes.push((user, target));
+                }
             }
             _ => {}
         }
