@@ -77,28 +77,42 @@ macro_rules! choice {
     };
 }
 
-/// Every option enum's keyword and values, for the Python `Literal` types (a test checks
-/// that they agree) and for documentation.
-pub fn all_choices() -> Vec<(&'static str, Vec<&'static str>)> {
-    use crate::{agreement, design, followup, import, instrument, interviews, reliability};
-    vec![
-        entry::<instrument::Lang>(),
-        entry::<import::headers::HeaderChoice>(),
-        entry::<reliability::Missing>(),
-        entry::<reliability::CiKind>(),
-        entry::<agreement::Level>(),
-        entry::<agreement::Weights>(),
-        entry::<followup::compare::Adjust>(),
-        entry::<followup::targets::Direction>(),
-        entry::<design::LonelyPsu>(),
-        entry::<design::estimate::Statistic>(),
-        entry::<interviews::import::Unmatched>(),
-        entry::<interviews::frame::ScoreLevel>(),
-    ]
+/// One option enum as Python sees it: the name of its `Literal` type in `lyhord._types`,
+/// its keyword, its values, and its parser giving the canonical name.
+pub struct ChoiceInfo {
+    pub name: &'static str,
+    pub keyword: &'static str,
+    pub values: Vec<&'static str>,
+    pub canonical: fn(&str) -> Result<&'static str, ChoiceError>,
 }
 
-fn entry<T: Choice>() -> (&'static str, Vec<&'static str>) {
-    (T::KEYWORD, T::names())
+fn info<T: Choice>(name: &'static str) -> ChoiceInfo {
+    ChoiceInfo {
+        name,
+        keyword: T::KEYWORD,
+        values: T::names(),
+        canonical: |text| parse::<T>(text).map(T::as_str),
+    }
+}
+
+/// Every option enum, for the Python `Literal` types (a test checks that they agree) and
+/// for options that Python code checks itself (`lyhord._args.choice`).
+pub fn all_choices() -> Vec<ChoiceInfo> {
+    use crate::{agreement, design, followup, import, instrument, interviews, reliability};
+    vec![
+        info::<instrument::Lang>("Lang"),
+        info::<import::headers::HeaderChoice>("Header"),
+        info::<reliability::Missing>("Missing"),
+        info::<reliability::CiKind>("CiMethod"),
+        info::<agreement::Level>("AgreementLevel"),
+        info::<agreement::Weights>("AgreementWeights"),
+        info::<followup::compare::Adjust>("Adjust"),
+        info::<followup::targets::Direction>("Direction"),
+        info::<design::LonelyPsu>("LonelyPsu"),
+        info::<design::estimate::Statistic>("Statistic"),
+        info::<interviews::import::Unmatched>("Unmatched"),
+        info::<interviews::frame::ScoreLevel>("InterviewLevel"),
+    ]
 }
 
 #[cfg(test)]
@@ -118,8 +132,10 @@ mod tests {
 
     #[test]
     fn every_value_round_trips() {
-        for (keyword, names) in all_choices() {
-            assert!(!names.is_empty(), "{keyword}");
+        for c in all_choices() {
+            for v in &c.values {
+                assert_eq!((c.canonical)(v), Ok(*v), "{}", c.keyword);
+            }
         }
         assert_eq!(
             Missing::Listwise.as_str().parse::<Missing>(),

@@ -10,6 +10,7 @@ from . import _lyhord
 from ._api import FrameLike, _collect
 from ._args import _by_list, _count
 from ._lyhord import DEFAULT_SEED
+from ._types import AgreementLevel, AgreementWeights
 
 __all__ = ["agreement", "code_presence"]
 
@@ -21,9 +22,9 @@ def agreement(
     coder: str = "coder",
     value: str = "value",
     by: Sequence[str] | str | None = None,
-    level: str = "nominal",
+    level: AgreementLevel = "nominal",
     categories: Sequence[object] | None = None,
-    weights: Sequence[str] | str | None = None,
+    weights: Sequence[AgreementWeights] | AgreementWeights | None = None,
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int = DEFAULT_SEED,

@@ -11,7 +11,8 @@ import polars as pl
 from . import _lyhord
 from ._api import FrameLike, _collect, resolve_instrument
 from ._args import _by_list
-from ._lyhord import Instrument
+from ._lyhord import ArgumentError, Instrument
+from ._types import LonelyPsu, Statistic
 
 __all__ = ["Design", "RakeResult", "design_estimate", "rake"]
 
@@ -52,7 +53,7 @@ class Design:
     strata: str | None = None
     psu: str | None = None
     fpc: str | None = None
-    lonely_psu: str = "fail"
+    lonely_psu: LonelyPsu = "fail"
     calibrated_from: str | None = None
     calibrated_on: tuple[tuple[str, ...], ...] = field(default=())
 
@@ -109,13 +110,13 @@ def _margin_table(
     columns = [key] if isinstance(key, str) else list(key)
     if isinstance(table, Mapping):
         if len(columns) != 1:
-            raise ValueError(f"margin {key!r}: give a DataFrame for a margin of several columns")
+            raise ArgumentError(f"margin {key!r}: give a DataFrame for a margin of several columns")
         table = pl.DataFrame(
             {columns[0]: [str(k) for k in table], "_count": [float(v) for v in table.values()]}
         )
     counts = [c for c in table.columns if c not in columns]
     if len(counts) != 1:
-        raise ValueError(
+        raise ArgumentError(
             f"margin {key!r}: the population table needs the columns {columns} and one count "
             f"column; it has {table.columns}"
         )
@@ -229,7 +230,7 @@ def design_estimate(
     *,
     instrument: Instrument | str | None = None,
     by: Sequence[str] | str | None = None,
-    statistic: str = "mean",
+    statistic: Statistic = "mean",
     confidence: float = 0.95,
     min_group: int | None = None,
 ) -> pl.DataFrame:
@@ -299,7 +300,7 @@ def design_estimate(
         if variables is None:
             variables = [*inst.dimensions, inst.index_id]
     if variables is None:
-        raise ValueError("give `variables` (columns to estimate) or an `instrument`")
+        raise ArgumentError("give `variables` (columns to estimate) or an `instrument`")
     if isinstance(variables, str):
         variables = [variables]
     if statistic == "proportion":

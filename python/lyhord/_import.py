@@ -11,7 +11,8 @@ import polars as pl
 from . import _lyhord
 from ._api import resolve_instrument
 from ._args import file_problem
-from ._lyhord import ImportSource, Instrument, LyhordError
+from ._lyhord import ArgumentTypeError, ImportSource, Instrument, LyhordError
+from ._types import Header
 
 try:  # Python 3.11+
     import tomllib
@@ -31,8 +32,9 @@ class ImportReport:
     ----------
     source : ImportSource
         Read by attribute (``report.source.encoding``) or, as before, by key
-        (``report.source["encoding"]``): ``file``, ``format``, ``encoding``, ``delimiter``, ``decimal``, ``header`` (single,
-        qualtrics, surveymonkey, spss dictionary) and ``sheet``, as read or sniffed;
+        (``report.source["encoding"]``): ``file``, ``format``, ``encoding``,
+        ``delimiter``, ``decimal``, ``header`` (single, qualtrics, surveymonkey, spss
+        dictionary) and ``sheet``, as read or sniffed;
         ``header_row`` (1-based row of the header in the file or sheet), ``title_block``
         (something is written above it) and ``header_row_given`` (``header_row=``).
     rows_read, rows_kept : int
@@ -264,7 +266,7 @@ def read_export(
     encoding: str | None = None,
     delimiter: str | None = None,
     decimal: str | None = None,
-    header: str = "auto",
+    header: Header = "auto",
     header_row: int | None = None,
 ) -> Export:
     """Read a survey export into the answers frame :func:`lyhord.score` takes, with a report.
@@ -416,7 +418,7 @@ def _as_polars(source: Any) -> pl.DataFrame:
         return source
     if type(source).__module__.startswith("pandas"):
         return pl.from_pandas(source)
-    raise TypeError(
+    raise ArgumentTypeError(
         f"source must be a file path or a polars / pandas DataFrame, not {type(source).__name__}"
     )
 

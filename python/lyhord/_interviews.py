@@ -11,8 +11,9 @@ import polars as pl
 from . import _lyhord
 from ._api import FrameLike, _collect
 from ._args import _by_list, _count
-from ._lyhord import CodingFrame, DataError
+from ._lyhord import ArgumentError, CodingFrame, DataError
 from ._tables import read_table
+from ._types import InterviewLevel, Unmatched
 
 __all__ = [
     "CodingFrame",
@@ -36,7 +37,7 @@ def score_interviews(
     segments: FrameLike,
     frame: CodingFrame | str | Path = "epl-interviews",
     *,
-    level: str = "unit",
+    level: InterviewLevel = "unit",
     by: Sequence[str] | str | None = "enhet",
     interview: str = "interview",
     code: str = "code",
@@ -223,7 +224,7 @@ def read_segments(
     *,
     code: str = "code",
     sheet: str | int | None = None,
-    unmatched: str = "error",
+    unmatched: Unmatched = "error",
 ) -> SegmentImport:
     """Read coded interview segments from a QDA export or a spreadsheet.
 
@@ -282,7 +283,7 @@ def read_segments(
         read = _lyhord._read_qdpx(str(path), coding_frame, unmatched)
         return SegmentImport(read.segments, read.codes, str(path))
     if frame is None:
-        raise ValueError("`frame=None` is only for .qdpx files; pass the coding frame")
+        raise ArgumentError("`frame=None` is only for .qdpx files; pass the coding frame")
     if path.suffix.lower() not in SHEET_SUFFIXES:
         raise DataError(
             f"{path}: cannot read coded segments from a {path.suffix or 'suffix-less'} file; "

@@ -11,6 +11,7 @@ import polars as pl
 from . import _lyhord
 from ._args import FrameLike, _by_list, _collect, _count, _min_group, resolve_instrument
 from ._lyhord import DEFAULT_SEED, Instrument
+from ._types import CiMethod, Missing
 
 __all__ = ["Publication"]
 
@@ -218,8 +219,8 @@ class Publication:
         self,
         by: Sequence[str] | str | None = None,
         *,
-        missing: str = "pairwise",
-        ci: str = "feldt",
+        missing: Missing = "pairwise",
+        ci: CiMethod = "feldt",
         n_boot: int = 1000,
         seed: int = DEFAULT_SEED,
         confidence: float = 0.95,
@@ -247,7 +248,7 @@ class Publication:
         by: Sequence[str] | str | None = None,
         *,
         outcome: str = "index",
-        missing: str = "listwise",
+        missing: Missing = "listwise",
         n_boot: int = 500,
         seed: int = DEFAULT_SEED,
         confidence: float = 0.95,

@@ -244,11 +244,25 @@ fn _changed_units() -> Vec<(String, &'static str, f64)> {
     example::changed_units()
 }
 
-/// Every keyword option with a fixed set of values, and its values (the Python `Literal`
-/// types in `lyhord._types` are checked against this).
+/// Every keyword option with a fixed set of values: the name of its `Literal` type in
+/// `lyhord._types`, its keyword and its values (the `Literal` types are checked against it).
 #[pyfunction]
-fn _choices() -> Vec<(&'static str, Vec<&'static str>)> {
+fn _choices() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
     crate::choice::all_choices()
+        .into_iter()
+        .map(|c| (c.name, c.keyword, c.values))
+        .collect()
+}
+
+/// The canonical value of option `name` (a `Literal` name of `lyhord._types`) written as
+/// `text`, for options Python code checks before calling the core: the one parser, so a bad
+/// value says the same everywhere.
+#[pyfunction]
+fn _choice(name: &str, text: &str) -> PyResult<&'static str> {
+    let Some(c) = crate::choice::all_choices().into_iter().find(|c| c.name == name) else {
+        return Err(pyo3::exceptions::PyKeyError::new_err(name.to_string()));
+    };
+    (c.canonical)(text).py_err()
 }
 
 #[pymodule]
@@ -273,5 +287,6 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     import::register(m)?;
     results::register(m)?;
     m.add_function(wrap_pyfunction!(_choices, m)?)?;
+    m.add_function(wrap_pyfunction!(_choice, m)?)?;
     errors::register(m)
 }
