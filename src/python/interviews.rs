@@ -16,6 +16,21 @@ use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 use std::path::Path;
 
+/// A coding frame for interviews: codes with parent, EPL dimension and valence (or a
+/// rating scale).
+///
+/// Load the built-in frame (``CodingFrame.builtin("epl-interviews")``) or your own TOML
+/// file; :func:`lyhord.score_interviews`, :func:`lyhord.code_counts` and
+/// :func:`lyhord.read_segments` take it as ``frame=``.
+///
+/// Examples
+/// --------
+/// >>> import polars as pl, lyhord as ly
+/// >>> cf = ly.CodingFrame.builtin("epl-interviews")
+/// >>> cf.dimensions
+/// ['engagement', 'participation', 'learning']
+/// >>> cf.codes().filter(pl.col("id") == "del_lyssnad")["valence"].to_list()
+/// ['positive']
 #[pyclass(
     name = "CodingFrame",
     module = "lyhord._lyhord",
@@ -29,6 +44,12 @@ pub struct PyCodingFrame {
 
 #[pymethods]
 impl PyCodingFrame {
+    /// A built-in coding frame by name (see :meth:`builtin_names`).
+    ///
+    /// Raises
+    /// ------
+    /// lyhord.InstrumentError
+    ///     An unknown name (the message lists the built-ins).
     #[staticmethod]
     fn builtin(name: &str) -> PyResult<Self> {
         Ok(PyCodingFrame {
@@ -36,11 +57,24 @@ impl PyCodingFrame {
         })
     }
 
+    /// The names of the built-in coding frames.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> ly.CodingFrame.builtin_names()
+    /// ['epl-interviews']
     #[staticmethod]
     fn builtin_names() -> Vec<&'static str> {
         CodingFrame::builtin_names()
     }
 
+    /// A coding frame from a TOML file.
+    ///
+    /// Raises
+    /// ------
+    /// lyhord.InstrumentError
+    ///     A file that cannot be read or parsed, or a frame that cannot be used as written.
     #[staticmethod]
     fn from_toml(path: &str) -> PyResult<Self> {
         Ok(PyCodingFrame {
@@ -48,6 +82,14 @@ impl PyCodingFrame {
         })
     }
 
+    /// A coding frame from TOML text (as :meth:`to_toml` writes it).
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> text = ly.CodingFrame.builtin("epl-interviews").to_toml()
+    /// >>> ly.CodingFrame.from_toml_str(text).id
+    /// 'epl-interviews'
     #[staticmethod]
     fn from_toml_str(text: &str) -> PyResult<Self> {
         Ok(PyCodingFrame {
@@ -55,31 +97,48 @@ impl PyCodingFrame {
         })
     }
 
+    /// The frame as TOML (what :meth:`from_toml_str` reads).
     fn to_toml(&self) -> String {
         self.inner.to_toml()
     }
 
-    /// The frame as a REFI-QDA codebook (`.qdc` XML).
+    /// The frame as a REFI-QDA codebook (``.qdc`` XML) for NVivo, MAXQDA, ATLAS.ti or
+    /// QualCoder; rated codes get one child code per rating.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> ly.CodingFrame.builtin("epl-interviews").to_qdc().count("<Code ") > 19
+    /// True
     fn to_qdc(&self) -> String {
         codebook_xml(&self.inner)
     }
 
+    /// The frame's id (``"epl-interviews"``).
     #[getter]
     fn id(&self) -> String {
         self.inner.id.clone()
     }
 
+    /// The frame's name for people.
     #[getter]
     fn name(&self) -> String {
         self.inner.name.clone()
     }
 
+    /// The EPL dimensions the codes belong to.
     #[getter]
     fn dimensions(&self) -> Vec<String> {
         self.inner.dimensions.clone()
     }
 
-    /// The codes as a table: id, label, parent, dimension, valence, scale_min, scale_max.
+    /// The codes as a table.
+    ///
+    /// Returns
+    /// -------
+    /// polars.DataFrame
+    ///     ``id``, ``label``, ``parent``, ``dimension``, ``valence`` (positive / negative /
+    ///     neutral, null for rated codes), ``scale_min`` and ``scale_max`` (rated codes).
     fn codes(&self) -> PyResult<PyDataFrame> {
         let c = &self.inner.codes;
         let s = |f: &dyn Fn(&crate::interviews::Code) -> Option<String>| {

@@ -384,7 +384,7 @@ def test_plain_csv_and_a_bad_dialect(tmp_path):
     table = pl.DataFrame({"a": [1.5, None]})
     path = ly.write_csv(table, tmp_path / "plain.csv", dialect="plain")
     assert path.read_bytes() == b"a\n1.5\n\n"
-    with pytest.raises(ly.ArgumentError, match='parameter `dialect` must be "excel-sv", "plain"'):
+    with pytest.raises(ly.ArgumentError, match='parameter `dialect` must be "excel-sv" or "plain"'):
         ly.write_csv(table, tmp_path / "x.csv", dialect="excel")
 
 
