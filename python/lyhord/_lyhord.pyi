@@ -8,7 +8,7 @@ TypedDicts below; option values with a fixed set are the ``Literal`` types of
 
 from os import PathLike
 from pathlib import Path
-from typing import TypedDict, type_check_only
+from typing import TypedDict, final, type_check_only
 
 import polars as pl
 from typing_extensions import Unpack
@@ -28,6 +28,57 @@ from lyhord._types import (
     Unmatched,
 )
 
+__all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
+    "CodingFrame",
+    "DEFAULT_SEED",
+    "DataError",
+    "EstimationError",
+    "ImportSource",
+    "Instrument",
+    "InstrumentError",
+    "LyhordError",
+    "SUM_COLUMNS",
+    "_CodeCounts",
+    "_Export",
+    "_ImportReport",
+    "_Publication",
+    "_RakeOutcome",
+    "_Segments",
+    "_SumsAccumulator",
+    "_TargetStatus",
+    "__version__",
+    "_agreement",
+    "_changed_units",
+    "_choice",
+    "_choices",
+    "_citizen_data",
+    "_citizen_population",
+    "_code_counts",
+    "_code_presence",
+    "_combine",
+    "_compare_waves",
+    "_design_estimate",
+    "_dimension_check",
+    "_headcounts",
+    "_interview_data",
+    "_map_codes",
+    "_merge_sums",
+    "_rake",
+    "_read_export_file",
+    "_read_export_frame",
+    "_read_qdpx",
+    "_restate_wave",
+    "_score",
+    "_score_interviews",
+    "_staff_data",
+    "_summarise",
+    "_target_status",
+    "_write_qdpx",
+    "_write_sav",
+]
+
 __version__: str
 DEFAULT_SEED: int
 
@@ -38,6 +89,7 @@ class EstimationError(LyhordError): ...
 class ArgumentError(LyhordError): ...
 class ArgumentTypeError(ArgumentError, TypeError): ...
 
+@final
 class Instrument:
     def __eq__(self, value: object, /) -> bool: ...
     @staticmethod
@@ -79,8 +131,11 @@ def _merge_sums(sums: pl.DataFrame) -> pl.DataFrame: ...
 
 SUM_COLUMNS: list[str]
 
+@final
 class _SumsAccumulator:
-    def __init__(self, instrument: Instrument, by: list[str], weights: str | None) -> None: ...
+    def __new__(
+        cls, instrument: Instrument, by: list[str], weights: str | None
+    ) -> _SumsAccumulator: ...
     def add(self, batch: pl.DataFrame) -> None: ...
     def finish(self, empty_input: pl.DataFrame) -> pl.DataFrame: ...
 
@@ -119,15 +174,16 @@ class _DriverOptions(TypedDict):
     confidence: float
     min_group: int | None
 
+@final
 class _Publication:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         data: pl.DataFrame,
         instrument: Instrument,
         weights: str | None,
         sums: bool,
         record: str | None,
-    ) -> None: ...
+    ) -> _Publication: ...
     def __len__(self) -> int: ...
     def record(self) -> str: ...
     def estimates(self, requests: list[_EstimateOptions]) -> list[pl.DataFrame]: ...
@@ -173,6 +229,7 @@ def _code_presence(
     segments: pl.DataFrame, unit: str, coder: str, code: str, codes: list[str] | None
 ) -> pl.DataFrame: ...
 
+@final
 class CodingFrame:
     @staticmethod
     def builtin(name: str) -> CodingFrame: ...
@@ -217,12 +274,14 @@ class _QdpxOptions(_ColumnOptions):
     segment: str
     name: str
 
+@final
 class _CodeCounts:
     @property
     def counts(self) -> pl.DataFrame: ...
     @property
     def pairs(self) -> pl.DataFrame | None: ...
 
+@final
 class _Segments:
     @property
     def segments(self) -> pl.DataFrame: ...
@@ -253,6 +312,7 @@ class _RakeOptions(TypedDict):
     cap: float | None
     name: str
 
+@final
 class _RakeOutcome:
     @property
     def weights(self) -> pl.DataFrame: ...
@@ -296,6 +356,7 @@ def _combine(
     long: pl.DataFrame, keys: list[str], sources: list[tuple[str, float]], confidence: float
 ) -> pl.DataFrame: ...
 
+@final
 class _TargetStatus:
     @property
     def status(self) -> str: ...
@@ -335,6 +396,7 @@ class _ReadOptions(_MapOptions):
     sheet: str | int | None
     header_row: int | None
 
+@final
 class ImportSource:
     @property
     def file(self) -> str: ...
@@ -356,8 +418,9 @@ class ImportSource:
     def title_block(self) -> bool: ...
     @property
     def header_row_given(self) -> bool: ...
-    def __getitem__(self, key: str) -> object: ...
+    def __getitem__(self, key: str, /) -> object: ...
 
+@final
 class _ImportReport:
     @property
     def source(self) -> ImportSource: ...
@@ -390,6 +453,7 @@ class _ImportReport:
     @property
     def near_misses(self) -> pl.DataFrame: ...
 
+@final
 class _Export:
     @property
     def data(self) -> pl.DataFrame: ...
