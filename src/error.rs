@@ -8,6 +8,26 @@
 
 use thiserror::Error;
 
+/// A keyword option given a value it does not have (`missing="both"`): the same error, and
+/// the same Python exception, for every option of every capability.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[error("parameter `{keyword}` must be {}, not {value:?}", one_of(valid))]
+pub struct ChoiceError {
+    pub keyword: String,
+    pub value: String,
+    pub valid: Vec<String>,
+}
+
+/// `"a", "b" or "c"`.
+fn one_of(valid: &[String]) -> String {
+    let quoted: Vec<String> = valid.iter().map(|v| format!("{v:?}")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => "one of no values".into(),
+    }
+}
+
 /// A codebook (instrument) that cannot be used as written.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum InstrumentError {
@@ -334,6 +354,8 @@ pub enum ImportError {
 /// Any lyhord error; the Python layer maps each capability to its own exception class.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum Error {
+    #[error(transparent)]
+    Choice(#[from] ChoiceError),
     #[error(transparent)]
     Instrument(#[from] InstrumentError),
     #[error(transparent)]

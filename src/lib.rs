@@ -3,7 +3,12 @@
 //! Pure Rust kernels, one module per capability; `python` (feature `python`) is the only
 //! place that knows about Python.
 
+// No panics on user input: crate code returns errors. An `expect` that guards an invariant
+// (never input) carries an `#[allow]` and says which invariant. Tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod agreement;
+pub mod choice;
 pub mod combine;
 pub mod datasets;
 pub mod design;

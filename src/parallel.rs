@@ -29,9 +29,14 @@ where
             .chunks(per)
             .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("worker thread panicked"))
-            .collect()
+        handles.into_iter().flat_map(join).collect()
     })
+}
+
+/// A scoped thread's result; a panic in the thread goes on in the caller as the same panic
+/// (not as a new one that would hide it).
+pub fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }

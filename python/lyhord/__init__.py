@@ -19,6 +19,7 @@ from ._design import Design, RakeResult, design_estimate, rake
 from ._exports import write_example_exports
 from ._followup import compare_waves, targets, trend
 from ._import import Export, ImportReport, read_export, write_sav
+from ._lyhord import ImportSource
 from ._interviews import (
     CodingFrame,
     SegmentImport,
@@ -33,6 +34,8 @@ from ._lyhord import (
     Instrument,
     InstrumentError,
     LyhordError,
+    ArgumentError,
+    ArgumentTypeError,
     __version__,
 )
 from ._publication import Publication
@@ -53,6 +56,8 @@ __all__ = [
     "InstrumentError",
     "Publication",
     "LyhordError",
+    "ArgumentError",
+    "ArgumentTypeError",
     "__version__",
     "CodingFrame",
     "Design",
@@ -73,6 +78,7 @@ __all__ = [
     "summarise",
     "Export",
     "ImportReport",
+    "ImportSource",
     "read_export",
     "write_sav",
     "write_example_exports",

@@ -10,6 +10,7 @@ from . import _lyhord
 from ._api import FrameLike, _collect
 from ._args import _by_list, _count
 from ._lyhord import DEFAULT_SEED
+from ._types import AgreementLevel, AgreementWeights
 
 __all__ = ["agreement", "code_presence"]
 
@@ -21,9 +22,9 @@ def agreement(
     coder: str = "coder",
     value: str = "value",
     by: Sequence[str] | str | None = None,
-    level: str = "nominal",
+    level: AgreementLevel = "nominal",
     categories: Sequence[object] | None = None,
-    weights: Sequence[str] | str | None = None,
+    weights: Sequence[AgreementWeights] | AgreementWeights | None = None,
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int = DEFAULT_SEED,
@@ -114,16 +115,16 @@ def agreement(
     weight_list = [weights] if isinstance(weights, str) else weights
     return _lyhord._agreement(
         frame,
-        unit,
-        coder,
-        value,
-        _by_list(by),
-        level,
-        None if categories is None else [str(c) for c in categories],
-        None if weight_list is None else list(weight_list),
-        _count(n_boot, "n_boot", 0),
-        confidence,
-        _count(seed, "seed", 0),
+        unit=unit,
+        coder=coder,
+        value=value,
+        by=_by_list(by),
+        level=level,
+        categories=None if categories is None else [str(c) for c in categories],
+        weights=None if weight_list is None else list(weight_list),
+        n_boot=_count(n_boot, "n_boot", 0),
+        confidence=confidence,
+        seed=_count(seed, "seed", 0),
     )
 
 

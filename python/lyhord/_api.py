@@ -9,7 +9,7 @@ import polars as pl
 
 from . import _lyhord
 from ._args import FrameLike, _by_list, _collect, _min_group, resolve_instrument
-from ._lyhord import Instrument
+from ._lyhord import ArgumentError, ArgumentTypeError, Instrument
 from ._publication import Publication
 
 
@@ -236,11 +236,11 @@ def summarise(
     if isinstance(data, pl.DataFrame):
         return _lyhord._summarise(data, inst, by_list, weights)
     if not isinstance(data, pl.LazyFrame):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"`data` must be a polars DataFrame or LazyFrame, not {type(data).__name__}"
         )
     if not isinstance(batch_rows, int) or batch_rows < 1:
-        raise ValueError(f"`batch_rows` must be a whole number ≥ 1, got {batch_rows!r}")
+        raise ArgumentError(f"`batch_rows` must be a whole number ≥ 1, got {batch_rows!r}")
     return _summarise_stream(data, inst, by_list, weights, batch_rows)
 
 
@@ -291,17 +291,17 @@ def merge_sums(*sums: pl.DataFrame, by: Sequence[str] | str | None = None) -> pl
     """
     frames = list(sums[0]) if len(sums) == 1 and isinstance(sums[0], list | tuple) else list(sums)
     if not frames:
-        raise ValueError("`merge_sums` needs at least one table of sums")
+        raise ArgumentError("`merge_sums` needs at least one table of sums")
     for i, frame in enumerate(frames, 1):
         if not isinstance(frame, pl.DataFrame):
-            raise TypeError(f"sums {i} is a {type(frame).__name__}, not a polars DataFrame")
+            raise ArgumentTypeError(f"sums {i} is a {type(frame).__name__}, not a polars DataFrame")
     if by is not None:
         keep = ["instrument", *_by_list(by)]
         frames = [_reduce_keys(f, keep, i) for i, f in enumerate(frames, 1)]
     names = [sum_keys(f) for f in frames]
     for i, keys in enumerate(names[1:], 2):
         if keys != names[0]:
-            raise ValueError(
+            raise ArgumentError(
                 f"sums 1 is grouped by {names[0]} but sums {i} by {keys}; "
                 "pass `by=` the grouping columns they share to add them up"
             )
@@ -319,7 +319,7 @@ def sum_keys(frame: pl.DataFrame) -> list[str]:
 def _reduce_keys(frame: pl.DataFrame, keep: list[str], i: int) -> pl.DataFrame:
     missing = [c for c in keep if c not in frame.columns]
     if missing:
-        raise ValueError(
+        raise ArgumentError(
             f"sums {i} has no grouping column {missing}; it is grouped by {sum_keys(frame)}"
         )
     return frame.select(*keep, *SUM_VALUE_COLUMNS)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ._lyhord import Instrument, InstrumentError
+from . import _lyhord
+from ._lyhord import ArgumentError, ArgumentTypeError, Instrument, InstrumentError
 
 FrameLike = pl.DataFrame | pl.LazyFrame
 
@@ -30,7 +31,9 @@ def _collect(frame: FrameLike, name: str) -> pl.DataFrame:
         return frame.collect()
     if isinstance(frame, pl.DataFrame):
         return frame
-    raise TypeError(f"`{name}` must be a polars DataFrame or LazyFrame, not {type(frame).__name__}")
+    raise ArgumentTypeError(
+        f"`{name}` must be a polars DataFrame or LazyFrame, not {type(frame).__name__}"
+    )
 
 
 def _by_list(by: Sequence[str] | str | None) -> list[str]:
@@ -41,12 +44,32 @@ def _by_list(by: Sequence[str] | str | None) -> list[str]:
 
 def _count(value: object, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"`{name}` must be a whole number ≥ {minimum}, got {value!r}")
+        raise ArgumentError(f"`{name}` must be a whole number ≥ {minimum}, got {value!r}")
     return value
 
 
 def _min_group(value: int | None) -> int | None:
     return None if value is None else _count(value, "min_group", 1)
+
+
+def choice(name: str, value: object) -> str:
+    """The canonical value of option ``name`` (a ``Literal`` of ``lyhord._types``), parsed by
+    the core's one parser: a bad value raises :class:`lyhord.ArgumentError` naming the
+    keyword and the valid values, as everywhere else."""
+    if not isinstance(value, str):
+        raise ArgumentTypeError(f"option {name}: expected a string, got {type(value).__name__}")
+    return _lyhord._choice(name, value)
+
+
+def one_of(keyword: str, value: object, valid: Sequence[str]) -> str:
+    """``value`` if it is one of ``valid`` (options of the Python layer only, such as the
+    CSV dialect), else the same error as for the core's options."""
+    if value in valid:
+        return str(value)
+    names = [f'"{v}"' for v in valid]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    shown = f'"{value}"' if isinstance(value, str) else repr(value)
+    raise ArgumentError(f"parameter `{keyword}` must be {listed}, not {shown}")
 
 
 def file_problem(path: Path) -> str | None:

@@ -10,7 +10,7 @@ import polars as pl
 from . import _lyhord
 from ._api import FrameLike, _collect
 from ._args import _by_list
-from ._lyhord import DataError
+from ._lyhord import ArgumentError, DataError
 
 __all__ = ["combine"]
 
@@ -201,11 +201,11 @@ def combine(
         parts.append(_interviews(_source(interviews, "interviews"), on_list, interviews_confidence))
         names.append("interviews")
     if not parts:
-        raise ValueError("give at least one source: staff=, citizens= or interviews=")
+        raise ArgumentError("give at least one source: staff=, citizens= or interviews=")
     weights = dict(weights or {})
     unknown = set(weights) - set(SOURCES)
     if unknown:
-        raise ValueError(f"`weights` names unknown sources {sorted(unknown)}; use {SOURCES}")
+        raise ArgumentError(f"`weights` names unknown sources {sorted(unknown)}; use {SOURCES}")
     parts = _typed_keys(parts, names, on_list)
     units = _units(parts, on_list)
     long = pl.concat([_spread(part, keys, units, on_list) for part, keys in parts], how="vertical")

@@ -11,7 +11,8 @@ import polars as pl
 from . import _lyhord
 from ._api import FrameLike, _collect, resolve_instrument
 from ._args import _by_list
-from ._lyhord import Instrument
+from ._lyhord import ArgumentError, Instrument
+from ._types import LonelyPsu, Statistic
 
 __all__ = ["Design", "RakeResult", "design_estimate", "rake"]
 
@@ -52,7 +53,7 @@ class Design:
     strata: str | None = None
     psu: str | None = None
     fpc: str | None = None
-    lonely_psu: str = "fail"
+    lonely_psu: LonelyPsu = "fail"
     calibrated_from: str | None = None
     calibrated_on: tuple[tuple[str, ...], ...] = field(default=())
 
@@ -109,13 +110,13 @@ def _margin_table(
     columns = [key] if isinstance(key, str) else list(key)
     if isinstance(table, Mapping):
         if len(columns) != 1:
-            raise ValueError(f"margin {key!r}: give a DataFrame for a margin of several columns")
+            raise ArgumentError(f"margin {key!r}: give a DataFrame for a margin of several columns")
         table = pl.DataFrame(
             {columns[0]: [str(k) for k in table], "_count": [float(v) for v in table.values()]}
         )
     counts = [c for c in table.columns if c not in columns]
     if len(counts) != 1:
-        raise ValueError(
+        raise ArgumentError(
             f"margin {key!r}: the population table needs the columns {columns} and one count "
             f"column; it has {table.columns}"
         )
@@ -192,9 +193,17 @@ def rake(
     df = _collect(data, "data")
     design = design or Design()
     tables = [_margin_table(key, table) for key, table in margins.items()]
-    weights, report, (iterations, max_error, trimmed, deff, n_eff) = _lyhord._rake(
-        df, design.weights, tables, tolerance, max_iterations, floor, cap, name
+    outcome = _lyhord._rake(
+        df,
+        tables,
+        base=design.weights,
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+        floor=floor,
+        cap=cap,
+        name=name,
     )
+    weights, report = outcome.weights, outcome.report
     out = df.with_columns(weights.get_column(name))
     raked = replace(
         design,
@@ -202,7 +211,16 @@ def rake(
         calibrated_from=design.weights,
         calibrated_on=tuple(tuple(cols) for cols, _, _ in tables),
     )
-    return RakeResult(out, raked, report, iterations, max_error, trimmed, deff, n_eff)
+    return RakeResult(
+        out,
+        raked,
+        report,
+        outcome.iterations,
+        outcome.max_error,
+        outcome.trimmed,
+        outcome.deff,
+        outcome.n_eff,
+    )
 
 
 def design_estimate(
@@ -212,7 +230,7 @@ def design_estimate(
     *,
     instrument: Instrument | str | None = None,
     by: Sequence[str] | str | None = None,
-    statistic: str = "mean",
+    statistic: Statistic = "mean",
     confidence: float = 0.95,
     min_group: int | None = None,
 ) -> pl.DataFrame:
@@ -282,7 +300,7 @@ def design_estimate(
         if variables is None:
             variables = [*inst.dimensions, inst.index_id]
     if variables is None:
-        raise ValueError("give `variables` (columns to estimate) or an `instrument`")
+        raise ArgumentError("give `variables` (columns to estimate) or an `instrument`")
     if isinstance(variables, str):
         variables = [variables]
     if statistic == "proportion":
@@ -296,15 +314,15 @@ def design_estimate(
     )
     return _lyhord._design_estimate(
         df,
-        design.weights,
-        design.strata,
-        design.psu,
-        design.fpc,
-        design.lonely_psu,
-        calibration,
-        list(variables),
-        _by_list(by),
-        statistic,
-        float(confidence),
-        int(min_group),
+        weights=design.weights,
+        strata=design.strata,
+        psu=design.psu,
+        fpc=design.fpc,
+        lonely_psu=design.lonely_psu,
+        calibration=calibration,
+        variables=list(variables),
+        by=_by_list(by),
+        statistic=statistic,
+        confidence=float(confidence),
+        min_group=int(min_group),
     )

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from . import _lyhord
+from ._lyhord import ArgumentError
+from ._types import Adjust
 
 __all__ = ["compare_waves", "targets", "trend"]
 
@@ -23,7 +25,7 @@ def _unit_pairs(unit_map: UnitMap) -> list[tuple[str, str]]:
     if isinstance(unit_map, pl.DataFrame):
         missing = {"earlier", "later"} - set(unit_map.columns)
         if missing:
-            raise ValueError(
+            raise ArgumentError(
                 f"`unit_map` needs the columns 'earlier' and 'later'; missing {sorted(missing)}"
             )
         return [(str(e), str(n)) for e, n in unit_map.select("earlier", "later").iter_rows()]
@@ -42,7 +44,7 @@ def compare_waves(
     later: pl.DataFrame,
     *,
     unit_map: UnitMap = None,
-    adjust: str = "holm",
+    adjust: Adjust = "holm",
     confidence: float = 0.95,
 ) -> pl.DataFrame:
     """Change per unit and measure between two waves, with its interval and test.
@@ -177,10 +179,10 @@ def trend(
     [(2024, 'merged from Hemtjänst Norr + Hemtjänst Söder'), (2025, None)]
     """
     if not waves:
-        raise ValueError("`waves` is empty: pass {year: ly.estimate(...)} for at least one year")
+        raise ArgumentError("`waves` is empty: pass {year: ly.estimate(...)} for at least one year")
     columns = [list(t.columns) for t in waves.values()]
     if any(c != columns[0] for c in columns):
-        raise ValueError(
+        raise ArgumentError(
             "the tables in `waves` have different columns: estimate every year with the same `by`"
         )
     tables = dict(waves)
@@ -221,7 +223,7 @@ def _transitions(
     out = {}
     for year, mapping in sorted(by_year.items()):
         if year not in years or year == years[0]:
-            raise ValueError(
+            raise ArgumentError(
                 f"`unit_map` gives a reorganisation in {year}, but the waves are {years}: "
                 "key each map by the first year of the new organisation (a wave after the first)"
             )
@@ -297,7 +299,7 @@ def targets(series: pl.DataFrame, goals: pl.DataFrame) -> pl.DataFrame:
     group = series.columns[series.columns.index("year") + 1 : series.columns.index("measure")]
     missing = {*group, "measure", "target", "year"} - set(goals.columns)
     if missing:
-        raise ValueError(
+        raise ArgumentError(
             f"`goals` needs the columns {[*group, 'measure', 'target', 'year']}; "
             f"missing {sorted(missing)}"
         )
@@ -310,18 +312,15 @@ def targets(series: pl.DataFrame, goals: pl.DataFrame) -> pl.DataFrame:
                 for c in [*group, "measure"]
             ]
         )
-        direction = goal.get("direction") or "at_least"
-        if direction not in ("at_least", "at_most"):
-            raise ValueError(f'`direction` must be "at_least" or "at_most", got {direction!r}')
         status = _lyhord._target_status(
             match["year"].cast(pl.Float64).to_list(),
             match["mean"].to_list(),
             match["se"].fill_null(0.0).to_list(),
             float(goal["target"]),
             float(goal["year"]),
-            direction == "at_most",
+            goal.get("direction") or "at_least",
         )
-        rows.append(dict(zip(STATUS_COLUMNS, status, strict=True)))
+        rows.append({c: getattr(status, c) for c in STATUS_COLUMNS})
     return pl.concat(
         [
             goals,

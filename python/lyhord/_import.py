@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -12,32 +11,13 @@ import polars as pl
 from . import _lyhord
 from ._api import resolve_instrument
 from ._args import file_problem
-from ._lyhord import Instrument, LyhordError
+from ._lyhord import ArgumentTypeError, ImportSource, Instrument, LyhordError
+from ._types import Header
 
 try:  # Python 3.11+
     import tomllib
 except ImportError:  # pragma: no cover
     import tomli as tomllib  # type: ignore[no-redef]
-
-
-def _value_counts(entries: list[dict[str, Any]]) -> str:
-    """``7: 3 (rows 12, 40, 41)`` for each value, ``; ``-separated."""
-    parts = []
-    for e in entries:
-        rows = ", ".join(str(r) for r in e["rows"])
-        more = ", …" if e["count"] > len(e["rows"]) else ""
-        parts.append(f"{e['value']}: {e['count']} (rows {rows}{more})")
-    return "; ".join(parts)
-
-
-def _column_row(c: dict[str, Any]) -> dict[str, Any]:
-    """A report row; answer counts only for item columns (null for the others)."""
-    row = {k: v for k, v in c.items() if k not in ("out_of_range", "unknown_labels")}
-    if c["role"] != "item":
-        row.update({k: None for k in row if k.startswith("n_")})
-    row["out_of_range"] = _value_counts(c["out_of_range"])
-    row["unknown_labels"] = _value_counts(c["unknown_labels"])
-    return row
 
 
 @dataclass(frozen=True)
@@ -50,9 +30,11 @@ class ImportReport:
 
     Attributes
     ----------
-    source : dict
-        ``file``, ``format``, ``encoding``, ``delimiter``, ``decimal``, ``header`` (single,
-        qualtrics, surveymonkey, spss dictionary) and ``sheet``, as read or sniffed;
+    source : ImportSource
+        Read by attribute (``report.source.encoding``) or, as before, by key
+        (``report.source["encoding"]``): ``file``, ``format``, ``encoding``,
+        ``delimiter``, ``decimal``, ``header`` (single, qualtrics, surveymonkey, spss
+        dictionary) and ``sheet``, as read or sniffed;
         ``header_row`` (1-based row of the header in the file or sheet), ``title_block``
         (something is written above it) and ``header_row_given`` (``header_row=``).
     rows_read, rows_kept : int
@@ -83,7 +65,7 @@ class ImportReport:
         ``item``, ``item_text``, ``similarity``. Never mapped by guess; map with ``mapping=``.
     """
 
-    source: dict[str, Any]
+    source: ImportSource
     instrument: str
     strict: bool
     rows_read: int
@@ -100,42 +82,24 @@ class ImportReport:
     near_misses: pl.DataFrame
 
     @classmethod
-    def _from_json(cls, text: str) -> ImportReport:
-        raw = json.loads(text)
-        columns = [_column_row(c) for c in raw["columns"]]
-        duplicates = pl.DataFrame(
-            {
-                "id": [d["value"] for d in raw["duplicate_ids"]],
-                "count": [d["count"] for d in raw["duplicate_ids"]],
-                "rows": [d["rows"] for d in raw["duplicate_ids"]],
-            },
-            schema={"id": pl.String, "count": pl.Int64, "rows": pl.List(pl.Int64)},
-        )
-        near = pl.DataFrame(
-            raw["near_misses"],
-            schema={
-                "column": pl.String,
-                "item": pl.String,
-                "item_text": pl.String,
-                "similarity": pl.Float64,
-            },
-        )
+    def _from_core(cls, raw: Any) -> ImportReport:
+        """The report as the core made it (``_lyhord._ImportReport``), read by attribute."""
         return cls(
-            source=raw["source"],
-            instrument=raw["instrument"],
-            strict=raw["strict"],
-            rows_read=raw["rows_read"],
-            rows_kept=raw["rows_kept"],
-            n_empty_rows=raw["n_empty_rows"],
-            empty_rows=raw["empty_rows"],
-            id_column=raw["id_column"],
-            id_found_by=raw["id_found_by"],
-            n_duplicate_rows=raw["n_duplicate_rows"],
-            duplicate_ids=duplicates,
-            n_straightliners=raw["n_straightliners"],
-            straightliners=raw["straightliners"],
-            columns=pl.DataFrame(columns),
-            near_misses=near,
+            source=raw.source,
+            instrument=raw.instrument,
+            strict=raw.strict,
+            rows_read=raw.rows_read,
+            rows_kept=raw.rows_kept,
+            n_empty_rows=raw.n_empty_rows,
+            empty_rows=raw.empty_rows,
+            id_column=raw.id_column,
+            id_found_by=raw.id_found_by,
+            n_duplicate_rows=raw.n_duplicate_rows,
+            duplicate_ids=raw.duplicate_ids,
+            n_straightliners=raw.n_straightliners,
+            straightliners=raw.straightliners,
+            columns=raw.columns,
+            near_misses=raw.near_misses,
         )
 
     def to_frame(self) -> pl.DataFrame:
@@ -206,14 +170,20 @@ class ImportReport:
     def __repr__(self) -> str:
         s = self.source
         how = ", ".join(
-            f"{k} {s[k]}"
-            for k in ("format", "encoding", "delimiter", "decimal", "sheet")
-            if s.get(k) is not None
+            f"{name} {value}"
+            for name, value in (
+                ("format", s.format),
+                ("encoding", s.encoding),
+                ("delimiter", s.delimiter),
+                ("decimal", s.decimal),
+                ("sheet", s.sheet),
+            )
+            if value is not None
         )
         items = self.items()
         lines = [
-            f"ImportReport({s['file']!r}, instrument {self.instrument})",
-            f"  read as {how}; header: {s['header']}",
+            f"ImportReport({s.file!r}, instrument {self.instrument})",
+            f"  read as {how}; header: {s.header}",
             f"  {self.rows_read} rows read, {self.rows_kept} kept",
             f"  {items.height} item columns "
             f"({', '.join(f'{k}: {v}' for k, v in _matched_by(items).items())}), "
@@ -228,15 +198,15 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def _header_notes(source: dict[str, Any]) -> list[str]:
+def _header_notes(source: ImportSource) -> list[str]:
     """Where the header was taken from, when it is not the first row."""
-    row = source.get("header_row")
+    row = source.header_row
     if not row or row == 1:
         return []
     above = "row 1 is" if row == 2 else f"rows 1–{row - 1} are"
-    if source.get("header_row_given"):
+    if source.header_row_given:
         return [f"header taken from row {row} (header_row={row}); {above} left out"]
-    what = "a title block" if source.get("title_block") else "empty"
+    what = "a title block" if source.title_block else "empty"
     return [f"header taken from row {row}; {above} {what}"]
 
 
@@ -296,7 +266,7 @@ def read_export(
     encoding: str | None = None,
     delimiter: str | None = None,
     decimal: str | None = None,
-    header: str = "auto",
+    header: Header = "auto",
     header_row: int | None = None,
 ) -> Export:
     """Read a survey export into the answers frame :func:`lyhord.score` takes, with a report.
@@ -391,6 +361,13 @@ def read_export(
     """
     inst = resolve_instrument(instrument)
     pairs, label_pairs = _mapping_parts(mapping, labels)
+    mapping_options = {
+        "mapping": pairs,
+        "labels": label_pairs,
+        "id": id,
+        "strict": strict,
+        "decimal": decimal,
+    }
     # Frames and Parquet name their columns: no header row to choose (.sav: the reader says).
     has_rows = isinstance(source, (str, Path)) and Path(source).suffix.lower() != ".parquet"
     if header_row is not None and not has_rows:
@@ -400,30 +377,30 @@ def read_export(
     if isinstance(source, (str, Path)):
         path = Path(source)
         if path.suffix.lower() == ".parquet":
-            return _read_parquet(path, inst, pairs, label_pairs, id, strict, decimal)
-        data, report = _lyhord._read_export_file(
+            return _read_parquet(path, inst, mapping_options)
+        read = _lyhord._read_export_file(
             path,
             inst,
-            pairs,
-            label_pairs,
-            id,
-            strict,
-            encoding,
-            delimiter,
-            decimal,
-            header,
-            sheet,
-            header_row,
+            **mapping_options,
+            encoding=encoding,
+            delimiter=delimiter,
+            header=header,
+            sheet=sheet,
+            header_row=header_row,
         )
-        return Export(data, ImportReport._from_json(report))
+        return _export(read)
     frame = _as_polars(source)
-    data, report = _lyhord._read_export_frame(
-        frame, inst, pairs, label_pairs, id, strict, decimal, "the DataFrame", "dataframe"
+    return _export(
+        _lyhord._read_export_frame(frame, inst, "the DataFrame", "dataframe", **mapping_options)
     )
-    return Export(data, ImportReport._from_json(report))
 
 
-def _read_parquet(path, inst, pairs, label_pairs, id, strict, decimal) -> Export:
+def _export(read: Any) -> Export:
+    """The public result from the core's (``_lyhord._Export``)."""
+    return Export(read.data, ImportReport._from_core(read.report))
+
+
+def _read_parquet(path: Path, inst: Instrument, mapping_options: dict[str, Any]) -> Export:
     problem = file_problem(path)
     if problem:
         raise _lyhord.DataError(f"{path}: {problem}")
@@ -431,10 +408,7 @@ def _read_parquet(path, inst, pairs, label_pairs, id, strict, decimal) -> Export
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as e:
         raise _lyhord.DataError(f"{path}: cannot read as Parquet: {e}") from e
-    data, report = _lyhord._read_export_frame(
-        frame, inst, pairs, label_pairs, id, strict, decimal, str(path), "parquet"
-    )
-    return Export(data, ImportReport._from_json(report))
+    return _export(_lyhord._read_export_frame(frame, inst, str(path), "parquet", **mapping_options))
 
 
 def _as_polars(source: Any) -> pl.DataFrame:
@@ -444,7 +418,7 @@ def _as_polars(source: Any) -> pl.DataFrame:
         return source
     if type(source).__module__.startswith("pandas"):
         return pl.from_pandas(source)
-    raise TypeError(
+    raise ArgumentTypeError(
         f"source must be a file path or a polars / pandas DataFrame, not {type(source).__name__}"
     )
 

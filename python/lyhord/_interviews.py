@@ -11,8 +11,9 @@ import polars as pl
 from . import _lyhord
 from ._api import FrameLike, _collect
 from ._args import _by_list, _count
-from ._lyhord import CodingFrame, DataError
+from ._lyhord import ArgumentError, CodingFrame, DataError
 from ._tables import read_table
+from ._types import InterviewLevel, Unmatched
 
 __all__ = [
     "CodingFrame",
@@ -36,7 +37,7 @@ def score_interviews(
     segments: FrameLike,
     frame: CodingFrame | str | Path = "epl-interviews",
     *,
-    level: str = "unit",
+    level: InterviewLevel = "unit",
     by: Sequence[str] | str | None = "enhet",
     interview: str = "interview",
     code: str = "code",
@@ -104,21 +105,19 @@ def score_interviews(
     ... ).select("dimension", "positive", "negative").head(1).shape
     (1, 3)
     """
-    if level not in ("unit", "interview"):
-        raise ValueError(f'`level` must be "unit" or "interview", got {level!r}')
     df = _collect(segments, "segments")
     return _lyhord._score_interviews(
         df,
         _frame(frame),
-        interview,
-        code,
-        coder,
-        rating if rating in df.columns else None,
-        _by_list(by),
-        float(prior),
-        float(confidence),
-        _count(min_interviews, "min_interviews", 1),
-        level == "unit",
+        interview=interview,
+        code=code,
+        coder=coder,
+        rating=rating if rating in df.columns else None,
+        by=_by_list(by),
+        prior=float(prior),
+        confidence=float(confidence),
+        min_interviews=_count(min_interviews, "min_interviews", 1),
+        level=level,
     )
 
 
@@ -162,17 +161,18 @@ def code_counts(
     ['forvaltning', 'code_a', 'code_b', 'n_segments']
     """
     df = _collect(segments, "segments")
-    return _lyhord._code_counts(
+    counts = _lyhord._code_counts(
         df,
         _frame(frame),
-        interview,
-        code,
-        coder,
-        rating if rating in df.columns else None,
-        _by_list(by),
-        segment,
-        _count(min_interviews, "min_interviews", 1),
+        interview=interview,
+        code=code,
+        coder=coder,
+        rating=rating if rating in df.columns else None,
+        by=_by_list(by),
+        segment=segment,
+        min_interviews=_count(min_interviews, "min_interviews", 1),
     )
+    return counts.counts, counts.pairs
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ def read_segments(
     *,
     code: str = "code",
     sheet: str | int | None = None,
-    unmatched: str = "error",
+    unmatched: Unmatched = "error",
 ) -> SegmentImport:
     """Read coded interview segments from a QDA export or a spreadsheet.
 
@@ -290,18 +290,18 @@ def read_segments(
         raise DataError(f"{path}: no such file")
     if path.suffix.lower() in (".qdpx", ".qde", ".qdc"):
         coding_frame = None if frame is None else _frame(frame)
-        segments, codes = _lyhord._read_qdpx(str(path), coding_frame, unmatched)
-        return SegmentImport(segments, codes, str(path))
+        read = _lyhord._read_qdpx(str(path), coding_frame, unmatched)
+        return SegmentImport(read.segments, read.codes, str(path))
     if frame is None:
-        raise ValueError("`frame=None` is only for .qdpx files; pass the coding frame")
+        raise ArgumentError("`frame=None` is only for .qdpx files; pass the coding frame")
     if path.suffix.lower() not in SHEET_SUFFIXES:
         raise DataError(
             f"{path}: cannot read coded segments from a {path.suffix or 'suffix-less'} file; "
             "use .qdpx (REFI-QDA), .csv/.tsv, .xlsx/.xls/.ods or .parquet"
         )
     table = read_table(path, sheet=sheet)
-    segments, codes = _lyhord._map_codes(table, code, _frame(frame), unmatched, str(path))
-    return SegmentImport(segments, codes, str(path))
+    read = _lyhord._map_codes(table, code, _frame(frame), unmatched, str(path))
+    return SegmentImport(read.segments, read.codes, str(path))
 
 
 def write_qdpx(
@@ -340,11 +340,11 @@ def write_qdpx(
         df,
         _frame(frame),
         str(path),
-        interview,
-        code,
-        coder,
-        rating if rating in df.columns else None,
-        _by_list(by),
-        segment,
-        name,
+        interview=interview,
+        code=code,
+        coder=coder,
+        rating=rating if rating in df.columns else None,
+        by=_by_list(by),
+        segment=segment,
+        name=name,
     )

@@ -1,9 +1,83 @@
-"""Type stub of the compiled core, ``lyhord._lyhord``."""
+"""Type stub of the compiled core, ``lyhord._lyhord``.
+
+The docstrings live in the Rust doc comments (``help(ly.Instrument)`` shows them); this stub
+gives the types. Options cross as keywords (``**options``) whose names and types are the
+TypedDicts below; option values with a fixed set are the ``Literal`` types of
+``lyhord._types``.
+"""
 
 from os import PathLike
 from pathlib import Path
+from typing import TypedDict, final, type_check_only
 
 import polars as pl
+from typing_extensions import Unpack
+
+from lyhord._types import (
+    Adjust,
+    AgreementLevel,
+    AgreementWeights,
+    CiMethod,
+    Direction,
+    Header,
+    InterviewLevel,
+    Lang,
+    LonelyPsu,
+    Missing,
+    Statistic,
+    Unmatched,
+)
+
+__all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
+    "CodingFrame",
+    "DEFAULT_SEED",
+    "DataError",
+    "EstimationError",
+    "ImportSource",
+    "Instrument",
+    "InstrumentError",
+    "LyhordError",
+    "SUM_COLUMNS",
+    "_CodeCounts",
+    "_Export",
+    "_ImportReport",
+    "_Publication",
+    "_RakeOutcome",
+    "_Segments",
+    "_SumsAccumulator",
+    "_TargetStatus",
+    "__version__",
+    "_agreement",
+    "_changed_units",
+    "_choice",
+    "_choices",
+    "_citizen_data",
+    "_citizen_population",
+    "_code_counts",
+    "_code_presence",
+    "_combine",
+    "_compare_waves",
+    "_design_estimate",
+    "_dimension_check",
+    "_headcounts",
+    "_interview_data",
+    "_map_codes",
+    "_merge_sums",
+    "_rake",
+    "_read_export_file",
+    "_read_export_frame",
+    "_read_qdpx",
+    "_restate_wave",
+    "_score",
+    "_score_interviews",
+    "_staff_data",
+    "_summarise",
+    "_target_status",
+    "_write_qdpx",
+    "_write_sav",
+]
 
 __version__: str
 DEFAULT_SEED: int
@@ -12,18 +86,12 @@ class LyhordError(ValueError): ...
 class InstrumentError(LyhordError): ...
 class DataError(LyhordError): ...
 class EstimationError(LyhordError): ...
+class ArgumentError(LyhordError): ...
+class ArgumentTypeError(ArgumentError, TypeError): ...
 
+@final
 class Instrument:
-    """A survey instrument (codebook) and its scoring rules.
-
-    Examples
-    --------
-    >>> import lyhord as ly
-    >>> inst = ly.Instrument.builtin("hme")
-    >>> inst.dimensions
-    ['motivation', 'ledarskap', 'styrning']
-    """
-
+    def __eq__(self, value: object, /) -> bool: ...
     @staticmethod
     def builtin(name: str) -> Instrument: ...
     @staticmethod
@@ -48,33 +116,8 @@ class Instrument:
     @property
     def dimensions(self) -> list[str]: ...
     @property
-    def language(self) -> str:
-        """The language of the instrument's outputs for people: ``"sv"`` or ``"en"``."""
-    def labels(self, lang: str | None = None) -> pl.DataFrame:
-        """Every measure's name for people, in the order of an estimate table.
-
-        Parameters
-        ----------
-        lang : {"sv", "en"}, optional
-            Default: the instrument's :attr:`language` (Swedish for the Swedish built-ins).
-            Without an English text the Swedish one is used.
-
-        Returns
-        -------
-        polars.DataFrame
-            ``measure``, ``kind`` (index / dimension / item), ``parent`` (an item's
-            dimension, a dimension's index) and ``label`` (the index and dimension names,
-            the item statements).
-
-        Examples
-        --------
-        >>> import lyhord as ly
-        >>> hme = ly.Instrument.builtin("hme")
-        >>> hme.labels().filter(measure="hme1")["label"].item()
-        'Mitt arbete känns meningsfullt'
-        >>> hme.labels(lang="en").filter(measure="ledarskap")["label"].item()
-        'Leadership'
-        """
+    def language(self) -> Lang: ...
+    def labels(self, lang: Lang | None = None) -> pl.DataFrame: ...
     @property
     def index_id(self) -> str: ...
     @property
@@ -88,8 +131,11 @@ def _merge_sums(sums: pl.DataFrame) -> pl.DataFrame: ...
 
 SUM_COLUMNS: list[str]
 
+@final
 class _SumsAccumulator:
-    def __init__(self, instrument: Instrument, by: list[str], weights: str | None) -> None: ...
+    def __new__(
+        cls, instrument: Instrument, by: list[str], weights: str | None
+    ) -> _SumsAccumulator: ...
     def add(self, batch: pl.DataFrame) -> None: ...
     def finish(self, empty_input: pl.DataFrame) -> pl.DataFrame: ...
 
@@ -98,62 +144,53 @@ def _headcounts(year: int, seed: int) -> pl.DataFrame: ...
 def _changed_units() -> list[tuple[str, str, float]]: ...
 def _dimension_check(answers: pl.DataFrame, instrument: Instrument) -> pl.DataFrame: ...
 
+@type_check_only
+class _EstimateOptions(TypedDict):
+    by: list[str]
+    background: list[str]
+    within: tuple[str, list[str]] | None
+    min_group: int | None
+    confidence: float
+    headcounts: pl.DataFrame | None
+    headcount_column: str
+
+@type_check_only
+class _ReliabilityOptions(TypedDict):
+    by: list[str]
+    missing: Missing
+    ci: CiMethod
+    n_boot: int
+    seed: int
+    confidence: float
+    min_group: int | None
+
+@type_check_only
+class _DriverOptions(TypedDict):
+    outcome: str
+    by: list[str]
+    missing: Missing
+    n_boot: int
+    seed: int
+    confidence: float
+    min_group: int | None
+
+@final
 class _Publication:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         data: pl.DataFrame,
         instrument: Instrument,
         weights: str | None,
         sums: bool,
         record: str | None,
-    ) -> None: ...
+    ) -> _Publication: ...
     def __len__(self) -> int: ...
     def record(self) -> str: ...
-    def estimates(
-        self,
-        requests: list[
-            tuple[
-                list[str],
-                list[str],
-                tuple[str, list[str]] | None,
-                int | None,
-                float,
-                pl.DataFrame | None,
-                str,
-            ]
-        ],
-    ) -> list[pl.DataFrame]: ...
-    def estimate(
-        self,
-        by: list[str],
-        background: list[str],
-        within: tuple[str, list[str]] | None,
-        min_group: int | None,
-        confidence: float,
-        headcounts: pl.DataFrame | None,
-        headcount_column: str,
-    ) -> pl.DataFrame: ...
-    def reliability(
-        self,
-        by: list[str],
-        missing: str,
-        ci: str,
-        n_boot: int,
-        seed: int,
-        confidence: float,
-        min_group: int | None,
-    ) -> pl.DataFrame: ...
+    def estimates(self, requests: list[_EstimateOptions]) -> list[pl.DataFrame]: ...
+    def estimate(self, **options: Unpack[_EstimateOptions]) -> pl.DataFrame: ...
+    def reliability(self, **options: Unpack[_ReliabilityOptions]) -> pl.DataFrame: ...
     def item_analysis(self, by: list[str], min_group: int | None) -> pl.DataFrame: ...
-    def drivers(
-        self,
-        outcome: str,
-        by: list[str],
-        missing: str,
-        n_boot: int,
-        seed: int,
-        confidence: float,
-        min_group: int | None,
-    ) -> pl.DataFrame: ...
+    def drivers(self, **options: Unpack[_DriverOptions]) -> pl.DataFrame: ...
     def priority_matrix(
         self, by: list[str], top: int, outcome: str, min_group: int | None
     ) -> pl.DataFrame: ...
@@ -163,7 +200,7 @@ def _compare_waves(
     earlier: pl.DataFrame,
     later: pl.DataFrame,
     unit_map: list[tuple[str, str]],
-    adjust: str,
+    adjust: Adjust,
     confidence: float,
 ) -> pl.DataFrame: ...
 def _restate_wave(
@@ -173,37 +210,27 @@ def _restate_wave(
     confidence: float,
     strict: bool,
 ) -> pl.DataFrame: ...
-def _agreement(
-    ratings: pl.DataFrame,
-    unit: str,
-    coder: str,
-    value: str,
-    by: list[str],
-    level: str,
-    categories: list[str] | None,
-    weights: list[str] | None,
-    n_boot: int,
-    confidence: float,
-    seed: int,
-) -> pl.DataFrame: ...
+
+@type_check_only
+class _AgreementOptions(TypedDict):
+    unit: str
+    coder: str
+    value: str
+    by: list[str]
+    level: AgreementLevel
+    categories: list[str] | None
+    weights: list[AgreementWeights] | None
+    n_boot: int
+    confidence: float
+    seed: int
+
+def _agreement(ratings: pl.DataFrame, **options: Unpack[_AgreementOptions]) -> pl.DataFrame: ...
 def _code_presence(
     segments: pl.DataFrame, unit: str, coder: str, code: str, codes: list[str] | None
 ) -> pl.DataFrame: ...
 
+@final
 class CodingFrame:
-    """A coding frame for interviews: codes with parent, EPL dimension and valence (or a
-    rating scale).
-
-    Examples
-    --------
-    >>> import lyhord as ly
-    >>> cf = ly.CodingFrame.builtin("epl-interviews")
-    >>> cf.dimensions
-    ['engagement', 'participation', 'learning']
-    >>> cf.codes().filter(pl.col("id") == "del_lyssnad")["valence"].to_list()
-    ['positive']
-    """
-
     @staticmethod
     def builtin(name: str) -> CodingFrame: ...
     @staticmethod
@@ -213,16 +240,7 @@ class CodingFrame:
     @staticmethod
     def from_toml_str(text: str) -> CodingFrame: ...
     def to_toml(self) -> str: ...
-    def to_qdc(self) -> str:
-        """The frame as a REFI-QDA codebook (``.qdc`` XML) for NVivo, MAXQDA, ATLAS.ti or
-        QualCoder; rated codes get one child code per rating.
-
-        Examples
-        --------
-        >>> import lyhord as ly
-        >>> ly.CodingFrame.builtin("epl-interviews").to_qdc().count("<Code ") > 19
-        True
-        """
+    def to_qdc(self) -> str: ...
     @property
     def id(self) -> str: ...
     @property
@@ -231,111 +249,227 @@ class CodingFrame:
     def dimensions(self) -> list[str]: ...
     def codes(self) -> pl.DataFrame: ...
 
+@type_check_only
+class _ColumnOptions(TypedDict):
+    interview: str
+    code: str
+    coder: str | None
+    rating: str | None
+    by: list[str]
+
+@type_check_only
+class _ScoreInterviewOptions(_ColumnOptions):
+    prior: float
+    confidence: float
+    min_interviews: int
+    level: InterviewLevel
+
+@type_check_only
+class _CodeCountOptions(_ColumnOptions):
+    segment: str | None
+    min_interviews: int
+
+@type_check_only
+class _QdpxOptions(_ColumnOptions):
+    segment: str
+    name: str
+
+@final
+class _CodeCounts:
+    @property
+    def counts(self) -> pl.DataFrame: ...
+    @property
+    def pairs(self) -> pl.DataFrame | None: ...
+
+@final
+class _Segments:
+    @property
+    def segments(self) -> pl.DataFrame: ...
+    @property
+    def codes(self) -> pl.DataFrame: ...
+
 def _score_interviews(
-    segments: pl.DataFrame,
-    frame: CodingFrame,
-    interview: str,
-    code: str,
-    coder: str | None,
-    rating: str | None,
-    by: list[str],
-    prior: float,
-    confidence: float,
-    min_interviews: int,
-    per_unit: bool,
+    segments: pl.DataFrame, frame: CodingFrame, **options: Unpack[_ScoreInterviewOptions]
 ) -> pl.DataFrame: ...
 def _code_counts(
-    segments: pl.DataFrame,
-    frame: CodingFrame,
-    interview: str,
-    code: str,
-    coder: str | None,
-    rating: str | None,
-    by: list[str],
-    segment: str | None,
-    min_interviews: int,
-) -> tuple[pl.DataFrame, pl.DataFrame | None]: ...
+    segments: pl.DataFrame, frame: CodingFrame, **options: Unpack[_CodeCountOptions]
+) -> _CodeCounts: ...
 def _interview_data(seed: int) -> pl.DataFrame: ...
-def _read_qdpx(
-    path: str, frame: CodingFrame | None, unmatched: str
-) -> tuple[pl.DataFrame, pl.DataFrame]: ...
+def _read_qdpx(path: str, frame: CodingFrame | None, unmatched: Unmatched) -> _Segments: ...
 def _map_codes(
-    segments: pl.DataFrame, code: str, frame: CodingFrame, unmatched: str, source: str
-) -> tuple[pl.DataFrame, pl.DataFrame]: ...
+    segments: pl.DataFrame, code: str, frame: CodingFrame, unmatched: Unmatched, source: str
+) -> _Segments: ...
 def _write_qdpx(
-    segments: pl.DataFrame,
-    frame: CodingFrame,
-    path: str,
-    interview: str,
-    code: str,
-    coder: str | None,
-    rating: str | None,
-    by: list[str],
-    segment: str,
-    name: str,
+    segments: pl.DataFrame, frame: CodingFrame, path: str, **options: Unpack[_QdpxOptions]
 ) -> None: ...
+
+@type_check_only
+class _RakeOptions(TypedDict):
+    base: str | None
+    tolerance: float
+    max_iterations: int
+    floor: float | None
+    cap: float | None
+    name: str
+
+@final
+class _RakeOutcome:
+    @property
+    def weights(self) -> pl.DataFrame: ...
+    @property
+    def report(self) -> pl.DataFrame: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def max_error(self) -> float: ...
+    @property
+    def trimmed(self) -> int: ...
+    @property
+    def deff(self) -> float: ...
+    @property
+    def n_eff(self) -> float: ...
+
 def _rake(
     data: pl.DataFrame,
-    base: str | None,
     margins: list[tuple[list[str], pl.DataFrame, str]],
-    tolerance: float,
-    max_iterations: int,
-    floor: float | None,
-    cap: float | None,
-    name: str,
-) -> tuple[pl.DataFrame, pl.DataFrame, tuple[int, float, int, float, float]]: ...
-def _design_estimate(
-    data: pl.DataFrame,
-    weights: str | None,
-    strata: str | None,
-    psu: str | None,
-    fpc: str | None,
-    lonely_psu: str,
-    calibration: tuple[str | None, list[list[str]]] | None,
-    variables: list[str],
-    by: list[str],
-    statistic: str,
-    confidence: float,
-    min_group: int,
-) -> pl.DataFrame: ...
+    **options: Unpack[_RakeOptions],
+) -> _RakeOutcome: ...
+
+@type_check_only
+class _DesignOptions(TypedDict):
+    weights: str | None
+    strata: str | None
+    psu: str | None
+    fpc: str | None
+    lonely_psu: LonelyPsu
+    calibration: tuple[str | None, list[list[str]]] | None
+    variables: list[str]
+    by: list[str]
+    statistic: Statistic
+    confidence: float
+    min_group: int
+
+def _design_estimate(data: pl.DataFrame, **options: Unpack[_DesignOptions]) -> pl.DataFrame: ...
 def _citizen_data(seed: int) -> pl.DataFrame: ...
 def _citizen_population() -> pl.DataFrame: ...
 def _combine(
     long: pl.DataFrame, keys: list[str], sources: list[tuple[str, float]], confidence: float
 ) -> pl.DataFrame: ...
+
+@final
+class _TargetStatus:
+    @property
+    def status(self) -> str: ...
+    @property
+    def latest_year(self) -> float | None: ...
+    @property
+    def latest(self) -> float | None: ...
+    @property
+    def slope(self) -> float | None: ...
+    @property
+    def slope_se(self) -> float | None: ...
+    @property
+    def projected(self) -> float | None: ...
+
 def _target_status(
     years: list[float],
     means: list[float],
     ses: list[float],
     target: float,
     target_year: float,
-    at_most: bool,
-) -> tuple[str, float | None, float | None, float | None, float | None, float | None]: ...
+    direction: Direction,
+) -> _TargetStatus: ...
+
+@type_check_only
+class _MapOptions(TypedDict):
+    mapping: list[tuple[str, str]]
+    labels: list[tuple[str, int]]
+    id: str | None
+    strict: bool
+    decimal: str | None
+
+@type_check_only
+class _ReadOptions(_MapOptions):
+    encoding: str | None
+    delimiter: str | None
+    header: Header
+    sheet: str | int | None
+    header_row: int | None
+
+@final
+class ImportSource:
+    @property
+    def file(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def encoding(self) -> str | None: ...
+    @property
+    def delimiter(self) -> str | None: ...
+    @property
+    def decimal(self) -> str | None: ...
+    @property
+    def header(self) -> str: ...
+    @property
+    def sheet(self) -> str | None: ...
+    @property
+    def header_row(self) -> int | None: ...
+    @property
+    def title_block(self) -> bool: ...
+    @property
+    def header_row_given(self) -> bool: ...
+    def __getitem__(self, key: str, /) -> object: ...
+
+@final
+class _ImportReport:
+    @property
+    def source(self) -> ImportSource: ...
+    @property
+    def instrument(self) -> str: ...
+    @property
+    def strict(self) -> bool: ...
+    @property
+    def rows_read(self) -> int: ...
+    @property
+    def rows_kept(self) -> int: ...
+    @property
+    def n_empty_rows(self) -> int: ...
+    @property
+    def empty_rows(self) -> list[int]: ...
+    @property
+    def id_column(self) -> str | None: ...
+    @property
+    def id_found_by(self) -> str | None: ...
+    @property
+    def n_duplicate_rows(self) -> int: ...
+    @property
+    def duplicate_ids(self) -> pl.DataFrame: ...
+    @property
+    def n_straightliners(self) -> int: ...
+    @property
+    def straightliners(self) -> list[int]: ...
+    @property
+    def columns(self) -> pl.DataFrame: ...
+    @property
+    def near_misses(self) -> pl.DataFrame: ...
+
+@final
+class _Export:
+    @property
+    def data(self) -> pl.DataFrame: ...
+    @property
+    def report(self) -> _ImportReport: ...
+
 def _read_export_file(
-    path: Path,
-    instrument: Instrument,
-    mapping: list[tuple[str, str]],
-    labels: list[tuple[str, int]],
-    id: str | None,
-    strict: bool,
-    encoding: str | None,
-    delimiter: str | None,
-    decimal: str | None,
-    header: str,
-    sheet: str | int | None,
-    header_row: int | None,
-) -> tuple[pl.DataFrame, str]: ...
+    path: Path, instrument: Instrument, **options: Unpack[_ReadOptions]
+) -> _Export: ...
 def _read_export_frame(
     data: pl.DataFrame,
     instrument: Instrument,
-    mapping: list[tuple[str, str]],
-    labels: list[tuple[str, int]],
-    id: str | None,
-    strict: bool,
-    decimal: str | None,
     source: str,
     format: str,
-) -> tuple[pl.DataFrame, str]: ...
+    **options: Unpack[_MapOptions],
+) -> _Export: ...
 def _write_sav(
     data: pl.DataFrame,
     path: Path,
@@ -344,3 +478,5 @@ def _write_sav(
     user_missing: dict[str, list[float]],
     file_label: str,
 ) -> None: ...
+def _choices() -> list[tuple[str, str, list[str]]]: ...
+def _choice(name: str, text: str) -> str: ...

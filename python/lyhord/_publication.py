@@ -11,6 +11,7 @@ import polars as pl
 from . import _lyhord
 from ._args import FrameLike, _by_list, _collect, _count, _min_group, resolve_instrument
 from ._lyhord import DEFAULT_SEED, Instrument
+from ._types import CiMethod, Missing
 
 __all__ = ["Publication"]
 
@@ -178,7 +179,7 @@ class Publication:
             headcounts,
             headcount_column,
         )
-        return self._inner.estimate(*request)
+        return self._inner.estimate(**request)
 
     def estimate_together(self, tables: Sequence[Mapping[str, Any]]) -> list[pl.DataFrame]:
         """Several estimate tables added at once, their blanks chosen together.
@@ -218,8 +219,8 @@ class Publication:
         self,
         by: Sequence[str] | str | None = None,
         *,
-        missing: str = "pairwise",
-        ci: str = "feldt",
+        missing: Missing = "pairwise",
+        ci: CiMethod = "feldt",
         n_boot: int = 1000,
         seed: int = DEFAULT_SEED,
         confidence: float = 0.95,
@@ -227,13 +228,13 @@ class Publication:
     ) -> pl.DataFrame:
         """α, λ6 and ω per group (as :func:`reliability`), suppressed with the other tables."""
         return self._inner.reliability(
-            _by_list(by),
-            missing,
-            ci,
-            _count(n_boot, "n_boot", 0),
-            _count(seed, "seed", 0),
-            float(confidence),
-            self._threshold(min_group),
+            by=_by_list(by),
+            missing=missing,
+            ci=ci,
+            n_boot=_count(n_boot, "n_boot", 0),
+            seed=_count(seed, "seed", 0),
+            confidence=float(confidence),
+            min_group=self._threshold(min_group),
         )
 
     def item_analysis(
@@ -247,7 +248,7 @@ class Publication:
         by: Sequence[str] | str | None = None,
         *,
         outcome: str = "index",
-        missing: str = "listwise",
+        missing: Missing = "listwise",
         n_boot: int = 500,
         seed: int = DEFAULT_SEED,
         confidence: float = 0.95,
@@ -255,13 +256,13 @@ class Publication:
     ) -> pl.DataFrame:
         """Driver analysis per group (as :func:`drivers`), suppressed with the others."""
         return self._inner.drivers(
-            outcome,
-            _by_list(by),
-            missing,
-            _count(n_boot, "n_boot", 0),
-            _count(seed, "seed", 0),
-            float(confidence),
-            self._threshold(min_group),
+            outcome=outcome,
+            by=_by_list(by),
+            missing=missing,
+            n_boot=_count(n_boot, "n_boot", 0),
+            seed=_count(seed, "seed", 0),
+            confidence=float(confidence),
+            min_group=self._threshold(min_group),
         )
 
     def priority_matrix(
@@ -347,15 +348,15 @@ _ESTIMATE_KEYWORDS: dict[str, Any] = {
 
 def _estimate_request(
     by, background, within, min_group, confidence, headcounts, headcount_column
-) -> tuple:
+) -> dict[str, Any]:
     """The keywords of one estimate table as the binding takes them."""
     hc = None if headcounts is None else _collect(headcounts, "headcounts")
-    return (
-        _by_list(by),
-        _by_list(background),
-        _within(within),
-        min_group,
-        float(confidence),
-        hc,
-        headcount_column,
-    )
+    return {
+        "by": _by_list(by),
+        "background": _by_list(background),
+        "within": _within(within),
+        "min_group": min_group,
+        "confidence": float(confidence),
+        "headcounts": hc,
+        "headcount_column": headcount_column,
+    }

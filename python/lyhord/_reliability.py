@@ -16,6 +16,7 @@ from . import _lyhord
 from ._args import FrameLike, _collect, resolve_instrument
 from ._lyhord import DEFAULT_SEED, Instrument
 from ._publication import Publication
+from ._types import CiMethod, Missing
 
 __all__ = ["dimension_check", "drivers", "item_analysis", "priority_matrix", "reliability"]
 
@@ -25,8 +26,8 @@ def reliability(
     instrument: Instrument | str | Path,
     *,
     by: Sequence[str] | str | None = None,
-    missing: str = "pairwise",
-    ci: str = "feldt",
+    missing: Missing = "pairwise",
+    ci: CiMethod = "feldt",
     n_boot: int = 1000,
     seed: int = DEFAULT_SEED,
     confidence: float = 0.95,
@@ -189,7 +190,7 @@ def drivers(
     *,
     outcome: str = "index",
     by: Sequence[str] | str | None = None,
-    missing: str = "listwise",
+    missing: Missing = "listwise",
     n_boot: int = 500,
     seed: int = DEFAULT_SEED,
     confidence: float = 0.95,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from ._types import Lang
+
 _FIG = {
     "sv": {
         "heatmap": "{measures} per {unit} (0–100), färg: jämfört med hela kommunen",
@@ -72,7 +74,7 @@ def heatmap(
     label: str,
     kind: str = "dimension",
     instrument=None,
-    lang: str | None = None,
+    lang: Lang | None = None,
     ax=None,
 ):
     """Units × measures heatmap of means from an :func:`lyhord.estimate` table, grouped by
@@ -187,7 +189,7 @@ def trend_lines(
     level: int = 1,
     label: str = "forvaltning",
     instrument=None,
-    lang: str | None = None,
+    lang: Lang | None = None,
     ax=None,
 ):
     """One line per group across years with its confidence interval, from :func:`lyhord.trend`.
@@ -260,7 +262,7 @@ def change(
     label: str,
     measure: str | None = None,
     instrument=None,
-    lang: str | None = None,
+    lang: Lang | None = None,
     ax=None,
 ):
     """The change of one measure per unit since the previous wave (a :func:`compare_waves`
@@ -348,7 +350,7 @@ def distribution(
     instrument,
     *,
     where: dict | None = None,
-    lang: str | None = None,
+    lang: Lang | None = None,
     ax=None,
 ):
     """Stacked negative / neutral / positive bars per statement for one group of an

@@ -413,7 +413,8 @@ impl Table {
     fn push(&mut self, g: usize, e: Estimate, c: &Counts) {
         self.group.push(g as IdxSize);
         self.statistic.push(e.statistic);
-        self.weights.push(e.weights.map(Weights::name));
+        self.weights
+            .push(e.weights.map(crate::choice::Choice::as_str));
         let mut notes = e.notes;
         let value = match e.value {
             Ok(v) => Some(v),
@@ -493,8 +494,8 @@ fn key_columns(
         let unit = scope.spawn(units);
         let coded = scope.spawn(values);
         let coder = coders()?;
-        let unit = unit.join().expect("unit keys thread panicked")?;
-        let coded = coded.join().expect("rating codes thread panicked")?;
+        let unit = crate::parallel::join(unit)?;
+        let coded = crate::parallel::join(coded)?;
         Ok((unit, coder, coded))
     })
 }

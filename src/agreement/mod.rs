@@ -44,22 +44,12 @@ pub enum Level {
     Ratio,
 }
 
-impl Level {
-    pub fn parse(name: &str) -> Result<Self, AgreementError> {
-        match name {
-            "nominal" => Ok(Level::Nominal),
-            "ordinal" => Ok(Level::Ordinal),
-            "interval" => Ok(Level::Interval),
-            "ratio" => Ok(Level::Ratio),
-            other => Err(AgreementError::Parameter {
-                parameter: "level".into(),
-                message: format!(
-                    "must be \"nominal\", \"ordinal\", \"interval\" or \"ratio\", not {other:?}"
-                ),
-            }),
-        }
-    }
-}
+crate::choice!(Level, "level", {
+    Nominal => "nominal",
+    Ordinal => "ordinal",
+    Interval => "interval",
+    Ratio => "ratio",
+});
 
 /// Agreement weights between categories (1 on the diagonal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,15 +59,13 @@ pub enum Weights {
     Quadratic,
 }
 
-impl Weights {
-    pub fn name(self) -> &'static str {
-        match self {
-            Weights::Unweighted => "unweighted",
-            Weights::Linear => "linear",
-            Weights::Quadratic => "quadratic",
-        }
-    }
+crate::choice!(Weights, "weights", {
+    Unweighted => "unweighted",
+    Linear => "linear",
+    Quadratic => "quadratic",
+});
 
+impl Weights {
     /// q × q agreement weights on the category values: linear `1 − |x_k − x_l| / range`,
     /// quadratic `1 − (x_k − x_l)² / range²` (as R irrCAC and irr::kappa2 with integer codes).
     pub fn matrix(self, values: &[f64]) -> Vec<Vec<f64>> {

@@ -42,7 +42,7 @@ pub fn z_for(confidence: f64) -> Result<f64, EstimateError> {
             message: format!("must be in (0, 1), got {confidence}"),
         });
     }
-    let normal = Normal::new(0.0, 1.0).expect("standard normal");
+    let normal = Normal::standard();
     Ok(normal.inverse_cdf(0.5 + confidence / 2.0))
 }
 

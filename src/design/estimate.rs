@@ -14,24 +14,11 @@ pub enum Statistic {
     Proportion,
 }
 
-impl Statistic {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "mean" => Some(Self::Mean),
-            "total" => Some(Self::Total),
-            "proportion" => Some(Self::Proportion),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Mean => "mean",
-            Self::Total => "total",
-            Self::Proportion => "proportion",
-        }
-    }
-}
+crate::choice!(Statistic, "statistic", {
+    Mean => "mean",
+    Total => "total",
+    Proportion => "proportion",
+});
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DomainEstimate {
@@ -54,8 +41,8 @@ fn linearise(
     let w = &design.weights;
     let used = |i: usize| domain[i] && y[i].is_some();
     let (mut sw, mut swy, mut sww, mut n) = (0.0, 0.0, 0.0, 0);
-    for i in (0..y.len()).filter(|&i| used(i)) {
-        let v = y[i].expect("used rows have a value");
+    let answers = y.iter().enumerate();
+    for (i, v) in answers.filter_map(|(i, v)| v.filter(|_| domain[i]).map(|v| (i, v))) {
         sw += w[i];
         swy += w[i] * v;
         sww += w[i] * w[i];

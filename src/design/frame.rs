@@ -121,8 +121,9 @@ pub fn joint_codes(
         per_column.push(column_codes(ca, name, role)?);
     }
     if per_column.len() == 1 {
-        let (codes, values) = per_column.pop().expect("one column");
-        return Ok((codes, values.into_iter().map(str::to_string).collect()));
+        if let Some((codes, values)) = per_column.pop() {
+            return Ok((codes, values.into_iter().map(str::to_string).collect()));
+        }
     }
     // Mixed-radix key of the per-column codes (each radix is a column's distinct count, so
     // the product is at most rows^columns; u128 holds that for any realistic table).
@@ -246,6 +247,9 @@ fn fractions(
     out.iter()
         .zip(sampled)
         .map(|(v, &n_h)| {
+            // Invariant: every row has a value (an empty one is an error above) and every
+            // stratum index comes from a row, so every stratum has one.
+            #[allow(clippy::expect_used)]
             let (v, row) = v.expect("every stratum has rows");
             if v > 0.0 && v <= 1.0 {
                 Ok(v)
@@ -310,6 +314,8 @@ fn margin(df: &DataFrame, table: &MarginTable) -> Result<Margin, Error> {
         }
         .into());
     }
+    // Invariant: a sample category without a population category is an error above.
+    #[allow(clippy::expect_used)]
     let category = codes
         .iter()
         .map(|&c| to_population[c as usize].expect("checked above"))
@@ -624,7 +630,9 @@ fn domain_table(
         .level(|r| r.key.is_some() as u32)
         .keys(keys, |r| r.key)?
         .text("variable", |r| Some(r.variable))
-        .text("statistic", |_| Some(statistic.name()))
+        .text("statistic", |_| {
+            Some(crate::choice::Choice::as_str(statistic))
+        })
         .float("estimate", est(|e, _| e.estimate))
         .float("se", est(|e, _| e.se))
         .float("ci_low", est(|e, t| e.estimate - t * e.se))

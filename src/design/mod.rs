@@ -25,6 +25,12 @@ pub enum LonelyPsu {
     Certainty,
 }
 
+crate::choice!(LonelyPsu, "lonely_psu", {
+    Fail => "fail",
+    Adjust => "adjust",
+    Certainty => "certainty",
+});
+
 /// A sampling design over `n` rows. Strata and clusters are dense indices; a cluster id is
 /// unique across strata (clusters are nested in strata).
 #[derive(Debug, Clone)]

@@ -123,12 +123,11 @@ pub fn accumulate(
                 scope.spawn(move || plan.run(items, scores, leaf_of_row, n_leaves, weights, range))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("estimate worker thread panicked"))
-            .collect()
+        handles.into_iter().map(crate::parallel::join).collect()
     });
     let mut parts = parts.into_iter();
+    // Invariant: `threads` ≥ 2 here, so there are parts.
+    #[allow(clippy::expect_used)]
     let mut total = parts.next().expect("at least one part");
     for part in parts {
         total.merge(&part);
@@ -154,6 +153,9 @@ struct AccumulationPlan {
 }
 
 impl AccumulationPlan {
+    // Invariant: the measures are made from the instrument, and the recoded items are its
+    // items (recoding fails on anything else), so every lookup finds its entry.
+    #[allow(clippy::expect_used)]
     fn new(inst: &Instrument, items: &[RecodedItem]) -> Self {
         let measures = instrument_measures(inst);
         let position = |id: &str| measures.iter().position(|(mid, _)| mid == id);

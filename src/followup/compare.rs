@@ -130,16 +130,16 @@ pub enum Adjust {
     None,
 }
 
-impl Adjust {
-    pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "holm" => Some(Adjust::Holm),
-            "bh" | "fdr_bh" | "benjamini-hochberg" => Some(Adjust::BenjaminiHochberg),
-            "none" => Some(Adjust::None),
-            _ => None,
-        }
-    }
+crate::choice!(Adjust, "adjust", {
+    Holm => "holm",
+    BenjaminiHochberg => "bh",
+    None => "none",
+}, aliases {
+    "fdr_bh" => BenjaminiHochberg,
+    "benjamini-hochberg" => BenjaminiHochberg,
+});
 
+impl Adjust {
     /// Adjusted p-values in the order of `p` (as R `p.adjust`).
     pub fn apply(self, p: &[f64]) -> Vec<f64> {
         match self {

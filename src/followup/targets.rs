@@ -20,6 +20,11 @@ pub enum Direction {
     AtMost,
 }
 
+crate::choice!(Direction, "direction", {
+    AtLeast => "at_least",
+    AtMost => "at_most",
+});
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetStatus {
     pub status: &'static str,

@@ -71,17 +71,14 @@ pub enum HeaderChoice {
     SurveyMonkey,
 }
 
-impl HeaderChoice {
-    pub fn parse(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "auto" => Some(HeaderChoice::Auto),
-            "single" | "1" => Some(HeaderChoice::Single),
-            "qualtrics" => Some(HeaderChoice::Qualtrics),
-            "surveymonkey" => Some(HeaderChoice::SurveyMonkey),
-            _ => None,
-        }
-    }
-}
+crate::choice!(HeaderChoice, "header", {
+    Auto => "auto",
+    Single => "single",
+    Qualtrics => "qualtrics",
+    SurveyMonkey => "surveymonkey",
+}, aliases {
+    "1" => Single,
+});
 
 /// The header layout in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -223,6 +223,7 @@ fn match_columns(
 ) -> Result<Vec<Option<Match>>, ImportError> {
     let mut matches: Vec<Option<Match>> = table.columns.iter().map(|_| None).collect();
     let mut taken: Vec<Option<usize>> = vec![None; inst.items.len()];
+    let claimed = Claimed { table, inst, file };
     let item_index = |id: &str| inst.items.iter().position(|i| i.id == id);
     for (column, item) in &options.mapping {
         let Some(c) = table.columns.iter().position(|col| col.name == *column) else {
@@ -244,7 +245,7 @@ fn match_columns(
                 ),
             });
         };
-        claim(&mut matches, &mut taken, c, i, "mapping", table, inst, file)?;
+        claim(&mut matches, &mut taken, c, i, "mapping", &claimed)?;
     }
     // Every column named in the mapping is matched by now, so `matches` alone says which
     // columns are still free. A column the user mapped to an item settles that item; any
@@ -259,7 +260,7 @@ fn match_columns(
             .position(|it| it.id.eq_ignore_ascii_case(column.name.trim()))
         {
             if !is_mapping_claim(&matches, taken[i]) {
-                claim(&mut matches, &mut taken, c, i, "id", table, inst, file)?;
+                claim(&mut matches, &mut taken, c, i, "id", &claimed)?;
             }
         }
     }
@@ -270,7 +271,7 @@ fn match_columns(
         }
         if let Some((i, number)) = text_match(column, &texts) {
             if !is_mapping_claim(&matches, taken[i]) {
-                claim(&mut matches, &mut taken, c, i, "text", table, inst, file)?;
+                claim(&mut matches, &mut taken, c, i, "text", &claimed)?;
                 if let Some(m) = matches[c].as_mut() {
                     m.question_number = number;
                 }
@@ -323,17 +324,24 @@ fn is_mapping_claim(matches: &[Option<Match>], column: Option<usize>) -> bool {
         .is_some_and(|m| m.by == "mapping")
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a claim is checked against: the export, the instrument and the file's name.
+struct Claimed<'a> {
+    table: &'a Table,
+    inst: &'a Instrument,
+    file: &'a str,
+}
+
+/// Gives `column` to `item`, found `by` mapping, id or text; a second column for an item is
+/// an error naming both.
 fn claim(
     matches: &mut [Option<Match>],
     taken: &mut [Option<usize>],
     column: usize,
     item: usize,
     by: &'static str,
-    table: &Table,
-    inst: &Instrument,
-    file: &str,
+    cx: &Claimed,
 ) -> Result<(), ImportError> {
+    let (table, inst, file) = (cx.table, cx.inst, cx.file);
     if let Some(other) = taken[item] {
         return Err(ImportError::Mapping {
             file: file.into(),
@@ -615,18 +623,15 @@ fn count_value(list: &mut Vec<ValueCount>, value: &str, row: usize) {
 }
 
 /// Codes of one item column; problems counted in `report`, or an error in strict mode.
-#[allow(clippy::too_many_arguments)]
 fn convert_item(
     values: &ItemValues,
-    keep: &[usize],
+    cx: &ColumnContext,
     scale: &Scale,
     user_missing: &UserMissing,
     labels: &HashMap<String, i64>,
-    options: &MapOptions,
-    table: &Table,
     report: &mut ColumnReport,
-    file: &str,
 ) -> Result<Vec<Option<i64>>, ImportError> {
+    let (keep, options, table, file) = (cx.keep, cx.options, cx.table, cx.file);
     let mut codes = Vec::with_capacity(keep.len());
     let strict_error = |row: usize, problem: String, report: &ColumnReport| ImportError::Strict {
         file: file.into(),
@@ -812,14 +817,11 @@ fn map_column(cx: &ColumnContext, c: usize) -> Result<MappedColumn, ImportError>
     let values = item_values(&column.values)?;
     let codes = convert_item(
         &values,
-        cx.keep,
+        cx,
         scale,
         &column.user_missing,
         &labels,
-        cx.options,
-        cx.table,
         &mut report,
-        cx.file,
     )?;
     let series = Series::new(item.id.as_str().into(), &codes);
     report.dtype = series.dtype().to_string();

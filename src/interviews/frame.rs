@@ -345,6 +345,26 @@ fn dimensions(frame: &CodingFrame, used_outside: bool) -> Vec<Option<String>> {
     d
 }
 
+/// The `level=` keyword of interview scores: one row per group of `by` (interviews pooled)
+/// or one per interview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreLevel {
+    Unit,
+    Interview,
+}
+
+crate::choice!(ScoreLevel, "level", {
+    Unit => "unit",
+    Interview => "interview",
+});
+
+impl ScoreLevel {
+    /// Whether interviews are pooled per group (`per_unit` of [`score_interviews_frame`]).
+    pub fn per_unit(self) -> bool {
+        self == ScoreLevel::Unit
+    }
+}
+
 /// Scores per interview (`per_unit = false`: key columns `by` + interview) or per group
 /// of `by` (interviews pooled, units with fewer than `min_interviews` blanked).
 pub fn score_interviews_frame(

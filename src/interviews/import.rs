@@ -22,20 +22,11 @@ pub enum Unmatched {
     Keep,
 }
 
-impl Unmatched {
-    pub fn parse(s: &str) -> Result<Self, Error> {
-        match s {
-            "error" => Ok(Self::Error),
-            "drop" => Ok(Self::Drop),
-            "keep" => Ok(Self::Keep),
-            other => Err(InterviewError::Parameter {
-                parameter: "unmatched".into(),
-                message: format!("must be \"error\", \"drop\" or \"keep\", got \"{other}\""),
-            }
-            .into()),
-        }
-    }
-}
+crate::choice!(Unmatched, "unmatched", {
+    Error => "error",
+    Drop => "drop",
+    Keep => "keep",
+});
 
 /// A code name as written in a file, resolved against the frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -366,20 +357,17 @@ pub fn write_qdpx_frame(
     let numbers = segment_numbers(df, segment)?;
     let mut interviews: BTreeMap<&str, ExportInterview> = BTreeMap::new();
     for (row, &number) in numbers.iter().enumerate() {
-        if !interviews.contains_key(s.interview[row].as_str()) {
-            let variables = cols.by.iter().cloned().zip(s.background(row)?).collect();
-            interviews.insert(
-                &s.interview[row],
-                ExportInterview {
+        let entry = match interviews.entry(&s.interview[row]) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let variables = cols.by.iter().cloned().zip(s.background(row)?).collect();
+                e.insert(ExportInterview {
                     name: s.interview[row].clone(),
                     variables,
                     codings: Vec::new(),
-                },
-            );
-        }
-        let entry = interviews
-            .get_mut(s.interview[row].as_str())
-            .expect("inserted above");
+                })
+            }
+        };
         entry.codings.push(ExportCoding {
             segment: number,
             coder: if cols.coder.is_some() {

@@ -82,6 +82,8 @@ pub fn group_rows(df: &DataFrame, by: &[String]) -> Result<Groups, Error> {
         .collect()?;
     let mut group_of_row = vec![0u32; df.height()];
     for (g, rows) in grouped.column(ROW)?.list()?.amortized_iter().enumerate() {
+        // Invariant: polars' group_by gives every group a (non-null) list of its rows.
+        #[allow(clippy::expect_used)]
         let rows = rows.expect("group_by lists are never null");
         for row in rows.as_ref().idx()?.into_no_null_iter() {
             group_of_row[row as usize] = g as u32;
@@ -210,6 +212,8 @@ pub fn hierarchy(
             .collect()?;
         let mut mapping = vec![0usize; n_leaves];
         for (node, leaves) in grouped.column(LEAF)?.list()?.amortized_iter().enumerate() {
+            // Invariant: polars' group_by gives every group a (non-null) list.
+            #[allow(clippy::expect_used)]
             let leaves = leaves.expect("group_by lists are never null");
             for leaf in leaves.as_ref().idx()?.into_no_null_iter() {
                 mapping[leaf as usize] = node;

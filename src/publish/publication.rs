@@ -248,7 +248,10 @@ impl Publication {
                 }
             }
         }
-        Ok((indices, self.state.as_ref().expect("just set")))
+        // Invariant: `state` is set above when it was None, and never unset.
+        #[allow(clippy::expect_used)]
+        let state = self.state.as_ref().expect("just set");
+        Ok((indices, state))
     }
 
     /// The last state (every table so far), if any table was added.

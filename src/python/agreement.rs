@@ -1,60 +1,64 @@
 //! Bindings of intercoder agreement (`lyhord._agreement`, `lyhord._code_presence`).
 
-use super::errors::IntoPyResult;
+use super::errors::{self, IntoPyResult};
 use crate::agreement::frame::{agreement_frame, presence_frame, AgreementOptions};
 use crate::agreement::{Level, Weights};
-use crate::error::AgreementError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 
-fn parse_weights(names: Option<Vec<String>>) -> Result<Option<Vec<Weights>>, AgreementError> {
-    let Some(names) = names else { return Ok(None) };
-    names
-        .iter()
-        .map(|n| match n.as_str() {
-            "unweighted" => Ok(Weights::Unweighted),
-            "linear" => Ok(Weights::Linear),
-            "quadratic" => Ok(Weights::Quadratic),
-            other => Err(AgreementError::Parameter {
-                parameter: "weights".into(),
-                message: format!(
-                    "must list \"unweighted\", \"linear\" and/or \"quadratic\", not {other:?}"
-                ),
-            }),
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
-
-#[pyfunction]
-#[pyo3(signature = (ratings, unit, coder, value, by, level, categories, weights, n_boot, confidence, seed))]
-#[allow(clippy::too_many_arguments)]
-fn _agreement(
-    py: Python<'_>,
-    ratings: PyDataFrame,
+/// The keywords of `ly.agreement` besides the ratings.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct AgreementArgs {
     unit: String,
     coder: String,
     value: String,
     by: Vec<String>,
-    level: &str,
+    level: String,
     categories: Option<Vec<String>>,
     weights: Option<Vec<String>>,
     n_boot: usize,
     confidence: f64,
     seed: u64,
+}
+
+impl AgreementArgs {
+    fn options(self) -> PyResult<AgreementOptions> {
+        let weights = match self.weights {
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|n| n.parse::<Weights>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .py_err()?,
+            ),
+            None => None,
+        };
+        Ok(AgreementOptions {
+            unit: self.unit,
+            coder: self.coder,
+            value: self.value,
+            by: self.by,
+            level: self.level.parse::<Level>().py_err()?,
+            categories: self.categories,
+            weights,
+            n_boot: self.n_boot,
+            confidence: self.confidence,
+            seed: self.seed,
+        })
+    }
+}
+
+/// Agreement per group; `options` are the keywords of [`AgreementArgs`].
+#[pyfunction]
+#[pyo3(signature = (ratings, **options))]
+fn _agreement(
+    py: Python<'_>,
+    ratings: PyDataFrame,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataFrame> {
-    let opts = AgreementOptions {
-        unit,
-        coder,
-        value,
-        by,
-        level: Level::parse(level).py_err()?,
-        categories,
-        weights: parse_weights(weights).py_err()?,
-        n_boot,
-        confidence,
-        seed,
-    };
+    let opts = errors::options::<AgreementArgs>(py, options)?.options()?;
     let out = py.detach(|| agreement_frame(&ratings.0, &opts)).py_err()?;
     Ok(PyDataFrame(out))
 }

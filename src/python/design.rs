@@ -1,6 +1,7 @@
 //! Bindings of design-based estimation: raking and domain estimates.
 
-use super::errors::{to_pyerr, IntoPyResult};
+use super::errors::{self, IntoPyResult};
+use super::results::{frame_object, PyRakeOutcome};
 use crate::datasets;
 use crate::design::estimate::Statistic;
 use crate::design::frame::{
@@ -9,50 +10,34 @@ use crate::design::frame::{
 };
 use crate::design::rake::RakeOptions;
 use crate::design::{kish, LonelyPsu};
-use crate::error::DesignError;
 use polars::prelude::*;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 
-fn parameter(parameter: &str, message: String) -> PyErr {
-    to_pyerr(
-        DesignError::Parameter {
-            parameter: parameter.into(),
-            message,
-        }
-        .into(),
-    )
-}
-
-fn lonely(value: &str) -> PyResult<LonelyPsu> {
-    match value {
-        "fail" => Ok(LonelyPsu::Fail),
-        "adjust" => Ok(LonelyPsu::Adjust),
-        "certainty" => Ok(LonelyPsu::Certainty),
-        other => Err(parameter(
-            "lonely_psu",
-            format!("must be \"fail\", \"adjust\" or \"certainty\", got \"{other}\""),
-        )),
-    }
-}
-
-/// Raking summary handed to Python: iterations, max error, trimmed, Kish deff, n_eff.
-type RakeSummary = (usize, f64, usize, f64, f64);
-
-#[pyfunction]
-#[pyo3(signature = (data, base, margins, tolerance, max_iterations, floor, cap, name))]
-#[allow(clippy::too_many_arguments)]
-fn _rake(
-    py: Python<'_>,
-    data: PyDataFrame,
+/// The raking keywords of `ly.rake`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct RakeArgs {
     base: Option<String>,
-    margins: Vec<(Vec<String>, PyDataFrame, String)>,
     tolerance: f64,
     max_iterations: usize,
     floor: Option<f64>,
     cap: Option<f64>,
     name: String,
-) -> PyResult<(PyDataFrame, PyDataFrame, RakeSummary)> {
+}
+
+/// Rakes `data` to `margins` (columns, population table, its count column); `options` are
+/// the keywords of [`RakeArgs`].
+#[pyfunction]
+#[pyo3(signature = (data, margins, **options))]
+fn _rake(
+    py: Python<'_>,
+    data: PyDataFrame,
+    margins: Vec<(Vec<String>, PyDataFrame, String)>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyRakeOutcome> {
+    let args = errors::options::<RakeArgs>(py, options)?;
     let tables: Vec<MarginTable> = margins
         .into_iter()
         .map(|(columns, population, count)| MarginTable {
@@ -62,72 +47,81 @@ fn _rake(
         })
         .collect();
     let opts = RakeOptions {
-        tolerance,
-        max_iterations,
-        floor,
-        cap,
+        tolerance: args.tolerance,
+        max_iterations: args.max_iterations,
+        floor: args.floor,
+        cap: args.cap,
     };
     let (outcome, report) = py
-        .detach(|| rake_frame(&data.0, base.as_deref(), &tables, &opts))
+        .detach(|| rake_frame(&data.0, args.base.as_deref(), &tables, &opts))
         .py_err()?;
     let (deff, n_eff) = kish(&outcome.weights);
-    let summary = (
-        outcome.iterations,
-        outcome.max_error,
-        outcome.trimmed,
-        deff,
-        n_eff,
-    );
     let weights = DataFrame::new(
         outcome.weights.len(),
-        vec![Column::new(name.into(), outcome.weights)],
+        vec![Column::new(args.name.into(), outcome.weights)],
     )
     .map_err(crate::Error::from)
     .py_err()?;
-    Ok((PyDataFrame(weights), PyDataFrame(report), summary))
+    Ok(PyRakeOutcome {
+        weights: frame_object(py, weights)?,
+        report: frame_object(py, report)?,
+        iterations: outcome.iterations,
+        max_error: outcome.max_error,
+        trimmed: outcome.trimmed,
+        deff,
+        n_eff,
+    })
 }
 
-/// Base weights and margin column groups of a calibrated design.
-type CalibrationSpec = (Option<String>, Vec<Vec<String>>);
-
-#[pyfunction]
-#[pyo3(signature = (data, weights, strata, psu, fpc, lonely_psu, calibration, variables, by, statistic, confidence, min_group))]
-#[allow(clippy::too_many_arguments)]
-fn _design_estimate(
-    py: Python<'_>,
-    data: PyDataFrame,
+/// The design keywords of `ly.Design` and the estimate keywords of `ly.design_estimate`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct DesignArgs {
     weights: Option<String>,
     strata: Option<String>,
     psu: Option<String>,
     fpc: Option<String>,
-    lonely_psu: &str,
-    calibration: Option<CalibrationSpec>,
+    lonely_psu: String,
+    /// Base weights and margin column groups of a calibrated design.
+    calibration: Option<(Option<String>, Vec<Vec<String>>)>,
     variables: Vec<String>,
     by: Vec<String>,
-    statistic: &str,
+    statistic: String,
     confidence: f64,
     min_group: usize,
+}
+
+impl DesignArgs {
+    fn split(self) -> PyResult<(DesignColumns, EstimateSpec, Option<CalibrationSpec>)> {
+        let cols = DesignColumns {
+            weights: self.weights,
+            strata: self.strata,
+            psu: self.psu,
+            fpc: self.fpc,
+            lonely: self.lonely_psu.parse::<LonelyPsu>().py_err()?,
+        };
+        let spec = EstimateSpec {
+            variables: self.variables,
+            by: self.by,
+            statistic: self.statistic.parse::<Statistic>().py_err()?,
+            confidence: self.confidence,
+            min_group: self.min_group,
+        };
+        Ok((cols, spec, self.calibration))
+    }
+}
+
+type CalibrationSpec = (Option<String>, Vec<Vec<String>>);
+
+/// Domain estimates under a design; `options` are the keywords of [`DesignArgs`].
+#[pyfunction]
+#[pyo3(signature = (data, **options))]
+fn _design_estimate(
+    py: Python<'_>,
+    data: PyDataFrame,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataFrame> {
-    let cols = DesignColumns {
-        weights,
-        strata,
-        psu,
-        fpc,
-        lonely: lonely(lonely_psu)?,
-    };
-    let statistic = Statistic::parse(statistic).ok_or_else(|| {
-        parameter(
-            "statistic",
-            format!("must be \"mean\", \"total\" or \"proportion\", got \"{statistic}\""),
-        )
-    })?;
-    let spec = EstimateSpec {
-        variables,
-        by,
-        statistic,
-        confidence,
-        min_group,
-    };
+    let (cols, spec, calibration) = errors::options::<DesignArgs>(py, options)?.split()?;
     let df = data.0;
     let out = py
         .detach(|| {

@@ -1,7 +1,7 @@
 //! Bindings of the yearly follow-up (`lyhord._followup`) and the combined index.
 
 use super::errors::IntoPyResult;
-use crate::error::FollowupError;
+use super::results::PyTargetStatus;
 use crate::followup::compare::Adjust;
 use crate::followup::frame::{compare_frames, CompareOptions};
 use pyo3::prelude::*;
@@ -17,12 +17,7 @@ fn _compare_waves(
     adjust: &str,
     confidence: f64,
 ) -> PyResult<PyDataFrame> {
-    let adjust = Adjust::parse(adjust)
-        .ok_or_else(|| FollowupError::Parameter {
-            parameter: "adjust".into(),
-            message: format!("must be \"holm\", \"bh\" or \"none\", not {adjust:?}"),
-        })
-        .py_err()?;
+    let adjust = adjust.parse::<Adjust>().py_err()?;
     let opts = CompareOptions {
         unit_map,
         adjust,
@@ -47,48 +42,35 @@ fn _combine(
     ))
 }
 
-/// What `_target_status` returns: status, latest year, latest estimate, slope, its SE and
-/// the projection.
-type StatusTuple = (
-    &'static str,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-);
-
+/// Whether `target` is reached by `target_year` (`direction`: "at_least" or "at_most"),
+/// from the published means and SEs of the years.
 #[pyfunction]
-#[pyo3(signature = (years, means, ses, target, target_year, at_most))]
+#[pyo3(signature = (years, means, ses, target, target_year, direction))]
 fn _target_status(
     years: Vec<f64>,
     means: Vec<f64>,
     ses: Vec<f64>,
     target: f64,
     target_year: f64,
-    at_most: bool,
-) -> StatusTuple {
+    direction: &str,
+) -> PyResult<PyTargetStatus> {
     use crate::followup::targets::{target_status, Direction, Point};
+    let direction = direction.parse::<Direction>().py_err()?;
     let points: Vec<Point> = years
         .iter()
         .zip(&means)
         .zip(&ses)
         .map(|((&year, &mean), &se)| Point { year, mean, se })
         .collect();
-    let direction = if at_most {
-        Direction::AtMost
-    } else {
-        Direction::AtLeast
-    };
     let s = target_status(&points, target, target_year, direction);
-    (
-        s.status,
-        s.latest_year,
-        s.latest,
-        s.slope,
-        s.slope_se,
-        s.projected,
-    )
+    Ok(PyTargetStatus {
+        status: s.status,
+        latest_year: s.latest_year,
+        latest: s.latest,
+        slope: s.slope,
+        slope_se: s.slope_se,
+        projected: s.projected,
+    })
 }
 
 #[pyfunction]

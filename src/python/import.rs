@@ -1,7 +1,9 @@
 //! Bindings of survey-export import: files and frames to the tidy answers frame plus the
-//! import report (handed over as JSON), and the `.sav` writer of the example exports.
+//! import report (a class of its own, `results.rs`), and the `.sav` writer of the example
+//! exports.
 
-use super::errors::{to_pyerr, IntoPyResult};
+use super::errors::{self, to_pyerr, IntoPyResult};
+use super::results::{frame_object, PyExport, PyImportReport};
 use super::PyInstrument;
 use crate::error::ImportError;
 use crate::import::excel::SheetChoice;
@@ -11,6 +13,7 @@ use crate::import::sav::{self, WriteValues, WriteVariable};
 use crate::import::{from_frame, read_file, ReadOptions, SourceInfo, Table};
 use polars::prelude::*;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -49,89 +52,93 @@ fn row_number(name: &str, value: Option<i64>) -> PyResult<Option<usize>> {
     }
 }
 
-fn map_options(
+/// The mapping keywords of `ly.read_export`, for files and frames alike.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct MapArgs {
     mapping: Vec<(String, String)>,
     labels: Vec<(String, i64)>,
     id: Option<String>,
     strict: bool,
-) -> MapOptions {
-    MapOptions {
-        mapping,
-        labels,
-        id_column: id,
-        strict,
-        decimal: b'.',
+    decimal: Option<String>,
+}
+
+impl MapArgs {
+    /// The mapping options and the decimal separator the user gave (else the sniffed one).
+    fn split(self) -> PyResult<(MapOptions, Option<u8>)> {
+        let decimal = one_byte("decimal", self.decimal)?;
+        let map = MapOptions {
+            mapping: self.mapping,
+            labels: self.labels,
+            id_column: self.id,
+            strict: self.strict,
+            decimal: b'.',
+        };
+        Ok((map, decimal))
     }
 }
 
-fn report_json<T: serde::Serialize>(report: &T) -> PyResult<String> {
-    serde_json::to_string(report).map_err(|e| parameter("report", e.to_string()))
+/// A sheet by 0-based index or by name.
+#[derive(FromPyObject)]
+enum SheetArg {
+    Index(usize),
+    Name(String),
 }
 
+/// The reading keywords of `ly.read_export` for files (sniffed when left out).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ReadArgs {
+    encoding: Option<String>,
+    delimiter: Option<String>,
+    header: String,
+    sheet: Option<SheetArg>,
+    header_row: Option<i64>,
+}
+
+impl ReadArgs {
+    fn read_options(self) -> PyResult<ReadOptions> {
+        Ok(ReadOptions {
+            encoding: self.encoding,
+            delimiter: one_byte("delimiter", self.delimiter)?,
+            decimal: None,
+            header: self.header.parse::<HeaderChoice>().py_err()?,
+            sheet: self.sheet.map(|s| match s {
+                SheetArg::Index(i) => SheetChoice::Index(i),
+                SheetArg::Name(n) => SheetChoice::Name(n),
+            }),
+            header_row: row_number("header_row", self.header_row)?,
+        })
+    }
+}
+
+/// Reads an export file; `options` are the keywords of [`MapArgs`] and [`ReadArgs`].
 #[pyfunction]
-#[pyo3(signature = (path, instrument, mapping, labels, id, strict, encoding, delimiter, decimal, header, sheet, header_row))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (path, instrument, **options))]
 fn _read_export_file(
     py: Python<'_>,
     path: PathBuf,
     instrument: PyInstrument,
-    mapping: Vec<(String, String)>,
-    labels: Vec<(String, i64)>,
-    id: Option<String>,
-    strict: bool,
-    encoding: Option<String>,
-    delimiter: Option<String>,
-    decimal: Option<String>,
-    header: String,
-    sheet: Option<Bound<'_, PyAny>>,
-    header_row: Option<i64>,
-) -> PyResult<(PyDataFrame, String)> {
-    let header = HeaderChoice::parse(&header).ok_or_else(|| {
-        parameter(
-            "header",
-            format!(
-                "must be \"auto\", \"single\", \"qualtrics\" or \"surveymonkey\", got {header:?}"
-            ),
-        )
-    })?;
-    let sheet = match sheet {
-        None => None,
-        Some(s) => match s.extract::<usize>() {
-            Ok(i) => Some(SheetChoice::Index(i)),
-            Err(_) => Some(SheetChoice::Name(s.extract::<String>().map_err(|_| {
-                parameter("sheet", "must be a sheet name or a 0-based index".into())
-            })?)),
-        },
-    };
-    let options = ReadOptions {
-        encoding,
-        delimiter: one_byte("delimiter", delimiter)?,
-        decimal: one_byte("decimal", decimal)?,
-        header,
-        sheet,
-        header_row: row_number("header_row", header_row)?,
-    };
-    let map = map_options(mapping, labels, id, strict);
-    import(py, &instrument, map, None, || read_file(&path, &options))
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyExport> {
+    let (map, decimal) = errors::options::<MapArgs>(py, options)?.split()?;
+    let mut read = errors::options::<ReadArgs>(py, options)?.read_options()?;
+    read.decimal = decimal;
+    import(py, &instrument, map, None, || read_file(&path, &read))
 }
 
+/// Maps a frame's columns; `options` are the keywords of [`MapArgs`].
 #[pyfunction]
-#[pyo3(signature = (data, instrument, mapping, labels, id, strict, decimal, source, format))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data, instrument, source, format, **options))]
 fn _read_export_frame(
     py: Python<'_>,
     data: PyDataFrame,
     instrument: PyInstrument,
-    mapping: Vec<(String, String)>,
-    labels: Vec<(String, i64)>,
-    id: Option<String>,
-    strict: bool,
-    decimal: Option<String>,
     source: String,
     format: String,
-) -> PyResult<(PyDataFrame, String)> {
-    let map = map_options(mapping, labels, id, strict);
-    let decimal = one_byte("decimal", decimal)?;
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyExport> {
+    let (map, decimal) = errors::options::<MapArgs>(py, options)?.split()?;
     import(py, &instrument, map, decimal, || {
         Ok(from_frame(&data.0, &source, &format))
     })
@@ -145,7 +152,7 @@ fn import(
     mut map: MapOptions,
     decimal: Option<u8>,
     read: impl FnOnce() -> Result<(Table, SourceInfo), ImportError> + Send,
-) -> PyResult<(PyDataFrame, String)> {
+) -> PyResult<PyExport> {
     let (frame, report) = py
         .detach(|| {
             let (table, info) = read()?;
@@ -155,7 +162,10 @@ fn import(
         })
         .map_err(crate::Error::from)
         .py_err()?;
-    Ok((PyDataFrame(frame), report_json(&report)?))
+    Ok(PyExport {
+        data: frame_object(py, frame)?,
+        report: Py::new(py, PyImportReport::new(py, report)?)?,
+    })
 }
 
 fn write_values(column: &polars::prelude::Column) -> PyResult<WriteValues> {

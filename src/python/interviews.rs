@@ -1,18 +1,36 @@
 //! Bindings of coded interviews: the coding frame class and the scoring functions.
 
-use super::errors::IntoPyResult;
+use super::errors::{self, IntoPyResult};
+use super::results::{frame_object, PyCodeCounts, PySegments};
 use crate::datasets;
 use crate::interviews::frame::{
-    code_counts_frame, cooccurrence_frame, score_interviews_frame, ScoreOptions, SegmentColumns,
+    code_counts_frame, cooccurrence_frame, score_interviews_frame, ScoreLevel, ScoreOptions,
+    SegmentColumns,
 };
 use crate::interviews::import::{map_code_column, qdpx_frame, write_qdpx_frame, Unmatched};
 use crate::interviews::qdpx::codebook_xml;
 use crate::interviews::CodingFrame;
 use polars::prelude::*;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 use std::path::Path;
 
+/// A coding frame for interviews: codes with parent, EPL dimension and valence (or a
+/// rating scale).
+///
+/// Load the built-in frame (``CodingFrame.builtin("epl-interviews")``) or your own TOML
+/// file; :func:`lyhord.score_interviews`, :func:`lyhord.code_counts` and
+/// :func:`lyhord.read_segments` take it as ``frame=``.
+///
+/// Examples
+/// --------
+/// >>> import polars as pl, lyhord as ly
+/// >>> cf = ly.CodingFrame.builtin("epl-interviews")
+/// >>> cf.dimensions
+/// ['engagement', 'participation', 'learning']
+/// >>> cf.codes().filter(pl.col("id") == "del_lyssnad")["valence"].to_list()
+/// ['positive']
 #[pyclass(
     name = "CodingFrame",
     module = "lyhord._lyhord",
@@ -26,6 +44,12 @@ pub struct PyCodingFrame {
 
 #[pymethods]
 impl PyCodingFrame {
+    /// A built-in coding frame by name (see :meth:`builtin_names`).
+    ///
+    /// Raises
+    /// ------
+    /// lyhord.InstrumentError
+    ///     An unknown name (the message lists the built-ins).
     #[staticmethod]
     fn builtin(name: &str) -> PyResult<Self> {
         Ok(PyCodingFrame {
@@ -33,11 +57,24 @@ impl PyCodingFrame {
         })
     }
 
+    /// The names of the built-in coding frames.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> ly.CodingFrame.builtin_names()
+    /// ['epl-interviews']
     #[staticmethod]
     fn builtin_names() -> Vec<&'static str> {
         CodingFrame::builtin_names()
     }
 
+    /// A coding frame from a TOML file.
+    ///
+    /// Raises
+    /// ------
+    /// lyhord.InstrumentError
+    ///     A file that cannot be read or parsed, or a frame that cannot be used as written.
     #[staticmethod]
     fn from_toml(path: &str) -> PyResult<Self> {
         Ok(PyCodingFrame {
@@ -45,6 +82,14 @@ impl PyCodingFrame {
         })
     }
 
+    /// A coding frame from TOML text (as :meth:`to_toml` writes it).
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> text = ly.CodingFrame.builtin("epl-interviews").to_toml()
+    /// >>> ly.CodingFrame.from_toml_str(text).id
+    /// 'epl-interviews'
     #[staticmethod]
     fn from_toml_str(text: &str) -> PyResult<Self> {
         Ok(PyCodingFrame {
@@ -52,31 +97,48 @@ impl PyCodingFrame {
         })
     }
 
+    /// The frame as TOML (what :meth:`from_toml_str` reads).
     fn to_toml(&self) -> String {
         self.inner.to_toml()
     }
 
-    /// The frame as a REFI-QDA codebook (`.qdc` XML).
+    /// The frame as a REFI-QDA codebook (``.qdc`` XML) for NVivo, MAXQDA, ATLAS.ti or
+    /// QualCoder; rated codes get one child code per rating.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> ly.CodingFrame.builtin("epl-interviews").to_qdc().count("<Code ") > 19
+    /// True
     fn to_qdc(&self) -> String {
         codebook_xml(&self.inner)
     }
 
+    /// The frame's id (``"epl-interviews"``).
     #[getter]
     fn id(&self) -> String {
         self.inner.id.clone()
     }
 
+    /// The frame's name for people.
     #[getter]
     fn name(&self) -> String {
         self.inner.name.clone()
     }
 
+    /// The EPL dimensions the codes belong to.
     #[getter]
     fn dimensions(&self) -> Vec<String> {
         self.inner.dimensions.clone()
     }
 
-    /// The codes as a table: id, label, parent, dimension, valence, scale_min, scale_max.
+    /// The codes as a table.
+    ///
+    /// Returns
+    /// -------
+    /// polars.DataFrame
+    ///     ``id``, ``label``, ``parent``, ``dimension``, ``valence`` (positive / negative /
+    ///     neutral, null for rated codes), ``scale_min`` and ``scale_max`` (rated codes).
     fn codes(&self) -> PyResult<PyDataFrame> {
         let c = &self.inner.codes;
         let s = |f: &dyn Fn(&crate::interviews::Code) -> Option<String>| {
@@ -118,75 +180,96 @@ impl PyCodingFrame {
     }
 }
 
-fn columns(
+/// The column keywords shared by the interview functions.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ColumnArgs {
     interview: String,
     code: String,
     coder: Option<String>,
     rating: Option<String>,
     by: Vec<String>,
-) -> SegmentColumns {
-    SegmentColumns {
-        interview,
-        code,
-        coder,
-        rating,
-        by,
+}
+
+impl From<ColumnArgs> for SegmentColumns {
+    fn from(c: ColumnArgs) -> Self {
+        SegmentColumns {
+            interview: c.interview,
+            code: c.code,
+            coder: c.coder,
+            rating: c.rating,
+            by: c.by,
+        }
     }
 }
 
+/// The scoring keywords of `ly.score_interviews`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ScoreArgs {
+    prior: f64,
+    confidence: f64,
+    min_interviews: usize,
+    level: String,
+}
+
+/// Interview scores; `options` are the keywords of [`ColumnArgs`] and [`ScoreArgs`].
 #[pyfunction]
-#[pyo3(signature = (segments, frame, interview, code, coder, rating, by, prior, confidence, min_interviews, per_unit))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (segments, frame, **options))]
 fn _score_interviews(
     py: Python<'_>,
     segments: PyDataFrame,
     frame: PyRef<'_, PyCodingFrame>,
-    interview: String,
-    code: String,
-    coder: Option<String>,
-    rating: Option<String>,
-    by: Vec<String>,
-    prior: f64,
-    confidence: f64,
-    min_interviews: usize,
-    per_unit: bool,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataFrame> {
-    let cols = columns(interview, code, coder, rating, by);
+    let cols = SegmentColumns::from(errors::options::<ColumnArgs>(py, options)?);
+    let args = errors::options::<ScoreArgs>(py, options)?;
+    let level = args.level.parse::<ScoreLevel>().py_err()?;
     let opts = ScoreOptions {
-        prior,
-        confidence,
-        min_interviews,
+        prior: args.prior,
+        confidence: args.confidence,
+        min_interviews: args.min_interviews,
     };
     let frame = frame.inner.clone();
     let out = py
-        .detach(|| score_interviews_frame(&segments.0, &frame, &cols, &opts, per_unit))
+        .detach(|| score_interviews_frame(&segments.0, &frame, &cols, &opts, level.per_unit()))
         .py_err()?;
     Ok(PyDataFrame(out))
 }
 
-#[pyfunction]
-#[pyo3(signature = (segments, frame, interview, code, coder, rating, by, segment, min_interviews))]
-#[allow(clippy::too_many_arguments)]
-fn _code_counts(
-    segments: PyDataFrame,
-    frame: PyRef<'_, PyCodingFrame>,
-    interview: String,
-    code: String,
-    coder: Option<String>,
-    rating: Option<String>,
-    by: Vec<String>,
+/// The counting keywords of `ly.code_counts`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct CountArgs {
     segment: Option<String>,
     min_interviews: usize,
-) -> PyResult<(PyDataFrame, Option<PyDataFrame>)> {
-    let cols = columns(interview, code, coder, rating, by);
-    let counts = code_counts_frame(&segments.0, &frame.inner, &cols, min_interviews).py_err()?;
-    let pairs = match segment {
-        Some(s) => Some(PyDataFrame(
-            cooccurrence_frame(&segments.0, &frame.inner, &cols, &s, min_interviews).py_err()?,
-        )),
+}
+
+/// Code counts (and co-occurrences within `segment`); `options` are the keywords of
+/// [`ColumnArgs`] and [`CountArgs`].
+#[pyfunction]
+#[pyo3(signature = (segments, frame, **options))]
+fn _code_counts(
+    py: Python<'_>,
+    segments: PyDataFrame,
+    frame: PyRef<'_, PyCodingFrame>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyCodeCounts> {
+    let cols = SegmentColumns::from(errors::options::<ColumnArgs>(py, options)?);
+    let args = errors::options::<CountArgs>(py, options)?;
+    let (df, frame, min) = (&segments.0, &frame.inner, args.min_interviews);
+    let counts = code_counts_frame(df, frame, &cols, min).py_err()?;
+    let pairs = match &args.segment {
+        Some(s) => Some(frame_object(
+            py,
+            cooccurrence_frame(df, frame, &cols, s, min).py_err()?,
+        )?),
         None => None,
     };
-    Ok((PyDataFrame(counts), pairs))
+    Ok(PyCodeCounts {
+        counts: frame_object(py, counts)?,
+        pairs,
+    })
 }
 
 #[pyfunction]
@@ -201,53 +284,59 @@ fn _read_qdpx(
     path: String,
     frame: Option<PyRef<'_, PyCodingFrame>>,
     unmatched: &str,
-) -> PyResult<(PyDataFrame, PyDataFrame)> {
-    let unmatched = Unmatched::parse(unmatched).py_err()?;
+) -> PyResult<PySegments> {
+    let unmatched = unmatched.parse::<Unmatched>().py_err()?;
     let frame = frame.map(|f| f.inner.clone());
     let (segments, report) = py
         .detach(|| qdpx_frame(Path::new(&path), frame.as_ref(), unmatched))
         .py_err()?;
-    Ok((PyDataFrame(segments), PyDataFrame(report)))
+    PySegments::new(py, segments, report)
 }
 
 #[pyfunction]
 #[pyo3(signature = (segments, code, frame, unmatched, source))]
 fn _map_codes(
+    py: Python<'_>,
     segments: PyDataFrame,
     code: &str,
     frame: PyRef<'_, PyCodingFrame>,
     unmatched: &str,
     source: &str,
-) -> PyResult<(PyDataFrame, PyDataFrame)> {
-    let unmatched = Unmatched::parse(unmatched).py_err()?;
+) -> PyResult<PySegments> {
+    let unmatched = unmatched.parse::<Unmatched>().py_err()?;
     let (out, report) =
         map_code_column(&segments.0, code, &frame.inner, unmatched, source).py_err()?;
-    Ok((PyDataFrame(out), PyDataFrame(report)))
+    PySegments::new(py, out, report)
 }
 
+/// The file keywords of `ly.write_qdpx`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct QdpxArgs {
+    segment: String,
+    name: String,
+}
+
+/// Writes segments as a REFI-QDA project; `options` are the keywords of [`ColumnArgs`] and
+/// [`QdpxArgs`].
 #[pyfunction]
-#[pyo3(signature = (segments, frame, path, interview, code, coder, rating, by, segment, name))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (segments, frame, path, **options))]
 fn _write_qdpx(
+    py: Python<'_>,
     segments: PyDataFrame,
     frame: PyRef<'_, PyCodingFrame>,
     path: String,
-    interview: String,
-    code: String,
-    coder: Option<String>,
-    rating: Option<String>,
-    by: Vec<String>,
-    segment: String,
-    name: String,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<()> {
-    let cols = columns(interview, code, coder, rating, by);
+    let cols = SegmentColumns::from(errors::options::<ColumnArgs>(py, options)?);
+    let args = errors::options::<QdpxArgs>(py, options)?;
     write_qdpx_frame(
         &segments.0,
         &cols,
-        &segment,
+        &args.segment,
         &frame.inner,
         Path::new(&path),
-        &name,
+        &args.name,
     )
     .py_err()
 }

@@ -10,6 +10,7 @@ mod interviews;
 mod plugin;
 mod publish;
 mod reliability;
+mod results;
 
 use crate::datasets;
 use crate::estimate::sums::{merge_sums, sums_frame, SumsAccumulator};
@@ -22,6 +23,18 @@ use pyo3::prelude::*;
 use pyo3_polars::PyDataFrame;
 
 /// A survey instrument (codebook) and its scoring rules.
+///
+/// Items with their scale, reverse keys and "don't know" codes, the dimensions and the index
+/// they make up, value labels, and the privacy policy (the minimum group size). A scoring
+/// rule is data: load a built-in (``Instrument.builtin("hme")``) or your own TOML codebook
+/// (``Instrument.from_toml``).
+///
+/// Examples
+/// --------
+/// >>> import lyhord as ly
+/// >>> inst = ly.Instrument.builtin("hme")
+/// >>> inst.dimensions
+/// ['motivation', 'ledarskap', 'styrning']
 #[pyclass(name = "Instrument", module = "lyhord", frozen, from_py_object)]
 #[derive(Clone)]
 pub struct PyInstrument {
@@ -30,6 +43,24 @@ pub struct PyInstrument {
 
 #[pymethods]
 impl PyInstrument {
+    /// A built-in instrument by name (any case).
+    ///
+    /// Parameters
+    /// ----------
+    /// name : str
+    ///     One of :meth:`builtins`: ``"hme"`` (SKR's Hållbart medarbetarengagemang),
+    ///     ``"epl-staff"``, ``"epl-citizen"``, ``"uk-engagement"``, ``"enps"``.
+    ///
+    /// Raises
+    /// ------
+    /// lyhord.InstrumentError
+    ///     An unknown name (the message lists the built-ins).
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> ly.Instrument.builtin("HME").id
+    /// 'hme'
     #[staticmethod]
     fn builtin(name: &str) -> PyResult<Self> {
         Ok(PyInstrument {
@@ -37,11 +68,29 @@ impl PyInstrument {
         })
     }
 
+    /// The names of the built-in instruments.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> "hme" in ly.Instrument.builtins()
+    /// True
     #[staticmethod]
     fn builtins() -> Vec<&'static str> {
         Instrument::builtin_names()
     }
 
+    /// An instrument from a TOML codebook file.
+    ///
+    /// Parameters
+    /// ----------
+    /// path : str or os.PathLike
+    ///
+    /// Raises
+    /// ------
+    /// lyhord.InstrumentError
+    ///     A file that cannot be read or parsed, or a codebook that cannot be used as
+    ///     written (naming the key).
     #[staticmethod]
     fn from_toml(path: std::path::PathBuf) -> PyResult<Self> {
         let path = path.to_string_lossy().to_string();
@@ -50,6 +99,20 @@ impl PyInstrument {
         })
     }
 
+    /// An instrument from TOML text.
+    ///
+    /// Parameters
+    /// ----------
+    /// text : str
+    ///     The codebook, as in a TOML file.
+    /// source : str
+    ///     What to call the text in error messages.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> ly.Instrument.from_toml_str(ly.Instrument.builtin("hme").to_toml()).id
+    /// 'hme'
     #[staticmethod]
     #[pyo3(signature = (text, *, source="TOML text"))]
     fn from_toml_str(text: &str, source: &str) -> PyResult<Self> {
@@ -58,6 +121,7 @@ impl PyInstrument {
         })
     }
 
+    /// An instrument from its JSON form (:meth:`to_json`).
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
         Ok(PyInstrument {
@@ -65,58 +129,102 @@ impl PyInstrument {
         })
     }
 
+    /// The instrument as a TOML codebook (what :meth:`from_toml_str` reads).
     fn to_toml(&self) -> String {
         self.inner.to_toml()
     }
 
+    /// The instrument as JSON (what :meth:`from_json` reads).
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
 
+    /// The same instrument with another default minimum group size.
+    ///
+    /// Parameters
+    /// ----------
+    /// min_group : int
+    ///     Groups with fewer respondents are not published (at least 1).
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> ly.Instrument.builtin("hme").with_min_group(10).min_group
+    /// 10
     fn with_min_group(&self, min_group: usize) -> PyResult<Self> {
         Ok(PyInstrument {
             inner: self.inner.clone().with_min_group(min_group).py_err()?,
         })
     }
 
+    /// The instrument's id (``"hme"``).
     #[getter]
     fn id(&self) -> String {
         self.inner.id.clone()
     }
 
+    /// The instrument's name for people (in Swedish).
     #[getter]
     fn name(&self) -> String {
         self.inner.name.sv.clone()
     }
 
+    /// The default minimum group size: smaller groups are not published.
     #[getter]
     fn min_group(&self) -> usize {
         self.inner.min_group
     }
 
+    /// The item ids, in codebook order (the answer columns :func:`lyhord.score` reads).
     #[getter]
     fn items(&self) -> Vec<String> {
         self.inner.items.iter().map(|i| i.id.clone()).collect()
     }
 
+    /// The dimension (sub-index) ids.
     #[getter]
     fn dimensions(&self) -> Vec<String> {
         self.inner.dimensions.iter().map(|d| d.id.clone()).collect()
     }
 
-    /// The language of the instrument's outputs for people: "sv" or "en".
+    /// The language of the instrument's outputs for people: ``"sv"`` or ``"en"``.
     #[getter]
     fn language(&self) -> &'static str {
-        self.inner.language.as_str()
+        crate::choice::Choice::as_str(self.inner.language)
     }
 
-    /// Every measure's name for people, in estimate-table order: `measure`, `kind`,
-    /// `parent` (an item's dimension, a dimension's index) and `label` (item statements,
-    /// dimension and index names) in `lang` (default: the instrument's language).
+    /// Every measure's name for people, in the order of an estimate table.
+    ///
+    /// Parameters
+    /// ----------
+    /// lang : {"sv", "en"}, optional
+    ///     Default: the instrument's :attr:`language` (Swedish for the Swedish built-ins).
+    ///     Without an English text the Swedish one is used.
+    ///
+    /// Returns
+    /// -------
+    /// polars.DataFrame
+    ///     ``measure``, ``kind`` (index / dimension / item), ``parent`` (an item's
+    ///     dimension, a dimension's index) and ``label`` (the index and dimension names,
+    ///     the item statements).
+    ///
+    /// Raises
+    /// ------
+    /// lyhord.ArgumentError
+    ///     A ``lang`` other than ``"sv"`` or ``"en"``.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> hme = ly.Instrument.builtin("hme")
+    /// >>> hme.labels().filter(measure="hme1")["label"].item()
+    /// 'Mitt arbete känns meningsfullt'
+    /// >>> hme.labels(lang="en").filter(measure="ledarskap")["label"].item()
+    /// 'Leadership'
     #[pyo3(signature = (lang=None))]
     fn labels(&self, lang: Option<&str>) -> PyResult<PyDataFrame> {
         let lang = match lang {
-            Some(text) => Lang::parse(text).py_err()?,
+            Some(text) => text.parse::<Lang>().py_err()?,
             None => self.inner.language,
         };
         let rows = self.inner.labels(lang);
@@ -137,12 +245,20 @@ impl PyInstrument {
         Ok(PyDataFrame(df))
     }
 
+    /// The id of the index the dimensions make up (``"hme"``).
     #[getter]
     fn index_id(&self) -> String {
         self.inner.index.id.clone()
     }
 
-    /// (measure id, kind) for every row kind of an estimate table, in output order.
+    /// ``(measure id, kind)`` for every measure of an estimate table, in output order:
+    /// the index, the dimensions, the items.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import lyhord as ly
+    /// >>> ly.Instrument.builtin("hme").measures[:2]
+    /// [('hme', 'index'), ('motivation', 'dimension')]
     #[getter]
     fn measures(&self) -> Vec<(String, &'static str)> {
         self.inner
@@ -243,6 +359,30 @@ fn _changed_units() -> Vec<(String, &'static str, f64)> {
     example::changed_units()
 }
 
+/// Every keyword option with a fixed set of values: the name of its `Literal` type in
+/// `lyhord._types`, its keyword and its values (the `Literal` types are checked against it).
+#[pyfunction]
+fn _choices() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    crate::choice::all_choices()
+        .into_iter()
+        .map(|c| (c.name, c.keyword, c.values))
+        .collect()
+}
+
+/// The canonical value of option `name` (a `Literal` name of `lyhord._types`) written as
+/// `text`, for options Python code checks before calling the core: the one parser, so a bad
+/// value says the same everywhere.
+#[pyfunction]
+fn _choice(name: &str, text: &str) -> PyResult<&'static str> {
+    let Some(c) = crate::choice::all_choices()
+        .into_iter()
+        .find(|c| c.name == name)
+    else {
+        return Err(pyo3::exceptions::PyKeyError::new_err(name.to_string()));
+    };
+    (c.canonical)(text).py_err()
+}
+
 #[pymodule]
 fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -263,5 +403,8 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     interviews::register(m)?;
     design::register(m)?;
     import::register(m)?;
+    results::register(m)?;
+    m.add_function(wrap_pyfunction!(_choices, m)?)?;
+    m.add_function(wrap_pyfunction!(_choice, m)?)?;
     errors::register(m)
 }

@@ -2,7 +2,7 @@
 //! suppressed jointly with the ones returned before; the one-table functions (`ly.estimate`,
 //! `ly.reliability`, ...) are publications of one table.
 
-use super::errors::IntoPyResult;
+use super::errors::{self, IntoPyResult};
 use super::PyInstrument;
 use crate::error::{Error, ReliabilityError};
 use crate::estimate::frame::{estimate_tables, EstimateOptions};
@@ -11,9 +11,10 @@ use crate::reliability::frame::{
     drivers_frame, item_analysis_frame, priority_frame, reliability_frame, DriverOptions,
     ReliabilityOptions,
 };
-use crate::reliability::{CiMethod, Missing};
+use crate::reliability::{CiKind, Missing};
 use polars::prelude::DataFrame;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 
 #[pyclass(name = "_Publication", module = "lyhord._lyhord")]
@@ -25,6 +26,14 @@ pub struct PyPublication {
 }
 
 impl PyPublication {
+    /// Adds estimate tables, their blanks chosen together with everything before.
+    fn tables(&mut self, py: Python<'_>, opts: Vec<EstimateOptions>) -> PyResult<Vec<PyDataFrame>> {
+        let out = py
+            .detach(|| estimate_tables(&mut self.inner, &opts))
+            .py_err()?;
+        Ok(out.into_iter().map(PyDataFrame).collect())
+    }
+
     fn answers(&self, function: &str) -> Result<&DataFrame, Error> {
         self.answers.as_ref().ok_or_else(|| {
             ReliabilityError::Parameter {
@@ -38,41 +47,84 @@ impl PyPublication {
     }
 }
 
-fn ci_method(ci: &str, n_boot: usize, seed: u64) -> Result<CiMethod, Error> {
-    match ci {
-        "feldt" => Ok(CiMethod::Feldt),
-        "bootstrap" => Ok(CiMethod::Bootstrap { n_boot, seed }),
-        other => Err(ReliabilityError::Parameter {
-            parameter: "ci".into(),
-            message: format!("must be \"feldt\" or \"bootstrap\", not {other:?}"),
+/// One estimate table's keywords (`ly.estimate`, `Publication.estimate`).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct EstimateArgs {
+    by: Vec<String>,
+    background: Vec<String>,
+    within: Option<(String, Vec<String>)>,
+    min_group: Option<usize>,
+    confidence: f64,
+    headcounts: Option<PyDataFrame>,
+    headcount_column: String,
+}
+
+impl From<EstimateArgs> for EstimateOptions {
+    fn from(a: EstimateArgs) -> Self {
+        EstimateOptions {
+            by: a.by,
+            min_group: a.min_group,
+            confidence: a.confidence,
+            weights: None,
+            headcounts: a.headcounts.map(|h| h.0),
+            headcount_column: a.headcount_column,
+            background: a.background,
+            within: a.within.map(|(column, values)| Within { column, values }),
         }
-        .into()),
     }
 }
 
-/// One estimate table's keywords: by, background, within, min_group, confidence,
-/// headcounts, headcount_column.
-type EstimateRequest = (
-    Vec<String>,
-    Vec<String>,
-    Option<(String, Vec<String>)>,
-    Option<usize>,
-    f64,
-    Option<PyDataFrame>,
-    String,
-);
+/// The keywords of `ly.reliability` besides the data.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ReliabilityArgs {
+    by: Vec<String>,
+    missing: String,
+    ci: String,
+    n_boot: usize,
+    seed: u64,
+    confidence: f64,
+    min_group: Option<usize>,
+}
 
-fn estimate_options(request: EstimateRequest) -> EstimateOptions {
-    let (by, background, within, min_group, confidence, headcounts, headcount_column) = request;
-    EstimateOptions {
-        by,
-        min_group,
-        confidence,
-        weights: None,
-        headcounts: headcounts.map(|h| h.0),
-        headcount_column,
-        background,
-        within: within.map(|(column, values)| Within { column, values }),
+impl ReliabilityArgs {
+    fn options(self) -> PyResult<(ReliabilityOptions, Option<usize>)> {
+        let ci = self.ci.parse::<CiKind>().py_err()?;
+        let opts = ReliabilityOptions {
+            by: self.by,
+            missing: self.missing.parse::<Missing>().py_err()?,
+            ci: ci.method(self.n_boot, self.seed),
+            confidence: self.confidence,
+        };
+        Ok((opts, self.min_group))
+    }
+}
+
+/// The keywords of `ly.drivers` besides the data.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct DriverArgs {
+    outcome: String,
+    by: Vec<String>,
+    missing: String,
+    n_boot: usize,
+    seed: u64,
+    confidence: f64,
+    min_group: Option<usize>,
+}
+
+impl DriverArgs {
+    fn options(self) -> PyResult<(DriverOptions, Option<usize>)> {
+        let opts = DriverOptions {
+            outcome: self.outcome,
+            by: self.by,
+            missing: self.missing.parse::<Missing>().py_err()?,
+            n_boot: self.n_boot,
+            seed: self.seed,
+            confidence: self.confidence,
+        };
+        Ok((opts, self.min_group))
     }
 }
 
@@ -111,69 +163,59 @@ impl PyPublication {
         Ok(PyPublication { inner, answers })
     }
 
-    /// What the publication has released so far, as JSON (kept by the follow-up store).
-    fn record(&self) -> String {
-        serde_json::to_string(&self.inner.record()).expect("a record serialises")
+    /// What the publication has released so far, as JSON. This one result stays a JSON
+    /// text on purpose: it is a persisted, versioned document that the follow-up store
+    /// writes to a file and hands back to `new(record=...)` in a later year.
+    fn record(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner.record())
+            .map_err(|e| {
+                Error::from(crate::error::EstimateError::Parameter {
+                    parameter: "record".into(),
+                    message: format!("cannot be written as JSON ({e})"),
+                })
+            })
+            .py_err()
     }
 
-    #[pyo3(signature = (by, background, within, min_group, confidence, headcounts, headcount_column))]
-    #[allow(clippy::too_many_arguments)] // one argument per keyword of the API
+    /// One estimate table; `options` are the keywords of [`EstimateArgs`].
+    #[pyo3(signature = (**options))]
     fn estimate(
         &mut self,
         py: Python<'_>,
-        by: Vec<String>,
-        background: Vec<String>,
-        within: Option<(String, Vec<String>)>,
-        min_group: Option<usize>,
-        confidence: f64,
-        headcounts: Option<PyDataFrame>,
-        headcount_column: String,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyDataFrame> {
-        let request = (
-            by,
-            background,
-            within,
-            min_group,
-            confidence,
-            headcounts,
-            headcount_column,
-        );
-        let mut out = self.estimates(py, vec![request])?;
+        let opts = EstimateOptions::from(errors::options::<EstimateArgs>(py, options)?);
+        let mut out = self.tables(py, vec![opts])?;
         Ok(out.remove(0))
     }
 
-    /// Several estimate tables added at once, their blanks chosen together.
+    /// Several estimate tables added at once, their blanks chosen together; each request
+    /// holds the keywords of [`EstimateArgs`].
     fn estimates(
         &mut self,
         py: Python<'_>,
-        requests: Vec<EstimateRequest>,
+        requests: Vec<Bound<'_, PyDict>>,
     ) -> PyResult<Vec<PyDataFrame>> {
-        let opts: Vec<EstimateOptions> = requests.into_iter().map(estimate_options).collect();
-        let out = py
-            .detach(|| estimate_tables(&mut self.inner, &opts))
-            .py_err()?;
-        Ok(out.into_iter().map(PyDataFrame).collect())
+        let opts = requests
+            .iter()
+            .map(|r| {
+                Ok(EstimateOptions::from(errors::options::<EstimateArgs>(
+                    py,
+                    Some(r),
+                )?))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        self.tables(py, opts)
     }
 
-    #[pyo3(signature = (by, missing, ci, n_boot, seed, confidence, min_group))]
-    #[allow(clippy::too_many_arguments)]
+    /// Reliability per group; `options` are the keywords of [`ReliabilityArgs`].
+    #[pyo3(signature = (**options))]
     fn reliability(
         &mut self,
         py: Python<'_>,
-        by: Vec<String>,
-        missing: &str,
-        ci: &str,
-        n_boot: usize,
-        seed: u64,
-        confidence: f64,
-        min_group: Option<usize>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyDataFrame> {
-        let opts = ReliabilityOptions {
-            by,
-            missing: Missing::parse(missing).py_err()?,
-            ci: ci_method(ci, n_boot, seed).py_err()?,
-            confidence,
-        };
+        let (opts, min_group) = errors::options::<ReliabilityArgs>(py, options)?.options()?;
         let out = py
             .detach(|| {
                 let visible = group_table(&mut self.inner, "reliability", &opts.by, min_group)?;
@@ -201,27 +243,14 @@ impl PyPublication {
         Ok(PyDataFrame(out))
     }
 
-    #[pyo3(signature = (outcome, by, missing, n_boot, seed, confidence, min_group))]
-    #[allow(clippy::too_many_arguments)]
+    /// Driver analysis per group; `options` are the keywords of [`DriverArgs`].
+    #[pyo3(signature = (**options))]
     fn drivers(
         &mut self,
         py: Python<'_>,
-        outcome: String,
-        by: Vec<String>,
-        missing: &str,
-        n_boot: usize,
-        seed: u64,
-        confidence: f64,
-        min_group: Option<usize>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyDataFrame> {
-        let opts = DriverOptions {
-            outcome,
-            by,
-            missing: Missing::parse(missing).py_err()?,
-            n_boot,
-            seed,
-            confidence,
-        };
+        let (opts, min_group) = errors::options::<DriverArgs>(py, options)?.options()?;
         let out = py
             .detach(|| {
                 let visible = group_table(&mut self.inner, "drivers", &opts.by, min_group)?;

@@ -180,9 +180,13 @@ pub fn fit_cfa(
     for t in theta.iter_mut().skip(2 * p) {
         *t = 0.3;
     }
-    let (mut f, mut grad) = model
-        .value_grad(&theta, log_det_r)
-        .expect("the starting values give a positive definite Σ");
+    let (mut f, mut grad) =
+        model
+            .value_grad(&theta, log_det_r)
+            .ok_or_else(|| ReliabilityError::Undefined {
+                scale: scale.clone(),
+                message: "the starting values of the factor model give no positive definite covariance matrix".into(),
+            })?;
     let mut h = super::linalg::identity(q); // inverse Hessian approximation
     let mut iterations = 0;
     let mut converged = false;

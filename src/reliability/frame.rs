@@ -9,8 +9,8 @@
 //! and `suppressed = true`, nothing else.
 
 use super::{
-    drivers, item_total, scale_reliability, CiMethod, Drivers, ItemTotal, ItemValues, Missing,
-    PairSums, ScaleReliability, ScoredItem,
+    drivers, item_total, scale_reliability, CiMethod, DriverSettings, Drivers, ItemTotal,
+    ItemValues, Missing, PairSums, ScaleReliability, ScoredItem,
 };
 use crate::error::{Error, ReliabilityError};
 use crate::instrument::{Instrument, Item};
@@ -47,6 +47,8 @@ impl Prepared {
         Ok(Prepared { items, tables })
     }
 
+    // Invariant: scale ids are the instrument's items, all of which are prepared.
+    #[allow(clippy::expect_used)]
     fn position(&self, id: &str) -> usize {
         self.items
             .iter()
@@ -94,10 +96,7 @@ fn recode_parallel(df: &DataFrame, inst: &Instrument) -> Result<Vec<RecodedItem>
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("recoding thread panicked"))
-            .collect()
+        handles.into_iter().map(crate::parallel::join).collect()
     });
     let mut out = Vec::with_capacity(inst.items.len());
     for part in parts {
@@ -563,6 +562,9 @@ fn outcome_values(
         if outcome == "index" || outcome == inst.index.id {
             return Ok((scores.index.0, scores.index.1));
         }
+        // Invariant: the outcome is a dimension (the condition above), and scoring gives
+        // every dimension.
+        #[allow(clippy::expect_used)]
         let (id, values) = scores
             .dimensions
             .into_iter()
@@ -666,10 +668,12 @@ fn group_drivers(
         members,
         ids,
         outcome_id,
-        opts.missing,
-        opts.n_boot,
-        opts.seed,
-        opts.confidence,
+        DriverSettings {
+            missing: opts.missing,
+            n_boot: opts.n_boot,
+            seed: opts.seed,
+            confidence: opts.confidence,
+        },
     ) {
         Ok(d) => Ok(Ok(d)),
         Err(e) if !opts.by.is_empty() => Ok(Err(e.to_string())),
@@ -821,10 +825,12 @@ pub fn priority_frame(
         &all,
         &ids,
         &outcome_id,
-        Missing::Listwise,
-        0,
-        0,
-        0.95,
+        DriverSettings {
+            missing: Missing::Listwise,
+            n_boot: 0,
+            seed: 0,
+            confidence: 0.95,
+        },
     )?;
     let importance = d.weights.rescaled();
     let mean_of = |j: usize, rows: &[u32]| -> (u64, Option<f64>) {

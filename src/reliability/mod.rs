@@ -74,18 +74,10 @@ pub enum Missing {
     Listwise,
 }
 
-impl Missing {
-    pub fn parse(text: &str) -> Result<Self, ReliabilityError> {
-        match text {
-            "pairwise" => Ok(Missing::Pairwise),
-            "listwise" => Ok(Missing::Listwise),
-            other => Err(ReliabilityError::Parameter {
-                parameter: "missing".into(),
-                message: format!("must be \"pairwise\" or \"listwise\", not {other:?}"),
-            }),
-        }
-    }
-}
+crate::choice!(Missing, "missing", {
+    Pairwise => "pairwise",
+    Listwise => "listwise",
+});
 
 /// Centred pairwise sums over a set of rows; `merge` adds two disjoint sets.
 #[derive(Debug, Clone, PartialEq)]
@@ -345,10 +337,7 @@ impl PairSums {
                         })
                     })
                     .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("reliability worker thread panicked"))
-                    .collect()
+                handles.into_iter().map(crate::parallel::join).collect()
             });
             for p in &parts {
                 total.merge(p);
@@ -935,6 +924,28 @@ pub enum CiMethod {
     Bootstrap { n_boot: usize, seed: u64 },
 }
 
+/// The `ci=` keyword: which [`CiMethod`] (the bootstrap's settings are keywords of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiKind {
+    Feldt,
+    Bootstrap,
+}
+
+crate::choice!(CiKind, "ci", {
+    Feldt => "feldt",
+    Bootstrap => "bootstrap",
+});
+
+impl CiKind {
+    /// The method, with the bootstrap's replicates and seed.
+    pub fn method(self, n_boot: usize, seed: u64) -> CiMethod {
+        match self {
+            CiKind::Feldt => CiMethod::Feldt,
+            CiKind::Bootstrap => CiMethod::Bootstrap { n_boot, seed },
+        }
+    }
+}
+
 /// α, λ6, ω and a CI of α for `items` over `rows`.
 pub fn scale_reliability(
     items: &[&dyn ItemValues],
@@ -1049,21 +1060,33 @@ pub struct Drivers {
     pub notes: Vec<String>,
 }
 
+/// How a driver analysis is computed: missing answers, bootstrap replicates (0: none) and
+/// seed, and the confidence of the intervals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DriverSettings {
+    pub missing: Missing,
+    pub n_boot: usize,
+    pub seed: u64,
+    pub confidence: f64,
+}
+
 /// Correlations, standardised β and relative weights of `predictors` for `outcome`, from
 /// the pairwise (or listwise) correlation matrix; percentile bootstrap CIs of the weights
 /// when `n_boot > 0`.
-#[allow(clippy::too_many_arguments)]
 pub fn drivers(
     predictors: &[&dyn ItemValues],
     outcome: &dyn ItemValues,
     rows: &[u32],
     names: &[&str],
     outcome_name: &str,
-    missing: Missing,
-    n_boot: usize,
-    seed: u64,
-    confidence: f64,
+    settings: DriverSettings,
 ) -> Result<Drivers, ReliabilityError> {
+    let DriverSettings {
+        missing,
+        n_boot,
+        seed,
+        confidence,
+    } = settings;
     check_confidence(confidence)?;
     let p = predictors.len();
     let scale = format!("drivers of `{outcome_name}`");

@@ -179,6 +179,8 @@ pub fn score_respondents(inst: &Instrument, items: &[RecodedItem]) -> Result<Sco
                         .collect::<Vec<_>>()
                         .join(", "),
                 })?;
+        // Invariant: `id` is an item id of the (validated) instrument.
+        #[allow(clippy::expect_used)]
         let item = inst.item(id).expect("validated instrument lists the item");
         Ok((recoded, ScoreTable::new(inst, item)))
     };

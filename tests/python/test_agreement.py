@@ -99,9 +99,9 @@ def test_errors_name_the_place():
         ly.agreement(dup)
     with pytest.raises(ly.DataError, match=r"`segment`"):
         ly.agreement(dup, unit="segment")
-    with pytest.raises(ly.EstimationError, match=r"`level`"):
+    with pytest.raises(ly.ArgumentError, match=r"`level`"):
         ly.agreement(dup.head(2), level="nominalish")
-    with pytest.raises(ly.EstimationError, match=r"`weights`"):
+    with pytest.raises(ly.ArgumentError, match=r"`weights`"):
         ly.agreement(dup.head(2), weights="cubic")
 
 

@@ -46,3 +46,19 @@ def test_every_public_function_has_an_example():
     for name in functions:
         assert "Examples" in (getattr(ly, name).__doc__ or ""), name
     assert "Examples" in ly.expr.score.__doc__
+
+
+def test_docstring_examples_of_the_compiled_classes():
+    """The classes written in Rust carry their docstrings (``help(ly.Instrument)``), with
+    examples run here: doctest's module search skips classes of an extension module."""
+    import lyhord as ly
+
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for cls in (ly.Instrument, ly.CodingFrame):
+        assert "Examples" in (cls.__doc__ or ""), cls
+        for test in finder.find(cls, cls.__name__, module=False, globs={}):
+            runner.run(test)
+    assert runner.failures == 0
+    assert runner.tries >= 10
+    assert "Parameters" in ly.Instrument.labels.__doc__

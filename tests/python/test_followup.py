@@ -112,7 +112,7 @@ def test_bad_input_names_what_to_fix(waves):
         ly.compare_waves(t[2024], ly.estimate(data[2025], "epl-staff", by="forvaltning"))
     with pytest.raises(ly.EstimationError, match="not an `ly.estimate` table"):
         ly.compare_waves(data[2024], t[2025])
-    with pytest.raises(ly.EstimationError, match="`adjust`"):
+    with pytest.raises(ly.ArgumentError, match="`adjust`"):
         ly.compare_waves(t[2024], t[2025], adjust="bonferroni")
     with pytest.raises(ly.EstimationError, match="earlier unit `Finns inte`"):
         ly.compare_waves(t[2024], t[2025], unit_map={"Finns inte": "Hemtjänst Norr"})

@@ -72,5 +72,5 @@ def test_labels_speak_the_instruments_language_or_the_one_asked_for():
     assert en.filter(measure="motivation")["parent"].item() == "hme"
     uk = ly.Instrument.builtin("uk-engagement")
     assert uk.language == "en" and uk.labels()["label"][0] == "Engagement index"
-    with pytest.raises(ly.InstrumentError, match='parameter `lang` must be "sv" or "en"'):
+    with pytest.raises(ly.ArgumentError, match='parameter `lang` must be "sv" or "en"'):
         hme.labels(lang="de")

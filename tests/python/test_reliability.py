@@ -260,6 +260,10 @@ def test_bad_parameters():
     for kwargs, pattern in [
         ({"missing": "all"}, "`missing`"),
         ({"ci": "wald"}, "`ci`"),
+    ]:
+        with pytest.raises(ly.ArgumentError, match=pattern):
+            ly.reliability(df, "epl-staff", **kwargs)
+    for kwargs, pattern in [
         ({"confidence": 1.2}, "`confidence`"),
         ({"ci": "bootstrap", "n_boot": 1}, "`n_boot`"),
     ]:

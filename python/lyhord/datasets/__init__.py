@@ -11,6 +11,8 @@ from __future__ import annotations
 import polars as pl
 
 from .. import _lyhord
+from .._args import one_of
+from .._lyhord import ArgumentError
 
 DEFAULT_SEED: int = _lyhord.DEFAULT_SEED
 KINDS = ("staff", "interviews", "citizens", "citizen_population")
@@ -56,17 +58,16 @@ def example_data(
     >>> df.columns[:4]
     ['respondent_id', 'year', 'forvaltning', 'enhet']
     """
-    if kind not in KINDS:
-        raise ValueError(f"`kind` must be one of {KINDS}, got {kind!r}")
+    one_of("kind", kind, KINDS)
     if kind in ("citizens", "citizen_population"):
         if year != 2025 or n is not None:
-            raise ValueError(f"the example {kind} exist for year=2025 only, without `n`")
+            raise ArgumentError(f"the example {kind} exist for year=2025 only, without `n`")
         if kind == "citizen_population":
             return _lyhord._citizen_population()
         return _lyhord._citizen_data(seed)
     if kind == "interviews":
         if year != 2025 or n is not None:
-            raise ValueError("the example interviews exist for year=2025 only, without `n`")
+            raise ArgumentError("the example interviews exist for year=2025 only, without `n`")
         return _lyhord._interview_data(seed)
     return _lyhord._staff_data(year, seed, n)
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .._args import resolve_instrument
-from .._lyhord import Instrument, InstrumentError
+from .._args import choice, resolve_instrument
+from .._lyhord import Instrument
 
 #: A blanked number in a published output: nothing else about it is shown.
 BLANK = "–"
@@ -72,10 +72,7 @@ class Words:
         """The language asked for, else the instrument's (Swedish for the Swedish ones, and
         without an instrument)."""
         default = resolve_instrument(instrument).language if instrument is not None else "sv"
-        chosen = (lang or default).strip().lower()
-        if chosen not in _WORDS:
-            raise InstrumentError(f'parameter `lang` must be "sv" or "en", not {lang!r}')
-        return cls(chosen)
+        return cls(choice("Lang", lang or default))
 
     def __getitem__(self, key: str) -> str:
         return _WORDS[self.lang][key]

@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from .._args import resolve_instrument
-from .._lyhord import DataError, Instrument, InstrumentError
+from .._lyhord import ArgumentError, ArgumentTypeError, DataError, Instrument, InstrumentError
+from .._types import Lang
 from ._format import Words
 
 _NEEDED = ("level", "measure", "n_respondents", "suppressed")
@@ -100,7 +101,7 @@ def wide(
     table: pl.DataFrame,
     instrument: Instrument | str | Path,
     *,
-    lang: str | None = None,
+    lang: Lang | None = None,
     value: str = "mean",
     level: int | None = None,
 ) -> pl.DataFrame:
@@ -155,7 +156,7 @@ def wide(
     inst = resolve_instrument(instrument)
     words = Words.of(inst, lang)
     if not isinstance(table, pl.DataFrame):
-        raise TypeError(f"`table` must be a polars DataFrame, not {type(table).__name__}")
+        raise ArgumentTypeError(f"`table` must be a polars DataFrame, not {type(table).__name__}")
     keys = key_columns(table)
     numeric = [
         c
@@ -163,16 +164,16 @@ def wide(
         if dtype.is_numeric() and c not in ("level", "confidence", "min_group")
     ]
     if value not in numeric:
-        raise ValueError(
+        raise ArgumentError(
             f"parameter `value` must be a numeric column of the table ({', '.join(numeric)}), "
             f"not {value!r}"
         )
     if level is not None:
         if isinstance(level, bool) or not isinstance(level, int) or level < 0:
-            raise ValueError(f"parameter `level` must be a whole number ≥ 0, got {level!r}")
+            raise ArgumentError(f"parameter `level` must be a whole number ≥ 0, got {level!r}")
         levels = sorted(table["level"].unique().to_list())
         if level not in levels:
-            raise ValueError(
+            raise ArgumentError(
                 f"parameter `level`: the table has no level {level}; its levels are "
                 f"{', '.join(map(str, levels))}"
             )

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import polars as pl
 
-from .._args import resolve_instrument
-from .._lyhord import Instrument, __version__
+from .._args import one_of, resolve_instrument
+from .._lyhord import ArgumentError, ArgumentTypeError, Instrument, __version__
 from .._tables import _require
+from .._types import Lang
 from ._format import BLANK, Words, labelled
 from ._wide import column_title, group_name_column, key_columns, wide
 
@@ -173,13 +174,8 @@ def write_csv(table: pl.DataFrame, path: str | Path, *, dialect: str = "excel-sv
     True
     """
     if not isinstance(table, pl.DataFrame):
-        raise TypeError(f"`table` must be a polars DataFrame, not {type(table).__name__}")
-    if dialect not in CSV_DIALECTS:
-        raise ValueError(
-            f"parameter `dialect` must be one of {', '.join(map(repr, CSV_DIALECTS))}, "
-            f"not {dialect!r}"
-        )
-    options = CSV_DIALECTS[dialect]
+        raise ArgumentTypeError(f"`table` must be a polars DataFrame, not {type(table).__name__}")
+    options = CSV_DIALECTS[one_of("dialect", dialect, list(CSV_DIALECTS))]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     table.write_csv(
@@ -197,7 +193,7 @@ def write_report(
     instrument: Instrument | str | Path,
     path: str | Path,
     *,
-    lang: str | None = None,
+    lang: Lang | None = None,
     title: str | None = None,
     source: str | None = None,
     by: Mapping[str, str] | None = None,
@@ -253,7 +249,7 @@ def write_report(
     """
     tables = _named_tables(tables_or_table)
     if by is not None and not isinstance(by, Mapping):
-        raise TypeError(
+        raise ArgumentTypeError(
             "`by` names the grouping columns for people: a dict of column → name, e.g. "
             f'{{"enhet": "Enheter"}}, not {type(by).__name__}'
         )
@@ -262,7 +258,7 @@ def write_report(
     text = _TEXT[words.lang]
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise ValueError(f"{path}: write_report writes an .xlsx workbook, not {path.suffix!r}")
+        raise ArgumentError(f"{path}: write_report writes an .xlsx workbook, not {path.suffix!r}")
     spec = json.loads(inst.to_json())
     name = _instrument_name(spec, inst, words.lang)
     if title is None:
@@ -328,15 +324,17 @@ def _named_tables(
     elif isinstance(tables_or_table, Sequence) and not isinstance(tables_or_table, str):
         tables = [(None, t) for t in tables_or_table]
     else:
-        raise TypeError(
+        raise ArgumentTypeError(
             "`tables_or_table` must be an estimate table (a polars DataFrame), a list of "
             f"them or a dict of name → table, not {type(tables_or_table).__name__}"
         )
     if not tables:
-        raise ValueError("`tables_or_table` holds no table; give at least one estimate table")
+        raise ArgumentError("`tables_or_table` holds no table; give at least one estimate table")
     for i, (_, table) in enumerate(tables, 1):
         if not isinstance(table, pl.DataFrame):
-            raise TypeError(f"table {i} is a {type(table).__name__}, not a polars DataFrame")
+            raise ArgumentTypeError(
+                f"table {i} is a {type(table).__name__}, not a polars DataFrame"
+            )
         key_columns(table)
     return tables  # type: ignore[return-value]
 

@@ -19,6 +19,7 @@ import polars as pl
 from .._args import resolve_instrument
 from .._followup import compare_waves
 from .._lyhord import DataError, Instrument
+from .._types import Lang
 from ._format import BLANK, Words, measure_labels
 from ._wide import column_title
 
@@ -144,7 +145,7 @@ def write_pages(
     earlier: pl.DataFrame | None = None,
     priorities: pl.DataFrame | None = None,
     year: int | str | None = None,
-    lang: str | None = None,
+    lang: Lang | None = None,
 ) -> list[Path]:
     """Write one HTML page per published group of an estimate table, and ``index.html``.
 

@@ -1,0 +1,39 @@
+"""The values of lyhord's keyword options, as ``Literal`` types for signatures.
+
+The one list of each option's values is the Rust enum it is parsed by; these aliases
+repeat them for type checkers and editors, and ``tests/python/test_args.py`` checks that
+they agree (``lyhord._lyhord._choices()``). Other spellings the parser accepts (any case,
+``"fdr_bh"`` for ``"bh"``) are not listed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["sv", "en"]
+Header = Literal["auto", "single", "qualtrics", "surveymonkey"]
+Missing = Literal["pairwise", "listwise"]
+CiMethod = Literal["feldt", "bootstrap"]
+AgreementLevel = Literal["nominal", "ordinal", "interval", "ratio"]
+AgreementWeights = Literal["unweighted", "linear", "quadratic"]
+Adjust = Literal["holm", "bh", "none"]
+Direction = Literal["at_least", "at_most"]
+LonelyPsu = Literal["fail", "adjust", "certainty"]
+Statistic = Literal["mean", "total", "proportion"]
+Unmatched = Literal["error", "drop", "keep"]
+InterviewLevel = Literal["unit", "interview"]
+
+__all__ = [
+    "Adjust",
+    "AgreementLevel",
+    "AgreementWeights",
+    "CiMethod",
+    "Direction",
+    "Header",
+    "InterviewLevel",
+    "Lang",
+    "LonelyPsu",
+    "Missing",
+    "Statistic",
+    "Unmatched",
+]
