@@ -13,6 +13,7 @@ The main path::
 from . import _compat  # noqa: F401, I001
 from . import expr, plot
 from ._agreement import agreement, code_presence
+from ._args import MissingDependencyError
 from ._api import estimate, estimate_from_sums, merge_sums, score, summarise
 from ._combine import combine
 from ._design import Design, RakeResult, design_estimate, rake
@@ -56,6 +57,7 @@ __all__ = [
     "InstrumentError",
     "Publication",
     "LyhordError",
+    "MissingDependencyError",
     "ArgumentError",
     "ArgumentTypeError",
     "__version__",

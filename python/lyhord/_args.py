@@ -8,9 +8,27 @@ from pathlib import Path
 import polars as pl
 
 from . import _lyhord
-from ._lyhord import ArgumentError, ArgumentTypeError, Instrument, InstrumentError
+from ._lyhord import ArgumentError, ArgumentTypeError, Instrument, InstrumentError, LyhordError
 
 FrameLike = pl.DataFrame | pl.LazyFrame
+
+
+class MissingDependencyError(LyhordError, ImportError):
+    """An optional dependency of lyhord is not installed; the message names the extra that
+    installs it. An ``ImportError`` too, so ``except ImportError`` works as for any optional
+    module."""
+
+
+def require(module: str, extra: str, purpose: str):
+    """Imports an optional dependency, or raises :class:`MissingDependencyError` saying
+    what needs it and which extra of lyhord installs it (the one way every optional
+    import is made)."""
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        raise MissingDependencyError(
+            f"{purpose} needs the `{module.split('.')[0]}` package: pip install 'lyhord[{extra}]'"
+        ) from None
 
 
 def resolve_instrument(instrument: Instrument | str | Path) -> Instrument:

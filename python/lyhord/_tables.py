@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ._args import file_problem
+from ._args import file_problem, require
 from ._lyhord import LyhordError
 
 OUT_FORMATS = (".csv", ".xlsx", ".parquet")
@@ -44,7 +44,7 @@ def read_table(
 
 
 def _read_workbook(path: Path, sheet: str | int | None) -> pl.DataFrame:
-    _require("fastexcel", "reading Excel files")
+    require("fastexcel", "excel", "reading Excel files")
     import fastexcel
 
     try:
@@ -71,14 +71,5 @@ def write_table(table: pl.DataFrame, out: Path, separator: str = ",") -> None:
     elif suffix == ".parquet":
         table.write_parquet(out)
     else:
-        _require("xlsxwriter", "writing .xlsx")
+        require("xlsxwriter", "excel", "writing .xlsx")
         table.write_excel(out, worksheet="lyhord")
-
-
-def _require(module: str, purpose: str) -> None:
-    try:
-        __import__(module)
-    except ImportError:
-        raise LyhordError(
-            f"{purpose} needs the `{module}` package: pip install 'lyhord[excel]'"
-        ) from None

@@ -18,22 +18,11 @@ from typing import Any
 import polars as pl
 
 from . import _api, _lyhord
-from ._args import _by_list, _min_group, resolve_instrument
-from ._lyhord import Instrument, LyhordError
+from ._args import MissingDependencyError, _by_list, _min_group, require, resolve_instrument
+from ._lyhord import Instrument
 
-
-class MissingDependencyError(LyhordError, ImportError):
-    """An optional dependency of lyhord is not installed. An ``ImportError`` too, so that
-    ``try: import lyhord.dask`` / ``except ImportError`` works as for any optional module."""
-
-
-try:
-    import dask
-    import dask.dataframe as dd
-except ImportError:
-    raise MissingDependencyError(
-        "lyhord.dask needs dask with its distributed scheduler: pip install 'lyhord[dask]'"
-    ) from None
+dask = require("dask", "dask", "lyhord.dask")
+dd = require("dask.dataframe", "dask", "lyhord.dask")
 
 __all__ = ["MissingDependencyError", "estimate", "summarise"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from ._args import require
 from ._types import Lang
 
 _FIG = {
@@ -42,12 +43,17 @@ _FIG = {
 }
 
 
+def _pyplot():
+    # matplotlib is the `plot` extra: imported when a figure is drawn, not with lyhord
+    return require("matplotlib.pyplot", "plot", "lyhord.plot")
+
+
 def save(figures: dict, folder) -> list:
     """Writes ``{file name: figure}`` into ``folder`` as PNG and closes them; returns the
     paths (one way for the demo and the yearly run)."""
     from pathlib import Path
 
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     paths = []
     for name, fig in figures.items():
@@ -114,7 +120,7 @@ def heatmap(
     >>> ax.get_xticklabels()[0].get_text()
     'Motivation'
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
     import numpy as np
     from matplotlib.colors import TwoSlopeNorm
 
@@ -215,7 +221,7 @@ def trend_lines(
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     words, text, labels = _words(instrument, lang)
     name = labels.get(measure, measure)
@@ -243,7 +249,7 @@ def intervals(rows: pl.DataFrame, *, value: str, label: str | None = None, ax=No
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, max(3.0, 0.12 * rows.height + 1.5)))
@@ -296,7 +302,7 @@ def change(
     >>> ax.get_title().startswith("Förändring i HME totalindex")
     True
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     words, text, labels = _words(instrument, lang)
     if measure is None:
@@ -382,7 +388,7 @@ def distribution(
     """
     import textwrap
 
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     words, text, labels = _words(instrument, lang)
     where = where or {}

@@ -6,6 +6,7 @@ Options with a fixed set of values are parsed by the core; their ``Literal`` typ
 ``lyhord._types`` must list the same values.
 """
 
+import sys
 from typing import get_args
 
 import lyhord as ly
@@ -107,3 +108,26 @@ def test_literal_types_list_the_values_the_core_parses():
     for name, keyword, values in _lyhord._choices():
         assert get_args(getattr(_types, name)) == tuple(values), keyword
     assert len(_lyhord._choices()) == len(_types.__all__)
+
+
+@pytest.mark.parametrize(
+    ("module", "extra", "purpose"),
+    [("xlsxwriter", "excel", "writing .xlsx"), ("matplotlib.pyplot", "plot", "lyhord.plot")],
+)
+def test_a_missing_optional_dependency_names_its_extra(monkeypatch, module, extra, purpose):
+    from lyhord._args import require
+
+    monkeypatch.setitem(sys.modules, module, None)  # what an uninstalled package looks like
+    with pytest.raises(ly.MissingDependencyError) as caught:
+        require(module, extra, purpose)
+    assert isinstance(caught.value, ImportError) and isinstance(caught.value, ly.LyhordError)
+    top = module.split(".")[0]
+    expected = f"{purpose} needs the `{top}` package: pip install 'lyhord[{extra}]'"
+    assert str(caught.value) == expected
+
+
+def test_a_figure_without_matplotlib_names_the_plot_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    table = ly.estimate(ly.example_data("staff", year=2025), "hme", by="forvaltning")
+    with pytest.raises(ly.MissingDependencyError, match=r"lyhord\[plot\]"):
+        ly.plot.heatmap(table, level=1, label="forvaltning", instrument="hme")

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from .._args import one_of, resolve_instrument
+from .._args import one_of, require, resolve_instrument
 from .._lyhord import ArgumentError, ArgumentTypeError, Instrument, __version__
-from .._tables import _require
 from .._types import Lang
 from ._format import BLANK, Words, labelled
 from ._wide import column_title, group_name_column, key_columns, wide
@@ -284,7 +283,7 @@ def write_report(
             pages.append((_sheet_name(base, taken), units, level, keys))
     has_rate = any("svarsfrekvens" in units.columns for _, units, _, _ in pages)
 
-    _require("xlsxwriter", "writing .xlsx")
+    require("xlsxwriter", "excel", "writing .xlsx")
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
