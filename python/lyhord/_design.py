@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import polars as pl
 
@@ -95,11 +96,12 @@ class RakeResult:
 
     def __repr__(self) -> str:
         w = self.data.get_column(self.design.weights or "")
+        low, high = cast(float, w.min()), cast(float, w.max())  # positive weights
         return (
             f"RakeResult: {self.data.height} rows raked to "
             f"{len(self.design.calibrated_on)} margins in {self.iterations} iterations, "
             f"max relative margin error {self.max_error:.1e}\n"
-            f"  weights {w.min():.3g}–{w.max():.3g} (ratio {w.max() / w.min():.1f}), "
+            f"  weights {low:.3g}–{high:.3g} (ratio {high / low:.1f}), "
             f"{self.trimmed} at a bound; Kish deff {self.deff:.2f}, n_eff {self.n_eff:.0f}"
         )
 

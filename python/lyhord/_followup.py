@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import polars as pl
 
@@ -206,6 +207,7 @@ def _transitions(
     unit_map: UnitMap | Mapping[int, UnitMap], years: list[int]
 ) -> dict[int, list[tuple[str, str]]]:
     """{first year of the new organisation: (earlier, later) pairs}."""
+    by_year: dict[int, Any]
     if isinstance(unit_map, pl.DataFrame) and "year" in unit_map.columns:
         by_year = {
             int(y): unit_map.filter(pl.col("year") == y).drop("year")
@@ -217,7 +219,7 @@ def _transitions(
         # {year: map}, not a map of integer unit codes {9: 10}
         and all(isinstance(m, Mapping | pl.DataFrame) for m in unit_map.values())
     ):
-        by_year = dict(unit_map)
+        by_year = dict(cast(Mapping[int, Any], unit_map))
     else:
         by_year = {years[-1]: unit_map}
     out = {}

@@ -17,7 +17,7 @@ from ._types import Header
 try:  # Python 3.11+
     import tomllib
 except ImportError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -361,7 +361,7 @@ def read_export(
     """
     inst = resolve_instrument(instrument)
     pairs, label_pairs = _mapping_parts(mapping, labels)
-    mapping_options = {
+    mapping_options: dict[str, Any] = {
         "mapping": pairs,
         "labels": label_pairs,
         "id": id,

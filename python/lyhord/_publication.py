@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -12,6 +12,9 @@ from . import _lyhord
 from ._args import FrameLike, _by_list, _collect, _count, _min_group, resolve_instrument
 from ._lyhord import DEFAULT_SEED, Instrument
 from ._types import CiMethod, Missing
+
+if TYPE_CHECKING:  # the binding's keyword types exist in its stub only
+    from ._lyhord import _EstimateOptions
 
 __all__ = ["Publication"]
 
@@ -348,7 +351,7 @@ _ESTIMATE_KEYWORDS: dict[str, Any] = {
 
 def _estimate_request(
     by, background, within, min_group, confidence, headcounts, headcount_column
-) -> dict[str, Any]:
+) -> _EstimateOptions:
     """The keywords of one estimate table as the binding takes them."""
     hc = None if headcounts is None else _collect(headcounts, "headcounts")
     return {

@@ -54,21 +54,23 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 try:
     import tomllib
 except ImportError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib
 
 import polars as pl
 
 from . import _api
+from ._args import choice
 from ._followup import compare_waves, targets, trend
 from ._import import read_export
-from ._lyhord import DataError, EstimationError, Instrument, LyhordError
+from ._lyhord import ArgumentError, DataError, EstimationError, Instrument, LyhordError
 from ._publication import Publication
 from ._tables import read_table, write_table
+from ._types import Lang
 from .datasets import example_data, headcounts
 from .report import write_pages, write_report
 
@@ -124,7 +126,7 @@ class Config:
     store: Path | None
     formats: list[str]
     min_group: int | None
-    lang: str | None
+    lang: Lang | None
     headcounts: dict[int, str]
     periods: dict[str, list[int]]
     unit_map: dict[int, dict]
@@ -257,10 +259,14 @@ def _min_group(value: Any, fail: Callable[[str], Any]) -> int | None:
     return value
 
 
-def _lang(value: Any, fail: Callable[[str], Any]) -> str | None:
-    if value is not None and value not in ("sv", "en"):
-        fail(f'`lang` must be "sv" or "en", got {value!r}')
-    return value
+def _lang(value: Any, fail: Callable[[str], Any]) -> Lang | None:
+    """The core parses it (one parser of every choice); the config error says where."""
+    if value is None:
+        return None
+    try:
+        return cast(Lang, choice("Lang", value))
+    except ArgumentError as e:
+        return fail(str(e).removeprefix("parameter "))
 
 
 def _year_table(value: Any, table: str, fail: Callable[[str], Any]) -> dict[int, str]:
@@ -455,7 +461,7 @@ def publish(
     years = [
         {"by": config.by, "within": {YEAR: [y]}, "headcounts": _headcounts(config, y)} for y in sums
     ]
-    spans = {
+    spans: dict[str, dict[str, Any]] = {
         name: {"by": config.by, "within": {YEAR: span}} for name, span in config.periods.items()
     }
     try:
@@ -507,7 +513,7 @@ def _goals(rows: list[dict], series: pl.DataFrame, by: list[str]) -> pl.DataFram
     for r in rows:
         level = sum(1 for c in by if r.get(c) is not None)
         records.append({"level": level, **{c: r.get(c) for c in by}, **r})
-    schema = {"level": pl.UInt32, **{c: series.schema[c] for c in by}}
+    schema: dict[str, Any] = {"level": pl.UInt32, **{c: series.schema[c] for c in by}}
     return pl.DataFrame(records, schema_overrides=schema)
 
 

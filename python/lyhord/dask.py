@@ -19,7 +19,7 @@ import polars as pl
 
 from . import _api, _lyhord
 from ._args import MissingDependencyError, _by_list, _min_group, require, resolve_instrument
-from ._lyhord import Instrument
+from ._lyhord import ArgumentError, ArgumentTypeError, Instrument
 
 dask = require("dask", "dask", "lyhord.dask")
 dd = require("dask.dataframe", "dask", "lyhord.dask")
@@ -96,11 +96,13 @@ def summarise(
     inst = resolve_instrument(instrument)
     by_list = _by_list(by)
     if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
-        raise ValueError(f"`split_every` must be a whole number ≥ 2, got {split_every!r}")
+        raise ArgumentError(f"`split_every` must be a whole number ≥ 2, got {split_every!r}")
     parts, empty = _partition_sums(data, inst, by_list, weights)
     if not parts:
+        assert empty is not None  # no partition: the sums of no rows were made
         return empty
     (merged,) = dask.compute(_tree_merge(parts, split_every))
+    assert merged is not None  # parts is not empty, so the tree has a root
     # every partition was empty: the sums of no rows, in the data's own column types
     return empty if merged.height == 0 and empty is not None else merged
 
@@ -197,9 +199,7 @@ def _partition_sums(
     return [dask.delayed(_sum_parquet)(p, spec, by, weights) for p in paths], None
 
 
-def _check_columns(
-    data: dd.DataFrame, inst: Instrument, by: list[str], weights: str | None
-) -> pl.DataFrame:
+def _check_columns(data: Any, inst: Instrument, by: list[str], weights: str | None) -> pl.DataFrame:
     """Missing or non-numeric columns are reported before any partition is computed, as
     :func:`lyhord.summarise` reports them; returns the sums of no rows."""
     meta = data.dtypes.to_dict()
@@ -211,16 +211,16 @@ def _check_columns(
 
 def _paths(data: object) -> list[str]:
     if isinstance(data, str | os.PathLike):
-        raise TypeError(
+        raise ArgumentTypeError(
             "give the Parquet files as a list (each file is one partition), e.g. "
             "sorted(glob.glob('data/*.parquet')), or a dask DataFrame"
         )
     if not isinstance(data, Sequence) or not all(isinstance(p, str | os.PathLike) for p in data):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"`data` must be a dask DataFrame or a list of Parquet paths, not {type(data).__name__}"
         )
     if not data:
-        raise ValueError("`data` is an empty list of Parquet files")
+        raise ArgumentError("`data` is an empty list of Parquet files")
     return [os.fspath(p) for p in data]
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
 from .._args import choice, resolve_instrument
 from .._lyhord import Instrument
+from .._types import Lang
 
 #: A blanked number in a published output: nothing else about it is shown.
 BLANK = "–"
@@ -65,17 +67,17 @@ _WORDS = {
 class Words:
     """The words and number format of one output language."""
 
-    lang: str
+    lang: Lang
 
     @classmethod
     def of(cls, instrument: Instrument | str | None, lang: str | None = None) -> Words:
         """The language asked for, else the instrument's (Swedish for the Swedish ones, and
         without an instrument)."""
         default = resolve_instrument(instrument).language if instrument is not None else "sv"
-        return cls(choice("Lang", lang or default))
+        return cls(cast(Lang, choice("Lang", lang or default)))
 
     def __getitem__(self, key: str) -> str:
-        return _WORDS[self.lang][key]
+        return cast(str, _WORDS[self.lang][key])
 
     def number(self, value: float | None, decimals: int = 1, sign: bool = False) -> str:
         """``71,2`` in Swedish, ``71.2`` in English; the blank mark for a missing value."""

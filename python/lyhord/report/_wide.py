@@ -4,6 +4,7 @@ one column per measure, named in the output language."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -63,7 +64,8 @@ def group_name_column(words: Words) -> str:
 
 def _group_name(keys: list[str], words: Words) -> pl.Expr:
     """A row's group for people: the total named, a blank key as "(enhet saknas)"."""
-    expr = pl.when(pl.col("level") == 0).then(pl.lit(words["total"]))
+    # a when/then chain (Then, then ChainedThen: one type to the reader, two to mypy)
+    expr: Any = pl.when(pl.col("level") == 0).then(pl.lit(words["total"]))
     for k, key in enumerate(keys, 1):
         missing = words.missing(column_title(key))
         name = pl.col(key).cast(pl.String).fill_null(missing)

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -24,7 +25,7 @@ from ._format import BLANK, Words, labelled
 from ._wide import column_title, group_name_column, key_columns, wide
 
 #: CSV dialects of :func:`write_csv`: separator, decimal comma, byte order mark, line end.
-CSV_DIALECTS = {
+CSV_DIALECTS: dict[str, dict[str, Any]] = {
     "excel-sv": {"separator": ";", "decimal_comma": True, "include_bom": True, "crlf": True},
     "plain": {"separator": ",", "decimal_comma": False, "include_bom": False, "crlf": False},
 }

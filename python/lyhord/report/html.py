@@ -409,7 +409,7 @@ def _statements(ctx: _Context, key: tuple, rows: pl.DataFrame) -> str:
         mean = _value(rows, item, "mean")
         if mean is not None:
             scored.append((mean, item))
-        if pos is None:
+        if pos is None or neg is None or neu is None:
             body.append([ctx.labels[item], BLANK, BLANK, BLANK, BLANK])
             continue
         label = (
