@@ -1,45 +1,82 @@
-# lyhord — `make demo`, `make test`, `make bench`, `make lint`.
+# lyhord — `make demo`, `make test`, `make wheel`, `make bench`, `make lint`.
 # Everything is installed from the project's own files into .venv; the Rust toolchain comes
-# from rustup (installed here if missing).
+# from rustup, installed by .ci/install_rust.sh when cargo is missing.
 
 SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 SYSTEM_PYTHON ?= python3
-CARGO ?= $(shell command -v cargo 2>/dev/null || echo $(HOME)/.cargo/bin/cargo)
+# rustup installs cargo into ~/.cargo/bin; appended, so a cargo already on PATH wins.
+export PATH := $(PATH):$(HOME)/.cargo/bin
+CARGO ?= cargo
 # One environment for every cargo call, so the extension build and the Rust tests share
-# their compiled dependencies (polars is built once).
+# their compiled dependencies (polars is built once), and `make wheel` and `make bench`
+# share theirs (one release build).
 export PYO3_PYTHON := $(PY)
 export PYO3_BUILD_EXTENSION_MODULE := 1
 export VIRTUAL_ENV := $(VENV)
 EXT := python/lyhord/_lyhord.abi3.so
 RUST_SOURCES := $(shell find src -type f) Cargo.toml build.rs
 
-.PHONY: setup build browser screenshot demo test test-rust test-python test-polars-lowest bench lint typecheck stubtest docs check fmt clean
+# The venv in steps, each a stamp file:
+#   .created  the venv itself, with a current pip
+#   .maturin  + maturin only (pyproject's build-system requires): all `make wheel` needs
+#   .runtime  + lyhord's runtime dependencies and the extras the demo uses (excel, plot), the
+#             source tree made importable and the `lyhord` command (.ci/dev_install.py)
+#   .dev      + the dev extra (tests, notebooks, lint, benchmarks)
+CREATED := $(VENV)/.created
+MATURIN := $(VENV)/.maturin
+RUNTIME := $(VENV)/.runtime
+DEV := $(VENV)/.dev
+PIP := $(PY) -m pip install --quiet
 
-setup: $(VENV)/.installed
+.PHONY: setup setup-runtime rust rust-lint build browser screenshot demo test test-rust test-python \
+	wheel bench lint typecheck stubtest docs check test-polars-lowest fmt clean
 
-$(VENV)/.installed: pyproject.toml
+setup: $(DEV)
+setup-runtime: $(RUNTIME)
+
+$(CREATED):
 	$(SYSTEM_PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $$($(PY) .ci/deps.py dev)
+	$(PIP) --upgrade pip
+	touch $@
+
+$(MATURIN): pyproject.toml .ci/deps.py | $(CREATED)
+	$(PIP) $$($(PY) .ci/deps.py --build-system)
+	touch $@
+
+$(RUNTIME): pyproject.toml .ci/deps.py .ci/dev_install.py | $(CREATED)
+	$(PIP) $$($(PY) .ci/deps.py excel plot)
 	$(PY) .ci/dev_install.py
 	touch $@
 
+$(DEV): pyproject.toml .ci/deps.py $(RUNTIME)
+	$(PIP) $$($(PY) .ci/deps.py dev)
+	touch $@
+
+# cargo, and a C linker for it (installed when missing; see the script).
+rust:
+	@command -v $(CARGO) >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 || .ci/install_rust.sh
+
+# rustup's minimal profile has no rustfmt or clippy: added when missing (through rustup).
+rust-lint: rust
+	@$(CARGO) fmt --version >/dev/null 2>&1 && $(CARGO) clippy --version >/dev/null 2>&1 || \
+	  rustup component add rustfmt clippy
+
 # The extension module: a dev-profile cdylib copied next to the Python sources (the venv
 # sees python/ through a .pth file written by .ci/dev_install.py).
-build: setup $(EXT)
+build: $(RUNTIME) $(EXT)
 
 # Same features and environment as `test-rust` (dev-dependencies are chosen so they change
 # no feature of a crate polars shares; see Cargo.toml), so polars is compiled once.
-$(EXT): $(RUST_SOURCES)
+$(EXT): $(RUST_SOURCES) | rust $(CREATED)
 	$(CARGO) build --features python --lib --message-format=short
 	cp target/debug/liblyhord.so $(EXT)
 
 demo: build
 	$(VENV)/bin/lyhord demo --out lyhord-demo
 
-test: build test-rust test-python
+test: $(DEV) build test-rust test-python
 
 test-rust: build
 	$(CARGO) test --features python --message-format=short
@@ -60,16 +97,24 @@ screenshot: build browser
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,1500 \
 	  --screenshot=docs/img/chefssida.png "file://$(CURDIR)/$(SCREENSHOT_PAGE)" 2>/dev/null
 
-test-python: build browser
+test-python: $(DEV) build browser
 	$(PY) -m pytest -q
 
-# Release build (about 10 minutes on 2 cores) + the side-by-side benchmarks.
-bench: setup
-	$(CARGO) build --release --features python --lib
-	mkdir -p target/bench-ext && cp target/release/liblyhord.so target/bench-ext/_lyhord.abi3.so
-	$(PY) bench/run.py --ext target/bench-ext/_lyhord.abi3.so
+# The abi3 wheel users install (one per platform, any CPython >= 3.10), release profile,
+# into dist/: 15-25 minutes on 2 cores the first time, seconds when nothing changed (cargo
+# decides). Needs only maturin and the Rust toolchain.
+wheel: $(MATURIN) | rust
+	rm -f dist/lyhord-*.whl
+	$(VENV)/bin/maturin build --release --out dist --interpreter $(PY)
 
-lint: setup
+# The side-by-side benchmarks, on the extension module of the wheel (the same release
+# build, so `make wheel` after `make bench` or the other way round compiles nothing).
+bench: $(DEV) wheel
+	rm -rf target/bench-ext
+	$(PY) -m zipfile -e $$(ls dist/lyhord-*.whl) target/bench-ext
+	$(PY) bench/run.py --ext target/bench-ext/lyhord/_lyhord.abi3.so
+
+lint: $(DEV) rust-lint
 	$(CARGO) fmt --check
 	$(CARGO) clippy --features python --all-targets -- -D warnings
 	$(VENV)/bin/ruff check python tests bench notebooks .ci
@@ -77,22 +122,22 @@ lint: setup
 
 # The Python package's types (mypy), and the hand-written stub of the extension module
 # checked against the built module, so the two cannot drift apart.
-typecheck: build
+typecheck: $(DEV) build
 	$(PY) -m mypy python/lyhord
 
-stubtest: build
+stubtest: $(DEV) build
 	$(PY) -m mypy.stubtest lyhord._lyhord --allowlist .ci/stubtest-allowlist.txt
 
 # The documentation site: API pages from the docstrings, the notebooks executed, methods and
 # the privacy guarantee. Warnings are errors.
-docs: build
+docs: $(DEV) build
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 	@echo "docs/_build/html/index.html"
 
 # The Python suite again under the lowest polars pyproject allows (the venv has the newest):
 # installed beside the venv and put first on the path, so nothing else changes.
 POLARS_LOWEST_DIR := target/polars-lowest
-test-polars-lowest: build
+test-polars-lowest: $(DEV) build
 	rm -rf $(POLARS_LOWEST_DIR)
 	$(PY) -m pip install --quiet --target $(POLARS_LOWEST_DIR) \
 	  "polars==$$($(PY) -c 'from lyhord._compat import POLARS_RANGE as r; print("%d.%d.0" % r[0])')"
@@ -102,10 +147,10 @@ test-polars-lowest: build
 # What CI runs after `make test`: nothing here compiles the extension again.
 check: lint typecheck stubtest docs
 
-fmt: setup
+fmt: $(DEV) rust-lint
 	$(CARGO) fmt
 	$(VENV)/bin/ruff format python tests bench notebooks .ci
 	$(VENV)/bin/ruff check --fix python tests bench notebooks .ci
 
 clean:
-	rm -rf target $(VENV) $(EXT) lyhord-demo
+	rm -rf target $(VENV) $(EXT) lyhord-demo dist docs/_build docs/notebooks docs/api/generated

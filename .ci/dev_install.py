@@ -1,7 +1,7 @@
 """Makes the source tree importable in the venv and installs the `lyhord` console script.
 
 The extension itself is built by `make build` with cargo (see the Makefile for why it is not
-built by maturin here); wheels for users are built with `maturin build --release`.
+built by maturin here); wheels for users are built by `make wheel` (maturin, release).
 """
 
 import sys

@@ -11,8 +11,11 @@ in the command line's terms: the library writes its advice about keyword argumen
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import re
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 from typing import NoReturn
 
@@ -239,26 +242,42 @@ def _demo_report(
         table, inst, out / "sidor", by=by, earlier=earlier, priorities=priorities, year=year
     )
     print(f"\nChefssidor: {len(pages)} -> {pages[0]}")
-    try:
-        from .report import write_report
-
+    missing = [extra for extra, (module, _) in DEMO_EXTRAS.items() if find_spec(module) is None]
+    if "excel" not in missing:
         book = write_report(table, inst, out / f"hme_rapport_{year}.xlsx")
         print(f"Excel-rapport -> {book}")
-    except LyhordError as e:  # xlsxwriter missing: the pages and figures are still there
-        print(f"Excel-rapporten skrevs inte: {e}")
-    for path in _demo_figures(table, earlier, inst, year, out):
-        print(f"figur -> {path}")
+    if "plot" not in missing:
+        for path in _demo_figures(table, earlier, inst, year, out):
+            print(f"figur -> {path}")
+    if missing:
+        print(demo_skipped(missing))
+
+
+# What the demo writes only with an extra installed: extra -> (module, what it gives).
+DEMO_EXTRAS = {"excel": ("xlsxwriter", "Excel-rapporten"), "plot": ("matplotlib", "figurerna")}
+
+
+def demo_skipped(missing: list[str]) -> str:
+    """The one line saying what the demo left out for want of which extras.
+
+    >>> print(demo_skipped(["plot"]))
+    Figurerna skrevs inte (matplotlib saknas): pip install "lyhord[plot]"
+    """
+    things = [DEMO_EXTRAS[e][1] for e in missing]
+    what = " och ".join(things)
+    modules = ", ".join(DEMO_EXTRAS[e][0] for e in missing)
+    return (
+        f"{what[0].upper()}{what[1:]} skrevs inte ({modules} saknas): "
+        f'pip install "lyhord[{",".join(missing)}]"'
+    )
 
 
 def _demo_figures(
     table: pl.DataFrame, earlier: pl.DataFrame | None, inst: Instrument, year: int, out: Path
 ) -> list[Path]:
-    try:
-        import matplotlib
+    import matplotlib
 
-        matplotlib.use("Agg")
-    except ImportError:
-        return []
+    matplotlib.use("Agg")
     from . import plot
     from ._followup import compare_waves
 
@@ -572,12 +591,29 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, --version, or a usage error already printed
         return e.code if isinstance(e.code, int) else 2
     try:
-        return args.func(args)
+        with _tables_for(sys.stdout):
+            return args.func(args)
     # Bad input can surface from the library (LyhordError, ValueError), from polars reading
     # or writing a table, or from the file system; none of it is a bug to show as a trace.
     except (ValueError, pl.exceptions.PolarsError, OSError) as e:
         print(f"lyhord: error: {cli_voice(_describe(e))}", file=sys.stderr)
         return 2
+
+
+def _tables_for(stdout) -> contextlib.AbstractContextManager:
+    """Output the streams' encodings can carry. Where they cannot hold polars' table lines
+    or the Swedish words (Windows writing into a file or a pipe in its code page, cp1252),
+    tables are drawn in ASCII and what else is missing is printed as "?", rather than the
+    command failing on the first table."""
+    narrow = False
+    for stream in (stdout, sys.stderr):
+        try:
+            "│┆─╞åäö–≥".encode(getattr(stream, "encoding", None) or "utf-8")
+        except (UnicodeEncodeError, LookupError):
+            narrow |= stream is stdout
+            if isinstance(stream, io.TextIOWrapper):
+                stream.reconfigure(errors="replace")
+    return pl.Config(tbl_formatting="ASCII_FULL_CONDENSED") if narrow else contextlib.nullcontext()
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +107,39 @@ def test_demo_runs(tmp_path):
         "hme_forandring_2025.png",
     ):
         assert (demo / name).stat().st_size > 10_000, name
+
+
+def test_demo_without_the_extras_says_what_it_left_out(tmp_path, capsys, monkeypatch):
+    """Installed from the wheel without [excel,plot], the demo still runs: the tables and
+    pages are written, and one line names what was left out and the install that gives it."""
+    real = cli.find_spec
+    absent = {"xlsxwriter", "matplotlib"}
+    monkeypatch.setattr(cli, "find_spec", lambda name: None if name in absent else real(name))
+    assert cli.main(["demo", "--year", "2024", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Excel-rapporten och figurerna skrevs inte (xlsxwriter, matplotlib saknas): "
+        'pip install "lyhord[excel,plot]"\n'
+    ) in out
+    assert (tmp_path / "sidor" / "index.html").is_file() and (tmp_path / "hme_2024.csv").is_file()
+    assert not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob("*.png"))
+    assert cli.demo_skipped(["plot"]) == (
+        'Figurerna skrevs inte (matplotlib saknas): pip install "lyhord[plot]"'
+    )
+
+
+def test_output_in_a_narrow_code_page_is_ascii_tables_not_a_crash():
+    """Windows writing into a file or a pipe uses its code page (cp1252), which has å, ä, ö
+    but not polars' table lines: `lyhord demo > log.txt` used to fail on the first table."""
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="cp1252")
+    table = pl.DataFrame({"Förvaltning": ["Socialförvaltningen"], "minst ≥ 5": [1.5]})
+    with cli._tables_for(out):
+        print(table, file=out)
+    out.flush()
+    text = raw.getvalue().decode("cp1252")
+    assert "| Socialförvaltningen |" in text and "minst ? 5" in text and "│" not in text
+    assert "│ Socialförvaltningen" in str(table)  # polars' own config is left as it was
 
 
 # ---- the command line's voice: one line per error, in flag terms ---------------------------
