@@ -7,6 +7,7 @@
 
 pub mod excel;
 pub mod headers;
+mod labelled;
 pub mod mapping;
 pub mod sav;
 pub mod text;

@@ -57,7 +57,10 @@ pub fn name(format: i32) -> Option<String> {
     let width = (format >> 8) & 0xff;
     let decimals = format & 0xff;
     let name = type_name(t)?;
-    Some(if decimals > 0 {
+    // Number formats always show their decimals (F8.0); strings, dates and times only
+    // when they have some (A20, DATE11, TIME11.2), as SPSS writes them.
+    let plain = matches!(t, 1 | 2 | 16 | 20..=30 | 38..=41);
+    Some(if decimals > 0 || !plain {
         format!("{name}{width}.{decimals}")
     } else {
         format!("{name}{width}")
