@@ -35,7 +35,7 @@ pub(super) fn background(
             let missing = |s: &str| column.user_missing.contains_text(s);
             let cells: Vec<Option<&str>> = keep.iter().map(|&r| t.get(r).filter(|s| !missing(s))).collect();
             report.n_user_missing = keep.iter().filter(|&&r| t.get(r).is_some_and(missing)).count();
-            texts(name, &cells, spss, decimal, report)
+            texts(name, &cells, column, spss, decimal, report)
         }
         Values::Series(s) => Ok(s.clone().with_name(name)),
     }
@@ -169,6 +169,7 @@ fn to_enum<'a>(
 fn texts(
     name: PlSmallStr,
     cells: &[Option<&str>],
+    column: &Column,
     spss: &SpssVariable,
     decimal: u8,
     report: &mut ColumnReport,
@@ -182,9 +183,10 @@ fn texts(
         return Ok(plain());
     }
     let mut labels: Vec<(&str, &str)> = Vec::new();
-    // A value labelled twice: the later label wins, as in SPSS.
+    // A value labelled twice: the later label wins, as in SPSS. Labels of values declared
+    // missing name no category of the answers left.
     for (v, l) in spss.text_labels.iter().rev() {
-        if !labels.iter().any(|(seen, _)| seen == v) {
+        if !labels.iter().any(|(seen, _)| seen == v) && !column.user_missing.contains_text(v) {
             labels.push((v, l));
         }
     }

@@ -32,10 +32,21 @@ pub(super) struct Variable {
 }
 
 pub(super) fn decode(enc: &'static Encoding, bytes: &[u8]) -> String {
-    enc.decode_without_bom_handling(bytes)
-        .0
-        .trim_end_matches([' ', '\0'])
-        .to_string()
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\0'))
+        .map_or(0, |i| i + 1);
+    let mut bytes = &bytes[..end];
+    // SPSS cuts strings at a byte width, which can split the last UTF-8 character: drop
+    // that incomplete tail (as ReadStat does) rather than show a replacement character.
+    if enc == encoding_rs::UTF_8 {
+        if let Err(e) = std::str::from_utf8(bytes) {
+            if e.error_len().is_none() {
+                bytes = &bytes[..e.valid_up_to()];
+            }
+        }
+    }
+    enc.decode_without_bom_handling(bytes).0.into_owned()
 }
 
 /// The variables in case order, with everything the dictionary says about them.
