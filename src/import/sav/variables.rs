@@ -237,17 +237,22 @@ fn apply_display(d: &RawDictionary, vars: &mut [Variable], c: &Cursor) -> Result
 
 fn apply_long_names(d: &RawDictionary, enc: &'static Encoding, vars: &mut [Variable]) {
     let Some(e) = &d.long_names else { return };
-    let text = enc.decode_without_bom_handling(&e.data).0.to_string();
-    for pair in text.split('\t') {
-        if let Some((short, long)) = pair.split_once('=') {
-            if let Some(v) = vars
-                .iter_mut()
-                .find(|v| v.short_name.eq_ignore_ascii_case(short.trim()))
-            {
-                v.name = long.trim_end_matches('\0').to_string();
-            }
+    for (short, long) in pairs(&e.data, enc) {
+        if let Some(v) = vars.iter_mut().find(|v| v.short_name.eq_ignore_ascii_case(&short)) {
+            v.name = long;
         }
     }
+}
+
+/// `key=value` entries separated by tabs (or NULs), each side decoded on its own so a
+/// short name cut inside a character decodes as the variable record's name does.
+fn pairs(data: &[u8], enc: &'static Encoding) -> Vec<(String, String)> {
+    data.split(|b| matches!(b, b'\t' | b'\0'))
+        .filter_map(|entry| {
+            let eq = entry.iter().position(|&b| b == b'=')?;
+            Some((decode(enc, &entry[..eq]), decode(enc, &entry[eq + 1..])))
+        })
+        .collect()
 }
 
 /// A string longer than 255 bytes is stored as ⌈width/252⌉ variables of 255 bytes in a row
@@ -259,10 +264,8 @@ fn apply_very_long_strings(
     c: &Cursor,
 ) -> Result<(), ImportError> {
     let Some(e) = &d.very_long else { return Ok(()) };
-    let text = enc.decode_without_bom_handling(&e.data).0.to_string();
-    for entry in text.split(['\t', '\0']).filter(|s| !s.trim().is_empty()) {
-        let bad = |what: String| c.bad_at(e.offset, format!("very long string record (7/14), entry {entry:?}: {what}"));
-        let (short, width) = entry.split_once('=').ok_or_else(|| bad("no '='".into()))?;
+    for (short, width) in pairs(&e.data, enc) {
+        let bad = |what: String| c.bad_at(e.offset, format!("very long string record (7/14), entry {short}={width}: {what}"));
         let width: usize = width
             .trim()
             .parse()
