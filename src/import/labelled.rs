@@ -28,13 +28,24 @@ pub(super) fn background(
                 .iter()
                 .map(|&r| v[r].filter(|&x| !column.user_missing.contains(x)))
                 .collect();
-            report.n_user_missing = count_nulls(&kept) - keep.iter().filter(|&&r| v[r].is_none()).count();
+            report.n_user_missing =
+                count_nulls(&kept) - keep.iter().filter(|&&r| v[r].is_none()).count();
             numbers(name, kept, column, spss, file, report)
+        }
+        // Nothing to apply: the text path of every other source, without a copy.
+        Values::Text(t) if column.user_missing.is_empty() && spss.text_labels.is_empty() => {
+            Ok(text_series(name, t, keep, decimal))
         }
         Values::Text(t) => {
             let missing = |s: &str| column.user_missing.contains_text(s);
-            let cells: Vec<Option<&str>> = keep.iter().map(|&r| t.get(r).filter(|s| !missing(s))).collect();
-            report.n_user_missing = keep.iter().filter(|&&r| t.get(r).is_some_and(missing)).count();
+            let cells: Vec<Option<&str>> = keep
+                .iter()
+                .map(|&r| t.get(r).filter(|s| !missing(s)))
+                .collect();
+            report.n_user_missing = keep
+                .iter()
+                .filter(|&&r| t.get(r).is_some_and(missing))
+                .count();
             texts(name, &cells, column, spss, decimal, report)
         }
         Values::Series(s) => Ok(s.clone().with_name(name)),
@@ -91,9 +102,20 @@ fn numbers(
             .ok()
             .map(|i| labels[i].1)
     };
-    let unlabelled = unlabelled(kept.iter().flatten().copied().filter(|&x| find(x).is_none()).map(number_text));
+    let unlabelled = unlabelled(
+        kept.iter()
+            .flatten()
+            .copied()
+            .filter(|&x| find(x).is_none())
+            .map(number_text),
+    );
     let cells: Vec<Option<&str>> = kept.iter().map(|x| x.and_then(find)).collect();
-    match to_enum(name.clone(), &cells, labels.iter().map(|(_, l)| *l), unlabelled)? {
+    match to_enum(
+        name.clone(),
+        &cells,
+        labels.iter().map(|(_, l)| *l),
+        unlabelled,
+    )? {
         Ok(series) => {
             report.labels = Some("enum".into());
             Ok(series)
@@ -151,7 +173,9 @@ fn to_enum<'a>(
     unlabelled: Option<String>,
 ) -> Result<Result<Series, String>, ImportError> {
     if let Some(note) = unlabelled {
-        return Ok(Err(format!("{note}, so the codes are kept (labels in the report)")));
+        return Ok(Err(format!(
+            "{note}, so the codes are kept (labels in the report)"
+        )));
     }
     let mut seen = std::collections::HashSet::new();
     if let Some(dup) = categories.clone().find(|l| !seen.insert(*l)) {
@@ -162,7 +186,9 @@ fn to_enum<'a>(
     let dtype = FrozenCategories::new(categories)
         .map(DataType::from_frozen_categories)
         .map_err(polars_error)?;
-    let series = Series::new(name, cells).cast(&dtype).map_err(polars_error)?;
+    let series = Series::new(name, cells)
+        .cast(&dtype)
+        .map_err(polars_error)?;
     Ok(Ok(series))
 }
 
@@ -206,7 +232,12 @@ fn texts(
             .map(|s| format!("{s:?}")),
     );
     let labelled: Vec<Option<&str>> = cells.iter().map(|c| c.and_then(find)).collect();
-    match to_enum(name.clone(), &labelled, labels.iter().map(|(_, l)| *l), unlabelled)? {
+    match to_enum(
+        name.clone(),
+        &labelled,
+        labels.iter().map(|(_, l)| *l),
+        unlabelled,
+    )? {
         Ok(series) => {
             report.labels = Some("enum".into());
             Ok(series)
@@ -230,11 +261,15 @@ fn temporal(
     let epoch = super::sav::EPOCH_TO_UNIX;
     let (scaled, dtype): (Vec<Option<f64>>, DataType) = match kind {
         Temporal::Date => (
-            kept.iter().map(|x| x.map(|s| ((s - epoch) / 86_400.0).floor())).collect(),
+            kept.iter()
+                .map(|x| x.map(|s| ((s - epoch) / 86_400.0).floor()))
+                .collect(),
             DataType::Date,
         ),
         Temporal::Datetime => (
-            kept.iter().map(|x| x.map(|s| ((s - epoch) * 1e6).round())).collect(),
+            kept.iter()
+                .map(|x| x.map(|s| ((s - epoch) * 1e6).round()))
+                .collect(),
             DataType::Datetime(TimeUnit::Microseconds, None),
         ),
         Temporal::Duration => (
@@ -256,7 +291,11 @@ fn temporal(
             message: format!(
                 "column {:?} ({}), kept row {}: {} is no {} polars can hold",
                 column.name,
-                column.spss.as_ref().and_then(|s| s.format.as_deref()).unwrap_or("date format"),
+                column
+                    .spss
+                    .as_ref()
+                    .and_then(|s| s.format.as_deref())
+                    .unwrap_or("date format"),
                 row + 1,
                 kept[row].map(number_text).unwrap_or_default(),
                 match kind {

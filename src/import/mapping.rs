@@ -1107,7 +1107,12 @@ pub(super) fn number_series(name: PlSmallStr, kept: Vec<Option<f64>>) -> Series 
     }
 }
 
-pub(super) fn text_series(name: PlSmallStr, t: &super::TextColumn, keep: &[usize], decimal: u8) -> Series {
+pub(super) fn text_series(
+    name: PlSmallStr,
+    t: &super::TextColumn,
+    keep: &[usize],
+    decimal: u8,
+) -> Series {
     let cells: Vec<Option<&str>> = keep.iter().map(|&r| t.get(r)).collect();
     let filled = || cells.iter().flatten().map(|s| s.trim());
     let integer = |s: &str| {

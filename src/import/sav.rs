@@ -111,10 +111,11 @@ fn column((v, values): (variables::Variable, super::Values)) -> Column {
 /// files give a code page as the character code of the machine integer record (7/3);
 /// files with neither were written by SPSS on Windows, in Windows-1252.
 fn encoding_of(d: &RawDictionary, c: &Cursor) -> Result<(&'static Encoding, String), ImportError> {
-    let named = d
-        .encoding
-        .as_ref()
-        .map(|n| String::from_utf8_lossy(n).trim_matches([' ', '\0']).to_string());
+    let named = d.encoding.as_ref().map(|n| {
+        String::from_utf8_lossy(n)
+            .trim_matches([' ', '\0'])
+            .to_string()
+    });
     if let Some(name) = &named {
         if let Some(enc) = Encoding::for_label(name.as_bytes()) {
             return Ok((enc, enc.name().to_string()));

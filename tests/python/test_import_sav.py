@@ -79,9 +79,11 @@ def expected_value(v: object, fmt: str, labels: dict | None, dtype: pl.DataType)
     if dtype == pl.Enum:
         return labels[v] if labels else v
     if dtype == pl.Duration:
-        return dt.timedelta(hours=v.hour, minutes=v.minute, seconds=v.second) if isinstance(
-            v, dt.time
-        ) else dt.timedelta(seconds=v)
+        return (
+            dt.timedelta(hours=v.hour, minutes=v.minute, seconds=v.second)
+            if isinstance(v, dt.time)
+            else dt.timedelta(seconds=v)
+        )
     if dtype == pl.Date and not isinstance(v, dt.date):  # QYR / MOYR / WKYR: seconds
         return (EPOCH_1582 + dt.timedelta(seconds=v)).date()
     if dtype == pl.Datetime:

@@ -36,7 +36,12 @@ pub(super) fn read_header(c: &mut Cursor) -> Result<Header, ImportError> {
     c.big_endian = match (i32::from_le_bytes(layout), i32::from_be_bytes(layout)) {
         (2 | 3, _) => false,
         (_, 2 | 3) => true,
-        _ => return Err(c.bad_at(64, "the layout code is neither 2 nor 3 in either byte order")),
+        _ => {
+            return Err(c.bad_at(
+                64,
+                "the layout code is neither 2 nor 3 in either byte order",
+            ))
+        }
     };
     c.i32("file header")?;
     let at = c.offset();
@@ -150,13 +155,24 @@ fn read_variable(c: &mut Cursor, offset: usize) -> Result<RawVariable, ImportErr
             let len = c.count("variable label length", 1)?;
             Some(c.take(len.div_ceil(4) * 4, "variable label")?[..len].to_vec())
         }
-        k => return Err(c.bad_at(offset, format!("variable record: has-label flag {k} (expected 0 or 1)"))),
+        k => {
+            return Err(c.bad_at(
+                offset,
+                format!("variable record: has-label flag {k} (expected 0 or 1)"),
+            ))
+        }
     };
-    let allowed: &[i32] = if kind == 0 { &[0, 1, 2, 3, -2, -3] } else { &[0, 1, 2, 3] };
+    let allowed: &[i32] = if kind == 0 {
+        &[0, 1, 2, 3, -2, -3]
+    } else {
+        &[0, 1, 2, 3]
+    };
     if !allowed.contains(&n_missing) {
         return Err(c.bad_at(
             at,
-            format!("variable record: missing-value count {n_missing} (expected one of {allowed:?})"),
+            format!(
+                "variable record: missing-value count {n_missing} (expected one of {allowed:?})"
+            ),
         ));
     }
     let mut missing = Vec::with_capacity(3);
@@ -197,10 +213,12 @@ fn read_value_labels(c: &mut Cursor, offset: usize) -> Result<RawValueLabels, Im
     for _ in 0..k {
         let at = c.offset();
         let t = c.i32("value label variables")?;
-        let t = usize::try_from(t)
-            .ok()
-            .filter(|&t| t >= 1)
-            .ok_or_else(|| c.bad_at(at, format!("value labels name variable index {t} (indexes start at 1)")))?;
+        let t = usize::try_from(t).ok().filter(|&t| t >= 1).ok_or_else(|| {
+            c.bad_at(
+                at,
+                format!("value labels name variable index {t} (indexes start at 1)"),
+            )
+        })?;
         targets.push(t);
     }
     Ok(RawValueLabels {
@@ -238,7 +256,11 @@ fn read_extension(c: &mut Cursor, d: &mut RawDictionary) -> Result<(), ImportErr
     };
     match subtype {
         3 if size == 4 && count >= 8 => {
-            d.character_code = Some(c.sub(data, offset).skip_ints(7)?.i32("machine integer record")?)
+            d.character_code = Some(
+                c.sub(data, offset)
+                    .skip_ints(7)?
+                    .i32("machine integer record")?,
+            )
         }
         11 => d.display = Some(keep()),
         13 => d.long_names = Some(keep()),

@@ -40,10 +40,10 @@ pub(super) fn decode(enc: &'static Encoding, bytes: &[u8]) -> String {
     // SPSS cuts strings at a byte width, which can split the last UTF-8 character: drop
     // that incomplete tail (as ReadStat does) rather than show a replacement character.
     if enc == encoding_rs::UTF_8 {
-        if let Err(e) = std::str::from_utf8(bytes) {
-            if e.error_len().is_none() {
-                bytes = &bytes[..e.valid_up_to()];
-            }
+        match std::str::from_utf8(bytes) {
+            Ok(s) => return s.to_owned(),
+            Err(e) if e.error_len().is_none() => bytes = &bytes[..e.valid_up_to()],
+            Err(_) => {}
         }
     }
     enc.decode_without_bom_handling(bytes).0.into_owned()
@@ -83,7 +83,10 @@ fn merge_continuations(
     for raw in &d.variables {
         if raw.kind == -1 {
             let Some(last) = vars.last_mut().filter(|_| owed > 0) else {
-                return Err(c.bad_at(raw.offset, "a string continuation record that continues no string variable"));
+                return Err(c.bad_at(
+                    raw.offset,
+                    "a string continuation record that continues no string variable",
+                ));
             };
             last.elements += 1;
             owed -= 1;
@@ -96,7 +99,15 @@ fn merge_continuations(
         let width = usize::try_from(raw.kind)
             .ok()
             .filter(|&w| w <= 255)
-            .ok_or_else(|| c.bad_at(raw.offset, format!("variable type {} (expected 0 for numeric or a string width 1–255)", raw.kind)))?;
+            .ok_or_else(|| {
+                c.bad_at(
+                    raw.offset,
+                    format!(
+                        "variable type {} (expected 0 for numeric or a string width 1–255)",
+                        raw.kind
+                    ),
+                )
+            })?;
         owed = width.div_ceil(8).saturating_sub(1);
         index_of.push(Some(vars.len()));
         vars.push(variable(raw, width, enc, c)?);
@@ -160,7 +171,12 @@ fn variable(
 }
 
 /// Up to three discrete values, or a range (−2) plus one value (−3) for numbers.
-fn missing_values(raw: &RawVariable, width: usize, enc: &'static Encoding, c: &Cursor) -> UserMissing {
+fn missing_values(
+    raw: &RawVariable,
+    width: usize,
+    enc: &'static Encoding,
+    c: &Cursor,
+) -> UserMissing {
     let mut m = UserMissing::default();
     if width > 0 {
         m.texts = raw.missing.iter().map(|b| decode(enc, b)).collect();
@@ -214,7 +230,11 @@ fn attach_value_labels(
 fn apply_display(d: &RawDictionary, vars: &mut [Variable], c: &Cursor) -> Result<(), ImportError> {
     let Some(e) = &d.display else { return Ok(()) };
     let ints = e.data.len() / 4;
-    let per = if vars.is_empty() { 0 } else { ints / vars.len() };
+    let per = if vars.is_empty() {
+        0
+    } else {
+        ints / vars.len()
+    };
     if !matches!(per, 2 | 3) || per * vars.len() != ints {
         return Err(c.bad_at(
             e.offset,
@@ -238,7 +258,10 @@ fn apply_display(d: &RawDictionary, vars: &mut [Variable], c: &Cursor) -> Result
 fn apply_long_names(d: &RawDictionary, enc: &'static Encoding, vars: &mut [Variable]) {
     let Some(e) = &d.long_names else { return };
     for (short, long) in pairs(&e.data, enc) {
-        if let Some(v) = vars.iter_mut().find(|v| v.short_name.eq_ignore_ascii_case(&short)) {
+        if let Some(v) = vars
+            .iter_mut()
+            .find(|v| v.short_name.eq_ignore_ascii_case(&short))
+        {
             v.name = long;
         }
     }
@@ -265,7 +288,12 @@ fn apply_very_long_strings(
 ) -> Result<(), ImportError> {
     let Some(e) = &d.very_long else { return Ok(()) };
     for (short, width) in pairs(&e.data, enc) {
-        let bad = |what: String| c.bad_at(e.offset, format!("very long string record (7/14), entry {short}={width}: {what}"));
+        let bad = |what: String| {
+            c.bad_at(
+                e.offset,
+                format!("very long string record (7/14), entry {short}={width}: {what}"),
+            )
+        };
         let width: usize = width
             .trim()
             .parse()
@@ -304,7 +332,12 @@ fn find_named<'v>(
 ) -> Result<&'v mut Variable, ImportError> {
     vars.iter_mut()
         .find(|v| v.name.eq_ignore_ascii_case(name) && v.width > 0)
-        .ok_or_else(|| r.bad_at(at, format!("a long-string record names {name:?}, which is no string variable")))
+        .ok_or_else(|| {
+            r.bad_at(
+                at,
+                format!("a long-string record names {name:?}, which is no string variable"),
+            )
+        })
 }
 
 /// Value labels of strings wider than 8 bytes (7/21): per variable its name, width, and
@@ -329,7 +362,10 @@ fn long_string_labels(
             let len = r.count("long string value label: label length", 1)?;
             pairs.push((value, decode(enc, r.take(len, "long string value label")?)));
         }
-        find_named(vars, &name, &r, at)?.spss.text_labels.extend(pairs);
+        find_named(vars, &name, &r, at)?
+            .spss
+            .text_labels
+            .extend(pairs);
     }
     Ok(())
 }
@@ -349,7 +385,10 @@ fn long_string_missing(
         let name = decode(enc, r.take(len, "long string missing values")?);
         let n = usize::from(r.u8("long string missing values: count")?);
         if n > 3 {
-            return Err(r.bad_at(at, format!("{name:?} declares {n} missing values (at most 3)")));
+            return Err(r.bad_at(
+                at,
+                format!("{name:?} declares {n} missing values (at most 3)"),
+            ));
         }
         let width = r.count("long string missing values: value length", n.max(1))?;
         let mut texts = Vec::with_capacity(n);

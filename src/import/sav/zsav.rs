@@ -25,12 +25,23 @@ pub(super) fn inflate(c: &mut Cursor, file: &[u8]) -> Result<Vec<u8>, ImportErro
     let ztrailer_ofs = c.i64("zheader")?;
     let ztrailer_len = c.i64("zheader")?;
     if zheader_ofs != header_at as i64 {
-        return Err(c.bad_at(header_at, format!("the zheader says it is at byte {zheader_ofs}")));
+        return Err(c.bad_at(
+            header_at,
+            format!("the zheader says it is at byte {zheader_ofs}"),
+        ));
     }
     let trailer_at = usize::try_from(ztrailer_ofs)
         .ok()
         .filter(|&t| t >= c.offset() && t <= file.len())
-        .ok_or_else(|| c.bad_at(header_at, format!("the ztrailer offset {ztrailer_ofs} is outside the file ({} bytes)", file.len())))?;
+        .ok_or_else(|| {
+            c.bad_at(
+                header_at,
+                format!(
+                    "the ztrailer offset {ztrailer_ofs} is outside the file ({} bytes)",
+                    file.len()
+                ),
+            )
+        })?;
     let blocks = read_trailer(c, file, trailer_at, ztrailer_len)?;
     let mut out = Vec::new();
     // Blocks follow one another from the end of the zheader to the ztrailer.
@@ -42,24 +53,30 @@ pub(super) fn inflate(c: &mut Cursor, file: &[u8]) -> Result<Vec<u8>, ImportErro
     Ok(out)
 }
 
-fn read_trailer(
-    c: &Cursor,
-    file: &[u8],
-    at: usize,
-    len: i64,
-) -> Result<Vec<Block>, ImportError> {
+fn read_trailer(c: &Cursor, file: &[u8], at: usize, len: i64) -> Result<Vec<Block>, ImportError> {
     let mut t = c.sub(file.get(at..).unwrap_or_default(), at);
     let entries = usize::try_from(len)
         .ok()
         .filter(|&l| l >= 24 && l % 24 == 0 && l <= t.remaining())
         .map(|l| l / 24 - 1)
-        .ok_or_else(|| t.bad_at(at, format!("ztrailer length {len} (expected 24 × (blocks + 1), within the {} bytes left)", t.remaining())))?;
+        .ok_or_else(|| {
+            t.bad_at(
+                at,
+                format!(
+                    "ztrailer length {len} (expected 24 × (blocks + 1), within the {} bytes left)",
+                    t.remaining()
+                ),
+            )
+        })?;
     t.i64("ztrailer")?;
     t.i64("ztrailer")?;
     let block_size = size(&mut t, "ztrailer block size")?;
     let n_blocks = t.i32("ztrailer block count")?;
     if usize::try_from(n_blocks).ok() != Some(entries) {
-        return Err(t.bad_at(at, format!("the ztrailer lists {n_blocks} blocks but its length holds {entries}")));
+        return Err(t.bad_at(
+            at,
+            format!("the ztrailer lists {n_blocks} blocks but its length holds {entries}"),
+        ));
     }
     let mut blocks = Vec::with_capacity(entries);
     for _ in 0..entries {
@@ -71,7 +88,9 @@ fn read_trailer(
             uncompressed_size: size(&mut t, "ztrailer entry")?,
             compressed_size: size(&mut t, "ztrailer entry")?,
         };
-        if b.uncompressed_size > block_size.max(1) || b.uncompressed_size > b.compressed_size.saturating_mul(MAX_RATIO) {
+        if b.uncompressed_size > block_size.max(1)
+            || b.uncompressed_size > b.compressed_size.saturating_mul(MAX_RATIO)
+        {
             return Err(t.bad_at(at, format!(
                 "a block of {} bytes inflating to {} (block size {block_size}): more than zlib can produce",
                 b.compressed_size, b.uncompressed_size
@@ -117,9 +136,12 @@ fn inflate_block(
     let before = out.len();
     // At most one byte more than declared is inflated, so a lying block cannot grow `out`.
     let mut decoder = flate2::read::ZlibDecoder::new(bytes).take(b.uncompressed_size as u64 + 1);
-    decoder
-        .read_to_end(out)
-        .map_err(|e| c.bad_at(expected, format!("zlib block {} does not inflate: {e}", i + 1)))?;
+    decoder.read_to_end(out).map_err(|e| {
+        c.bad_at(
+            expected,
+            format!("zlib block {} does not inflate: {e}", i + 1),
+        )
+    })?;
     let got = out.len() - before;
     if got != b.uncompressed_size {
         return Err(c.bad_at(

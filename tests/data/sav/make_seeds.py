@@ -36,14 +36,35 @@ FRAME = pd.DataFrame(
         "kommun": ["Göteborg", "Malmö", "Okänd", "Göteborg", "Umeå", "Malmö"],
         # A very long string (> 255 bytes: 7/14 segments).
         "kommentar": ["Lång kommentar. " * 40, "kort", "", "åäö", "x" * 300, "slut"],
-        "datum": [dt.date(2024, 3, 1), dt.date(1583, 1, 1), None, dt.date(1970, 1, 1), dt.date(2000, 2, 29), dt.date(1899, 12, 31)],
+        "datum": [
+            dt.date(2024, 3, 1),
+            dt.date(1583, 1, 1),
+            None,
+            dt.date(1970, 1, 1),
+            dt.date(2000, 2, 29),
+            dt.date(1899, 12, 31),
+        ],
         "adatum": [dt.date(2024, 3, 1)] * 6,
         "edatum": [dt.date(1960, 10, 14)] * 6,
         "sdatum": [dt.date(2012, 12, 12)] * 6,
         "jdatum": [dt.date(2023, 7, 9)] * 6,
-        "tidpunkt": [dt.datetime(2024, 3, 1, 8, 30, 15), dt.datetime(1880, 5, 6, 10, 10, 10), None, dt.datetime(1970, 1, 1), dt.datetime(2038, 1, 19, 3, 14, 7), dt.datetime(1999, 12, 31, 23, 59, 59)],
+        "tidpunkt": [
+            dt.datetime(2024, 3, 1, 8, 30, 15),
+            dt.datetime(1880, 5, 6, 10, 10, 10),
+            None,
+            dt.datetime(1970, 1, 1),
+            dt.datetime(2038, 1, 19, 3, 14, 7),
+            dt.datetime(1999, 12, 31, 23, 59, 59),
+        ],
         "ymdhms": [dt.datetime(2020, 7, 13, 23, 19, 55)] * 6,
-        "tid": [dt.time(10, 10, 10), dt.time(23, 59, 59), None, dt.time(0, 0, 0), dt.time(12, 0, 1), dt.time(6, 30, 0)],
+        "tid": [
+            dt.time(10, 10, 10),
+            dt.time(23, 59, 59),
+            None,
+            dt.time(0, 0, 0),
+            dt.time(12, 0, 1),
+            dt.time(6, 30, 0),
+        ],
         "vikt": [1.25, 0.5, 2.0, 1.0, 0.75, 3.125],
     }
 )
@@ -60,7 +81,11 @@ OPTIONS = dict(
     },
     variable_value_labels={
         "eng1": {1.0: "Stämmer mycket dåligt", 5.0: "Stämmer mycket bra", 9.0: "Ej svar"},
-        "forvaltning": {1.0: "Socialförvaltningen", 2.0: "Utbildningsförvaltningen", 3.0: "Kulturförvaltningen"},
+        "forvaltning": {
+            1.0: "Socialförvaltningen",
+            2.0: "Utbildningsförvaltningen",
+            3.0: "Kulturförvaltningen",
+        },
         "enhet": {10.0: "Enhet A", 11.0: "Enhet B"},
         "kon": {"K": "Kvinna", "M": "Man", "X": "Vill ej uppge"},
         "kommun": {"Göteborg": "Göteborgs stad", "Malmö": "Malmö stad", "Umeå": "Umeå kommun"},
