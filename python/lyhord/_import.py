@@ -59,10 +59,22 @@ class ImportReport:
         item columns (null for others) ``n_valid``,
         ``n_missing``, ``n_dont_know``, ``n_not_applicable``, ``n_user_missing`` (SPSS
         missing codes), ``n_out_of_range``, ``n_unknown_label``, ``n_labels_mapped``; and
-        ``out_of_range`` / ``unknown_labels`` as ``value: count (rows …)``.
+        ``out_of_range`` / ``unknown_labels`` as ``value: count (rows …)``. For SPSS files
+        (null otherwise): ``format`` (print format, e.g. ``F8.0``, ``DATE11``, ``A20``),
+        ``measure`` (nominal / ordinal / scale; null when the file says unknown),
+        ``value_labels`` (``1: Socialförvaltningen; 2: …``), ``labels`` (what became of
+        them: ``enum`` — the column is a polars Enum of the labels; ``kept`` — not every
+        value has a label (or two codes share one), so the codes stay and
+        ``labels_note`` says why; ``codes`` — an item, whose codes the instrument maps),
+        ``user_missing`` (the declaration as SPSS writes it, ``9, 90 THRU HI``) and
+        ``n_user_missing``, the values it turned to null — in background columns too. The
+        SPSS variable label is ``question``.
     near_misses : polars.DataFrame
         Columns whose text is close to an item's (≥ 80 % similar) but not equal: ``column``,
         ``item``, ``item_text``, ``similarity``. Never mapped by guess; map with ``mapping=``.
+    value_labels : dict
+        SPSS value labels per column, ``{column: {value: label}}`` (codes as floats, a
+        string variable's values as text); empty for other sources.
     """
 
     source: ImportSource
@@ -80,6 +92,7 @@ class ImportReport:
     straightliners: list[int]
     columns: pl.DataFrame
     near_misses: pl.DataFrame
+    value_labels: dict[str, dict[float | str, str]]
 
     @classmethod
     def _from_core(cls, raw: Any) -> ImportReport:
@@ -100,6 +113,7 @@ class ImportReport:
             straightliners=raw.straightliners,
             columns=raw.columns,
             near_misses=raw.near_misses,
+            value_labels=raw.value_labels,
         )
 
     def to_frame(self) -> pl.DataFrame:
@@ -109,6 +123,14 @@ class ImportReport:
     def items(self) -> pl.DataFrame:
         """The per-item part of the report: the rows of item columns."""
         return self.columns.filter(pl.col("role") == "item")
+
+    def spss(self) -> pl.DataFrame:
+        """The SPSS dictionary per column: ``column``, ``role``, ``dtype`` (as returned),
+        ``variable_label``, ``format``, ``measure``, ``value_labels``, ``labels``,
+        ``labels_note``, ``user_missing``, ``n_user_missing`` (empty for other sources)."""
+        if self.source.format not in ("sav", "zsav"):
+            return self.columns.head(0).select(_SPSS_COLUMNS)
+        return self.columns.select(_SPSS_COLUMNS)
 
     def notes(self) -> list[str]:
         """What the import decided that is worth knowing but not a problem: where the
@@ -131,7 +153,7 @@ class ImportReport:
                 f"question number {row['question_number']!r} left off column "
                 f"{row['column']!r} to match the text of item {row['item']}"
             )
-        return out
+        return out + _spss_notes(self.columns)
 
     def problems(self) -> list[str]:
         """Everything a statistician should look at, one sentence each (empty when clean)."""
@@ -196,6 +218,40 @@ class ImportReport:
         lines.append("  problems:" if problems else "  no problems found")
         lines.extend(f"    - {p}" for p in problems)
         return "\n".join(lines)
+
+
+_SPSS_COLUMNS = [
+    "column",
+    "role",
+    "dtype",
+    pl.col("question").alias("variable_label"),
+    "format",
+    "measure",
+    "value_labels",
+    "labels",
+    "labels_note",
+    "user_missing",
+    "n_user_missing",
+]
+
+
+def _spss_notes(columns: pl.DataFrame) -> list[str]:
+    """What became of SPSS value labels and user-missing values in background columns."""
+    out = []
+    background = columns.filter(pl.col("role") != "item")
+    for row in background.iter_rows(named=True):
+        if row["labels"] == "enum":
+            out.append(f"column {row['column']!r}: value labels applied (an Enum of them)")
+        elif row["labels"] == "kept":
+            out.append(f"column {row['column']!r}: codes kept — {row['labels_note']}")
+        if row["n_user_missing"]:
+            out.append(
+                f"column {row['column']!r}: {row['n_user_missing']} user-missing value(s) "
+                f"({row['user_missing']}) set to null"
+            )
+        if row["dtype"] in ("date", "datetime[μs]", "duration[μs]"):
+            out.append(f"column {row['column']!r}: SPSS {row['format']} read as {row['dtype']}")
+    return out
 
 
 def _header_notes(source: ImportSource) -> list[str]:
@@ -275,8 +331,8 @@ def read_export(
     ----------
     source : path or DataFrame
         A CSV/TSV (delimiter, encoding, decimal comma and Qualtrics / SurveyMonkey header
-        rows sniffed), ``.xlsx``/``.xls``/``.ods``, SPSS ``.sav``, ``.parquet``, or a
-        polars (lazy) or pandas DataFrame.
+        rows sniffed), ``.xlsx``/``.xls``/``.ods``, SPSS ``.sav`` / ``.zsav``, ``.parquet``,
+        or a polars (lazy) or pandas DataFrame.
     instrument : Instrument or str or Path
         The instrument whose items the answers belong to (a built-in name or a TOML file).
     mapping : dict or path, optional
@@ -318,8 +374,11 @@ def read_export(
     Export
         ``(data, report)``: ``data`` has one Int64 column per item named by item id (codes,
         "don't know" codes kept so scoring counts them) and every other column as the
-        source has it (text columns holding only numbers become numbers); ``report`` is an
-        :class:`ImportReport`.
+        source has it (text columns holding only numbers become numbers). From SPSS, other
+        columns are typed by the dictionary: user-missing values become null, date / time /
+        datetime formats become ``Date`` / ``Duration`` / ``Datetime``, and value labels an
+        ``Enum`` when every value has one (else the codes stay; ``report.spss()`` says
+        which). ``report`` is an :class:`ImportReport`.
 
     Raises
     ------

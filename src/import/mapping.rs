@@ -84,6 +84,37 @@ pub struct ColumnReport {
     pub question_number: Option<String>,
     pub out_of_range: Vec<ValueCount>,
     pub unknown_labels: Vec<ValueCount>,
+    /// SPSS: the print format ("F8.2", "DATE11", "A20").
+    pub format: Option<String>,
+    /// SPSS: "nominal", "ordinal" or "scale" (unknown: `None`).
+    pub measure: Option<String>,
+    /// SPSS value labels, value → label.
+    pub value_labels: Vec<(LabelValue, String)>,
+    /// What became of the value labels: "enum" (the column is a polars Enum of them),
+    /// "kept" (codes kept, labels only here: `labels_note` says why) or "codes" (an item:
+    /// the instrument maps its codes).
+    pub labels: Option<String>,
+    pub labels_note: Option<String>,
+    /// SPSS user-missing declaration as SPSS writes it ("9, 90 THRU HI"); such values
+    /// become null in every column, counted in `n_user_missing`.
+    pub user_missing: Option<String>,
+}
+
+/// The value of a value label: a code of a numeric variable or a string variable's text.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum LabelValue {
+    Number(f64),
+    Text(String),
+}
+
+impl std::fmt::Display for LabelValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LabelValue::Number(x) => f.write_str(&super::number_text(*x)),
+            LabelValue::Text(t) => write!(f, "{t:?}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -640,9 +671,16 @@ fn convert_item(
         row,
         problem,
     };
+    let text_missing = !user_missing.texts.is_empty();
     for &r in keep {
         let cell = values.cell(r);
         let row = row_number(table, r);
+        if text_missing && matches!(cell, Cell::Text(s) if user_missing.contains_text(s)) {
+            report.n_user_missing += 1;
+            report.n_missing += 1;
+            codes.push(None);
+            continue;
+        }
         let code = match parse_cell(cell, options.decimal, labels) {
             Parsed::Empty => {
                 report.n_missing += 1;
@@ -803,7 +841,17 @@ fn map_column(cx: &ColumnContext, c: usize) -> Result<MappedColumn, ImportError>
             "background"
         }
         .into();
-        let series = background_series(column, cx.keep, cx.options.decimal, cx.table.rows)?;
+        let series = match &column.spss {
+            Some(spss) => super::labelled::background(
+                column,
+                spss,
+                cx.keep,
+                cx.options.decimal,
+                cx.file,
+                &mut report,
+            )?,
+            None => background_series(column, cx.keep, cx.options.decimal, cx.table.rows)?,
+        };
         report.dtype = series.dtype().to_string();
         return Ok((series, report, None));
     };
@@ -812,6 +860,12 @@ fn map_column(cx: &ColumnContext, c: usize) -> Result<MappedColumn, ImportError>
     report.item = Some(item.id.clone());
     report.matched_by = Some(m.by.into());
     report.question_number = m.question_number.clone();
+    if let Some(spss) = &column.spss {
+        super::labelled::describe(column, spss, &mut report);
+        if !report.value_labels.is_empty() {
+            report.labels = Some("codes".into());
+        }
+    }
     let scale = cx.inst.scale_of(item);
     let labels = label_lookup(scale, &cx.options.labels);
     let values = item_values(&column.values)?;
@@ -1034,24 +1088,31 @@ fn background_series(
             let idx = IdxCa::from_vec("".into(), keep.iter().map(|&r| r as IdxSize).collect());
             s.take(&idx).map_err(polars_error)?.with_name(name)
         }
-        Values::Numbers(v) => {
-            let kept: Vec<Option<f64>> = keep.iter().map(|&r| v[r]).collect();
-            if kept
-                .iter()
-                .flatten()
-                .all(|x| x.fract() == 0.0 && x.abs() < 1e15)
-            {
-                let ints: Vec<Option<i64>> = kept.iter().map(|x| x.map(|x| x as i64)).collect();
-                Series::new(name, ints)
-            } else {
-                Series::new(name, kept)
-            }
-        }
+        Values::Numbers(v) => number_series(name, keep.iter().map(|&r| v[r]).collect()),
         Values::Text(t) => text_series(name, t, keep, decimal),
     })
 }
 
-fn text_series(name: PlSmallStr, t: &super::TextColumn, keep: &[usize], decimal: u8) -> Series {
+/// Whole numbers as Int64, others as Float64.
+pub(super) fn number_series(name: PlSmallStr, kept: Vec<Option<f64>>) -> Series {
+    if kept
+        .iter()
+        .flatten()
+        .all(|x| x.fract() == 0.0 && x.abs() < 1e15)
+    {
+        let ints: Vec<Option<i64>> = kept.iter().map(|x| x.map(|x| x as i64)).collect();
+        Series::new(name, ints)
+    } else {
+        Series::new(name, kept)
+    }
+}
+
+pub(super) fn text_series(
+    name: PlSmallStr,
+    t: &super::TextColumn,
+    keep: &[usize],
+    decimal: u8,
+) -> Series {
     let cells: Vec<Option<&str>> = keep.iter().map(|&r| t.get(r)).collect();
     let filled = || cells.iter().flatten().map(|s| s.trim());
     let integer = |s: &str| {

@@ -7,6 +7,7 @@
 
 pub mod excel;
 pub mod headers;
+mod labelled;
 pub mod mapping;
 pub mod sav;
 pub mod text;
@@ -29,6 +30,8 @@ pub struct Column {
     pub user_missing: UserMissing,
     /// Value labels the source declares (SPSS), code → label.
     pub value_labels: Vec<(f64, String)>,
+    /// The rest of an SPSS variable's dictionary entry (`None` for other sources).
+    pub spss: Option<SpssVariable>,
 }
 
 impl Column {
@@ -40,20 +43,90 @@ impl Column {
             values,
             user_missing: UserMissing::default(),
             value_labels: Vec::new(),
+            spss: None,
         }
     }
 }
 
-/// SPSS user-missing declaration: up to three discrete codes and/or one range.
+/// What an SPSS dictionary says about a variable besides its name, label, value labels and
+/// missing codes: shown per column in the import report, and used to type the column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpssVariable {
+    /// The print format as SPSS writes it ("F8.2", "A20", "DATE11").
+    pub format: Option<String>,
+    /// "nominal", "ordinal" or "scale"; `None` when the file leaves it unknown.
+    pub measure: Option<String>,
+    pub temporal: Option<Temporal>,
+    /// Value labels of a string variable, value (trailing spaces removed) → label.
+    pub text_labels: Vec<(String, String)>,
+}
+
+/// A numeric SPSS variable holding points in time or durations, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Temporal {
+    /// A date (seconds since 1582-10-14 at midnight) → polars Date.
+    Date,
+    /// → polars Datetime (microseconds, no time zone: SPSS stores none).
+    Datetime,
+    /// A time of day or a duration → polars Duration (microseconds).
+    Duration,
+}
+
+/// SPSS user-missing declaration: up to three discrete codes and/or one range (numeric
+/// variables), or up to three values (string variables).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserMissing {
     pub codes: Vec<f64>,
     pub range: Option<(f64, f64)>,
+    /// Missing values of a string variable, trailing spaces removed.
+    pub texts: Vec<String>,
 }
 
 impl UserMissing {
     pub fn contains(&self, x: f64) -> bool {
         self.codes.contains(&x) || self.range.is_some_and(|(lo, hi)| x >= lo && x <= hi)
+    }
+
+    pub fn contains_text(&self, s: &str) -> bool {
+        self.texts.iter().any(|t| t == s.trim_end())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty() && self.range.is_none() && self.texts.is_empty()
+    }
+
+    /// As SPSS's MISSING VALUES writes it: `9, 90 THRU HI`, `LO THRU 0`, `'Z'`.
+    pub fn describe(&self) -> String {
+        let bound = |x: f64, lo: bool| {
+            // SPSS writes LO as the lowest double above SYSMIS (−f64::MAX), HI as f64::MAX.
+            if lo && x <= -f64::MAX / 2.0 {
+                "LO".to_string()
+            } else if !lo && x >= f64::MAX / 2.0 {
+                "HI".to_string()
+            } else {
+                number_text(x)
+            }
+        };
+        let range = self
+            .range
+            .map(|(lo, hi)| format!("{} THRU {}", bound(lo, true), bound(hi, false)));
+        let codes = self.codes.iter().map(|&x| number_text(x));
+        let texts = self.texts.iter().map(|t| format!("'{t}'"));
+        range
+            .into_iter()
+            .chain(codes)
+            .chain(texts)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A code as people write it: `9`, not `9.0`; `0.5` as is.
+pub fn number_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
     }
 }
 

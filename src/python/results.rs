@@ -2,11 +2,12 @@
 //! (never JSON re-parsed by key, never positional tuples). Frames are converted to polars
 //! objects once, when the result is made.
 
-use crate::import::mapping::{ColumnReport, ImportReport, ValueCount};
+use crate::import::mapping::{ColumnReport, ImportReport, LabelValue, ValueCount};
 use crate::import::SourceInfo;
 use polars::prelude::*;
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 
 use super::errors::IntoPyResult;
@@ -112,6 +113,8 @@ pub struct PyImportReport {
     pub straightliners: Vec<usize>,
     pub columns: Py<PyAny>,
     pub near_misses: Py<PyAny>,
+    /// Column → {value: label} of the SPSS value labels (items' and background columns').
+    pub value_labels: Py<PyDict>,
 }
 
 impl PyImportReport {
@@ -119,6 +122,7 @@ impl PyImportReport {
         Ok(PyImportReport {
             duplicate_ids: frame_object(py, duplicates_frame(&r.duplicate_ids).py_err()?)?,
             columns: frame_object(py, columns_frame(&r.columns).py_err()?)?,
+            value_labels: value_labels_dict(py, &r.columns)?.unbind(),
             near_misses: frame_object(py, near_misses_frame(&r).py_err()?)?,
             source: Py::new(py, PyImportSource::from(r.source))?,
             instrument: r.instrument,
@@ -178,6 +182,28 @@ fn value_counts(entries: &[ValueCount]) -> String {
     entries.iter().map(one).collect::<Vec<_>>().join("; ")
 }
 
+/// `1: Socialförvaltningen; 2: Utbildningsförvaltningen` (`None` without labels).
+fn label_list(labels: &[(LabelValue, String)]) -> Option<String> {
+    let one = |(v, l): &(LabelValue, String)| format!("{v}: {l}");
+    (!labels.is_empty()).then(|| labels.iter().map(one).collect::<Vec<_>>().join("; "))
+}
+
+/// Column → {value: label}: numbers as floats, a string variable's values as text.
+fn value_labels_dict<'py>(py: Python<'py>, cols: &[ColumnReport]) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    for c in cols.iter().filter(|c| !c.value_labels.is_empty()) {
+        let labels = PyDict::new(py);
+        for (v, l) in &c.value_labels {
+            match v {
+                LabelValue::Number(x) => labels.set_item(*x, l)?,
+                LabelValue::Text(t) => labels.set_item(t, l)?,
+            }
+        }
+        out.set_item(&c.column, labels)?;
+    }
+    Ok(out)
+}
+
 /// One row per column of the export; answer counts only for item columns (null for the
 /// others, whose values are not answers).
 fn columns_frame(cols: &[ColumnReport]) -> PolarsResult<DataFrame> {
@@ -191,6 +217,11 @@ fn columns_frame(cols: &[ColumnReport]) -> PolarsResult<DataFrame> {
             .collect();
         Column::new(name.into(), values)
     };
+    // User-missing values become null in background columns too: counted where declared.
+    let user_missing: Vec<Option<i64>> = cols
+        .iter()
+        .map(|c| (c.role == "item" || c.user_missing.is_some()).then(|| int(c.n_user_missing)))
+        .collect();
     DataFrame::new(
         cols.len(),
         vec![
@@ -204,13 +235,19 @@ fn columns_frame(cols: &[ColumnReport]) -> PolarsResult<DataFrame> {
             count("n_missing", &|c| c.n_missing),
             count("n_dont_know", &|c| c.n_dont_know),
             count("n_not_applicable", &|c| c.n_not_applicable),
-            count("n_user_missing", &|c| c.n_user_missing),
+            Column::new("n_user_missing".into(), user_missing),
             count("n_out_of_range", &|c| c.n_out_of_range),
             count("n_unknown_label", &|c| c.n_unknown_label),
             count("n_labels_mapped", &|c| c.n_labels_mapped),
             text("question_number", &|c| c.question_number.clone()),
             text("out_of_range", &|c| Some(value_counts(&c.out_of_range))),
             text("unknown_labels", &|c| Some(value_counts(&c.unknown_labels))),
+            text("format", &|c| c.format.clone()),
+            text("measure", &|c| c.measure.clone()),
+            text("value_labels", &|c| label_list(&c.value_labels)),
+            text("labels", &|c| c.labels.clone()),
+            text("labels_note", &|c| c.labels_note.clone()),
+            text("user_missing", &|c| c.user_missing.clone()),
         ],
     )
 }
