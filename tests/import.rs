@@ -1,7 +1,8 @@
 //! The import kernels: decoding, CSV dialects, multi-row headers, `.sav` round trips, and
 //! fuzzing of the text path (no input may panic or hang).
 
-use lyhord::import::headers::{detect, HeaderChoice, HeaderStyle};
+use lyhord::import::excel::read_workbook_bytes;
+use lyhord::import::headers::{detect, HeaderChoice, HeaderStyle, ImportIds, MonkeyLayout};
 use lyhord::import::mapping::{
     map_table, normalise, similarity, split_question_number, MapOptions,
 };
@@ -62,37 +63,214 @@ fn quoted_fields_keep_delimiters_quotes_and_line_breaks() {
     );
 }
 
+fn rows(r: &[&[&str]]) -> Vec<Vec<String>> {
+    r.iter()
+        .map(|row| row.iter().map(|s| s.to_string()).collect())
+        .collect()
+}
+
+fn auto(first: &[&[&str]]) -> Result<HeaderStyle, String> {
+    detect(&rows(first), HeaderChoice::Auto, "t.csv").map_err(|e| e.to_string())
+}
+
 #[test]
 fn qualtrics_and_surveymonkey_headers_are_recognised() {
-    let rows = |r: &[&[&str]]| -> Vec<Vec<String>> {
-        r.iter()
-            .map(|row| row.iter().map(|s| s.to_string()).collect())
-            .collect()
-    };
-    let qualtrics = rows(&[
+    let qualtrics: &[&[&str]] = &[
         &["ResponseId", "Q1_1"],
         &["Response ID", "Q - I feel engaged in my work"],
         &["{\"ImportId\":\"_recordId\"}", "{\"ImportId\":\"QID1_1\"}"],
-    ]);
-    assert_eq!(
-        detect(&qualtrics, HeaderChoice::Auto),
-        HeaderStyle::Qualtrics
-    );
-    let monkey = rows(&[
+    ];
+    assert_eq!(auto(qualtrics), Ok(HeaderStyle::Qualtrics(ImportIds::Json)));
+    let monkey: &[&[&str]] = &[
         &["Respondent ID", "Hur väl stämmer…", "", "Enhet?"],
         &["", "Påstående 1", "Påstående 2", "Response"],
         &["1", "4", "5", "A"],
-    ]);
+    ];
     assert_eq!(
-        detect(&monkey, HeaderChoice::Auto),
-        HeaderStyle::SurveyMonkey
+        auto(monkey),
+        Ok(HeaderStyle::SurveyMonkey(MonkeyLayout::Current))
     );
     let single = rows(&[&["id", "eng1"], &["1", "Response"]]);
-    assert_eq!(detect(&single, HeaderChoice::Auto), HeaderStyle::Single);
     assert_eq!(
-        detect(&single, HeaderChoice::Qualtrics),
-        HeaderStyle::Qualtrics
+        detect(&single, HeaderChoice::Auto, "t.csv"),
+        Ok(HeaderStyle::Single)
     );
+    // Forced: the ImportId row is used when it is there, else the header is 2 rows.
+    assert_eq!(
+        detect(&single, HeaderChoice::Qualtrics, "t.csv"),
+        Ok(HeaderStyle::Qualtrics(ImportIds::Absent))
+    );
+    assert_eq!(
+        detect(&rows(qualtrics), HeaderChoice::Qualtrics, "t.csv"),
+        Ok(HeaderStyle::Qualtrics(ImportIds::Json))
+    );
+}
+
+#[test]
+fn every_qualtrics_layout_is_recognised() {
+    // 2016–17: a Python dict written as text.
+    let single_quoted: &[&[&str]] = &[
+        &["ResponseID", "Q1_1"],
+        &["ResponseID", "Q - I feel engaged"],
+        &["{'ImportId': 'ResponseID'}", "{'ImportId': 'QID1_1'}"],
+    ];
+    assert_eq!(
+        auto(single_quoted),
+        Ok(HeaderStyle::Qualtrics(ImportIds::SingleQuoted))
+    );
+    // Since 2017, with more keys than the ImportId.
+    let zoned: &[&[&str]] = &[
+        &["StartDate", "ResponseId", "Q1"],
+        &["Start Date", "Response ID", "Q"],
+        &[
+            "{\"ImportId\":\"startDate\",\"timeZone\":\"Europe/Stockholm\"}",
+            "{\"ImportId\":\"_recordId\"}",
+            "{\"ImportId\":\"QID1\"}",
+        ],
+    ];
+    assert_eq!(auto(zoned), Ok(HeaderStyle::Qualtrics(ImportIds::Json)));
+    // The ImportId row deleted: row 2 still says "Response ID"; rows 2 and 3 deleted:
+    // row 2 is an answer with its response id.
+    assert_eq!(
+        auto(&zoned[..2]),
+        Ok(HeaderStyle::Qualtrics(ImportIds::Absent))
+    );
+    let answers: &[&[&str]] = &[zoned[0], &["2025-03-03", "R_1dA8bC9eF0gH1iJ", "4"]];
+    assert_eq!(auto(answers), Ok(HeaderStyle::Single));
+    let unclear: &[&[&str]] = &[zoned[0], &["2025-03-03", "", "4"]];
+    let err = auto(unclear).unwrap_err();
+    assert!(
+        err.starts_with("t.csv: the header layout cannot be decided: row 1 has Qualtrics' tags")
+            && err.contains("header=\"qualtrics\" if row 2 holds the question texts, or header=\"single\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn legacy_qualtrics_v_columns_are_recognised() {
+    let v: Vec<String> = (1..=10).map(|i| format!("V{i}")).collect();
+    let mut tags: Vec<&str> = v.iter().map(String::as_str).collect();
+    tags.extend(["Q1_1", "Q1_2"]);
+    let mut texts = vec![
+        "ResponseID",
+        "ResponseSet",
+        "Name",
+        "ExternalDataReference",
+        "EmailAddress",
+        "IPAddress",
+        "Status",
+        "StartDate",
+        "EndDate",
+        "Finished",
+    ];
+    texts.extend(["Hur väl stämmer det?-Jag är engagerad", "Hur väl stämmer det?-Jag lär mig"]);
+    assert_eq!(auto(&[&tags, &texts]), Ok(HeaderStyle::QualtricsLegacy));
+    // The question row deleted: the first row names the columns.
+    let mut answer = vec!["R_1dA8bC9eF0gH1iJ"; 10];
+    answer.extend(["4", "5"]);
+    assert_eq!(auto(&[&tags, &answer]), Ok(HeaderStyle::Single));
+    answer[0] = "";
+    let err = auto(&[&tags, &answer]).unwrap_err();
+    assert!(
+        err.contains("row 1 has Qualtrics' legacy tags V1…V10, but row 2 begins \"\"")
+            && err.contains("Pass header=\"qualtrics-legacy\" if row 2 holds the question texts, or header=\"single\" if it holds answers"),
+        "{err}"
+    );
+    // A frame written by R with default names (V1, V2, … V11) is no Qualtrics export.
+    let r_frame: Vec<String> = (1..=12).map(|i| format!("V{i}")).collect();
+    let r_frame: Vec<&str> = r_frame.iter().map(String::as_str).collect();
+    assert_eq!(auto(&[&r_frame, &["1"; 12]]), Ok(HeaderStyle::Single));
+    // The fixed columns are named by the question row, a matrix statement follows "-".
+    let header = [tags.join(","), texts.join(",")].join("\r\n");
+    let csv = format!("{header}\r\n{}\r\n", vec!["R_1dA8bC9eF0gH1iJ"; 12].join(","));
+    let (table, info) = read_text_bytes(csv.as_bytes(), "l.csv", &ReadOptions::default()).unwrap();
+    assert_eq!(info.header, "qualtrics (legacy V-columns)");
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(&names[..2], ["ResponseID", "ResponseSet"]);
+    assert_eq!(&names[10..], ["Q1_1", "Q1_2"]);
+    assert_eq!(table.columns[11].texts[1], "Jag lär mig");
+}
+
+#[test]
+fn both_surveymonkey_layouts_are_recognised() {
+    let older: &[&[&str]] = &[
+        &["RespondentID", "CollectorID", "StartDate", "Custom Data", "Enhet?"],
+        &["", "", "", "", "Response"],
+        &["4123456789", "61234567", "03/02/2015", "", "A"],
+    ];
+    assert_eq!(
+        auto(older),
+        Ok(HeaderStyle::SurveyMonkey(MonkeyLayout::Older))
+    );
+    // The sub-question row deleted: row 2 is an answer.
+    assert_eq!(auto(&[older[0], older[2]]), Ok(HeaderStyle::Single));
+    // Row 2 blank under the respondent id but no sub-question: a header or an answer?
+    let err = auto(&[older[0], &["", "61234567", "03/02/2015", "", "A"]]).unwrap_err();
+    assert!(
+        err.contains("row 1 begins with SurveyMonkey's \"RespondentID\" and Collector ID")
+            && err.contains("Pass header=\"surveymonkey\" if row 2 holds the sub-questions, or header=\"single\" if it holds answers"),
+        "{err}"
+    );
+    let options = ReadOptions {
+        header: HeaderChoice::SurveyMonkey,
+        ..ReadOptions::default()
+    };
+    let csv = "\"RespondentID\",\"CollectorID\",\"Enhet?\"\r\n\"\",\"61234567\",\"A\"\r\n\"1\",\"2\",\"B\"\r\n";
+    let (table, info) = read_text_bytes(csv.as_bytes(), "m.csv", &options).unwrap();
+    assert_eq!(
+        (info.header.as_str(), table.rows),
+        ("surveymonkey (older RespondentID layout, 2 header rows)", 1)
+    );
+}
+
+fn export_fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/exports")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The generator's exports (`lyhord.write_example_exports`), each in a tool's shape:
+/// the layout is named in the report and no header row is left among the answers.
+#[test]
+fn every_tool_layout_reads_from_its_fixture() {
+    let expected = [
+        ("exempelkommun-qualtrics.csv", "qualtrics (3 header rows)", "ResponseId"),
+        (
+            "exempelkommun-qualtrics-2017.csv",
+            "qualtrics (3 header rows, 2016–17 ImportIds in single quotes)",
+            "ResponseID",
+        ),
+        (
+            "exempelkommun-qualtrics-legacy.csv",
+            "qualtrics (legacy V-columns)",
+            "ResponseID",
+        ),
+        ("exempelkommun-surveymonkey.csv", "surveymonkey (2 header rows)", "Respondent ID"),
+        (
+            "exempelkommun-surveymonkey-2015.csv",
+            "surveymonkey (older RespondentID layout, 2 header rows)",
+            "RespondentID",
+        ),
+        ("exempelkommun-qualtrics-xlsx.xlsx", "qualtrics (3 header rows)", "ResponseId"),
+        ("exempelkommun-surveymonkey-xlsx.xlsx", "surveymonkey (2 header rows)", "Respondent ID"),
+    ];
+    for (name, header, id) in expected {
+        let bytes = export_fixture(name);
+        let (table, info) = if name.ends_with(".xlsx") {
+            read_workbook_bytes(&bytes, name, "xlsx", &ReadOptions::default())
+        } else {
+            read_text_bytes(&bytes, name, &ReadOptions::default())
+        }
+        .unwrap();
+        assert_eq!((info.header.as_str(), table.rows), (header, 300), "{name}");
+        let column = table.columns.iter().find(|c| c.name == id);
+        let first_id = match column.map(|c| &c.values) {
+            Some(Values::Text(t)) => t.get(0).map(str::to_string),
+            other => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(first_id.as_deref(), Some("EK25-00001"), "{name}");
+    }
 }
 
 #[test]

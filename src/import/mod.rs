@@ -200,7 +200,7 @@ pub fn read_text_bytes(
         options.header_row.unwrap_or(0) + headers::TITLE_ROWS_MAX + 3,
     )?;
     let place = headers::HeaderPlace::find(&head, options.header_row, 0, file)?;
-    let style = headers::detect(&head[place.skip..], options.header);
+    let style = headers::detect(&head[place.skip..], options.header, file)?;
     let (header_rows, mut table) =
         text::parse(&decoded, file, delimiter, place.skip, style.rows())?;
     if table.rows == 0 {
