@@ -14,7 +14,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, get_args
 
 import polars as pl
 
@@ -24,6 +24,7 @@ from ._import import read_export
 from ._lyhord import Instrument, LyhordError, __version__
 from ._publication import Publication
 from ._tables import OUT_FORMATS, first_line, read_table, write_table
+from ._types import Header
 from .datasets import example_data, headcounts
 from .report import Words, measure_labels, wide
 from .report.excel import CSV_DIALECTS, write_csv, write_report
@@ -38,6 +39,7 @@ FLAGS = {
     "encoding": "--encoding",
     "delimiter": "--sep",
     "header_row": "--header-row",
+    "header": "--header",
     "min_group": "--min-group",
     "confidence": "--confidence",
     "weights": "--weights",
@@ -104,6 +106,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         sheet=sheet,
         encoding=args.encoding,
         delimiter=args.sep,
+        header=args.header,
         header_row=args.header_row,
     )
     for note in report.notes():
@@ -498,6 +501,13 @@ def _add_score(sub) -> None:
     )
     s.add_argument("--encoding", default=None, help="input text encoding (default: sniffed)")
     s.add_argument("--sheet", default=None, help="workbook sheet name or 0-based index")
+    s.add_argument(
+        "--header",
+        choices=get_args(Header),
+        default="auto",
+        help="header layout of the export (default: recognised; Qualtrics, its legacy V1…V10 "
+        "layout and SurveyMonkey are)",
+    )
     s.add_argument(
         "--header-row",
         type=_whole(1),

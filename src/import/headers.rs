@@ -319,11 +319,9 @@ fn detect_monkey(rows: &[Vec<String>], file: &str) -> Result<Option<HeaderStyle>
     let says_response = second
         .iter()
         .any(|f| SURVEYMONKEY_ANSWER_HEADERS.contains(&f.trim().to_lowercase().as_str()));
-    let carried = top
-        .iter()
-        .zip(second)
-        .skip(1)
-        .any(|(t, s)| t.trim().is_empty() && !s.trim().is_empty());
+    // Rows of a sheet end at their last filled cell: the second row may be the longer.
+    let width = top.len().max(second.len());
+    let carried = (1..width).any(|c| at(rows, 0, c).is_empty() && !at(rows, 1, c).is_empty());
     let first = at(rows, 0, 0);
     let respondent_id = key(first) == "respondentid";
     let collector_id = key(at(rows, 0, 1)) == "collectorid";

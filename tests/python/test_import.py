@@ -377,7 +377,7 @@ def test_unknown_parameters():
         ly.read_export(pl.DataFrame({"x": [1]}), INST_ONE, mapping={"x": "eng9"})
     with pytest.raises(ly.DataError, match="parameter `id`"):
         ly.read_export(pl.DataFrame({"eng1": [1]}), INST_ONE, id="rid")
-    with pytest.raises(ly.ArgumentError, match='parameter `header` must be "auto", "single", "qual'):
+    with pytest.raises(ly.ArgumentError, match='parameter `header` must be "auto", "single"'):
         ly.read_export(fixture("cp1252"), INST, header="two rows")
 
 
