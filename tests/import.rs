@@ -605,6 +605,8 @@ const TOKENS: &[&[u8]] = &[
     b"</row>",
     b"<table:table-row table:number-rows-repeated=\"1048576\">",
     b"table:number-columns-repeated=\"16384\"",
+    b"<office:annotation>",
+    b"<text:s text:c=\"4000000000\"/>",
     b"&#0;&amp;&",
     b"<![CDATA[",
 ];
@@ -926,5 +928,54 @@ fn stray_far_cell_in_a_sheet_is_an_error_not_an_allocation() {
     assert!(
         err.starts_with("csv.xlsx: cannot open as a workbook: not a valid zip archive"),
         "{err}"
+    );
+}
+
+/// `content.xml` of an OpenDocument sheet, changed by `edit`, zipped again.
+fn ods_with_content(edit: impl Fn(&str) -> String) -> Vec<u8> {
+    let mut parts = zip_parts(&ods_bytes(MONKEY_ODS));
+    let content = parts.iter_mut().find(|(n, _)| n == "content.xml").unwrap();
+    content.1 = edit(std::str::from_utf8(&content.1).unwrap()).into_bytes();
+    zip_of(&parts)
+}
+
+fn ods_error(bytes: &[u8]) -> String {
+    let clock = Instant::now();
+    let result = read_workbook_bytes(bytes, "bad.ods", "ods", &ReadOptions::default());
+    assert!(clock.elapsed() < SLOW);
+    result.unwrap_err().to_string()
+}
+
+/// Regressions found by the workbook fuzz (a case that never finished) and by reading
+/// calamine's OpenDocument reader after it: a table cut before its end tag made it loop
+/// forever, an open annotation too; `text:s` repeats a space as often as `text:c` says;
+/// repeated rows and cells are expanded before the sheet is cropped.
+#[test]
+fn broken_ods_content_is_an_error_not_a_hang_or_an_allocation() {
+    let cut = ods_error(&ods_with_content(|c| {
+        c[..c.find("</table:table>").unwrap()].to_string()
+    }));
+    assert!(
+        cut.starts_with("bad.ods: content.xml ends inside 4 open element(s): the file is cut or corrupt"),
+        "{cut}"
+    );
+    let annotation = ods_error(&ods_with_content(|c| {
+        c.replacen("<text:p>Skolan</text:p>", "<office:annotation><text:p>Skolan</text:p>", 1)
+    }));
+    assert!(annotation.starts_with("bad.ods: content.xml is not well-formed XML"), "{annotation}");
+    let spaces = ods_error(&ods_with_content(|c| {
+        c.replacen("<text:p>Skolan", "<text:p><text:s text:c=\"4000000000\"/>Skolan", 1)
+    }));
+    assert!(
+        spaces.starts_with("bad.ods: content.xml has a run of 4000000000 spaces (text:c)"),
+        "{spaces}"
+    );
+    // One row of 16,384 filled cells, repeated 2,000 times below the 4 rows of the sheet:
+    // (4 + 2,000) × 16,384 cells from a few hundred bytes.
+    let wide = r#"<table:table-row table:number-rows-repeated="2000"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table>"#;
+    let repeated = ods_error(&ods_with_content(|c| c.replacen("</table:table>", wide, 1)));
+    assert!(
+        repeated.starts_with("bad.ods: content.xml makes sheets of 32833536 cells"),
+        "{repeated}"
     );
 }

@@ -7,7 +7,7 @@ use crate::error::ImportError;
 use calamine::{
     open_workbook_auto_from_rs, open_workbook_from_rs, Data, DataRef, Reader, Sheets,
 };
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::Path;
 
 /// A sheet by name or 0-based position.
@@ -21,9 +21,6 @@ pub enum SheetChoice {
 /// 40,000 respondents × 500 columns. The area is allocated, so a stray cell at XFD1048576
 /// must be an error, not 17 billion cells.
 pub const MAX_SHEET_CELLS: usize = 20_000_000;
-
-/// Bytes the parts of a zipped workbook (.xlsx, .xlsb, .ods) may hold unzipped.
-pub const MAX_UNZIPPED: u64 = 1 << 30;
 
 pub fn read(
     path: &Path,
@@ -138,7 +135,7 @@ fn read_grid(
     sheet: Option<&SheetChoice>,
 ) -> Result<Grid, ImportError> {
     if matches!(format, "xlsx" | "xlsm" | "xlsb" | "ods") {
-        check_zip(bytes, file)?;
+        super::zipped::check(bytes, file, format)?;
     }
     let read = || -> Result<Grid, ImportError> {
         let mut workbook = open(bytes, format).map_err(|e| {
@@ -181,34 +178,6 @@ fn open<'a>(bytes: &'a [u8], format: &str) -> Result<Workbook<'a>, String> {
             .map_err(|e: calamine::OdsError| e.to_string()),
         _ => open_workbook_auto_from_rs(cursor).map_err(|e| e.to_string()),
     }
-}
-
-/// A zipped workbook's parts, unzipped, must fit in [`MAX_UNZIPPED`] bytes and hold no
-/// more than they declare: checked by streaming, so a zip bomb costs time, not memory.
-fn check_zip(bytes: &[u8], file: &str) -> Result<(), ImportError> {
-    let not_zip = |e: zip::result::ZipError| {
-        malformed(file, format!("cannot open as a workbook: not a valid zip archive ({e}); is it a real Excel/OpenDocument file (not a CSV renamed)?"))
-    };
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_zip)?;
-    let mut total: u64 = 0;
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(not_zip)?;
-        let declared = entry.size();
-        total = total.saturating_add(declared);
-        if total > MAX_UNZIPPED {
-            return Err(malformed(file, format!("the workbook's parts unzip to more than {MAX_UNZIPPED} bytes; a survey export this large is better exported as CSV")));
-        }
-        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        let mut limited = (&mut entry).take(declared.saturating_add(1));
-        // A part that does not decompress is left for the workbook reader to report.
-        let Ok(read) = std::io::copy(&mut limited, &mut std::io::sink()) else {
-            continue;
-        };
-        if read > declared {
-            return Err(malformed(file, format!("the zipped part {name:?} holds more than the {declared} bytes it declares: the file is corrupt (or a zip bomb)")));
-        }
-    }
-    Ok(())
 }
 
 /// The sheet's filled rows and the 0-based sheet row of the first. .xlsx and .xlsb are

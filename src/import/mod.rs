@@ -10,6 +10,7 @@ pub mod headers;
 pub mod mapping;
 pub mod sav;
 pub mod text;
+pub mod zipped;
 
 use crate::error::ImportError;
 use polars::prelude::*;
