@@ -141,7 +141,9 @@ fn every_qualtrics_layout_is_recognised() {
     let err = auto(unclear).unwrap_err();
     assert!(
         err.starts_with("t.csv: the header layout cannot be decided: row 1 has Qualtrics' tags")
-            && err.contains("header=\"qualtrics\" if row 2 holds the question texts, or header=\"single\""),
+            && err.contains(
+                "header=\"qualtrics\" if row 2 holds the question texts, or header=\"single\""
+            ),
         "{err}"
     );
 }
@@ -163,7 +165,10 @@ fn legacy_qualtrics_v_columns_are_recognised() {
         "EndDate",
         "Finished",
     ];
-    texts.extend(["Hur väl stämmer det?-Jag är engagerad", "Hur väl stämmer det?-Jag lär mig"]);
+    texts.extend([
+        "Hur väl stämmer det?-Jag är engagerad",
+        "Hur väl stämmer det?-Jag lär mig",
+    ]);
     assert_eq!(auto(&[&tags, &texts]), Ok(HeaderStyle::QualtricsLegacy));
     // The question row deleted: the first row names the columns.
     let mut answer = vec!["R_1dA8bC9eF0gH1iJ"; 10];
@@ -182,7 +187,7 @@ fn legacy_qualtrics_v_columns_are_recognised() {
     assert_eq!(auto(&[&r_frame, &["1"; 12]]), Ok(HeaderStyle::Single));
     // The fixed columns are named by the question row, a matrix statement follows "-".
     let header = [tags.join(","), texts.join(",")].join("\r\n");
-    let csv = format!("{header}\r\n{}\r\n", vec!["R_1dA8bC9eF0gH1iJ"; 12].join(","));
+    let csv = format!("{header}\r\n{}\r\n", ["R_1dA8bC9eF0gH1iJ"; 12].join(","));
     let (table, info) = read_text_bytes(csv.as_bytes(), "l.csv", &ReadOptions::default()).unwrap();
     assert_eq!(info.header, "qualtrics (legacy V-columns)");
     let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
@@ -194,7 +199,13 @@ fn legacy_qualtrics_v_columns_are_recognised() {
 #[test]
 fn both_surveymonkey_layouts_are_recognised() {
     let older: &[&[&str]] = &[
-        &["RespondentID", "CollectorID", "StartDate", "Custom Data", "Enhet?"],
+        &[
+            "RespondentID",
+            "CollectorID",
+            "StartDate",
+            "Custom Data",
+            "Enhet?",
+        ],
         &["", "", "", "", "Response"],
         &["4123456789", "61234567", "03/02/2015", "", "A"],
     ];
@@ -235,7 +246,11 @@ fn export_fixture(name: &str) -> Vec<u8> {
 #[test]
 fn every_tool_layout_reads_from_its_fixture() {
     let expected = [
-        ("exempelkommun-qualtrics.csv", "qualtrics (3 header rows)", "ResponseId"),
+        (
+            "exempelkommun-qualtrics.csv",
+            "qualtrics (3 header rows)",
+            "ResponseId",
+        ),
         (
             "exempelkommun-qualtrics-2017.csv",
             "qualtrics (3 header rows, 2016–17 ImportIds in single quotes)",
@@ -246,14 +261,26 @@ fn every_tool_layout_reads_from_its_fixture() {
             "qualtrics (legacy V-columns)",
             "ResponseID",
         ),
-        ("exempelkommun-surveymonkey.csv", "surveymonkey (2 header rows)", "Respondent ID"),
+        (
+            "exempelkommun-surveymonkey.csv",
+            "surveymonkey (2 header rows)",
+            "Respondent ID",
+        ),
         (
             "exempelkommun-surveymonkey-2015.csv",
             "surveymonkey (older RespondentID layout, 2 header rows)",
             "RespondentID",
         ),
-        ("exempelkommun-qualtrics-xlsx.xlsx", "qualtrics (3 header rows)", "ResponseId"),
-        ("exempelkommun-surveymonkey-xlsx.xlsx", "surveymonkey (2 header rows)", "Respondent ID"),
+        (
+            "exempelkommun-qualtrics-xlsx.xlsx",
+            "qualtrics (3 header rows)",
+            "ResponseId",
+        ),
+        (
+            "exempelkommun-surveymonkey-xlsx.xlsx",
+            "surveymonkey (2 header rows)",
+            "Respondent ID",
+        ),
     ];
     for (name, header, id) in expected {
         let bytes = export_fixture(name);
@@ -545,7 +572,7 @@ proptest! {
 // workbooks either to the zip bytes or to one XML part inside, zipped again. Every case
 // must give Ok or an error naming the file: never a panic, never a hang.
 //
-// LYHORD_FUZZ_CASES sets the cases per target (default 64) and LYHORD_FUZZ_SECONDS the
+// LYHORD_FUZZ_CASES sets the cases per target (default 256) and LYHORD_FUZZ_SECONDS the
 // time after which the remaining cases are skipped (default 3), e.g. a longer run:
 // LYHORD_FUZZ_CASES=20000 LYHORD_FUZZ_SECONDS=600 cargo test --release --test import fuzz_
 
@@ -561,7 +588,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 fn fuzz_config() -> ProptestConfig {
     ProptestConfig {
-        cases: env_number("LYHORD_FUZZ_CASES", 64) as u32,
+        cases: env_number("LYHORD_FUZZ_CASES", 256) as u32,
         // A failing input is printed and kept below as a regression test, not in a file.
         failure_persistence: None,
         ..ProptestConfig::default()
@@ -778,14 +805,21 @@ fn zip_of(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
 /// An OpenDocument spreadsheet as LibreOffice saves a SurveyMonkey export: two header
 /// rows (the question over its statements), then answers; numbers as floats.
 fn ods_bytes(rows: &[&[&str]]) -> Vec<u8> {
-    let cell = |v: &&str| match v.parse::<f64>() {
+    let cell = |v: &&str| {
+        match v.parse::<f64>() {
         _ if v.is_empty() => "<table:table-cell/>".to_string(),
         Ok(x) => format!("<table:table-cell office:value-type=\"float\" office:value=\"{x}\"><text:p>{v}</text:p></table:table-cell>"),
         Err(_) => format!("<table:table-cell office:value-type=\"string\"><text:p>{v}</text:p></table:table-cell>"),
+    }
     };
     let body: String = rows
         .iter()
-        .map(|r| format!("<table:table-row>{}</table:table-row>", r.iter().map(cell).collect::<String>()))
+        .map(|r| {
+            format!(
+                "<table:table-row>{}</table:table-row>",
+                r.iter().map(cell).collect::<String>()
+            )
+        })
         .collect();
     let content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Svar">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
@@ -802,18 +836,37 @@ fn ods_bytes(rows: &[&[&str]]) -> Vec<u8> {
 }
 
 const MONKEY_ODS: &[&[&str]] = &[
-    &["Respondent ID", "Collector ID", "Hur väl stämmer följande påståenden om ditt arbete?", "", "Enhet?"],
-    &["", "", "Jag känner mig engagerad i mitt arbete", "Jag är stolt över att arbeta i kommunen", "Response"],
+    &[
+        "Respondent ID",
+        "Collector ID",
+        "Hur väl stämmer följande påståenden om ditt arbete?",
+        "",
+        "Enhet?",
+    ],
+    &[
+        "",
+        "",
+        "Jag känner mig engagerad i mitt arbete",
+        "Jag är stolt över att arbeta i kommunen",
+        "Response",
+    ],
     &["11", "4312", "4", "5", "Hemtjänsten"],
     &["12", "4312", "Stämmer helt", "", "Skolan"],
 ];
 
 #[test]
 fn ods_sheet_with_surveymonkey_header_reads() {
-    let (table, info) =
-        read_workbook_bytes(&ods_bytes(MONKEY_ODS), "s.ods", "ods", &ReadOptions::default())
-            .unwrap();
-    assert_eq!((info.header.as_str(), table.rows), ("surveymonkey (2 header rows)", 2));
+    let (table, info) = read_workbook_bytes(
+        &ods_bytes(MONKEY_ODS),
+        "s.ods",
+        "ods",
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (info.header.as_str(), table.rows),
+        ("surveymonkey (2 header rows)", 2)
+    );
     assert_eq!(
         table.columns[2].name,
         "Hur väl stämmer följande påståenden om ditt arbete? - Jag känner mig engagerad i mitt arbete"
@@ -830,7 +883,11 @@ fn workbook_seeds() -> &'static [WorkbookSeed] {
             .into_iter()
             .map(|(name, bytes)| (name, "xlsx".into(), zip_parts(&bytes)))
             .collect();
-        seeds.push(("monkey.ods".into(), "ods".into(), zip_parts(&ods_bytes(MONKEY_ODS))));
+        seeds.push((
+            "monkey.ods".into(),
+            "ods".into(),
+            zip_parts(&ods_bytes(MONKEY_ODS)),
+        ));
         seeds
     })
 }
@@ -922,9 +979,14 @@ fn stray_far_cell_in_a_sheet_is_an_error_not_an_allocation() {
         "{err}"
     );
     // Not a zip at all: named, with what was expected.
-    let err = read_workbook_bytes(b"id;eng1\n1;2\n", "csv.xlsx", "xlsx", &ReadOptions::default())
-        .unwrap_err()
-        .to_string();
+    let err = read_workbook_bytes(
+        b"id;eng1\n1;2\n",
+        "csv.xlsx",
+        "xlsx",
+        &ReadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.starts_with("csv.xlsx: cannot open as a workbook: not a valid zip archive"),
         "{err}"
@@ -956,15 +1018,28 @@ fn broken_ods_content_is_an_error_not_a_hang_or_an_allocation() {
         c[..c.find("</table:table>").unwrap()].to_string()
     }));
     assert!(
-        cut.starts_with("bad.ods: content.xml ends inside 4 open element(s): the file is cut or corrupt"),
+        cut.starts_with(
+            "bad.ods: content.xml ends inside 4 open element(s): the file is cut or corrupt"
+        ),
         "{cut}"
     );
     let annotation = ods_error(&ods_with_content(|c| {
-        c.replacen("<text:p>Skolan</text:p>", "<office:annotation><text:p>Skolan</text:p>", 1)
+        c.replacen(
+            "<text:p>Skolan</text:p>",
+            "<office:annotation><text:p>Skolan</text:p>",
+            1,
+        )
     }));
-    assert!(annotation.starts_with("bad.ods: content.xml is not well-formed XML"), "{annotation}");
+    assert!(
+        annotation.starts_with("bad.ods: content.xml is not well-formed XML"),
+        "{annotation}"
+    );
     let spaces = ods_error(&ods_with_content(|c| {
-        c.replacen("<text:p>Skolan", "<text:p><text:s text:c=\"4000000000\"/>Skolan", 1)
+        c.replacen(
+            "<text:p>Skolan",
+            "<text:p><text:s text:c=\"4000000000\"/>Skolan",
+            1,
+        )
     }));
     assert!(
         spaces.starts_with("bad.ods: content.xml has a run of 4000000000 spaces (text:c)"),

@@ -4,9 +4,7 @@ use super::headers;
 use super::text::TextBuilder;
 use super::{Column, ReadOptions, SourceInfo, Table, Values};
 use crate::error::ImportError;
-use calamine::{
-    open_workbook_auto_from_rs, open_workbook_from_rs, Data, DataRef, Reader, Sheets,
-};
+use calamine::{open_workbook_auto_from_rs, open_workbook_from_rs, Data, DataRef, Reader, Sheets};
 use std::io::Cursor;
 use std::path::Path;
 
@@ -247,9 +245,17 @@ fn grid_rows(
     let Some(row_start) = cells.iter().map(|((r, _), _)| *r).min() else {
         return Ok((0, Vec::new()));
     };
-    let row_end = cells.iter().map(|((r, _), _)| *r).max().unwrap_or(row_start);
+    let row_end = cells
+        .iter()
+        .map(|((r, _), _)| *r)
+        .max()
+        .unwrap_or(row_start);
     let col_start = cells.iter().map(|((_, c), _)| *c).min().unwrap_or(0);
-    let col_end = cells.iter().map(|((_, c), _)| *c).max().unwrap_or(col_start);
+    let col_end = cells
+        .iter()
+        .map(|((_, c), _)| *c)
+        .max()
+        .unwrap_or(col_start);
     let height = (row_end - row_start) as usize + 1;
     let width = (col_end - col_start) as usize + 1;
     if height.saturating_mul(width) > MAX_SHEET_CELLS {

@@ -244,9 +244,7 @@ fn detect_auto(rows: &[Vec<String>], file: &str) -> Result<HeaderStyle, ImportEr
 fn undecided(file: &str, what: &str, header_values: &str) -> ImportError {
     ImportError::Parse {
         file: file.into(),
-        message: format!(
-            "the header layout cannot be decided: {what}. Pass {header_values}"
-        ),
+        message: format!("the header layout cannot be decided: {what}. Pass {header_values}"),
     }
 }
 
@@ -285,7 +283,9 @@ fn detect_qualtrics_without_ids(
     let Some(id) = top.iter().position(|c| c.trim() == "ResponseId") else {
         return Ok(None);
     };
-    let dated = top.iter().any(|c| matches!(c.trim(), "StartDate" | "EndDate"));
+    let dated = top
+        .iter()
+        .any(|c| matches!(c.trim(), "StartDate" | "EndDate"));
     let below = at(rows, 1, id);
     if key(below) == "responseid" {
         return Ok(Some(HeaderStyle::Qualtrics(ImportIds::Absent)));

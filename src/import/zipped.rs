@@ -74,8 +74,9 @@ struct Area {
 
 impl Area {
     fn cells(&self) -> u64 {
-        self.first
-            .map_or(0, |first| (self.last + 1 - first).saturating_mul(self.width))
+        self.first.map_or(0, |first| {
+            (self.last + 1 - first).saturating_mul(self.width)
+        })
     }
 }
 
@@ -187,7 +188,9 @@ impl OdsScan<'_> {
 }
 
 fn area_cells(tables: &[Area]) -> u64 {
-    tables.iter().fold(0u64, |sum, a| sum.saturating_add(a.cells()))
+    tables
+        .iter()
+        .fold(0u64, |sum, a| sum.saturating_add(a.cells()))
 }
 
 /// Reads `content.xml` through once: well-formed to its end, and within the bounds above.
@@ -217,7 +220,10 @@ fn check_ods_content<R: std::io::BufRead>(content: R, file: &str) -> Result<(), 
                 scan.end(e.name().as_ref())?;
             }
             Event::Eof if scan.depth > 0 => {
-                return Err(scan.bad(format!("ends inside {} open element(s): the file is cut or corrupt", scan.depth)));
+                return Err(scan.bad(format!(
+                    "ends inside {} open element(s): the file is cut or corrupt",
+                    scan.depth
+                )));
             }
             Event::Eof => return Ok(()),
             _ => {}
