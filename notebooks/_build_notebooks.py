@@ -834,18 +834,20 @@ report""",
     (
         "md",
         """## Every format gives the same scores
-Qualtrics (three header rows, English labels), SurveyMonkey (two header rows), Excel (the
-answers on the second sheet), SPSS (labels and user-missing codes), Excel's UTF-16 text:""",
+Qualtrics (three header rows, English labels; the 2016–17 export with its ImportIds in single
+quotes; the legacy `V1`…`V10` export with codes; an Excel export), SurveyMonkey (two header
+rows, both the current `Respondent ID` and the older `RespondentID` layout, and an Excel
+export), Excel (the answers on the second sheet), SPSS (labels and user-missing codes),
+Excel's UTF-16 text. The report names the header layout it recognised:""",
     ),
     (
         "code",
-        """ids = {"cp1252": "Respondent", "qualtrics": "ResponseId", "surveymonkey": "Respondent ID"}
-means = {}
-for kind in ["cp1252", "qualtrics", "surveymonkey", "xlsx", "sav", "parquet", "utf16"]:
+        """means = {}
+for kind in [k for k in paths if k != "problems"]:
     data, rep = ly.read_export(paths[kind], "epl-staff", sheet="Svar" if kind == "xlsx" else None)
     scores = ly.score(data, "epl-staff")
     means[kind] = [round(scores[m].mean(), 6) for m in ["engagement", "participation", "learning", "epl"]]
-    print(f"{kind:13} {rep.source['format']:8} {rep.source['header']:30} {means[kind]}")
+    print(f"{kind:18} {rep.source['format']:8} {rep.source['header']:62} {means[kind]}")
 assert len({tuple(v) for v in means.values()}) == 1""",
     ),
     (

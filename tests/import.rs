@@ -1,7 +1,8 @@
 //! The import kernels: decoding, CSV dialects, multi-row headers, `.sav` round trips, and
 //! fuzzing of the text path (no input may panic or hang).
 
-use lyhord::import::headers::{detect, HeaderChoice, HeaderStyle};
+use lyhord::import::excel::read_workbook_bytes;
+use lyhord::import::headers::{detect, HeaderChoice, HeaderStyle, ImportIds, MonkeyLayout};
 use lyhord::import::mapping::{
     map_table, normalise, similarity, split_question_number, MapOptions,
 };
@@ -62,37 +63,241 @@ fn quoted_fields_keep_delimiters_quotes_and_line_breaks() {
     );
 }
 
+fn rows(r: &[&[&str]]) -> Vec<Vec<String>> {
+    r.iter()
+        .map(|row| row.iter().map(|s| s.to_string()).collect())
+        .collect()
+}
+
+fn auto(first: &[&[&str]]) -> Result<HeaderStyle, String> {
+    detect(&rows(first), HeaderChoice::Auto, "t.csv").map_err(|e| e.to_string())
+}
+
 #[test]
 fn qualtrics_and_surveymonkey_headers_are_recognised() {
-    let rows = |r: &[&[&str]]| -> Vec<Vec<String>> {
-        r.iter()
-            .map(|row| row.iter().map(|s| s.to_string()).collect())
-            .collect()
-    };
-    let qualtrics = rows(&[
+    let qualtrics: &[&[&str]] = &[
         &["ResponseId", "Q1_1"],
         &["Response ID", "Q - I feel engaged in my work"],
         &["{\"ImportId\":\"_recordId\"}", "{\"ImportId\":\"QID1_1\"}"],
-    ]);
-    assert_eq!(
-        detect(&qualtrics, HeaderChoice::Auto),
-        HeaderStyle::Qualtrics
-    );
-    let monkey = rows(&[
+    ];
+    assert_eq!(auto(qualtrics), Ok(HeaderStyle::Qualtrics(ImportIds::Json)));
+    let monkey: &[&[&str]] = &[
         &["Respondent ID", "Hur väl stämmer…", "", "Enhet?"],
         &["", "Påstående 1", "Påstående 2", "Response"],
         &["1", "4", "5", "A"],
-    ]);
+    ];
     assert_eq!(
-        detect(&monkey, HeaderChoice::Auto),
-        HeaderStyle::SurveyMonkey
+        auto(monkey),
+        Ok(HeaderStyle::SurveyMonkey(MonkeyLayout::Current))
     );
     let single = rows(&[&["id", "eng1"], &["1", "Response"]]);
-    assert_eq!(detect(&single, HeaderChoice::Auto), HeaderStyle::Single);
     assert_eq!(
-        detect(&single, HeaderChoice::Qualtrics),
-        HeaderStyle::Qualtrics
+        detect(&single, HeaderChoice::Auto, "t.csv"),
+        Ok(HeaderStyle::Single)
     );
+    // Forced: the ImportId row is used when it is there, else the header is 2 rows.
+    assert_eq!(
+        detect(&single, HeaderChoice::Qualtrics, "t.csv"),
+        Ok(HeaderStyle::Qualtrics(ImportIds::Absent))
+    );
+    assert_eq!(
+        detect(&rows(qualtrics), HeaderChoice::Qualtrics, "t.csv"),
+        Ok(HeaderStyle::Qualtrics(ImportIds::Json))
+    );
+}
+
+#[test]
+fn every_qualtrics_layout_is_recognised() {
+    // 2016–17: a Python dict written as text.
+    let single_quoted: &[&[&str]] = &[
+        &["ResponseID", "Q1_1"],
+        &["ResponseID", "Q - I feel engaged"],
+        &["{'ImportId': 'ResponseID'}", "{'ImportId': 'QID1_1'}"],
+    ];
+    assert_eq!(
+        auto(single_quoted),
+        Ok(HeaderStyle::Qualtrics(ImportIds::SingleQuoted))
+    );
+    // Since 2017, with more keys than the ImportId.
+    let zoned: &[&[&str]] = &[
+        &["StartDate", "ResponseId", "Q1"],
+        &["Start Date", "Response ID", "Q"],
+        &[
+            "{\"ImportId\":\"startDate\",\"timeZone\":\"Europe/Stockholm\"}",
+            "{\"ImportId\":\"_recordId\"}",
+            "{\"ImportId\":\"QID1\"}",
+        ],
+    ];
+    assert_eq!(auto(zoned), Ok(HeaderStyle::Qualtrics(ImportIds::Json)));
+    // The ImportId row deleted: row 2 still says "Response ID"; rows 2 and 3 deleted:
+    // row 2 is an answer with its response id.
+    assert_eq!(
+        auto(&zoned[..2]),
+        Ok(HeaderStyle::Qualtrics(ImportIds::Absent))
+    );
+    let answers: &[&[&str]] = &[zoned[0], &["2025-03-03", "R_1dA8bC9eF0gH1iJ", "4"]];
+    assert_eq!(auto(answers), Ok(HeaderStyle::Single));
+    let unclear: &[&[&str]] = &[zoned[0], &["2025-03-03", "", "4"]];
+    let err = auto(unclear).unwrap_err();
+    assert!(
+        err.starts_with("t.csv: the header layout cannot be decided: row 1 has Qualtrics' tags")
+            && err.contains(
+                "header=\"qualtrics\" if row 2 holds the question texts, or header=\"single\""
+            ),
+        "{err}"
+    );
+}
+
+#[test]
+fn legacy_qualtrics_v_columns_are_recognised() {
+    let v: Vec<String> = (1..=10).map(|i| format!("V{i}")).collect();
+    let mut tags: Vec<&str> = v.iter().map(String::as_str).collect();
+    tags.extend(["Q1_1", "Q1_2"]);
+    let mut texts = vec![
+        "ResponseID",
+        "ResponseSet",
+        "Name",
+        "ExternalDataReference",
+        "EmailAddress",
+        "IPAddress",
+        "Status",
+        "StartDate",
+        "EndDate",
+        "Finished",
+    ];
+    texts.extend([
+        "Hur väl stämmer det?-Jag är engagerad",
+        "Hur väl stämmer det?-Jag lär mig",
+    ]);
+    assert_eq!(auto(&[&tags, &texts]), Ok(HeaderStyle::QualtricsLegacy));
+    // The question row deleted: the first row names the columns.
+    let mut answer = vec!["R_1dA8bC9eF0gH1iJ"; 10];
+    answer.extend(["4", "5"]);
+    assert_eq!(auto(&[&tags, &answer]), Ok(HeaderStyle::Single));
+    answer[0] = "";
+    let err = auto(&[&tags, &answer]).unwrap_err();
+    assert!(
+        err.contains("row 1 has Qualtrics' legacy tags V1…V10, but row 2 begins \"\"")
+            && err.contains("Pass header=\"qualtrics-legacy\" if row 2 holds the question texts, or header=\"single\" if it holds answers"),
+        "{err}"
+    );
+    // A frame written by R with default names (V1, V2, … V11) is no Qualtrics export.
+    let r_frame: Vec<String> = (1..=12).map(|i| format!("V{i}")).collect();
+    let r_frame: Vec<&str> = r_frame.iter().map(String::as_str).collect();
+    assert_eq!(auto(&[&r_frame, &["1"; 12]]), Ok(HeaderStyle::Single));
+    // The fixed columns are named by the question row, a matrix statement follows "-".
+    let header = [tags.join(","), texts.join(",")].join("\r\n");
+    let csv = format!("{header}\r\n{}\r\n", ["R_1dA8bC9eF0gH1iJ"; 12].join(","));
+    let (table, info) = read_text_bytes(csv.as_bytes(), "l.csv", &ReadOptions::default()).unwrap();
+    assert_eq!(info.header, "qualtrics (legacy V-columns)");
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(&names[..2], ["ResponseID", "ResponseSet"]);
+    assert_eq!(&names[10..], ["Q1_1", "Q1_2"]);
+    assert_eq!(table.columns[11].texts[1], "Jag lär mig");
+}
+
+#[test]
+fn both_surveymonkey_layouts_are_recognised() {
+    let older: &[&[&str]] = &[
+        &[
+            "RespondentID",
+            "CollectorID",
+            "StartDate",
+            "Custom Data",
+            "Enhet?",
+        ],
+        &["", "", "", "", "Response"],
+        &["4123456789", "61234567", "03/02/2015", "", "A"],
+    ];
+    assert_eq!(
+        auto(older),
+        Ok(HeaderStyle::SurveyMonkey(MonkeyLayout::Older))
+    );
+    // The sub-question row deleted: row 2 is an answer.
+    assert_eq!(auto(&[older[0], older[2]]), Ok(HeaderStyle::Single));
+    // Row 2 blank under the respondent id but no sub-question: a header or an answer?
+    let err = auto(&[older[0], &["", "61234567", "03/02/2015", "", "A"]]).unwrap_err();
+    assert!(
+        err.contains("row 1 begins with SurveyMonkey's \"RespondentID\" and Collector ID")
+            && err.contains("Pass header=\"surveymonkey\" if row 2 holds the sub-questions, or header=\"single\" if it holds answers"),
+        "{err}"
+    );
+    let options = ReadOptions {
+        header: HeaderChoice::SurveyMonkey,
+        ..ReadOptions::default()
+    };
+    let csv = "\"RespondentID\",\"CollectorID\",\"Enhet?\"\r\n\"\",\"61234567\",\"A\"\r\n\"1\",\"2\",\"B\"\r\n";
+    let (table, info) = read_text_bytes(csv.as_bytes(), "m.csv", &options).unwrap();
+    assert_eq!(
+        (info.header.as_str(), table.rows),
+        ("surveymonkey (older RespondentID layout, 2 header rows)", 1)
+    );
+}
+
+fn export_fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/exports")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The generator's exports (`lyhord.write_example_exports`), each in a tool's shape:
+/// the layout is named in the report and no header row is left among the answers.
+#[test]
+fn every_tool_layout_reads_from_its_fixture() {
+    let expected = [
+        (
+            "exempelkommun-qualtrics.csv",
+            "qualtrics (3 header rows)",
+            "ResponseId",
+        ),
+        (
+            "exempelkommun-qualtrics-2017.csv",
+            "qualtrics (3 header rows, 2016–17 ImportIds in single quotes)",
+            "ResponseID",
+        ),
+        (
+            "exempelkommun-qualtrics-legacy.csv",
+            "qualtrics (legacy V-columns)",
+            "ResponseID",
+        ),
+        (
+            "exempelkommun-surveymonkey.csv",
+            "surveymonkey (2 header rows)",
+            "Respondent ID",
+        ),
+        (
+            "exempelkommun-surveymonkey-2015.csv",
+            "surveymonkey (older RespondentID layout, 2 header rows)",
+            "RespondentID",
+        ),
+        (
+            "exempelkommun-qualtrics-xlsx.xlsx",
+            "qualtrics (3 header rows)",
+            "ResponseId",
+        ),
+        (
+            "exempelkommun-surveymonkey-xlsx.xlsx",
+            "surveymonkey (2 header rows)",
+            "Respondent ID",
+        ),
+    ];
+    for (name, header, id) in expected {
+        let bytes = export_fixture(name);
+        let (table, info) = if name.ends_with(".xlsx") {
+            read_workbook_bytes(&bytes, name, "xlsx", &ReadOptions::default())
+        } else {
+            read_text_bytes(&bytes, name, &ReadOptions::default())
+        }
+        .unwrap();
+        assert_eq!((info.header.as_str(), table.rows), (header, 300), "{name}");
+        let column = table.columns.iter().find(|c| c.name == id);
+        let first_id = match column.map(|c| &c.values) {
+            Some(Values::Text(t)) => t.get(0).map(str::to_string),
+            other => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(first_id.as_deref(), Some("EK25-00001"), "{name}");
+    }
 }
 
 #[test]
@@ -727,5 +932,501 @@ proptest! {
             Ok((df, report)) => prop_assert_eq!(df.width(), report.columns.len()),
             Err(e) => prop_assert!(e.to_string().starts_with("fuzz.sav:") || e.to_string().contains("the DataFrame") || e.to_string().contains("SPSS column"), "{}", e),
         }
+    }
+}
+
+/// The text and workbook fuzz (its own module: the SPSS fuzz above has its own `Mutation`).
+mod export_fuzz {
+    use super::*;
+
+    // ---- fuzzing the text and workbook readers over real-format seeds -------------------------
+    //
+    // Seeds are the export fixtures (each in a survey tool's shape, tests/data/exports/) and an
+    // OpenDocument sheet written below; a case applies a few byte mutations (flips, inserts,
+    // deletions, duplicated ranges, cuts, and tokens the formats care about) to one seed, for
+    // workbooks either to the zip bytes or to one XML part inside, zipped again. Every case
+    // must give Ok or an error naming the file: never a panic, never a hang.
+    //
+    // LYHORD_FUZZ_CASES sets the cases per target (default 256) and LYHORD_FUZZ_SECONDS the
+    // time after which the remaining cases are skipped (default 3), e.g. a longer run:
+    // LYHORD_FUZZ_CASES=20000 LYHORD_FUZZ_SECONDS=600 cargo test --release --test import fuzz_
+
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    fn env_number(name: &str, default: u64) -> u64 {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(default)
+    }
+
+    fn fuzz_config() -> ProptestConfig {
+        ProptestConfig {
+            cases: env_number("LYHORD_FUZZ_CASES", 256) as u32,
+            // A failing input is printed and kept below as a regression test, not in a file.
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    /// Whether a fuzz target still has time; the clock starts at its first case.
+    fn within_budget(start: &OnceLock<Instant>) -> bool {
+        let budget = Duration::from_secs(env_number("LYHORD_FUZZ_SECONDS", 3));
+        start.get_or_init(Instant::now).elapsed() < budget
+    }
+
+    /// No single input may take long: a reader that loops shows up here, not as a stuck run.
+    const SLOW: Duration = Duration::from_secs(10);
+
+    /// Bytes the formats give meaning to: quotes, line ends, delimiters, BOMs, invalid UTF-8,
+    /// the header marks of the survey tools, and XML a sheet is made of.
+    const TOKENS: &[&[u8]] = &[
+        b"\"",
+        b"\"\"",
+        b"\r\n",
+        b"\n",
+        b"\r",
+        b",",
+        b";",
+        b"\t",
+        b"\0",
+        b"\xef\xbb\xbf",
+        b"\xff\xfe",
+        b"\xc3",
+        b"{'ImportId': '",
+        b"{\"ImportId\":\"QID1\",\"timeZone\":\"Europe/Stockholm\"}",
+        b"V1,V2,V3,V4,V5,V6,V7,V8,V9,V10,",
+        b"RespondentID,CollectorID,",
+        b"Response",
+        b"R_1dA8bC9eF0gH1iJ",
+        b"<c r=\"XFD1048576\" t=\"inlineStr\"><is><t>x</t></is></c>",
+        b"<c r=\"A1048576\"><v>1e308</v></c>",
+        b"<c r=\"B2\" t=\"s\"><v>4294967295</v></c>",
+        b"<row r=\"0\">",
+        b"</row>",
+        b"<table:table-row table:number-rows-repeated=\"1048576\">",
+        b"table:number-columns-repeated=\"16384\"",
+        b"<office:annotation>",
+        b"<text:s text:c=\"4000000000\"/>",
+        b"&#0;&amp;&",
+        b"<![CDATA[",
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        Flip(prop::sample::Index, u8),
+        Insert(prop::sample::Index, Vec<u8>),
+        Delete(prop::sample::Index, usize),
+        Duplicate(prop::sample::Index, usize),
+        Cut(prop::sample::Index),
+        Token(prop::sample::Index, prop::sample::Index),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        let at = any::<prop::sample::Index>;
+        prop_oneof![
+            (at(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
+            (at(), proptest::collection::vec(any::<u8>(), 1..16))
+                .prop_map(|(i, b)| Mutation::Insert(i, b)),
+            (at(), 1usize..64).prop_map(|(i, n)| Mutation::Delete(i, n)),
+            (at(), 1usize..256).prop_map(|(i, n)| Mutation::Duplicate(i, n)),
+            at().prop_map(Mutation::Cut),
+            (at(), at()).prop_map(|(i, t)| Mutation::Token(i, t)),
+        ]
+    }
+
+    fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
+        let len = bytes.len();
+        let pos = |i: &prop::sample::Index| if len == 0 { 0 } else { i.index(len + 1) };
+        match m {
+            Mutation::Flip(i, b) if len > 0 => bytes[i.index(len)] ^= b | 1,
+            Mutation::Flip(..) => {}
+            Mutation::Insert(i, b) => {
+                let p = pos(i);
+                bytes.splice(p..p, b.iter().copied());
+            }
+            Mutation::Delete(i, n) => {
+                let p = pos(i);
+                bytes.drain(p..(p + n).min(len));
+            }
+            Mutation::Duplicate(i, n) => {
+                let p = pos(i);
+                let piece = bytes[p..(p + n).min(len)].to_vec();
+                bytes.splice(p..p, piece);
+            }
+            Mutation::Cut(i) => bytes.truncate(pos(i)),
+            Mutation::Token(i, t) => {
+                let p = pos(i);
+                bytes.splice(p..p, TOKENS[t.index(TOKENS.len())].iter().copied());
+            }
+        }
+    }
+
+    fn exports_dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/exports")
+    }
+
+    /// The fixtures with one of the `suffixes`, as (name, bytes), read once.
+    fn fixtures(suffixes: &[&str]) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(exports_dir())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| suffixes.contains(&x.to_string_lossy().as_ref()))
+            })
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn text_seeds() -> &'static [(String, Vec<u8>)] {
+        static SEEDS: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+        SEEDS.get_or_init(|| fixtures(&["csv", "txt"]))
+    }
+
+    fn header_choice() -> impl Strategy<Value = HeaderChoice> {
+        prop_oneof![
+            4 => Just(HeaderChoice::Auto),
+            1 => Just(HeaderChoice::Single),
+            1 => Just(HeaderChoice::Qualtrics),
+            1 => Just(HeaderChoice::QualtricsLegacy),
+            1 => Just(HeaderChoice::SurveyMonkey),
+        ]
+    }
+
+    fn read_options() -> impl Strategy<Value = ReadOptions> {
+        (
+            header_choice(),
+            proptest::option::weighted(0.1, 1usize..6),
+            proptest::option::weighted(
+                0.1,
+                prop_oneof![Just("utf-8"), Just("windows-1252"), Just("utf-16")],
+            ),
+        )
+            .prop_map(|(header, header_row, encoding)| ReadOptions {
+                header,
+                header_row,
+                encoding: encoding.map(str::to_string),
+                ..ReadOptions::default()
+            })
+    }
+
+    /// Ok with columns as long as the table, or an error naming the file (or the parameter).
+    fn check_outcome(
+        result: Result<(Table, lyhord::import::SourceInfo), lyhord::error::ImportError>,
+        file: &str,
+        took: Duration,
+    ) -> Result<(), TestCaseError> {
+        prop_assert!(took < SLOW, "{file}: took {took:?}");
+        match result {
+            Ok((table, _)) => {
+                prop_assert!(table.rows > 0);
+                prop_assert!(table.columns.iter().all(|c| c.values.len() == table.rows));
+            }
+            Err(e) => {
+                let message = e.to_string();
+                prop_assert!(
+                    message.starts_with(&format!("{file}:")) || message.starts_with("parameter `"),
+                    "{message}"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps what was read to an instrument, as `read_export` does next: no panic there either.
+    fn map_too(result: &Result<(Table, lyhord::import::SourceInfo), lyhord::error::ImportError>) {
+        static INSTRUMENT: OnceLock<Instrument> = OnceLock::new();
+        let inst = INSTRUMENT.get_or_init(|| Instrument::builtin("epl-staff").unwrap());
+        if let Ok((table, info)) = result {
+            let _ = map_table(table, info.clone(), inst, &MapOptions::default());
+        }
+    }
+
+    fn zip_parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut entry = archive.by_index(i).unwrap();
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+                (entry.name().unwrap().to_string(), data)
+            })
+            .collect()
+    }
+
+    fn zip_of(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in parts {
+            let method = if name == "mimetype" {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let options = zip::write::SimpleFileOptions::default().compression_method(method);
+            writer.start_file(name.as_str(), options).unwrap();
+            writer.write_all(data).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    /// An OpenDocument spreadsheet as LibreOffice saves a SurveyMonkey export: two header
+    /// rows (the question over its statements), then answers; numbers as floats.
+    fn ods_bytes(rows: &[&[&str]]) -> Vec<u8> {
+        let cell = |v: &&str| {
+            match v.parse::<f64>() {
+        _ if v.is_empty() => "<table:table-cell/>".to_string(),
+        Ok(x) => format!("<table:table-cell office:value-type=\"float\" office:value=\"{x}\"><text:p>{v}</text:p></table:table-cell>"),
+        Err(_) => format!("<table:table-cell office:value-type=\"string\"><text:p>{v}</text:p></table:table-cell>"),
+    }
+        };
+        let body: String = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "<table:table-row>{}</table:table-row>",
+                    r.iter().map(cell).collect::<String>()
+                )
+            })
+            .collect();
+        let content = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Svar">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+        zip_of(&[
+            (
+                "mimetype".into(),
+                b"application/vnd.oasis.opendocument.spreadsheet".to_vec(),
+            ),
+            ("META-INF/manifest.xml".into(), manifest.as_bytes().to_vec()),
+            ("content.xml".into(), content.into_bytes()),
+        ])
+    }
+
+    const MONKEY_ODS: &[&[&str]] = &[
+        &[
+            "Respondent ID",
+            "Collector ID",
+            "Hur väl stämmer följande påståenden om ditt arbete?",
+            "",
+            "Enhet?",
+        ],
+        &[
+            "",
+            "",
+            "Jag känner mig engagerad i mitt arbete",
+            "Jag är stolt över att arbeta i kommunen",
+            "Response",
+        ],
+        &["11", "4312", "4", "5", "Hemtjänsten"],
+        &["12", "4312", "Stämmer helt", "", "Skolan"],
+    ];
+
+    #[test]
+    fn ods_sheet_with_surveymonkey_header_reads() {
+        let (table, info) = read_workbook_bytes(
+            &ods_bytes(MONKEY_ODS),
+            "s.ods",
+            "ods",
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (info.header.as_str(), table.rows),
+            ("surveymonkey (2 header rows)", 2)
+        );
+        assert_eq!(
+        table.columns[2].name,
+        "Hur väl stämmer följande påståenden om ditt arbete? - Jag känner mig engagerad i mitt arbete"
+    );
+    }
+
+    /// A workbook seed: its name, format, and its parts unzipped (read once).
+    type WorkbookSeed = (String, String, Vec<(String, Vec<u8>)>);
+
+    fn workbook_seeds() -> &'static [WorkbookSeed] {
+        static SEEDS: OnceLock<Vec<WorkbookSeed>> = OnceLock::new();
+        SEEDS.get_or_init(|| {
+            let mut seeds: Vec<WorkbookSeed> = fixtures(&["xlsx"])
+                .into_iter()
+                .map(|(name, bytes)| (name, "xlsx".into(), zip_parts(&bytes)))
+                .collect();
+            seeds.push((
+                "monkey.ods".into(),
+                "ods".into(),
+                zip_parts(&ods_bytes(MONKEY_ODS)),
+            ));
+            seeds
+        })
+    }
+
+    proptest! {
+        #![proptest_config(fuzz_config())]
+
+        /// The text path over mutated exports of every tool's shape and encoding.
+        #[test]
+        fn fuzz_text_exports(
+            seed in any::<prop::sample::Index>(),
+            mutations in proptest::collection::vec(mutation(), 1..6),
+            options in read_options(),
+        ) {
+            static START: OnceLock<Instant> = OnceLock::new();
+            if !within_budget(&START) {
+                return Ok(());
+            }
+            let seeds = text_seeds();
+            let (name, bytes) = &seeds[seed.index(seeds.len())];
+            let mut bytes = bytes.clone();
+            for m in &mutations {
+                mutate(&mut bytes, m);
+            }
+            let file = format!("fuzz-{name}");
+            let clock = Instant::now();
+            let result = read_text_bytes(&bytes, &file, &options);
+            map_too(&result);
+            check_outcome(result, &file, clock.elapsed())?;
+        }
+
+        /// The workbook path over mutated .xlsx/.ods: the zip bytes, or one part inside.
+        #[test]
+        fn fuzz_workbook_exports(
+            seed in any::<prop::sample::Index>(),
+            part in proptest::option::weighted(0.8, any::<prop::sample::Index>()),
+            mutations in proptest::collection::vec(mutation(), 1..6),
+            options in read_options(),
+        ) {
+            static START: OnceLock<Instant> = OnceLock::new();
+            if !within_budget(&START) {
+                return Ok(());
+            }
+            let seeds = workbook_seeds();
+            let (name, format, parts) = &seeds[seed.index(seeds.len())];
+            let bytes = match part {
+                Some(p) => {
+                    let mut parts = parts.clone();
+                    let chosen = p.index(parts.len());
+                    for m in &mutations {
+                        mutate(&mut parts[chosen].1, m);
+                    }
+                    zip_of(&parts)
+                }
+                None => {
+                    let mut bytes = zip_of(parts);
+                    for m in &mutations {
+                        mutate(&mut bytes, m);
+                    }
+                    bytes
+                }
+            };
+            let file = format!("fuzz-{name}");
+            let clock = Instant::now();
+            let result = read_workbook_bytes(&bytes, &file, format, &options);
+            map_too(&result);
+            check_outcome(result, &file, clock.elapsed())?;
+        }
+    }
+
+    /// Regression (found by reading calamine, then by the fuzz tokens): one stray cell at
+    /// XFD1048576 made the sheet's range 1,048,576 × 16,384 cells, allocated at once (an
+    /// abort, not an error). The used area is now checked before anything is allocated.
+    #[test]
+    fn stray_far_cell_in_a_sheet_is_an_error_not_an_allocation() {
+        let mut parts = zip_parts(&export_fixture("exempelkommun-qualtrics-xlsx.xlsx"));
+        let sheet = parts
+            .iter_mut()
+            .find(|(name, _)| name == "xl/worksheets/sheet1.xml")
+            .unwrap();
+        let xml = String::from_utf8(sheet.1.clone()).unwrap();
+        let far = r#"<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>"#;
+        sheet.1 = xml.replacen("</sheetData>", far, 1).into_bytes();
+        let err = read_workbook_bytes(&zip_of(&parts), "far.xlsx", "xlsx", &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("far.xlsx: the sheet's used area is 1048576 rows × 16384 columns"),
+            "{err}"
+        );
+        // Not a zip at all: named, with what was expected.
+        let err = read_workbook_bytes(
+            b"id;eng1\n1;2\n",
+            "csv.xlsx",
+            "xlsx",
+            &ReadOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("csv.xlsx: cannot open as a workbook: not a valid zip archive"),
+            "{err}"
+        );
+    }
+
+    /// `content.xml` of an OpenDocument sheet, changed by `edit`, zipped again.
+    fn ods_with_content(edit: impl Fn(&str) -> String) -> Vec<u8> {
+        let mut parts = zip_parts(&ods_bytes(MONKEY_ODS));
+        let content = parts.iter_mut().find(|(n, _)| n == "content.xml").unwrap();
+        content.1 = edit(std::str::from_utf8(&content.1).unwrap()).into_bytes();
+        zip_of(&parts)
+    }
+
+    fn ods_error(bytes: &[u8]) -> String {
+        let clock = Instant::now();
+        let result = read_workbook_bytes(bytes, "bad.ods", "ods", &ReadOptions::default());
+        assert!(clock.elapsed() < SLOW);
+        result.unwrap_err().to_string()
+    }
+
+    /// Regressions found by the workbook fuzz (a case that never finished) and by reading
+    /// calamine's OpenDocument reader after it: a table cut before its end tag made it loop
+    /// forever, an open annotation too; `text:s` repeats a space as often as `text:c` says;
+    /// repeated rows and cells are expanded before the sheet is cropped.
+    #[test]
+    fn broken_ods_content_is_an_error_not_a_hang_or_an_allocation() {
+        let cut = ods_error(&ods_with_content(|c| {
+            c[..c.find("</table:table>").unwrap()].to_string()
+        }));
+        assert!(
+            cut.starts_with(
+                "bad.ods: content.xml ends inside 4 open element(s): the file is cut or corrupt"
+            ),
+            "{cut}"
+        );
+        let annotation = ods_error(&ods_with_content(|c| {
+            c.replacen(
+                "<text:p>Skolan</text:p>",
+                "<office:annotation><text:p>Skolan</text:p>",
+                1,
+            )
+        }));
+        assert!(
+            annotation.starts_with("bad.ods: content.xml is not well-formed XML"),
+            "{annotation}"
+        );
+        let spaces = ods_error(&ods_with_content(|c| {
+            c.replacen(
+                "<text:p>Skolan",
+                "<text:p><text:s text:c=\"4000000000\"/>Skolan",
+                1,
+            )
+        }));
+        assert!(
+            spaces.starts_with("bad.ods: content.xml has a run of 4000000000 spaces (text:c)"),
+            "{spaces}"
+        );
+        // One row of 16,384 filled cells, repeated 2,000 times below the 4 rows of the sheet:
+        // (4 + 2,000) × 16,384 cells from a few hundred bytes.
+        let wide = r#"<table:table-row table:number-rows-repeated="2000"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table>"#;
+        let repeated = ods_error(&ods_with_content(|c| c.replacen("</table:table>", wide, 1)));
+        assert!(
+            repeated.starts_with("bad.ods: content.xml makes sheets of 32833536 cells"),
+            "{repeated}"
+        );
     }
 }

@@ -33,8 +33,9 @@ class ImportReport:
     source : ImportSource
         Read by attribute (``report.source.encoding``) or, as before, by key
         (``report.source["encoding"]``): ``file``, ``format``, ``encoding``,
-        ``delimiter``, ``decimal``, ``header`` (single, qualtrics, surveymonkey, spss
-        dictionary) and ``sheet``, as read or sniffed;
+        ``delimiter``, ``decimal``, ``header`` (the layout read, e.g. "single", "qualtrics
+        (legacy V-columns)", "surveymonkey (2 header rows)", "spss dictionary") and
+        ``sheet``, as read or sniffed;
         ``header_row`` (1-based row of the header in the file or sheet), ``title_block``
         (something is written above it) and ``header_row_given`` (``header_row=``).
     rows_read, rows_kept : int
@@ -357,8 +358,13 @@ def read_export(
     encoding, delimiter, decimal : str, optional
         Override the sniffed text encoding (``"windows-1252"``, ``"utf-8"``, ``"utf-16"``),
         field delimiter (``";"``, ``","``, ``"\\t"``) and decimal separator.
-    header : {"auto", "single", "qualtrics", "surveymonkey"}
-        Header layout of text and workbook exports.
+    header : {"auto", "single", "qualtrics", "qualtrics-legacy", "surveymonkey"}
+        Header layout of text and workbook exports. ``"auto"`` recognises every Qualtrics
+        layout (3 header rows with JSON or 2016–17 single-quoted ImportIds, or 2 when the
+        ImportId row was deleted; the legacy ``V1``…``V10`` layout) and both SurveyMonkey
+        layouts (``Respondent ID`` and the older ``RespondentID``), and raises
+        :class:`lyhord.DataError` naming these values when a second row could be either a
+        header or answers. ``"qualtrics"`` reads 3 rows when row 3 holds ImportIds, else 2.
     header_row : int, optional
         1-based row of the (first) header row in a text file or sheet. By default the
         first row, or the first with two or more filled cells when only rows with at most

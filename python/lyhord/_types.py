@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 Lang = Literal["sv", "en"]
-Header = Literal["auto", "single", "qualtrics", "surveymonkey"]
+Header = Literal["auto", "single", "qualtrics", "qualtrics-legacy", "surveymonkey"]
 Missing = Literal["pairwise", "listwise"]
 CiMethod = Literal["feldt", "bootstrap"]
 AgreementLevel = Literal["nominal", "ordinal", "interval", "ratio"]

@@ -17,7 +17,7 @@ import re
 import sys
 from importlib.util import find_spec
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, get_args
 
 import polars as pl
 
@@ -27,6 +27,7 @@ from ._import import read_export
 from ._lyhord import Instrument, LyhordError, __version__
 from ._publication import Publication
 from ._tables import OUT_FORMATS, first_line, read_table, write_table
+from ._types import Header
 from .datasets import example_data, headcounts
 from .report import Words, measure_labels, wide
 from .report.excel import CSV_DIALECTS, write_csv, write_report
@@ -41,6 +42,7 @@ FLAGS = {
     "encoding": "--encoding",
     "delimiter": "--sep",
     "header_row": "--header-row",
+    "header": "--header",
     "min_group": "--min-group",
     "confidence": "--confidence",
     "weights": "--weights",
@@ -107,6 +109,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         sheet=sheet,
         encoding=args.encoding,
         delimiter=args.sep,
+        header=args.header,
         header_row=args.header_row,
     )
     for note in report.notes():
@@ -517,6 +520,13 @@ def _add_score(sub) -> None:
     )
     s.add_argument("--encoding", default=None, help="input text encoding (default: sniffed)")
     s.add_argument("--sheet", default=None, help="workbook sheet name or 0-based index")
+    s.add_argument(
+        "--header",
+        choices=get_args(Header),
+        default="auto",
+        help="header layout of the export (default: recognised; Qualtrics, its legacy V1…V10 "
+        "layout and SurveyMonkey are)",
+    )
     s.add_argument(
         "--header-row",
         type=_whole(1),

@@ -11,6 +11,7 @@ mod labelled;
 pub mod mapping;
 pub mod sav;
 pub mod text;
+pub mod zipped;
 
 use crate::error::ImportError;
 use polars::prelude::*;
@@ -273,7 +274,7 @@ pub fn read_text_bytes(
         options.header_row.unwrap_or(0) + headers::TITLE_ROWS_MAX + 3,
     )?;
     let place = headers::HeaderPlace::find(&head, options.header_row, 0, file)?;
-    let style = headers::detect(&head[place.skip..], options.header);
+    let style = headers::detect(&head[place.skip..], options.header, file)?;
     let (header_rows, mut table) =
         text::parse(&decoded, file, delimiter, place.skip, style.rows())?;
     if table.rows == 0 {

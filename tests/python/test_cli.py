@@ -215,6 +215,21 @@ def test_library_errors_read_as_flags(capsys, tmp_path, hme_csv):
     )
 
 
+def test_undecidable_header_asks_for_the_header_flag(capsys, tmp_path):
+    monkey = tmp_path / "monkey.csv"
+    monkey.write_bytes(b"RespondentID,CollectorID,hme1\r\n,,\r\n1,6123,5\r\n")
+    out = tmp_path / "r.csv"
+    code, _, err = cli_run(capsys, "score", monkey, "--instrument", "hme", "--out", out)
+    assert code == 2 and err.endswith(
+        "Pass --header surveymonkey if row 2 holds the sub-questions, or --header single if "
+        "it holds answers\n"
+    )
+    code, _, err = cli_run(
+        capsys, "score", monkey, "--instrument", "hme", "--header", "surveymonkey", "--out", out
+    )
+    assert "cannot be decided" not in err
+
+
 def test_estimate_errors_read_as_flags(capsys, tmp_path, hme_csv):
     counts = tmp_path / "antal.csv"
     counts.write_text("Förvaltning;headcount\nKultur;40\n", encoding="utf-8")

@@ -26,7 +26,22 @@ MEASURES = ["engagement", "participation", "learning", "epl"]
 ID_OF = {
     "cp1252": "Respondent",
     "qualtrics": "ResponseId",
+    "qualtrics-2017": "ResponseID",
+    "qualtrics-legacy": "ResponseID",
+    "qualtrics-xlsx": "ResponseId",
     "surveymonkey": "Respondent ID",
+    "surveymonkey-2015": "RespondentID",
+    "surveymonkey-xlsx": "Respondent ID",
+}
+# Each survey tool's layouts and the name the import report gives them.
+LAYOUTS = {
+    "qualtrics": "qualtrics (3 header rows)",
+    "qualtrics-2017": "qualtrics (3 header rows, 2016–17 ImportIds in single quotes)",
+    "qualtrics-legacy": "qualtrics (legacy V-columns)",
+    "qualtrics-xlsx": "qualtrics (3 header rows)",
+    "surveymonkey": "surveymonkey (2 header rows)",
+    "surveymonkey-2015": "surveymonkey (older RespondentID layout, 2 header rows)",
+    "surveymonkey-xlsx": "surveymonkey (2 header rows)",
 }
 
 
@@ -56,6 +71,10 @@ def fixture(kind: str) -> Path:
     return next(EXPORTS.glob(f"exempelkommun-{kind}.*"))
 
 
+def fixture_kind(path: Path) -> str:
+    return path.stem.removeprefix("exempelkommun-")
+
+
 def scores_by_respondent(data: pl.DataFrame, id_column: str) -> pl.DataFrame:
     scored = ly.score(data.rename({id_column: "rid"}), INST)
     return scored.select("rid", *MEASURES).sort("rid")
@@ -66,9 +85,7 @@ def reference() -> pl.DataFrame:
     return scores_by_respondent(example_answers(300), "respondent_id")
 
 
-@pytest.mark.parametrize(
-    "kind", ["cp1252", "qualtrics", "surveymonkey", "xlsx", "sav", "parquet", "utf16"]
-)
+@pytest.mark.parametrize("kind", ["cp1252", *LAYOUTS, "xlsx", "sav", "parquet", "utf16"])
 def test_every_export_gives_identical_scores(kind, reference):
     data, report = ly.read_export(fixture(kind), INST, sheet="Svar" if kind == "xlsx" else None)
     assert report.rows_read == report.rows_kept == 300
@@ -79,8 +96,48 @@ def test_every_export_gives_identical_scores(kind, reference):
 
 def test_text_fixtures_are_what_the_generator_writes(tmp_path):
     fresh = ly.write_example_exports(tmp_path)
-    for kind in ("cp1252", "qualtrics", "surveymonkey", "utf16", "problems"):
+    text_kinds = [k for k in fresh if fresh[k].suffix in (".csv", ".txt")]
+    assert len(text_kinds) == 8
+    for kind in text_kinds:
         assert fresh[kind].read_bytes() == fixture(kind).read_bytes(), kind
+    # Every fixture is one the generator writes.
+    assert {fixture_kind(p) for p in EXPORTS.glob("exempelkommun-*")} == set(fresh)
+
+
+@pytest.mark.parametrize("kind", sorted(LAYOUTS))
+def test_tool_layout_is_named_in_the_report(kind):
+    data, report = ly.read_export(fixture(kind), INST)
+    assert report.source["header"] == LAYOUTS[kind]
+    # No header row is left among the answers.
+    assert (report.rows_read, data.height) == (300, 300)
+    assert data[ID_OF[kind]][0] == "EK25-00001"
+    eng1 = report.columns.filter(pl.col("item") == "eng1").row(0, named=True)
+    assert eng1["matched_by"] == "text" and eng1["question"]
+
+
+def test_undecidable_header_asks_for_header(tmp_path):
+    # SurveyMonkey's first columns, then a row blank under the respondent id that has no
+    # sub-question: the question row or an answer without its id?
+    path = write(tmp_path, "m.csv", b"RespondentID,CollectorID,eng1\r\n,6123,4\r\n1,6123,5\r\n")
+    message = r'm\.csv: the header layout cannot be decided: .*Pass header="surveymonkey"'
+    with pytest.raises(ly.DataError, match=message):
+        ly.read_export(path, INST_ONE)
+    data, report = ly.read_export(path, INST_ONE, header="single")
+    assert data["eng1"].to_list() == [4, 5]
+    # A blank second row is as undecidable; said to be the sub-question row, it is one.
+    path = write(tmp_path, "b.csv", b"RespondentID,CollectorID,eng1\r\n,,\r\n1,6123,5\r\n")
+    with pytest.raises(ly.DataError, match="cannot be decided"):
+        ly.read_export(path, INST_ONE)
+    data, report = ly.read_export(path, INST_ONE, header="surveymonkey")
+    assert report.source["header"].startswith("surveymonkey (older")
+    assert data["eng1"].to_list() == [5]
+    legacy = b"V1,V2,V3,V4,V5,V6,V7,V8,V9,V10,eng1\r\n" + b"x," * 10 + b"4\r\n"
+    path = write(tmp_path, "l.csv", legacy + b"R_1dA8bC9eF0gH1iJ," * 10 + b"5\r\n")
+    with pytest.raises(ly.DataError, match='Pass header="qualtrics-legacy" if row 2 holds'):
+        ly.read_export(path, INST_ONE)
+    data, report = ly.read_export(path, INST_ONE, header="qualtrics-legacy")
+    assert report.source["header"] == "qualtrics (legacy V-columns)"
+    assert data.columns[:2] == ["x", "x (2)"] and data["eng1"].to_list() == [5]
 
 
 def test_cp1252_dialect_is_sniffed_and_background_kept():
@@ -320,7 +377,7 @@ def test_unknown_parameters():
         ly.read_export(pl.DataFrame({"x": [1]}), INST_ONE, mapping={"x": "eng9"})
     with pytest.raises(ly.DataError, match="parameter `id`"):
         ly.read_export(pl.DataFrame({"eng1": [1]}), INST_ONE, id="rid")
-    with pytest.raises(ly.ArgumentError, match='parameter `header` must be "auto"'):
+    with pytest.raises(ly.ArgumentError, match='parameter `header` must be "auto", "single"'):
         ly.read_export(fixture("cp1252"), INST, header="two rows")
 
 
