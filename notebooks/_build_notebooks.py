@@ -810,6 +810,21 @@ paths = ly.write_example_exports(tempfile.mkdtemp())
     ),
     (
         "md",
+        """## First a look, without an instrument
+`ly.read_table` (on the command line `lyhord inspect FILE`) opens any of these files as it is:
+every column under its own name, every row, and a report of how the file was read and what
+each column holds. Here the SPSS file: its variable labels, value labels and missing codes.""",
+    ),
+    (
+        "code",
+        """table, about = ly.read_table(paths["sav"])
+print(about)
+about.columns.filter(pl.col("value_labels").is_not_null()).select(
+    "column", "label", "dtype", "value_labels", "user_missing", "n_user_missing"
+).head(4)""",
+    ),
+    (
+        "md",
         """## A Swedish Excel CSV
 Windows-1252, semicolons, decimal commas, the item texts as column headers and the answers
 as labels ("Stämmer helt", "Vet ej"). Everything is sniffed; the report shows what was found.""",

@@ -23,16 +23,16 @@ fn text_cells(table: &Table, column: usize) -> Vec<Option<String>> {
 fn windows_1252_is_decoded_and_utf8_kept() {
     // "Förvaltning;Åsa" in Windows-1252: ö = 0xF6, Å = 0xC5.
     let cp1252 = b"F\xf6rvaltning;\xc5sa\r\n";
-    let (text, enc) = decode(cp1252, "x.csv", None).unwrap();
+    let (text, enc) = decode(cp1252.to_vec(), "x.csv", None).unwrap();
     assert_eq!(
         (text.as_str(), enc.as_str()),
         ("Förvaltning;Åsa\r\n", "windows-1252")
     );
-    let (text, enc) = decode("Förvaltning".as_bytes(), "x.csv", None).unwrap();
+    let (text, enc) = decode("Förvaltning".into(), "x.csv", None).unwrap();
     assert_eq!((text.as_str(), enc.as_str()), ("Förvaltning", "UTF-8"));
-    let (text, enc) = decode(b"\xef\xbb\xbfid", "x.csv", None).unwrap();
+    let (text, enc) = decode(b"\xef\xbb\xbfid".to_vec(), "x.csv", None).unwrap();
     assert_eq!((text.as_str(), enc.as_str()), ("id", "UTF-8 (BOM)"));
-    let err = decode(cp1252, "x.csv", Some("utf-8"))
+    let err = decode(cp1252.to_vec(), "x.csv", Some("utf-8"))
         .unwrap_err()
         .to_string();
     assert!(err.contains("line 1 (byte 1) is not valid UTF-8"), "{err}");

@@ -19,7 +19,7 @@ from ._combine import combine
 from ._design import Design, RakeResult, design_estimate, rake
 from ._exports import write_example_exports
 from ._followup import compare_waves, targets, trend
-from ._import import Export, ImportReport, read_export, write_sav
+from ._import import Export, ImportReport, Table, TableReport, read_export, read_table, write_sav
 from ._lyhord import ImportSource
 from ._interviews import (
     CodingFrame,
@@ -82,6 +82,9 @@ __all__ = [
     "ImportReport",
     "ImportSource",
     "read_export",
+    "read_table",
+    "Table",
+    "TableReport",
     "write_sav",
     "write_example_exports",
     "example_data",

@@ -192,17 +192,7 @@ class ImportReport:
 
     def __repr__(self) -> str:
         s = self.source
-        how = ", ".join(
-            f"{name} {value}"
-            for name, value in (
-                ("format", s.format),
-                ("encoding", s.encoding),
-                ("delimiter", s.delimiter),
-                ("decimal", s.decimal),
-                ("sheet", s.sheet),
-            )
-            if value is not None
-        )
+        how = _how_read(s)
         items = self.items()
         lines = [
             f"ImportReport({s.file!r}, instrument {self.instrument})",
@@ -221,11 +211,8 @@ class ImportReport:
         return "\n".join(lines)
 
 
-_SPSS_COLUMNS = [
-    "column",
-    "role",
-    "dtype",
-    pl.col("question").alias("variable_label"),
+# What an SPSS dictionary says of a column, and what became of its labels and missing codes.
+_SPSS_DICTIONARY = [
     "format",
     "measure",
     "value_labels",
@@ -233,6 +220,13 @@ _SPSS_COLUMNS = [
     "labels_note",
     "user_missing",
     "n_user_missing",
+]
+_SPSS_COLUMNS = [
+    "column",
+    "role",
+    "dtype",
+    pl.col("question").alias("variable_label"),
+    *_SPSS_DICTIONARY,
 ]
 
 
@@ -466,14 +460,18 @@ def _export(read: Any) -> Export:
 
 
 def _read_parquet(path: Path, inst: Instrument, mapping_options: dict[str, Any]) -> Export:
+    frame = _parquet_frame(path)
+    return _export(_lyhord._read_export_frame(frame, inst, str(path), "parquet", **mapping_options))
+
+
+def _parquet_frame(path: Path) -> pl.DataFrame:
     problem = file_problem(path)
     if problem:
         raise _lyhord.DataError(f"{path}: {problem}")
     try:
-        frame = pl.read_parquet(path)
+        return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as e:
         raise _lyhord.DataError(f"{path}: cannot read as Parquet: {e}") from e
-    return _export(_lyhord._read_export_frame(frame, inst, str(path), "parquet", **mapping_options))
 
 
 def _as_polars(source: Any) -> pl.DataFrame:
@@ -486,6 +484,185 @@ def _as_polars(source: Any) -> pl.DataFrame:
     raise ArgumentTypeError(
         f"source must be a file path or a polars / pandas DataFrame, not {type(source).__name__}"
     )
+
+
+_TABLE_COLUMNS = [
+    "column",
+    "dtype",
+    pl.col("question").alias("label"),
+    "n_valid",
+    "n_missing",
+    *_SPSS_DICTIONARY,
+]
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """What :func:`read_table` found in a file: how it was read and what each column holds.
+
+    Attributes
+    ----------
+    source : ImportSource
+        How the file was read or sniffed: ``format``, ``encoding``, ``delimiter``,
+        ``decimal``, ``sheet``, ``header`` (the layout detected, e.g. ``"single"``,
+        ``"qualtrics (3 header rows, JSON ImportIds)"``, ``"surveymonkey (2 header rows)"``,
+        ``"spss dictionary"``), ``header_row``, ``title_block``.
+    rows : int
+        Data rows read; every one is in the frame, in file order.
+    n_empty_rows, empty_rows : int, list[int]
+        Rows with no value in any column (kept in the frame, listed here: the first 20).
+    columns : polars.DataFrame
+        One row per column: ``column``, ``dtype`` (as returned), ``label`` (the question
+        text of a Qualtrics / SurveyMonkey header, or the SPSS variable label), ``n_valid``,
+        ``n_missing``; for SPSS files (null otherwise) ``format``, ``measure``,
+        ``value_labels``, ``labels`` (``enum``: the column is a polars Enum of its labels;
+        ``kept``: the codes stay, ``labels_note`` says why), ``user_missing`` (the
+        declaration) and ``n_user_missing`` (the values it turned to null).
+    value_labels : dict
+        SPSS value labels per column, ``{column: {value: label}}``; empty for other sources.
+    """
+
+    source: ImportSource
+    rows: int
+    n_empty_rows: int
+    empty_rows: list[int]
+    columns: pl.DataFrame
+    value_labels: dict[str, dict[float | str, str]]
+
+    @classmethod
+    def _from_core(cls, raw: Any) -> TableReport:
+        """The report as the core made it (``_lyhord._ImportReport`` of a table read
+        without an instrument)."""
+        return cls(
+            source=raw.source,
+            rows=raw.rows_read,
+            n_empty_rows=raw.n_empty_rows,
+            empty_rows=raw.empty_rows,
+            columns=raw.columns.select(_TABLE_COLUMNS),
+            value_labels=raw.value_labels,
+        )
+
+    def notes(self) -> list[str]:
+        """Where the header was found, empty rows, and what became of SPSS labels,
+        user-missing values and dates, one sentence each."""
+        out = _header_notes(self.source)
+        if self.n_empty_rows:
+            out.append(f"{self.n_empty_rows} empty row(s), kept: {self.empty_rows}")
+        return out + _spss_notes(self.columns.with_columns(role=pl.lit("column")))
+
+    def __repr__(self) -> str:
+        lines = [
+            f"TableReport({self.source.file!r})",
+            f"  read as {_how_read(self.source)}; header: {self.source.header}",
+            f"  {self.rows} rows, {self.columns.height} columns",
+        ]
+        lines.extend(f"  note: {n}" for n in self.notes())
+        return "\n".join(lines)
+
+
+def _how_read(s: ImportSource) -> str:
+    """``format csv, encoding utf-8, delimiter ;`` — what the source says it was read as."""
+    return ", ".join(
+        f"{name} {value}"
+        for name, value in (
+            ("format", s.format),
+            ("encoding", s.encoding),
+            ("delimiter", s.delimiter),
+            ("decimal", s.decimal),
+            ("sheet", s.sheet),
+        )
+        if value is not None
+    )
+
+
+class Table(NamedTuple):
+    """The result of :func:`read_table`: the frame as the file has it, and ``report``."""
+
+    data: pl.DataFrame
+    report: TableReport
+
+
+def read_table(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    header: Header = "auto",
+    header_row: int | None = None,
+) -> Table:
+    """Open any export lyhord reads, without an instrument, to look at it.
+
+    The same readers as :func:`read_export` (which maps the columns this reads onto an
+    instrument's items): the same sniffing of encoding, delimiter, decimal separator,
+    title blocks and Qualtrics / SurveyMonkey header rows, and the same SPSS dictionary.
+    Nothing is mapped, recoded or left out.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV/TSV, ``.xlsx``/``.xls``/``.ods``, SPSS ``.sav``/``.zsav`` or ``.parquet`` file.
+    sheet, encoding, delimiter, decimal, header, header_row
+        As for :func:`read_export`: override what is sniffed.
+
+    Returns
+    -------
+    Table
+        ``(data, report)``: ``data`` has every column under its own name and every data row
+        in file order. Text columns holding only numbers become numbers; from SPSS,
+        user-missing values become null, date / time / datetime formats become temporal
+        types and fully labelled columns an ``Enum`` of their labels (as in
+        :func:`read_export`). ``report`` is a :class:`TableReport`: layout, encoding,
+        labels, missing codes per column.
+
+    Raises
+    ------
+    lyhord.DataError
+        For a missing, empty or unreadable file, naming the file and the line, sheet, byte
+        or record, and what was expected.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, lyhord as ly
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "svar.csv"
+    >>> _ = path.write_text("enhet;Fråga 1;lön\\nA;Stämmer helt;31000,5\\nB;4;\\n",
+    ...                     encoding="cp1252")
+    >>> data, report = ly.read_table(path)
+    >>> data.dtypes
+    [String, String, Float64]
+    >>> report.source.encoding, report.source.delimiter, report.source.decimal
+    ('windows-1252', '";"', ',')
+    >>> report.columns.select("column", "n_valid", "n_missing").row(2)
+    ('lön', 1, 1)
+    """
+    _check_table_keywords(path, header_row)
+    read_options: dict[str, Any] = {
+        "encoding": encoding,
+        "delimiter": delimiter,
+        "decimal": decimal,
+        "header": header,
+        "sheet": sheet,
+        "header_row": header_row,
+    }
+    p = Path(path)
+    if p.suffix.lower() == ".parquet":
+        raw = _lyhord._read_table_frame(_parquet_frame(p), str(p), "parquet")
+    else:
+        raw = _lyhord._read_table_file(p, **read_options)
+    return Table(raw.data, TableReport._from_core(raw.report))
+
+
+def _check_table_keywords(path: Any, header_row: int | None) -> None:
+    if not isinstance(path, (str, Path)):
+        raise ArgumentTypeError(
+            f"path must be a file path (str or Path), not {type(path).__name__}; "
+            "a DataFrame is already a table"
+        )
+    if header_row is not None and Path(path).suffix.lower() == ".parquet":
+        raise _lyhord.DataError(
+            "header_row= is for text and workbook exports; a Parquet file names its columns"
+        )
 
 
 def write_sav(

@@ -68,6 +68,8 @@ __all__ = [
     "_rake",
     "_read_export_file",
     "_read_export_frame",
+    "_read_table_file",
+    "_read_table_frame",
     "_read_qdpx",
     "_restate_wave",
     "_score",
@@ -396,6 +398,15 @@ class _ReadOptions(_MapOptions):
     sheet: str | int | None
     header_row: int | None
 
+@type_check_only
+class _TableOptions(TypedDict):
+    encoding: str | None
+    delimiter: str | None
+    decimal: str | None
+    header: Header
+    sheet: str | int | None
+    header_row: int | None
+
 @final
 class ImportSource:
     @property
@@ -472,6 +483,8 @@ def _read_export_frame(
     format: str,
     **options: Unpack[_MapOptions],
 ) -> _Export: ...
+def _read_table_file(path: Path, **options: Unpack[_TableOptions]) -> _Export: ...
+def _read_table_frame(data: pl.DataFrame, source: str, format: str) -> _Export: ...
 def _write_sav(
     data: pl.DataFrame,
     path: Path,

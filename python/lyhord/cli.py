@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import re
 import sys
 from importlib.util import find_spec
@@ -23,7 +24,8 @@ import polars as pl
 
 from . import _api
 from ._args import file_problem
-from ._import import read_export
+from ._import import _how_read, read_export
+from ._import import read_table as read_any_table
 from ._lyhord import Instrument, LyhordError, __version__
 from ._publication import Publication
 from ._tables import OUT_FORMATS, first_line, read_table, write_table
@@ -41,6 +43,7 @@ FLAGS = {
     "sheet": "--sheet",
     "encoding": "--encoding",
     "delimiter": "--sep",
+    "decimal": "--decimal",
     "header_row": "--header-row",
     "header": "--header",
     "min_group": "--min-group",
@@ -99,7 +102,7 @@ def split_by(values: list[str]) -> list[str]:
 
 def cmd_score(args: argparse.Namespace) -> int:
     inst = args.instrument
-    sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
+    sheet = _sheet(args.sheet)
     answers, report = read_export(
         args.export,
         inst,
@@ -109,6 +112,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         sheet=sheet,
         encoding=args.encoding,
         delimiter=args.sep,
+        decimal=args.decimal,
         header=args.header,
         header_row=args.header_row,
     )
@@ -139,6 +143,62 @@ def cmd_score(args: argparse.Namespace) -> int:
         f"for {answers.height} respondents, instrument {inst.id}"
     )
     return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    data, report = read_any_table(
+        args.file,
+        sheet=_sheet(args.sheet),
+        encoding=args.encoding,
+        delimiter=args.sep,
+        decimal=args.decimal,
+        header=args.header,
+        header_row=args.header_row,
+    )
+    s = report.source
+    where = f" (row {s.header_row})" if s.header_row else ""
+    print(f"{s.file}: {_how_read(s)}; header: {s.header}{where}")
+    print(f"{report.rows} rows × {report.columns.height} columns")
+    for row in report.columns.iter_rows(named=True):
+        print("\n".join(_column_lines(row)))
+    if args.rows:
+        print(f"first {min(args.rows, data.height)} rows:")
+        with pl.Config(tbl_hide_dataframe_shape=True):
+            print(data.head(args.rows))
+    for note in report.notes():
+        print(f"note: {cli_voice(note)}")
+    return 0
+
+
+def _shorten(text: str, width: int = 70) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
+
+
+def _column_lines(row: dict) -> list[str]:
+    """One line for a column of `lyhord inspect` (name, type, counts, label), and one more
+    for what an SPSS dictionary says of it."""
+    label = f" — {_shorten(row['label'])}" if row["label"] else ""
+    lines = [
+        f"  {row['column']} ({row['dtype']}): {row['n_valid']} valid, "
+        f"{row['n_missing']} missing{label}"
+    ]
+    spss = [row["format"], row["measure"]]
+    if row["value_labels"]:
+        became = {"enum": "an Enum", "kept": "codes kept"}.get(row["labels"] or "", "")
+        spss.append(
+            f"labels {_shorten(row['value_labels'], 60)}" + (f" ({became})" if became else "")
+        )
+    if row["user_missing"]:
+        spss.append(f"missing {row['user_missing']} ({row['n_user_missing']} set to null)")
+    if any(spss):
+        lines.append("      " + ", ".join(p for p in spss if p))
+    return lines
+
+
+def _sheet(text: str | None) -> str | int | None:
+    """--sheet: a 0-based index when all digits, else a sheet name."""
+    return int(text) if text and text.isdigit() else text
 
 
 def check_score(args: argparse.Namespace) -> str | None:
@@ -373,6 +433,7 @@ examples:
   lyhord demo --out lyhord-demo
   lyhord score svar_2025.csv --instrument hme --by forvaltning,enhet --out hme_2025.xlsx
   lyhord followup --config followup.toml
+  lyhord inspect svar_2025.csv
 
 lyhord COMMAND --help shows the options and examples of each command.
 """
@@ -426,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     _add_demo(sub)
     _add_score(sub)
+    _add_inspect(sub)
     _add_followup(sub)
     return p
 
@@ -515,26 +577,7 @@ def _add_score(sub) -> None:
         default=None,
         help="table of headcount per unit (the --by columns + headcount)",
     )
-    s.add_argument(
-        "--sep", type=_separator, default=None, help="input separator (default: sniffed)"
-    )
-    s.add_argument("--encoding", default=None, help="input text encoding (default: sniffed)")
-    s.add_argument("--sheet", default=None, help="workbook sheet name or 0-based index")
-    s.add_argument(
-        "--header",
-        choices=get_args(Header),
-        default="auto",
-        help="header layout of the export (default: recognised; Qualtrics, its legacy V1…V10 "
-        "layout and SurveyMonkey are)",
-    )
-    s.add_argument(
-        "--header-row",
-        type=_whole(1),
-        default=None,
-        metavar="N",
-        help="row of the header in the file or sheet, counted from 1 (default: the first, "
-        "or the first below a title block)",
-    )
+    _add_reading_flags(s)
     s.add_argument(
         "--mapping",
         type=_input_file,
@@ -573,6 +616,69 @@ def _add_score(sub) -> None:
     s.set_defaults(func=cmd_score, check_usage=check_score, usage_parser=s)
 
 
+INSPECT_EPILOG = """\
+examples:
+  lyhord inspect svar_2025.csv                  # layout, encoding, columns, first 5 rows
+  lyhord inspect enkat.sav --rows 0             # the SPSS dictionary only
+  lyhord inspect enkat.xlsx --sheet Svar --header-row 3 --rows 20
+
+Nothing is mapped or left out: every column and row as the file has it, read the way
+`lyhord score` reads it (the same sniffing and the same SPSS dictionary).
+"""
+
+
+def _add_inspect(sub) -> None:
+    i = sub.add_parser(
+        "inspect",
+        help="look at an export without an instrument: layout, encoding, columns, labels",
+        description="Reads any export lyhord reads and prints how it was read (format,\n"
+        "encoding, delimiter, header layout), one line per column (type, label, valid and\n"
+        "missing values, SPSS labels and missing codes) and the first rows.",
+        epilog=INSPECT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    i.add_argument(
+        "file",
+        type=_input_file,
+        help="CSV/TSV, .xlsx/.xls/.ods, SPSS .sav/.zsav or .parquet",
+    )
+    i.add_argument(
+        "--rows", type=_whole(0), default=5, metavar="N", help="data rows to show (default 5)"
+    )
+    _add_reading_flags(i)
+    i.set_defaults(func=cmd_inspect)
+
+
+def _add_reading_flags(p: argparse.ArgumentParser) -> None:
+    """How to read the file, where sniffing is not what the user wants (score, inspect)."""
+    p.add_argument(
+        "--sep", type=_separator, default=None, help="input separator (default: sniffed)"
+    )
+    p.add_argument(
+        "--decimal",
+        type=_separator,
+        default=None,
+        help="input decimal separator (default: sniffed)",
+    )
+    p.add_argument("--encoding", default=None, help="input text encoding (default: sniffed)")
+    p.add_argument("--sheet", default=None, help="workbook sheet name or 0-based index")
+    p.add_argument(
+        "--header",
+        choices=get_args(Header),
+        default="auto",
+        help="header layout of the export (default: recognised; Qualtrics, its legacy V1…V10 "
+        "layout and SurveyMonkey are)",
+    )
+    p.add_argument(
+        "--header-row",
+        type=_whole(1),
+        default=None,
+        metavar="N",
+        help="row of the header in the file or sheet, counted from 1 (default: the first, "
+        "or the first below a title block)",
+    )
+
+
 def _followup_help() -> str:
     from . import _yearly
 
@@ -603,6 +709,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _tables_for(sys.stdout):
             return args.func(args)
+    # The reader stopped reading (`lyhord inspect FILE | head`): not an error of the input.
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     # Bad input can surface from the library (LyhordError, ValueError), from polars reading
     # or writing a table, or from the file system; none of it is a bug to show as a trace.
     except (ValueError, pl.exceptions.PolarsError, OSError) as e:

@@ -110,22 +110,9 @@ fn numbers(
             .map(number_text),
     );
     let cells: Vec<Option<&str>> = kept.iter().map(|x| x.and_then(find)).collect();
-    match to_enum(
-        name.clone(),
-        &cells,
-        labels.iter().map(|(_, l)| *l),
-        unlabelled,
-    )? {
-        Ok(series) => {
-            report.labels = Some("enum".into());
-            Ok(series)
-        }
-        Err(note) => {
-            report.labels = Some("kept".into());
-            report.labels_note = Some(note);
-            Ok(number_series(name, kept))
-        }
-    }
+    let categories = labels.iter().map(|(_, l)| *l);
+    let codes = || number_series(name.clone(), kept);
+    enum_or_codes(name.clone(), &cells, categories, unlabelled, report, codes)
 }
 
 fn sorted_labels<'a>(labels: impl Iterator<Item = (f64, &'a str)>) -> Vec<(f64, &'a str)> {
@@ -161,6 +148,29 @@ fn unlabelled(values: impl Iterator<Item = String>) -> Option<String> {
     }
     let more = if more > 0 { " and more" } else { "" };
     Some(format!("value(s) {}{more} have no label", seen.join(", ")))
+}
+
+/// The labelled column as an `Enum` when it can be one, else its codes (`codes()`), with
+/// the choice and its reason in the report: the one decision for numbers and texts.
+fn enum_or_codes<'a>(
+    name: PlSmallStr,
+    labelled: &[Option<&str>],
+    categories: impl Iterator<Item = &'a str> + Clone,
+    unlabelled: Option<String>,
+    report: &mut ColumnReport,
+    codes: impl FnOnce() -> Series,
+) -> Result<Series, ImportError> {
+    match to_enum(name, labelled, categories, unlabelled)? {
+        Ok(series) => {
+            report.labels = Some("enum".into());
+            Ok(series)
+        }
+        Err(note) => {
+            report.labels = Some("kept".into());
+            report.labels_note = Some(note);
+            Ok(codes())
+        }
+    }
 }
 
 /// An `Enum` of `categories` (in code order) from the labels of the cells; `Ok(Err(note))`
@@ -232,22 +242,15 @@ fn texts(
             .map(|s| format!("{s:?}")),
     );
     let labelled: Vec<Option<&str>> = cells.iter().map(|c| c.and_then(find)).collect();
-    match to_enum(
+    let categories = labels.iter().map(|(_, l)| *l);
+    enum_or_codes(
         name.clone(),
         &labelled,
-        labels.iter().map(|(_, l)| *l),
+        categories,
         unlabelled,
-    )? {
-        Ok(series) => {
-            report.labels = Some("enum".into());
-            Ok(series)
-        }
-        Err(note) => {
-            report.labels = Some("kept".into());
-            report.labels_note = Some(note);
-            Ok(plain())
-        }
-    }
+        report,
+        plain,
+    )
 }
 
 /// Seconds since 1582-10-14 as polars Date (days), Datetime or Duration (microseconds).

@@ -632,6 +632,14 @@ fn label_lookup(scale: &Scale, extra: &[(String, i64)]) -> HashMap<String, i64> 
     map
 }
 
+/// The first [`ROWS_LISTED`] of `rows` as users number them.
+fn listed_rows(table: &Table, rows: &[usize]) -> Vec<usize> {
+    rows.iter()
+        .take(ROWS_LISTED)
+        .map(|&r| row_number(table, r))
+        .collect()
+}
+
 /// The row number users see: the file line, the spreadsheet row, or the case number.
 fn row_number(table: &Table, row: usize) -> usize {
     table.row_lines.as_ref().map(|l| l[row]).unwrap_or(row + 1)
@@ -841,18 +849,14 @@ fn map_column(cx: &ColumnContext, c: usize) -> Result<MappedColumn, ImportError>
             "background"
         }
         .into();
-        let series = match &column.spss {
-            Some(spss) => super::labelled::background(
-                column,
-                spss,
-                cx.keep,
-                cx.options.decimal,
-                cx.file,
-                &mut report,
-            )?,
-            None => background_series(column, cx.keep, cx.options.decimal, cx.table.rows)?,
-        };
-        report.dtype = series.dtype().to_string();
+        let series = as_found(
+            column,
+            cx.keep,
+            cx.options.decimal,
+            cx.table.rows,
+            cx.file,
+            &mut report,
+        )?;
         return Ok((series, report, None));
     };
     let item = &cx.inst.items[m.item];
@@ -909,11 +913,7 @@ pub fn map_table(
         rows_read: table.rows,
         rows_kept: keep.len(),
         n_empty_rows: empty.len(),
-        empty_rows: empty
-            .iter()
-            .take(ROWS_LISTED)
-            .map(|&r| row_number(table, r))
-            .collect(),
+        empty_rows: listed_rows(table, &empty),
         id_column: id_column.map(|c| table.columns[c].name.clone()),
         id_found_by: id_column.map(|_| {
             if options.id_column.is_some() {
@@ -952,6 +952,73 @@ pub fn map_table(
     flag_respondents(&mut report, table, &keep, id_column, &item_codes, inst);
     report.source = source;
     let frame = DataFrame::new(keep.len(), columns).map_err(polars_error)?;
+    Ok((frame, report))
+}
+
+/// A column that is not an item, as the source has it (SPSS: typed by its dictionary, see
+/// `labelled.rs`): the one conversion `map_table` and `read_columns` share. Sets the report's
+/// `dtype`.
+fn as_found(
+    column: &Column,
+    keep: &[usize],
+    decimal: u8,
+    rows: usize,
+    file: &str,
+    report: &mut ColumnReport,
+) -> Result<Series, ImportError> {
+    let series = match &column.spss {
+        Some(spss) => super::labelled::background(column, spss, keep, decimal, file, report)?,
+        None => background_series(column, keep, decimal, rows)?,
+    };
+    report.dtype = series.dtype().to_string();
+    Ok(series)
+}
+
+/// Every column of an export as the source has it, without an instrument (`ly.read_table`,
+/// `lyhord inspect`). Every row is kept, so row i of the frame is data row i of the file;
+/// empty rows are counted in the report, not left out. Columns have role `column` and their
+/// valid and missing counts.
+pub fn read_columns(
+    table: &Table,
+    source: SourceInfo,
+    decimal: u8,
+) -> Result<(DataFrame, ImportReport), ImportError> {
+    let file = source.file.clone();
+    let keep: Vec<usize> = (0..table.rows).collect();
+    let read = |c: &usize| -> Result<(Series, ColumnReport), ImportError> {
+        let column = &table.columns[*c];
+        let mut report = ColumnReport {
+            column: column.name.clone(),
+            question: column.label.clone(),
+            role: "column".into(),
+            ..ColumnReport::default()
+        };
+        let series = as_found(column, &keep, decimal, table.rows, &file, &mut report)?;
+        report.n_missing = series.null_count();
+        report.n_valid = series.len() - report.n_missing;
+        Ok((series, report))
+    };
+    let indices: Vec<usize> = (0..table.columns.len()).collect();
+    let threads = crate::parallel::threads_for(table.rows * table.columns.len() / 20);
+    let mut columns = Vec::with_capacity(table.columns.len());
+    let mut reports = Vec::with_capacity(table.columns.len());
+    for result in crate::parallel::map_in_order(&indices, threads, read) {
+        let (series, report) = result?;
+        columns.push(series.into());
+        reports.push(report);
+    }
+    check_clashes(&columns, &file)?;
+    let empty = empty_rows(table);
+    let report = ImportReport {
+        rows_read: table.rows,
+        rows_kept: table.rows,
+        n_empty_rows: empty.len(),
+        empty_rows: listed_rows(table, &empty),
+        columns: reports,
+        source,
+        ..ImportReport::default()
+    };
+    let frame = DataFrame::new(table.rows, columns).map_err(polars_error)?;
     Ok((frame, report))
 }
 
@@ -1114,33 +1181,47 @@ pub(super) fn text_series(
     decimal: u8,
 ) -> Series {
     let cells: Vec<Option<&str>> = keep.iter().map(|&r| t.get(r)).collect();
-    let filled = || cells.iter().flatten().map(|s| s.trim());
-    let integer = |s: &str| {
-        let digits = s.strip_prefix('-').unwrap_or(s);
-        !digits.is_empty()
-            && digits.len() < 16
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && (digits.len() == 1 || !digits.starts_with('0'))
-    };
     if cells.iter().any(Option::is_some) {
-        if filled().all(integer) {
-            let ints: Vec<Option<i64>> = cells
-                .iter()
-                .map(|c| c.and_then(|s| s.trim().parse().ok()))
-                .collect();
+        // Each try stops at the first cell it cannot read.
+        if let Some(ints) = all_parsed(&cells, plain_integer) {
             return Series::new(name, ints);
         }
-        let plain_number = |s: &str| {
-            parse_number(s, decimal).is_some()
-                && s.bytes().filter(|b| *b == b'.' || *b == b',').count() <= 1
-        };
-        if filled().all(plain_number) {
-            let floats: Vec<Option<f64>> = cells
-                .iter()
-                .map(|c| c.and_then(|s| parse_number(s.trim(), decimal)))
-                .collect();
+        if let Some(floats) = all_parsed(&cells, |s| plain_number(s, decimal)) {
             return Series::new(name, floats);
         }
     }
     Series::new(name, cells)
+}
+
+/// Every filled cell read by `parse` (trimmed), or `None` at the first it cannot read.
+fn all_parsed<T>(
+    cells: &[Option<&str>],
+    parse: impl Fn(&str) -> Option<T>,
+) -> Option<Vec<Option<T>>> {
+    cells
+        .iter()
+        .map(|c| match c {
+            None => Some(None),
+            Some(s) => parse(s.trim()).map(Some),
+        })
+        .collect()
+}
+
+/// A whole number written plainly: no leading zero (an id such as `0042` stays text), at
+/// most 15 digits (exact as a float).
+fn plain_integer(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let plain = !digits.is_empty()
+        && digits.len() < 16
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits.len() == 1 || !digits.starts_with('0'));
+    plain.then(|| s.parse().ok()).flatten()
+}
+
+/// A number with at most one separator (`1.234,5` is not read as a number).
+fn plain_number(s: &str, decimal: u8) -> Option<f64> {
+    let separators = s.bytes().filter(|b| *b == b'.' || *b == b',').count();
+    (separators <= 1)
+        .then(|| parse_number(s, decimal))
+        .flatten()
 }

@@ -247,12 +247,20 @@ fn read_text(
         file: file.into(),
         message: format!("cannot read: {e}"),
     })?;
-    read_text_bytes(&bytes, file, options)
+    read_text_owned(bytes, file, options)
 }
 
 /// The text path on bytes already in memory (also what the fuzz tests drive).
 pub fn read_text_bytes(
     bytes: &[u8],
+    file: &str,
+    options: &ReadOptions,
+) -> Result<(Table, SourceInfo), ImportError> {
+    read_text_owned(bytes.to_vec(), file, options)
+}
+
+fn read_text_owned(
+    bytes: Vec<u8>,
     file: &str,
     options: &ReadOptions,
 ) -> Result<(Table, SourceInfo), ImportError> {

@@ -6,29 +6,30 @@ use super::{Column, Table, Values};
 use crate::error::ImportError;
 use encoding_rs::Encoding;
 
-/// Decodes the bytes of a text export, naming the file and the place of any problem.
+/// Decodes the bytes of a text export, naming the file and the place of any problem. UTF-8
+/// without a BOM, the common case, becomes the text without a copy.
 pub fn decode(
-    bytes: &[u8],
+    bytes: Vec<u8>,
     file: &str,
     encoding: Option<&str>,
 ) -> Result<(String, String), ImportError> {
     if let Some(label) = encoding {
-        return decode_as(bytes, file, label);
+        return decode_as(&bytes, file, label);
     }
-    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+    if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
         let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         if had_errors {
-            return Err(undecodable(file, bytes, enc.name()));
+            return Err(undecodable(file, &bytes, enc.name()));
         }
         return Ok((text.into_owned(), format!("{} (BOM)", enc.name())));
     }
-    reject_binary(bytes, file)?;
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok((text.to_string(), "UTF-8".to_string())),
+    reject_binary(&bytes, file)?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, "UTF-8".to_string())),
         // Not UTF-8: Swedish Excel and most Windows survey tools write Windows-1252, whose
         // every byte decodes, so this fallback cannot fail.
-        Err(_) => {
-            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+        Err(e) => {
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(e.as_bytes());
             Ok((text.into_owned(), "windows-1252".to_string()))
         }
     }
@@ -309,7 +310,8 @@ pub fn parse_head(
 
 /// Reads a delimited text export into a table of text columns. The first `skip` records
 /// (a title block) are passed over; `header_rows` records are returned separately for the
-/// caller to flatten.
+/// caller to flatten. The records below the header are parsed in stretches on several
+/// threads when the file is large (see [`stretch_starts`]).
 pub fn parse(
     text: &str,
     file: &str,
@@ -320,46 +322,277 @@ pub fn parse(
     let mut records = Records::new(text, delimiter);
     take_records(&mut records, skip, file)?;
     let headers = take_records(&mut records, header_rows, file)?;
-    let mut record = Record::default();
     let Some(width) = headers.first().map(Vec::len) else {
         return Err(ImportError::Empty {
             file: file.into(),
             message: "the file is empty; export the survey again with its header row".into(),
         });
     };
-    let mut builders: Vec<TextBuilder> = (0..width).map(|_| TextBuilder::default()).collect();
-    let mut lines = Vec::new();
-    while let Some(line) = records
-        .next_into(&mut record)
-        .map_err(|e| unterminated(file, e))?
-    {
-        if record.is_blank() && width > 1 {
-            lines.push(line);
-            for b in &mut builders {
-                b.push("");
-            }
-            continue;
-        }
-        if record.len() != width {
-            return Err(ragged(file, line, width, record.len(), delimiter));
-        }
-        lines.push(line);
-        for (i, b) in builders.iter_mut().enumerate() {
-            b.push(record.field(i));
-        }
-    }
-    let columns = builders
+    let body = Body {
+        text: text.as_bytes(),
+        file,
+        delimiter,
+        width,
+        per: BYTES_PER_STRETCH,
+        most: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let stretches = body.parse_all(records.pos, records.line)?;
+    let (lines, columns) = join_stretches(stretches, width);
+    let rows = lines.len();
+    let columns = columns
         .into_iter()
-        .map(|b| Column::new(String::new(), Values::Text(b.finish())))
+        .map(|c| Column::new(String::new(), Values::Text(c)))
         .collect();
     Ok((
         headers,
         Table {
             columns,
-            rows: lines.len(),
+            rows,
             row_lines: Some(lines),
         },
     ))
+}
+
+/// The stretches' row lines, and their cells joined column by column (each column's
+/// pieces freed as soon as they are copied).
+fn join_stretches(stretches: Vec<Stretch>, width: usize) -> (Vec<usize>, Vec<TextColumn>) {
+    let mut lines = Vec::with_capacity(stretches.iter().map(|s| s.lines.len()).sum());
+    let mut parts: Vec<Vec<CellBytes>> = (0..width).map(|_| Vec::new()).collect();
+    for stretch in stretches {
+        lines.extend(stretch.lines);
+        for (column, cells) in parts.iter_mut().zip(stretch.cells) {
+            column.push(cells);
+        }
+    }
+    (lines, parts.into_iter().map(join).collect())
+}
+
+/// Text below the header, below which a stretch is not split off: thread start-up and the
+/// copy into one column cost more than parsing this much on one thread.
+const BYTES_PER_STRETCH: usize = 4 << 20;
+
+/// The records below the header of one file.
+struct Body<'a> {
+    text: &'a [u8],
+    file: &'a str,
+    delimiter: u8,
+    width: usize,
+    /// Bytes per stretch at least, and stretches at most (one per thread).
+    per: usize,
+    most: usize,
+}
+
+/// The records of one stretch of the text, as text columns, and where it stopped.
+struct Stretch {
+    cells: Vec<CellBytes>,
+    lines: Vec<usize>,
+    /// Byte after its last record, and the line there.
+    end: usize,
+    end_line: usize,
+}
+
+impl Body<'_> {
+    /// Every record from `start` (on `line`) to the end. Stretches are parsed in parallel
+    /// from guessed record boundaries; a guess is taken only when the stretch before it,
+    /// parsed from a true boundary, stops exactly there — so the result is the one-thread
+    /// parse in every case (a wrong guess costs one sequential parse of the rest).
+    fn parse_all(&self, start: usize, line: usize) -> Result<Vec<Stretch>, ImportError> {
+        let starts = stretch_starts(self.text, start, self.per, self.most);
+        if starts.len() == 1 {
+            return Ok(vec![self.parse_stretch(start, line, self.text.len())?]);
+        }
+        let bounds: Vec<(usize, usize)> = starts
+            .iter()
+            .zip(starts.iter().skip(1).chain([&self.text.len()]))
+            .map(|(&a, &b)| (a, b))
+            .collect();
+        let first_lines = self.first_lines(&bounds, line);
+        let work: Vec<(usize, usize, usize)> = bounds
+            .iter()
+            .zip(&first_lines)
+            .map(|(&(a, b), &l)| (a, l, b))
+            .collect();
+        let parsed = crate::parallel::map_in_order(&work, work.len(), |&(a, l, b)| {
+            self.parse_stretch(a, l, b)
+        });
+        let mut out: Vec<Stretch> = Vec::with_capacity(parsed.len());
+        for (result, &(a, _, _)) in parsed.into_iter().zip(&work) {
+            if let Some(before) = out.last() {
+                if before.end != a {
+                    let (from, from_line) = (before.end, before.end_line);
+                    out.push(self.parse_stretch(from, from_line, self.text.len())?);
+                    return Ok(out);
+                }
+            }
+            out.push(result?);
+        }
+        Ok(out)
+    }
+
+    /// The line number each stretch starts on: line breaks counted in parallel.
+    fn first_lines(&self, bounds: &[(usize, usize)], line: usize) -> Vec<usize> {
+        let breaks = crate::parallel::map_in_order(bounds, bounds.len(), |&(a, b)| {
+            memchr::memchr_iter(b'\n', &self.text[a..b]).count()
+        });
+        let mut first = Vec::with_capacity(bounds.len());
+        let mut at = line;
+        for n in breaks {
+            first.push(at);
+            at += n;
+        }
+        first
+    }
+
+    /// The records starting at `start` (on `line`) and before `stop`; the last one may run
+    /// past `stop` (its end is the stretch's end). Fields go straight into their column's
+    /// bytes: no copy per record, and UTF-8 is checked once per column (in [`join`]).
+    fn parse_stretch(
+        &self,
+        start: usize,
+        line: usize,
+        stop: usize,
+    ) -> Result<Stretch, ImportError> {
+        let mut records = Records {
+            text: self.text,
+            pos: start,
+            line,
+            delimiter: self.delimiter,
+        };
+        let mut cells: Vec<CellBytes> = (0..self.width).map(|_| CellBytes::default()).collect();
+        let mut lines = Vec::new();
+        while records.pos < stop {
+            let line = records.line;
+            let fields = self.read_record(&mut records, &mut cells)?;
+            let blank = fields == 1 && cells[0].last_is_empty();
+            if blank && self.width > 1 {
+                cells[1..].iter_mut().for_each(CellBytes::end_cell);
+            } else if fields != self.width {
+                return Err(ragged(self.file, line, self.width, fields, self.delimiter));
+            }
+            lines.push(line);
+        }
+        Ok(Stretch {
+            cells,
+            lines,
+            end: records.pos,
+            end_line: records.line,
+        })
+    }
+
+    /// One record's fields into `cells`, field i into column i; how many fields it has
+    /// (those beyond the header's width are read and counted, not kept).
+    fn read_record(
+        &self,
+        records: &mut Records,
+        cells: &mut [CellBytes],
+    ) -> Result<usize, ImportError> {
+        let start_line = records.line;
+        let mut extra = Vec::new();
+        let mut fields = 0;
+        loop {
+            let end = match cells.get_mut(fields) {
+                Some(cell) => {
+                    let end = records.read_field(&mut cell.bytes, start_line);
+                    cell.end_cell();
+                    end
+                }
+                None => {
+                    extra.clear();
+                    records.read_field(&mut extra, start_line)
+                }
+            }
+            .map_err(|e| unterminated(self.file, e))?;
+            fields += 1;
+            if !matches!(end, FieldEnd::Delimiter) {
+                return Ok(fields);
+            }
+        }
+    }
+}
+
+/// One column's cells of one stretch as raw bytes: pieces of valid UTF-8 cut at ASCII
+/// bytes, checked as text when the stretches are joined.
+#[derive(Default)]
+struct CellBytes {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl CellBytes {
+    fn end_cell(&mut self) {
+        self.ends.push(self.bytes.len() as u32);
+    }
+
+    fn last_is_empty(&self) -> bool {
+        let n = self.ends.len();
+        n == 0 || self.ends[n - 1] == if n > 1 { self.ends[n - 2] } else { 0 }
+    }
+}
+
+/// The stretches' cells of one column as one text column.
+fn join(parts: Vec<CellBytes>) -> TextColumn {
+    let total: usize = parts.iter().map(|p| p.bytes.len()).sum();
+    let mut bytes = Vec::with_capacity(total);
+    let mut ends = Vec::with_capacity(parts.iter().map(|p| p.ends.len()).sum());
+    for part in parts {
+        let base = bytes.len() as u32;
+        bytes.extend_from_slice(&part.bytes);
+        ends.extend(part.ends.iter().map(|e| e + base));
+    }
+    let buffer = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        // Fields are cut from decoded text at ASCII bytes, so this is valid; were it not,
+        // each cell is made valid on its own (a shared lossy pass would move the offsets).
+        Err(e) => return lossy_cells(e.as_bytes(), &ends),
+    };
+    TextColumn { buffer, ends }
+}
+
+fn lossy_cells(bytes: &[u8], ends: &[u32]) -> TextColumn {
+    let mut b = TextBuilder::default();
+    let mut start = 0;
+    for &end in ends {
+        b.push(&String::from_utf8_lossy(&bytes[start..end as usize]));
+        start = end as usize;
+    }
+    b.finish()
+}
+
+/// Where the stretches of `text[start..]` begin: `start`, then, about every `per` bytes
+/// (`most` stretches at most), the byte after a line break with an even number of
+/// quotes between `start` and it — a record boundary unless a quote stands inside an
+/// unquoted field, which [`Body::parse_all`] finds out and corrects.
+fn stretch_starts(text: &[u8], start: usize, per: usize, most: usize) -> Vec<usize> {
+    let len = text.len().saturating_sub(start);
+    let n = (len / per.max(1)).clamp(1, most.max(1));
+    let mut starts = vec![start];
+    let (mut from, mut odd) = (start, false);
+    for k in 1..n {
+        let nominal = (start + k * (len / n)).max(from);
+        odd ^= memchr::memchr_iter(b'"', &text[from..nominal]).count() % 2 == 1;
+        let Some(at) = next_even_break(text, nominal, &mut odd) else {
+            break;
+        };
+        if at >= text.len() {
+            break;
+        }
+        starts.push(at);
+        from = at;
+    }
+    starts
+}
+
+/// The byte after the first line break at or after `from` outside quotes (`odd`: whether an
+/// odd number of quotes came before `from`; updated to the parity at the returned byte).
+fn next_even_break(text: &[u8], from: usize, odd: &mut bool) -> Option<usize> {
+    for at in memchr::memchr2_iter(b'"', b'\n', &text[from..]) {
+        if text[from + at] == b'"' {
+            *odd = !*odd;
+        } else if !*odd {
+            return Some(from + at + 1);
+        }
+    }
+    None
 }
 
 fn ragged(file: &str, line: usize, width: usize, got: usize, delimiter: u8) -> ImportError {
@@ -466,5 +699,91 @@ impl TextBuilder {
 
     pub fn finish(self) -> TextColumn {
         self.column
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Each column's cells (`None` when empty).
+    type Cells = Vec<Vec<Option<String>>>;
+
+    /// The body parsed in stretches of about `per` bytes (up to 8), as the columns' cells,
+    /// the line of each row, or the error message.
+    fn parsed(text: &str, per: usize) -> Result<(Cells, Vec<usize>), String> {
+        let mut records = Records::new(text, b';');
+        let header = take_records(&mut records, 1, "t.csv").map_err(|e| e.to_string())?;
+        let width = header.first().map_or(1, Vec::len);
+        let body = Body {
+            text: text.as_bytes(),
+            file: "t.csv",
+            delimiter: b';',
+            width,
+            per,
+            most: 8,
+        };
+        let stretches = body
+            .parse_all(records.pos, records.line)
+            .map_err(|e| e.to_string())?;
+        let (lines, columns) = join_stretches(stretches, width);
+        let cells = columns
+            .iter()
+            .map(|c| c.iter().map(|v| v.map(str::to_string)).collect())
+            .collect();
+        Ok((cells, lines))
+    }
+
+    /// A field as a tool writes it: quoted when it holds `;`, `"` or a line break, and now
+    /// and then a bare quote inside an unquoted field (which spreadsheet programs accept).
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-c ]{0,4}",
+            "[a;\n\"]{1,5}".prop_map(|s| format!("\"{}\"", s.replace('"', "\"\""))),
+            "[ab]{1,2}\"[ab]{0,2}",
+        ]
+    }
+
+    fn file() -> impl Strategy<Value = String> {
+        let row = prop::collection::vec(field(), 3);
+        let rows = prop::collection::vec(
+            prop_oneof![9 => row.prop_map(|r| r.join(";")), 1 => Just(String::new())],
+            0..60,
+        );
+        (rows, prop::bool::ANY).prop_map(|(rows, crlf)| {
+            let end = if crlf { "\r\n" } else { "\n" };
+            format!("a;b;c{end}{}", rows.join(end))
+        })
+    }
+
+    proptest! {
+        /// Stretches from guessed boundaries give exactly the one-thread parse: the same
+        /// cells, lines and errors, whatever quotes and line breaks the fields hold.
+        #[test]
+        fn stretches_give_the_sequential_parse(text in file(), per in 1usize..40) {
+            prop_assert_eq!(parsed(&text, per), parsed(&text, usize::MAX));
+        }
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_field_is_corrected() {
+        // The even-quotes guess takes the break after `x"y` for a boundary inside quotes.
+        let text = "a;b\nx\"y;1\n2;3\n\"p\nq\";4\n5;6\n";
+        let (cells, lines) = parsed(text, 1).unwrap();
+        assert_eq!(cells, parsed(text, usize::MAX).unwrap().0);
+        assert_eq!(cells[0][2].as_deref(), Some("p\nq"));
+        assert_eq!(lines, vec![2, 3, 4, 6]);
+    }
+
+    #[test]
+    fn a_ragged_row_in_a_later_stretch_names_its_line() {
+        let mut text = String::from("a;b\n");
+        for i in 0..50 {
+            text.push_str(&format!("{i};x\n"));
+        }
+        text.push_str("1;2;3\n");
+        let err = parsed(&text, 10).unwrap_err();
+        assert!(err.contains("line 52 has 3 field(s)"), "{err}");
     }
 }

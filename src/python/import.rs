@@ -8,7 +8,7 @@ use super::PyInstrument;
 use crate::error::ImportError;
 use crate::import::excel::SheetChoice;
 use crate::import::headers::HeaderChoice;
-use crate::import::mapping::{map_table, MapOptions};
+use crate::import::mapping::{map_table, read_columns, ImportReport, MapOptions};
 use crate::import::sav::{self, WriteValues, WriteVariable};
 use crate::import::{from_frame, read_file, ReadOptions, SourceInfo, Table};
 use polars::prelude::*;
@@ -144,8 +144,7 @@ fn _read_export_frame(
     })
 }
 
-/// Reads with `read` and maps to the instrument without holding the GIL. Numbers written as
-/// text use `decimal` when given, else the separator the reader found, else `.`.
+/// Reads with `read` and maps to the instrument without holding the GIL.
 fn import(
     py: Python<'_>,
     instrument: &PyInstrument,
@@ -153,19 +152,88 @@ fn import(
     decimal: Option<u8>,
     read: impl FnOnce() -> Result<(Table, SourceInfo), ImportError> + Send,
 ) -> PyResult<PyExport> {
+    read_then(py, decimal, read, |table, info, decimal| {
+        map.decimal = decimal;
+        map_table(table, info, &instrument.inner, &map)
+    })
+}
+
+/// Reads with `read`, then makes the frame and report with `make` (given the decimal
+/// separator of numbers written as text), without holding the GIL.
+fn read_then(
+    py: Python<'_>,
+    decimal: Option<u8>,
+    read: impl FnOnce() -> Result<(Table, SourceInfo), ImportError> + Send,
+    make: impl FnOnce(&Table, SourceInfo, u8) -> Result<(DataFrame, ImportReport), ImportError> + Send,
+) -> PyResult<PyExport> {
     let (frame, report) = py
         .detach(|| {
             let (table, info) = read()?;
-            let found = info.decimal.as_deref().and_then(|d| d.bytes().next());
-            map.decimal = decimal.or(found).unwrap_or(b'.');
-            map_table(&table, info, &instrument.inner, &map)
+            let decimal = decimal_of(&info, decimal);
+            make(&table, info, decimal)
         })
         .map_err(crate::Error::from)
         .py_err()?;
+    export(py, frame, report)
+}
+
+/// Numbers written as text use `decimal` when given, else the separator the reader found,
+/// else `.`.
+fn decimal_of(info: &SourceInfo, given: Option<u8>) -> u8 {
+    let found = info.decimal.as_deref().and_then(|d| d.bytes().next());
+    given.or(found).unwrap_or(b'.')
+}
+
+fn export(py: Python<'_>, frame: DataFrame, report: ImportReport) -> PyResult<PyExport> {
     Ok(PyExport {
         data: frame_object(py, frame)?,
         report: Py::new(py, PyImportReport::new(py, report)?)?,
     })
+}
+
+/// The `decimal=` keyword of `ly.read_table` (the reading keywords are [`ReadArgs`]).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct DecimalArg {
+    decimal: Option<String>,
+}
+
+/// Reads an export without an instrument: every column as the source has it; `options` are
+/// the keywords of [`ReadArgs`] and `decimal`.
+#[pyfunction]
+#[pyo3(signature = (path, **options))]
+fn _read_table_file(
+    py: Python<'_>,
+    path: PathBuf,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyExport> {
+    let decimal = one_byte(
+        "decimal",
+        errors::options::<DecimalArg>(py, options)?.decimal,
+    )?;
+    let mut read = errors::options::<ReadArgs>(py, options)?.read_options()?;
+    read.decimal = decimal;
+    as_found(py, decimal, || read_file(&path, &read))
+}
+
+/// A frame read by the caller (Parquet) as `_read_table_file` reads files.
+#[pyfunction]
+#[pyo3(signature = (data, source, format))]
+fn _read_table_frame(
+    py: Python<'_>,
+    data: PyDataFrame,
+    source: String,
+    format: String,
+) -> PyResult<PyExport> {
+    as_found(py, None, || Ok(from_frame(&data.0, &source, &format)))
+}
+
+fn as_found(
+    py: Python<'_>,
+    decimal: Option<u8>,
+    read: impl FnOnce() -> Result<(Table, SourceInfo), ImportError> + Send,
+) -> PyResult<PyExport> {
+    read_then(py, decimal, read, read_columns)
 }
 
 fn write_values(column: &polars::prelude::Column) -> PyResult<WriteValues> {
@@ -240,6 +308,8 @@ fn _write_sav(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_read_export_file, m)?)?;
     m.add_function(wrap_pyfunction!(_read_export_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(_read_table_file, m)?)?;
+    m.add_function(wrap_pyfunction!(_read_table_frame, m)?)?;
     m.add_function(wrap_pyfunction!(_write_sav, m)?)?;
     Ok(())
 }

@@ -204,17 +204,20 @@ fn value_labels_dict<'py>(py: Python<'py>, cols: &[ColumnReport]) -> PyResult<Bo
     Ok(out)
 }
 
-/// One row per column of the export; answer counts only for item columns (null for the
-/// others, whose values are not answers).
+/// Whether a column's counts mean something: an item's answers, or any column of a table
+/// read without an instrument (`read_columns`); other columns' values are not answers.
+fn counted(c: &ColumnReport) -> bool {
+    c.role == "item" || c.role == "column"
+}
+
+/// One row per column of the export; answer counts only where [`counted`] (null for the
+/// others).
 fn columns_frame(cols: &[ColumnReport]) -> PolarsResult<DataFrame> {
     let text = |name: &str, f: &dyn Fn(&ColumnReport) -> Option<String>| {
         Column::new(name.into(), cols.iter().map(f).collect::<Vec<_>>())
     };
     let count = |name: &str, f: &dyn Fn(&ColumnReport) -> usize| {
-        let values: Vec<Option<i64>> = cols
-            .iter()
-            .map(|c| (c.role == "item").then(|| int(f(c))))
-            .collect();
+        let values: Vec<Option<i64>> = cols.iter().map(|c| counted(c).then(|| int(f(c)))).collect();
         Column::new(name.into(), values)
     };
     // User-missing values become null in background columns too: counted where declared.
