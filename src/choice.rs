@@ -110,6 +110,7 @@ pub fn all_choices() -> Vec<ChoiceInfo> {
         info::<followup::targets::Direction>("Direction"),
         info::<design::LonelyPsu>("LonelyPsu"),
         info::<design::estimate::Statistic>("Statistic"),
+        info::<design::interval::ShareInterval>("ShareInterval"),
         info::<interviews::import::Unmatched>("Unmatched"),
         info::<interviews::frame::ScoreLevel>("InterviewLevel"),
     ]

@@ -13,7 +13,7 @@ from . import _lyhord
 from ._api import FrameLike, _collect, resolve_instrument
 from ._args import _by_list
 from ._lyhord import ArgumentError, Instrument
-from ._types import LonelyPsu, Statistic
+from ._types import LonelyPsu, ShareInterval, Statistic
 
 __all__ = ["Design", "RakeResult", "design_estimate", "rake"]
 
@@ -235,6 +235,7 @@ def design_estimate(
     statistic: Statistic = "mean",
     confidence: float = 0.95,
     min_group: int | None = None,
+    ci_method: ShareInterval | None = None,
 ) -> pl.DataFrame:
     """Design-based estimates for the whole sample and each domain of ``by``.
 
@@ -245,8 +246,24 @@ def design_estimate(
     domain is estimated with the whole design (rows outside it contribute 0), as R's
     ``svyby``/``subset`` do. With calibrated weights (from :func:`rake`) the influence
     values are replaced by their residuals from a design-weighted regression on the
-    margins, times the calibrated weights. Intervals use t with (clusters − strata)
-    degrees of freedom.
+    margins, times the calibrated weights. Intervals use t with the
+    degrees of freedom of their domain: clusters minus strata with a row in it (for the
+    whole sample clusters − strata; R ``degf(subset(design, domain))``, as ``svyciprop``
+    uses them).
+
+    Intervals of shares (``statistic="proportion"``) stay within [0, 1]: by default on the
+    logit scale, ``expit(logit p ± t·se / (p(1 − p)))`` (R ``svyciprop``'s default), or as
+    chosen by ``ci_method`` — ``"beta"`` (Korn–Graubard: Clopper–Pearson quantiles
+    ``B(α/2; n* p, n*(1 − p) + 1)`` and ``B(1 − α/2; n* p + 1, n*(1 − p))`` at the effective
+    sample size ``n* = p(1 − p)/se² · (t_{n−1} / t_df)²``, ``n`` the rows with an answer),
+    ``"asin"`` (``sin²(asin √p ± t·se / (2√(p(1 − p))))``, the angle kept within [0, π/2]
+    where R squares the sine of a negative one), ``"xlogit"`` (the logit interval
+    by the delta method; R's ``"logit"`` fits it as a quasibinomial model and agrees to its
+    fitting tolerance), ``"wilson"`` (Wilson's score interval at ``n* = p(1 − p)/se²`` with
+    t_df for z; Dean & Pagano 2015) or ``"mean"`` (``p ± t·se``, which can leave [0, 1]). A
+    share of exactly 0 or 1 has no interval on the logit, arcsine or Wilson scale (R gives
+    NaN): its limits are null and ``note`` says so; Korn–Graubard then uses ``n`` as the
+    effective sample size (Korn & Graubard 1998).
 
     Domains go through the publication layer's engine (see :class:`Publication`) on the
     counts this table publishes: a domain with fewer than ``min_group`` respondents, or a
@@ -273,6 +290,9 @@ def design_estimate(
         Interval coverage.
     min_group : int, optional
         Smallest published domain; default the instrument's, else 5.
+    ci_method : {"logit", "xlogit", "beta", "asin", "wilson", "mean"}, optional
+        Interval of shares (default ``"logit"``); means and totals have the t interval only
+        (``"mean"``), any other value for them is an :class:`ArgumentError`.
 
     Returns
     -------
@@ -327,4 +347,5 @@ def design_estimate(
         statistic=statistic,
         confidence=float(confidence),
         min_group=int(min_group),
+        ci_method=ci_method,
     )

@@ -24,6 +24,7 @@ from lyhord._types import (
     Lang,
     LonelyPsu,
     Missing,
+    ShareInterval,
     Statistic,
     Unmatched,
 )
@@ -350,6 +351,7 @@ class _DesignOptions(TypedDict):
     statistic: Statistic
     confidence: float
     min_group: int
+    ci_method: ShareInterval | None
 
 def _design_estimate(data: pl.DataFrame, **options: Unpack[_DesignOptions]) -> pl.DataFrame: ...
 def _citizen_data(seed: int) -> pl.DataFrame: ...

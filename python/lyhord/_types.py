@@ -20,6 +20,7 @@ Adjust = Literal["holm", "bh", "none"]
 Direction = Literal["at_least", "at_most"]
 LonelyPsu = Literal["fail", "adjust", "certainty"]
 Statistic = Literal["mean", "total", "proportion"]
+ShareInterval = Literal["mean", "logit", "xlogit", "beta", "asin", "wilson"]
 Unmatched = Literal["error", "drop", "keep"]
 InterviewLevel = Literal["unit", "interview"]
 
@@ -34,6 +35,7 @@ __all__ = [
     "Lang",
     "LonelyPsu",
     "Missing",
+    "ShareInterval",
     "Statistic",
     "Unmatched",
 ]

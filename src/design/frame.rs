@@ -3,6 +3,7 @@
 
 use super::calibration::Calibration;
 use super::estimate::{domain_estimate, DomainEstimate, Statistic};
+use super::interval::{share_interval, IntervalSpec, ShareInterval};
 use super::rake::{rake, Margin, RakeOptions, RakeOutcome};
 use super::{Design, LonelyPsu};
 use crate::error::{DesignError, Error};
@@ -480,6 +481,38 @@ pub struct EstimateSpec {
     pub statistic: Statistic,
     pub confidence: f64,
     pub min_group: usize,
+    /// The interval of shares; `None`: logit for shares (R `svyciprop`'s default), the
+    /// symmetric t interval for means and totals (the only one they have).
+    pub ci_method: Option<ShareInterval>,
+}
+
+impl EstimateSpec {
+    /// The interval of every row of the table, checked against the statistic.
+    fn intervals(&self, df: f64) -> Result<IntervalSpec, Error> {
+        // Checks the confidence level and the degrees of freedom, naming the parameter.
+        t_critical(self.confidence, df)?;
+        let method = match (self.statistic, self.ci_method) {
+            (Statistic::Proportion, None) => ShareInterval::Logit,
+            (Statistic::Proportion, Some(method)) => method,
+            (_, None | Some(ShareInterval::Mean)) => ShareInterval::Mean,
+            (statistic, Some(other)) => {
+                return Err(DesignError::Parameter {
+                    parameter: "ci_method".into(),
+                    message: format!(
+                        "{:?} is an interval for shares; with statistic=\"{}\" leave ci_method out (or give \"mean\"), or estimate statistic=\"proportion\"",
+                        crate::choice::Choice::as_str(other),
+                        crate::choice::Choice::as_str(statistic)
+                    ),
+                }
+                .into())
+            }
+        };
+        Ok(IntervalSpec {
+            method,
+            confidence: self.confidence,
+            df,
+        })
+    }
 }
 
 /// Domains: the whole sample (level 0, no key) and each group of `by` (level 1, its row of
@@ -561,7 +594,7 @@ pub fn design_estimate_frame(
     spec: &EstimateSpec,
 ) -> Result<DataFrame, Error> {
     let domains = domains(df, &spec.by)?;
-    let t = t_critical(spec.confidence, design.degrees_of_freedom())?;
+    let intervals = spec.intervals(design.degrees_of_freedom())?;
     let mut estimates = Vec::with_capacity(spec.variables.len());
     for var in &spec.variables {
         let y = numbers(df, var, "variable")?;
@@ -574,6 +607,11 @@ pub fn design_estimate_frame(
         estimates.push(per_domain);
     }
     let blank = domain_blanks(&domains, &estimates, spec.min_group);
+    let df: Vec<f64> = domains
+        .masks
+        .iter()
+        .map(|mask| design.domain_degrees_of_freedom(mask))
+        .collect();
     let mut rows = Vec::new();
     for (v, var) in spec.variables.iter().enumerate() {
         for (d, est) in estimates[v].iter().enumerate() {
@@ -582,12 +620,13 @@ pub fn design_estimate_frame(
                 key: domains.key_of[d],
                 variable: var,
                 estimate: est.filter(|_| !blanked),
+                df: df[d],
                 suppressed: blanked,
                 empty: est.is_none(),
             });
         }
     }
-    domain_table(&rows, &domains.keys, spec.statistic, t)
+    domain_table(&rows, &domains.keys, spec.statistic, &intervals)
 }
 
 fn check_variable(y: &[Option<f64>], name: &str, statistic: Statistic) -> Result<(), Error> {
@@ -614,6 +653,8 @@ struct DomainRow<'a> {
     key: Option<usize>,
     variable: &'a str,
     estimate: Option<DomainEstimate>,
+    /// Degrees of freedom of its interval: those of its domain.
+    df: f64,
     suppressed: bool,
     empty: bool,
 }
@@ -622,10 +663,18 @@ fn domain_table(
     rows: &[DomainRow],
     keys: &DataFrame,
     statistic: Statistic,
-    t: f64,
+    intervals: &IntervalSpec,
 ) -> Result<DataFrame, Error> {
-    let est =
-        |get: fn(&DomainEstimate, f64) -> f64| move |r: &DomainRow| r.estimate.map(|e| get(&e, t));
+    let est = |get: fn(&DomainEstimate) -> f64| move |r: &DomainRow| r.estimate.map(|e| get(&e));
+    let interval = |r: &DomainRow| {
+        let spec = IntervalSpec {
+            df: r.df,
+            ..*intervals
+        };
+        r.estimate
+            .and_then(|e| share_interval(&spec, e.estimate, e.se, e.n))
+    };
+    let no_interval = |r: &DomainRow| r.estimate.is_some() && interval(r).is_none();
     Table::new(rows)
         .level(|r| r.key.is_some() as u32)
         .keys(keys, |r| r.key)?
@@ -633,16 +682,26 @@ fn domain_table(
         .text("statistic", |_| {
             Some(crate::choice::Choice::as_str(statistic))
         })
-        .float("estimate", est(|e, _| e.estimate))
-        .float("se", est(|e, _| e.se))
-        .float("ci_low", est(|e, t| e.estimate - t * e.se))
-        .float("ci_high", est(|e, t| e.estimate + t * e.se))
+        .float("estimate", est(|e| e.estimate))
+        .float("se", est(|e| e.se))
+        .float("ci_low", |r| interval(r).map(|i| i.0))
+        .float("ci_high", |r| interval(r).map(|i| i.1))
         .count("n", |r| r.estimate.map(|e| e.n as u64))
-        .float("n_eff", est(|e, _| e.n_eff))
+        .float("n_eff", est(|e| e.n_eff))
         .suppressed(|r| r.suppressed)
         // A blank is bare: no reason.
         .text("note", |r| {
-            (r.empty && !r.suppressed).then_some("no answers")
+            if r.empty && !r.suppressed {
+                Some("no answers")
+            } else if no_interval(r) {
+                Some(NO_INTERVAL)
+            } else {
+                None
+            }
         })
         .finish()
 }
+
+/// The note of a share at 0 or 1 (or without variance) on a scale that has no interval there.
+const NO_INTERVAL: &str =
+    "no interval: the share is 0 or 1 (or has no variance) on this ci_method's scale; ci_method=\"beta\" gives one";

@@ -8,6 +8,7 @@ use crate::design::frame::{
     calibration_from_frame, design_estimate_frame, design_from_frame, rake_frame, DesignColumns,
     EstimateSpec, MarginTable,
 };
+use crate::design::interval::ShareInterval;
 use crate::design::rake::RakeOptions;
 use crate::design::{kish, LonelyPsu};
 use polars::prelude::*;
@@ -89,6 +90,7 @@ struct DesignArgs {
     statistic: String,
     confidence: f64,
     min_group: usize,
+    ci_method: Option<String>,
 }
 
 impl DesignArgs {
@@ -106,6 +108,11 @@ impl DesignArgs {
             statistic: self.statistic.parse::<Statistic>().py_err()?,
             confidence: self.confidence,
             min_group: self.min_group,
+            ci_method: self
+                .ci_method
+                .map(|m| m.parse::<ShareInterval>())
+                .transpose()
+                .py_err()?,
         };
         Ok((cols, spec, self.calibration))
     }

@@ -302,3 +302,122 @@ def test_epl_citizen_maps_one_to_ten_onto_0_100_and_dont_know_to_missing():
     sample = ly.example_data("citizens")
     assert sample.equals(ly.example_data("citizens"))
     assert set(items) <= set(sample.columns)
+
+
+# ---- intervals of shares (ci_method) ------------------------------------------------------
+# Reference: R survey 4.1.1, `svyciprop` (and `svyby(..., svyciprop, vartype="ci")` for the
+# domain), on apiclus1 with
+#     dclus1 <- svydesign(id=~dnum, weights=~pw, data=apiclus1, fpc=~fpc)
+#     dclus1 <- update(dclus1, hs=as.numeric(stype=="H"))
+#     svyciprop(~hs, dclus1, method=m)
+#     svyby(~hs, ~I(stype == "E"), dclus1, svyciprop, method=m, vartype="ci")  # row FALSE
+# Wilson has no svyciprop method: its reference is the formula (Wilson 1927 with
+# n* = p(1-p)/vcov(svymean(~hs, d)) and t = qt(0.975, degf(d)); Dean & Pagano 2015)
+# computed in R from svymean's variance. R's "logit" fits a quasibinomial glm (converged to
+# ~1e-13 of the closed form), hence its looser tolerance.
+SHARE_ALL = {  # method: (ci_low, ci_high) of the whole sample, p = 0.0765027322404372
+    "mean": (0.0190005313201836, 0.134004933160691),
+    "logit": (0.0354088346206707, 0.157501118284708),
+    "xlogit": (0.0354088346206289, 0.157501118284652),
+    "beta": (0.0296381062071703, 0.156022548788452),
+    "asin": (0.0293194971089835, 0.143428939706756),
+    "wilson": (0.0361310120657031, 0.154742489943814),
+}
+SHARE_NOT_E = {  # the domain stype != "E" (39 schools), p = 0.358974358974359
+    "mean": (0.185464063654473, 0.532484654294245),
+    "logit": (0.208524123751146, 0.543442107764181),
+    "xlogit": (0.20852412375114, 0.543442107764177),
+    "beta": (0.196362832338107, 0.549360154086748),
+    "asin": (0.198347962888032, 0.537851039363705),
+    "wilson": (0.211311802788057, 0.539268782279099),
+}
+
+
+def share_table(method: str | None) -> pl.DataFrame:
+    df = CLUS1.with_columns(hs=(pl.col("stype") == "H").cast(pl.Float64), e=pl.col("stype") == "E")
+    design = ly.Design(psu="dnum", weights="pw", fpc="fpc")
+    return ly.design_estimate(
+        df, design, "hs", by="e", statistic="proportion", ci_method=method, min_group=1
+    )
+
+
+@pytest.mark.parametrize("method", sorted(SHARE_ALL))
+def test_share_intervals_match_svyciprop(method):
+    table = share_table(method)
+    tolerance = 1e-9 if method == "logit" else 1e-11
+    whole = table.filter(pl.col("level") == 0).row(0, named=True)
+    assert whole["estimate"] == pytest.approx(0.0765027322404372, abs=1e-14)
+    assert (whole["ci_low"], whole["ci_high"]) == pytest.approx(SHARE_ALL[method], abs=tolerance)
+    not_e = table.filter(pl.col("e") == False).row(0, named=True)  # noqa: E712
+    assert not_e["n"] == 39
+    assert (not_e["ci_low"], not_e["ci_high"]) == pytest.approx(SHARE_NOT_E[method], abs=tolerance)
+
+
+def test_share_at_zero_has_no_logit_interval_and_a_korn_graubard_one():
+    # No high school among the elementary schools: R gives NaN for every method but "mean".
+    e_logit = share_table("logit").filter(pl.col("e") == True).row(0, named=True)  # noqa: E712
+    assert (e_logit["estimate"], e_logit["ci_low"], e_logit["ci_high"]) == (0.0, None, None)
+    assert "no interval" in e_logit["note"] and 'ci_method="beta"' in e_logit["note"]
+    e_beta = share_table("beta").filter(pl.col("e") == True).row(0, named=True)  # noqa: E712
+    # Korn & Graubard (1998): n = 144 rows as the effective size; R qbeta(0.975, 1, 144).
+    assert e_beta["ci_low"] == 0.0
+    assert e_beta["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 144), abs=1e-12)
+    assert e_beta["note"] is None
+
+
+ONE_IN_40 = {  # R: d40 <- svydesign(id=~1, weights=~w, data=data.frame(y=c(1, rep(0,39)), w=1))
+    "logit": (0.00321048876989677, 0.169523671137736),  # svyciprop(~y, d40, method="logit")
+    "beta": (0.000583322339679093, 0.133745709883334),
+    # R's lower limit is sin² of a negative angle (1.00150820533962e-05); lyhord stops at 0.
+    "asin": (0.0, 0.0993855666555599),
+    "wilson": (0.00415806463560641, 0.136039180843379),  # the formula, as above
+    "mean": (-0.025567273000919, 0.075567273000919),  # the issue's [-0.026, 0.076]
+}
+
+
+@pytest.mark.parametrize("method", sorted(ONE_IN_40))
+def test_one_yes_in_forty(method):
+    df = pl.DataFrame({"y": [1.0] + [0.0] * 39, "w": [1.0] * 40})
+    row = ly.design_estimate(
+        df, ly.Design(weights="w"), "y", statistic="proportion", ci_method=method, min_group=1
+    ).row(0, named=True)
+    tolerance = 1e-9 if method == "logit" else 1e-11
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(ONE_IN_40[method], abs=tolerance)
+
+
+def test_zero_of_forty_korn_graubard_upper_limit():
+    df = pl.DataFrame({"y": [0.0] * 40, "w": [1.0] * 40})
+    row = ly.design_estimate(
+        df, ly.Design(weights="w"), "y", statistic="proportion", ci_method="beta", min_group=1
+    ).row(0, named=True)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.0, 0.0880973028788024), abs=1e-12)
+
+
+def test_share_interval_is_the_default_for_shares_and_refused_for_means():
+    df = pl.DataFrame({"y": [1.0] + [0.0] * 39, "w": [1.0] * 40})
+    design = ly.Design(weights="w")
+    default = ly.design_estimate(df, design, "y", statistic="proportion", min_group=1)
+    assert default["ci_low"][0] == pytest.approx(ONE_IN_40["logit"][0], abs=1e-9)
+    # A method that does not go with the statistic, as a bad confidence level: the estimate
+    # cannot be made as asked (EstimationError); a value not on the list: ArgumentError.
+    with pytest.raises(ly.EstimationError, match='ci_method.*"beta" is an interval for shares'):
+        ly.design_estimate(df, design, "y", ci_method="beta", min_group=1)
+    with pytest.raises(ly.ArgumentError, match="ci_method"):
+        ly.design_estimate(df, design, "y", statistic="proportion", ci_method="exact")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    answers=st.lists(st.tuples(st.booleans(), st.floats(0.2, 5.0)), min_size=2, max_size=60),
+    method=st.sampled_from(["logit", "xlogit", "beta", "asin", "wilson"]),
+)
+def test_share_intervals_stay_in_zero_one_around_the_share(answers, method):
+    df = pl.DataFrame({"y": [float(a) for a, _ in answers], "w": [w for _, w in answers]})
+    row = ly.design_estimate(
+        df, ly.Design(weights="w"), "y", statistic="proportion", ci_method=method, min_group=1
+    ).row(0, named=True)
+    p, low, high = row["estimate"], row["ci_low"], row["ci_high"]
+    if low is None:  # no interval at 0 or 1 on this scale, and the note says so
+        assert p in (0.0, 1.0) and method != "beta" and "no interval" in row["note"]
+        return
+    assert 0.0 <= low <= p + 1e-12 and p - 1e-12 <= high <= 1.0
