@@ -298,7 +298,11 @@ def design_estimate(
     -------
     polars.DataFrame
         ``level`` (0 = all, 1 = domain), ``by``, ``variable``, ``statistic``, ``estimate``,
-        ``se``, ``ci_low``, ``ci_high``, ``n``, ``n_eff``, ``suppressed``, ``note``. Per
+        ``se``, ``ci_low``, ``ci_high``, ``n``, ``n_eff`` (Kish's, of the rows with an
+        answer), ``deff`` (the variance over that of a simple random sample of the same
+        size drawn without replacement from the estimated population, ``Σ w``: R
+        ``deff=TRUE``) and ``deff_replace`` (with replacement: R ``deff="replace"``), both
+        from R ``svyvar``'s ``Σ w (y − ȳ)² / Σ w · n/(n − 1)``; ``suppressed``, ``note``. Per
         variable the whole sample first, then the domains sorted by ``by``; the ``by``
         columns keep their dtype (an integer district code stays an integer and sorts as a
         number) and a null key is a domain of its own, sorted last (the whole sample's keys

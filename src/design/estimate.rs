@@ -28,6 +28,53 @@ pub struct DomainEstimate {
     pub n: usize,
     /// Kish's effective sample size of those rows.
     pub n_eff: f64,
+    /// Design effect: the variance over that of a simple random sample of the same size
+    /// drawn without replacement from the estimated population (R `deff = TRUE`), and with
+    /// replacement (R `deff = "replace"`). NaN when the sample variance is 0.
+    pub deff: f64,
+    pub deff_replace: f64,
+}
+
+/// What a simple random sample of the domain's size would give: the weighted variance of
+/// the answers (R `svyvar`: `Σ w (y − ȳ)² / Σ w · n / (n − 1)`), the rows and `Σ w`.
+struct SrsParts {
+    variance: f64,
+    n: f64,
+    population: f64,
+}
+
+impl SrsParts {
+    fn of(w: &[f64], y: &[Option<f64>], domain: &[bool]) -> Self {
+        let answers = || {
+            y.iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.filter(|_| domain[i]).map(|v| (w[i], v)))
+        };
+        let (sw, swy, n) = answers().fold((0.0, 0.0, 0.0), |(sw, swy, n), (w, v)| {
+            (sw + w, swy + w * v, n + 1.0)
+        });
+        let mean = swy / sw;
+        let squares: f64 = answers().map(|(w, v)| w * (v - mean) * (v - mean)).sum();
+        SrsParts {
+            variance: squares / sw * n / (n - 1.0),
+            n,
+            population: sw,
+        }
+    }
+
+    /// The variance of the statistic under simple random sampling with replacement.
+    fn with_replacement(&self, statistic: Statistic) -> f64 {
+        let of_mean = self.variance / self.n;
+        match statistic {
+            Statistic::Total => of_mean * self.population * self.population,
+            _ => of_mean,
+        }
+    }
+
+    /// The same without replacement: times `1 − n / N̂`.
+    fn without_replacement(&self, statistic: Statistic) -> f64 {
+        self.with_replacement(statistic) * (self.population - self.n) / self.population
+    }
 }
 
 /// The estimate and its linearised variable `w × influence` for the rows in `domain` with
@@ -91,11 +138,14 @@ pub fn domain_estimate(
     if let Some(c) = calibration {
         c.residualise(&mut z, &design.weights);
     }
-    let variance = design.variance_of_total(&z)?;
+    let variance = design.variance_of_total(&z)?.max(0.0);
+    let srs = SrsParts::of(&design.weights, y, domain);
     Ok(Some(DomainEstimate {
         estimate,
-        se: variance.max(0.0).sqrt(),
+        se: variance.sqrt(),
         n,
         n_eff,
+        deff: variance / srs.without_replacement(statistic),
+        deff_replace: variance / srs.with_replacement(statistic),
     }))
 }

@@ -688,6 +688,8 @@ fn domain_table(
         .float("ci_high", |r| interval(r).map(|i| i.1))
         .count("n", |r| r.estimate.map(|e| e.n as u64))
         .float("n_eff", est(|e| e.n_eff))
+        .float("deff", est(|e| e.deff))
+        .float("deff_replace", est(|e| e.deff_replace))
         .suppressed(|r| r.suppressed)
         // A blank is bare: no reason.
         .text("note", |r| {

@@ -252,8 +252,10 @@ def test_suppressed_domains_never_leak_and_row_order_changes_nothing(seed, min_g
         sample, design, instrument="epl-citizen", by=["district", "sex"], min_group=min_group
     )
     blanked = out.filter(pl.col("suppressed"))
-    hidden = blanked.select("estimate", "se", "ci_low", "ci_high", "n", "n_eff")
-    assert hidden.null_count().sum_horizontal()[0] == 6 * blanked.height
+    hidden = blanked.select(
+        "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "deff_replace"
+    )
+    assert hidden.null_count().sum_horizontal()[0] == 8 * blanked.height
     sizes = sample.group_by("district", "sex").len()
     small = sizes.filter(pl.col("len") < min_group)
     shown = out.filter(~pl.col("suppressed"), pl.col("level") == 1)
@@ -277,9 +279,8 @@ def test_suppressed_domains_never_leak_and_row_order_changes_nothing(seed, min_g
     again = ly.design_estimate(
         shuffled, design, instrument="epl-citizen", by=["district", "sex"], min_group=min_group
     )
-    assert again.drop("estimate", "se", "ci_low", "ci_high", "n_eff").equals(
-        out.drop("estimate", "se", "ci_low", "ci_high", "n_eff")
-    )
+    floats = ["estimate", "se", "ci_low", "ci_high", "n_eff", "deff", "deff_replace"]
+    assert again.drop(floats).equals(out.drop(floats))
     np.testing.assert_allclose(
         again["estimate"].fill_null(-1).to_numpy(),
         out["estimate"].fill_null(-1).to_numpy(),
@@ -421,3 +422,20 @@ def test_share_intervals_stay_in_zero_one_around_the_share(answers, method):
         assert p in (0.0, 1.0) and method != "beta" and "no interval" in row["note"]
         return
     assert 0.0 <= low <= p + 1e-12 and p - 1e-12 <= high <= 1.0
+
+
+def test_design_effects_match_svymean_deff():
+    # R survey 4.1.1: svymean(~api00, dclus1, deff=TRUE) and deff="replace";
+    # svyby(~api00, ~stype, dclus1, svymean, deff=TRUE); svytotal(~api00, dclus1, deff=TRUE);
+    # svymean(~hs, update(dclus1, hs=as.numeric(stype=="H")), deff=TRUE).
+    design = ly.Design(psu="dnum", weights="pw", fpc="fpc")
+    means = ly.design_estimate(CLUS1, design, "api00", by="stype", min_group=1)
+    assert means["deff"].to_list() == pytest.approx(
+        [9.34586945059095, 6.58367352502780, 2.22825931686862, 2.16389972008046], rel=1e-12
+    )
+    assert means["deff_replace"][0] == pytest.approx(9.06974836245306, rel=1e-12)
+    total = ly.design_estimate(CLUS1, design, "api00", statistic="total", min_group=1)
+    assert total["deff"][0] == pytest.approx(354.720271474775, rel=1e-12)
+    shares = CLUS1.with_columns(hs=(pl.col("stype") == "H").cast(pl.Float64))
+    share = ly.design_estimate(shares, design, "hs", statistic="proportion", min_group=1)
+    assert share["deff"][0] == pytest.approx(1.90802483952695, rel=1e-12)

@@ -46,7 +46,7 @@ SCHEMAS = {
     "design_estimate": [
         ("level", pl.UInt32), ("district", S), ("variable", S), ("statistic", S),
         ("estimate", F), ("se", F), ("ci_low", F), ("ci_high", F), ("n", U), ("n_eff", F),
-        ("suppressed", B), ("note", S),
+        ("deff", F), ("deff_replace", F), ("suppressed", B), ("note", S),
     ],
     "score_interviews": [
         ("enhet", S), ("dimension", S), ("score", F), ("ci_low", F), ("ci_high", F),
