@@ -19,6 +19,8 @@ textbook formulas below (Särndal, Swensson & Wretman 1992, §6.6; Lumley 2010, 
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import lyhord as ly
@@ -439,3 +441,54 @@ def test_design_effects_match_svymean_deff():
     shares = CLUS1.with_columns(hs=(pl.col("stype") == "H").cast(pl.Float64))
     share = ly.design_estimate(shares, design, "hs", statistic="proportion", min_group=1)
     assert share["deff"][0] == pytest.approx(1.90802483952695, rel=1e-12)
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
+@pytest.mark.parametrize("seed", [1, 2])
+def test_share_intervals_against_r_when_installed(tmp_path, seed):
+    """Differential check on a fresh stratified cluster sample: R survey's svyciprop (run
+    here when R and its survey package are installed) against lyhord, every method but
+    Wilson (not in svyciprop), whole sample and each domain."""
+    rng = np.random.default_rng(seed)
+    rows = 300
+    df = pl.DataFrame(
+        {
+            "stratum": rng.integers(0, 3, rows),
+            "psu": rng.integers(0, 8, rows),
+            "w": rng.uniform(1.0, 4.0, rows),
+            "y": (rng.uniform(size=rows) < 0.15).astype(float),
+            "d": rng.integers(0, 2, rows),
+        }
+    ).with_columns(psu=pl.col("stratum") * 100 + pl.col("psu"))
+    path = tmp_path / "sample.csv"
+    df.write_csv(path)
+    script = f"""
+suppressMessages(library(survey))
+x <- read.csv("{path}")
+des <- svydesign(id=~psu, strata=~stratum, weights=~w, data=x, nest=TRUE)
+for (m in c("mean", "logit", "xlogit", "beta", "asin")) {{
+  r <- svyciprop(~y, des, method=m)
+  cat(m, "all", sprintf("%.17g", attr(r, "ci")), "\\n")
+  for (g in 0:1) {{
+    r <- svyciprop(~y, subset(des, d == g), method=m)
+    cat(m, g, sprintf("%.17g", attr(r, "ci")), "\\n")
+  }}
+}}
+"""
+    result = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=False)
+    if result.returncode != 0 and "there is no package called" in result.stderr:
+        pytest.skip("R's survey package is not installed")
+    assert result.returncode == 0, result.stderr
+    design = ly.Design(weights="w", strata="stratum", psu="psu")
+    for line in result.stdout.splitlines():
+        method, where, low, high = line.split()
+        table = ly.design_estimate(
+            df, design, "y", by="d", statistic="proportion", ci_method=method, min_group=1
+        )
+        row = table.filter(
+            pl.col("level") == 0 if where == "all" else pl.col("d") == int(where)
+        ).row(0, named=True)
+        tolerance = 1e-8 if method == "logit" else 1e-10
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+            (float(low), float(high)), abs=tolerance
+        ), (method, where)
