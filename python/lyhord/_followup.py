@@ -61,7 +61,9 @@ def compare_waves(
       Cohen's d on the pooled SD. Without headcounts this equals
       ``scipy.stats.ttest_ind_from_stats(..., equal_var=False)``.
     - Percent positive (items): two-proportion z test with unpooled SEs
-      ``√(p(1−p)/n · (N−n)/(N−1))`` (finite-population margin when headcounts are known).
+      ``√(p(1−p)/n · (N−n)/(N−1))`` (finite-population margin when headcounts are known);
+      effect size Cohen's h, ``2 asin √p₂ − 2 asin √p₁`` (Cohen 1988, §6.2: 0.2 small, 0.5
+      medium, 0.8 large).
     - p-values are adjusted across the units of each (level, measure): ``"holm"`` (family-wise
       error, default), ``"bh"`` (Benjamini–Hochberg false discovery rate) or ``"none"``.
       ``significant`` is ``p_adjusted < 1 − confidence``.
@@ -96,7 +98,8 @@ def compare_waves(
         ``mean_earlier``, ``n_later``, ``mean_later``, ``change``, ``se``, ``df``,
         ``ci_low``, ``ci_high``, ``t``, ``p_value``, ``p_adjusted``, ``effect_size``,
         ``pct_positive_earlier``, ``pct_positive_later``, ``pct_change``, ``pct_ci_low``,
-        ``pct_ci_high``, ``pct_z``, ``pct_p_value``, ``pct_p_adjusted``, ``significant``,
+        ``pct_ci_high``, ``pct_z``, ``pct_p_value``, ``pct_p_adjusted``, ``pct_effect_size``
+        (Cohen's h), ``significant``,
         ``status`` (null when compared; otherwise why not).
 
     Examples

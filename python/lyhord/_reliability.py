@@ -137,6 +137,8 @@ def item_analysis(
       of the *other* items of its scale, ``(Σ_l C_jl − C_jj) / √(C_jj · (ΣC − 2Σ_l C_jl +
       C_jj))`` from the pairwise covariance matrix ``C`` (R ``psych::alpha`` ``r.drop``);
     - ``alpha_if_deleted``: raw α of the scale without the item (null for a two-item scale);
+    - ``std_alpha_if_deleted``: standardised α (from the correlations) without the item
+      (R ``psych::alpha`` ``alpha.drop$std.alpha``);
     - ``share_missing``, ``share_dont_know``: shares of the group's respondents with no
       answer / a "don't know" (or not applicable counts as missing);
     - ``floor``, ``ceiling``: shares of valid answers at the lowest / highest score (after
@@ -158,9 +160,9 @@ def item_analysis(
     -------
     polars.DataFrame
         The ``by`` columns, then ``scale``, ``item``, ``reverse``, ``n_respondents``, ``n``,
-        ``mean``, ``sd``, ``r_drop``, ``alpha_if_deleted``, ``share_missing``,
-        ``share_dont_know``, ``floor``, ``ceiling``, ``codes`` (list of int), ``shares``
-        (list of float), ``suppressed``, ``note``.
+        ``mean``, ``sd``, ``r_drop``, ``alpha_if_deleted``, ``std_alpha_if_deleted``,
+        ``share_missing``, ``share_dont_know``, ``floor``, ``ceiling``, ``codes`` (list of
+        int), ``shares`` (list of float), ``suppressed``, ``note``.
 
     Raises
     ------

@@ -482,6 +482,7 @@ fn to_frame(rows: &[Compared], keys: &DataFrame, confidence: f64) -> Result<Data
         .float("pct_z", |r| r.share()?.statistic)
         .float("pct_p_value", |r| r.share()?.p_value)
         .float("pct_p_adjusted", |r| r.p_share)
+        .float("pct_effect_size", |r| r.share()?.effect_size)
         .flag("significant", |r| r.p_mean.map(|p| p < alpha))
         .owned_text("status", |r| {
             r.outcome

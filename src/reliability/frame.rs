@@ -291,7 +291,7 @@ pub fn reliability_frame(
 }
 
 /// Output columns of [`item_analysis_frame`] after the `by` columns.
-pub const ITEM_ANALYSIS_COLUMNS: [&str; 17] = [
+pub const ITEM_ANALYSIS_COLUMNS: [&str; 18] = [
     "scale",
     "item",
     "reverse",
@@ -301,6 +301,7 @@ pub const ITEM_ANALYSIS_COLUMNS: [&str; 17] = [
     "sd",
     "r_drop",
     "alpha_if_deleted",
+    "std_alpha_if_deleted",
     "share_missing",
     "share_dont_know",
     "floor",
@@ -347,6 +348,7 @@ struct ItemStats {
     sd: Option<f64>,
     r_drop: Option<f64>,
     alpha_if_deleted: Option<f64>,
+    std_alpha_if_deleted: Option<f64>,
     share_missing: Option<f64>,
     share_dont_know: Option<f64>,
     floor: Option<f64>,
@@ -471,6 +473,7 @@ fn item_total_of(
             if let Some(p) = home_items.iter().position(|i| *i == item) {
                 stats.r_drop = Some(per_item[p].r_drop);
                 stats.alpha_if_deleted = per_item[p].alpha_if_deleted;
+                stats.std_alpha_if_deleted = per_item[p].std_alpha_if_deleted;
                 if stats.alpha_if_deleted.is_none() {
                     stats.note = Some(format!("alpha if deleted: `{home_id}` would keep one item"));
                 }
@@ -536,6 +539,9 @@ pub fn item_analysis_frame(
         .finite_float("sd", |r| r.stat(|s| s.sd))
         .finite_float("r_drop", |r| r.stat(|s| s.r_drop))
         .finite_float("alpha_if_deleted", |r| r.stat(|s| s.alpha_if_deleted))
+        .finite_float("std_alpha_if_deleted", |r| {
+            r.stat(|s| s.std_alpha_if_deleted)
+        })
         .finite_float("share_missing", |r| r.stat(|s| s.share_missing))
         .finite_float("share_dont_know", |r| r.stat(|s| s.share_dont_know))
         .finite_float("floor", |r| r.stat(|s| s.floor))

@@ -40,6 +40,25 @@ def test_welch_t_equals_scipy_ttest_ind_from_stats(waves):
         assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-7, abs=1e-14)
 
 
+def test_percent_positive_effect_size_is_cohens_h(waves):
+    """Cohen (1988) §6.2: h = φ₂ − φ₁ with φ = 2 arcsin √P (his Table 6.2.1: P = .50 →
+    φ = 1.5708, P = .65 → 1.8755, so h(.50 → .65) = 0.3047); recomputed here from the
+    published shares of every compared item row."""
+    _, t = waves
+    ch = ly.compare_waves(t[2024], t[2025]).filter(pl.col("pct_change").is_not_null())
+    assert ch.height > 100
+    p1 = ch["pct_positive_earlier"].to_numpy() / 100
+    p2 = ch["pct_positive_later"].to_numpy() / 100
+    want = 2 * np.arcsin(np.sqrt(p2)) - 2 * np.arcsin(np.sqrt(p1))
+    np.testing.assert_allclose(ch["pct_effect_size"].to_numpy(), want, rtol=1e-12, atol=1e-14)
+    assert 2 * np.arcsin(np.sqrt(0.65)) - 2 * np.arcsin(np.sqrt(0.5)) == pytest.approx(
+        0.3047, abs=5e-5
+    )
+    # Rows without a percent-positive comparison have no h.
+    others = ly.compare_waves(t[2024], t[2025]).filter(pl.col("pct_change").is_null())
+    assert others["pct_effect_size"].null_count() == others.height
+
+
 def test_adjustment_matches_scipy_bh_and_holm_by_hand(waves):
     _, t = waves
     raw = ly.compare_waves(t[2024], t[2025], adjust="none")

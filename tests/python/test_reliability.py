@@ -136,6 +136,10 @@ def test_psych_alpha_on_bfi_agreeableness():
     assert items["r_drop"].to_list() == pytest.approx(
         [0.30841774, 0.56361516, 0.58700459, 0.39444409, 0.48856514], abs=1e-8
     )
+    # R (psych 2.2.9, on tests/data/bfi_agreeableness.csv): a$alpha.drop$std.alpha
+    assert items["std_alpha_if_deleted"].to_list() == pytest.approx(
+        [0.7255091486, 0.6255798818, 0.6129446570, 0.6935413428, 0.6555301885], abs=1e-9
+    )
     # R: alpha(..., keys = "A1", use = "complete.obs")$total -> 0.70375589 0.71350155 0.68317032
     lw = ly.reliability(bfi, inst, missing="listwise").row(0, named=True)
     assert (lw["n"], round(lw["alpha"], 8), round(lw["alpha_std"], 8)) == (

@@ -18,7 +18,8 @@ SCHEMAS = {
     "item_analysis": [
         ("enhet", S), ("scale", S), ("item", S), ("reverse", B), ("n_respondents", U),
         ("n", U), ("mean", F), ("sd", F), ("r_drop", F), ("alpha_if_deleted", F),
-        ("share_missing", F), ("share_dont_know", F), ("floor", F), ("ceiling", F),
+        ("std_alpha_if_deleted", F), ("share_missing", F), ("share_dont_know", F),
+        ("floor", F), ("ceiling", F),
         ("codes", pl.List(pl.Int64)), ("shares", pl.List(F)), ("suppressed", B), ("note", S),
     ],
     "reliability": [
@@ -128,7 +129,8 @@ FOLLOWUP_SCHEMAS = {
         ("change", F), ("se", F), ("df", F), ("ci_low", F), ("ci_high", F), ("t", F),
         ("p_value", F), ("p_adjusted", F), ("effect_size", F), ("pct_positive_earlier", F),
         ("pct_positive_later", F), ("pct_change", F), ("pct_ci_low", F), ("pct_ci_high", F),
-        ("pct_z", F), ("pct_p_value", F), ("pct_p_adjusted", F), ("significant", B),
+        ("pct_z", F), ("pct_p_value", F), ("pct_p_adjusted", F),
+        ("pct_effect_size", F), ("significant", B),
         ("status", S),
     ],
     "trend": [("year", pl.Int32), *SCHEMAS["estimate"][:1], ("forvaltning", S),
