@@ -1,4 +1,4 @@
-"""The lyhord command: lyhord demo, lyhord score EXPORT ... and
+"""The lyhord command: lyhord demo, lyhord score EXPORT ..., lyhord inspect FILE and
 lyhord followup --config followup.toml.
 
 Whatever goes wrong is said in one line, ``lyhord: error: ...`` on stderr with exit code 2,
