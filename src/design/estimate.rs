@@ -36,7 +36,8 @@ pub struct DomainEstimate {
 }
 
 /// What a simple random sample of the domain's size would give: the weighted variance of
-/// the answers (R `svyvar`: `Σ w (y − ȳ)² / Σ w · n / (n − 1)`), the rows and `Σ w`.
+/// the answers (R `svyvar`: `Σ w (y − ȳ)² / Σ w · n / (n − 1)`), the rows and `Σ w`
+/// (summed in [`linearise`]'s pass).
 struct SrsParts {
     variance: f64,
     n: f64,
@@ -44,24 +45,6 @@ struct SrsParts {
 }
 
 impl SrsParts {
-    fn of(w: &[f64], y: &[Option<f64>], domain: &[bool]) -> Self {
-        let answers = || {
-            y.iter()
-                .enumerate()
-                .filter_map(|(i, v)| v.filter(|_| domain[i]).map(|v| (w[i], v)))
-        };
-        let (sw, swy, n) = answers().fold((0.0, 0.0, 0.0), |(sw, swy, n), (w, v)| {
-            (sw + w, swy + w * v, n + 1.0)
-        });
-        let mean = swy / sw;
-        let squares: f64 = answers().map(|(w, v)| w * (v - mean) * (v - mean)).sum();
-        SrsParts {
-            variance: squares / sw * n / (n - 1.0),
-            n,
-            population: sw,
-        }
-    }
-
     /// The variance of the statistic under simple random sampling with replacement.
     fn with_replacement(&self, statistic: Statistic) -> f64 {
         let of_mean = self.variance / self.n;
@@ -84,18 +67,30 @@ fn linearise(
     y: &[Option<f64>],
     domain: &[bool],
     statistic: Statistic,
-) -> (f64, Vec<f64>, usize, f64) {
+) -> (f64, Vec<f64>, usize, f64, SrsParts) {
     let w = &design.weights;
     let used = |i: usize| domain[i] && y[i].is_some();
     let (mut sw, mut swy, mut sww, mut n) = (0.0, 0.0, 0.0, 0);
+    // Σ w (y − k) and Σ w (y − k)² around the first answer k, for the variance a simple
+    // random sample would have, in the same pass (shifted, so no cancellation).
+    let (mut shift, mut swd, mut swdd) = (None, 0.0, 0.0);
     let answers = y.iter().enumerate();
     for (i, v) in answers.filter_map(|(i, v)| v.filter(|_| domain[i]).map(|v| (i, v))) {
         sw += w[i];
         swy += w[i] * v;
         sww += w[i] * w[i];
         n += 1;
+        let d = v - *shift.get_or_insert(v);
+        swd += w[i] * d;
+        swdd += w[i] * d * d;
     }
     let n_eff = if sww > 0.0 { sw * sw / sww } else { 0.0 };
+    let rows = n as f64;
+    let srs = SrsParts {
+        variance: (swdd - swd * swd / sw) / sw * rows / (rows - 1.0),
+        n: rows,
+        population: sw,
+    };
     let z: Vec<f64> = match statistic {
         Statistic::Total => (0..y.len())
             .map(|i| {
@@ -120,7 +115,7 @@ fn linearise(
         Statistic::Total => swy,
         _ => swy / sw,
     };
-    (estimate, z, n, n_eff)
+    (estimate, z, n, n_eff, srs)
 }
 
 /// One variable in one domain. `None` when the domain has no answers.
@@ -131,7 +126,7 @@ pub fn domain_estimate(
     domain: &[bool],
     statistic: Statistic,
 ) -> Result<Option<DomainEstimate>, DesignError> {
-    let (estimate, mut z, n, n_eff) = linearise(design, y, domain, statistic);
+    let (estimate, mut z, n, n_eff, srs) = linearise(design, y, domain, statistic);
     if n == 0 {
         return Ok(None);
     }
@@ -139,7 +134,6 @@ pub fn domain_estimate(
         c.residualise(&mut z, &design.weights);
     }
     let variance = design.variance_of_total(&z)?.max(0.0);
-    let srs = SrsParts::of(&design.weights, y, domain);
     Ok(Some(DomainEstimate {
         estimate,
         se: variance.sqrt(),
