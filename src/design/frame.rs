@@ -616,17 +616,23 @@ pub fn design_estimate_frame(
     for (v, var) in spec.variables.iter().enumerate() {
         for (d, est) in estimates[v].iter().enumerate() {
             let blanked = blank.row[d] || blank.variable[v][d];
+            let estimate = est.filter(|_| !blanked);
+            // Each domain's interval with its own degrees of freedom.
+            let spec = IntervalSpec {
+                df: df[d],
+                ..intervals
+            };
             rows.push(DomainRow {
                 key: domains.key_of[d],
                 variable: var,
-                estimate: est.filter(|_| !blanked),
-                df: df[d],
+                estimate,
+                interval: estimate.and_then(|e| share_interval(&spec, e.estimate, e.se, e.n)),
                 suppressed: blanked,
                 empty: est.is_none(),
             });
         }
     }
-    domain_table(&rows, &domains.keys, spec.statistic, &intervals)
+    domain_table(&rows, &domains.keys, spec.statistic)
 }
 
 fn check_variable(y: &[Option<f64>], name: &str, statistic: Statistic) -> Result<(), Error> {
@@ -653,8 +659,8 @@ struct DomainRow<'a> {
     key: Option<usize>,
     variable: &'a str,
     estimate: Option<DomainEstimate>,
-    /// Degrees of freedom of its interval: those of its domain.
-    df: f64,
+    /// `None` on a shown row: the method has no interval there (a share of 0 or 1).
+    interval: Option<(f64, f64)>,
     suppressed: bool,
     empty: bool,
 }
@@ -663,18 +669,8 @@ fn domain_table(
     rows: &[DomainRow],
     keys: &DataFrame,
     statistic: Statistic,
-    intervals: &IntervalSpec,
 ) -> Result<DataFrame, Error> {
     let est = |get: fn(&DomainEstimate) -> f64| move |r: &DomainRow| r.estimate.map(|e| get(&e));
-    let interval = |r: &DomainRow| {
-        let spec = IntervalSpec {
-            df: r.df,
-            ..*intervals
-        };
-        r.estimate
-            .and_then(|e| share_interval(&spec, e.estimate, e.se, e.n))
-    };
-    let no_interval = |r: &DomainRow| r.estimate.is_some() && interval(r).is_none();
     Table::new(rows)
         .level(|r| r.key.is_some() as u32)
         .keys(keys, |r| r.key)?
@@ -684,8 +680,8 @@ fn domain_table(
         })
         .float("estimate", est(|e| e.estimate))
         .float("se", est(|e| e.se))
-        .float("ci_low", |r| interval(r).map(|i| i.0))
-        .float("ci_high", |r| interval(r).map(|i| i.1))
+        .float("ci_low", |r| r.interval.map(|i| i.0))
+        .float("ci_high", |r| r.interval.map(|i| i.1))
         .count("n", |r| r.estimate.map(|e| e.n as u64))
         .float("n_eff", est(|e| e.n_eff))
         .float("deff", est(|e| e.deff))
@@ -695,7 +691,7 @@ fn domain_table(
         .text("note", |r| {
             if r.empty && !r.suppressed {
                 Some("no answers")
-            } else if no_interval(r) {
+            } else if r.estimate.is_some() && r.interval.is_none() {
                 Some(NO_INTERVAL)
             } else {
                 None
