@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from ._args import file_problem, require
+from ._import import read_table as read_any_table
 from ._lyhord import LyhordError
 
 OUT_FORMATS = (".csv", ".xlsx", ".parquet")
@@ -21,12 +22,10 @@ def read_table(
     separator and decimal comma sniffed), ``.xlsx``/``.xls``/``.ods``, ``.sav``,
     ``.parquet``; every failure a :class:`lyhord.DataError` naming the file.
     ``sheet``: a workbook's sheet name or 0-based index (default the first)."""
-    from ._import import read_table as read_export_table
-
     problem = file_problem(path)
     if problem:
         raise LyhordError(f"{path}: {problem}")
-    return read_export_table(path, delimiter=separator, sheet=sheet).data
+    return read_any_table(path, delimiter=separator, sheet=sheet).data
 
 
 def first_line(error: BaseException) -> str:
