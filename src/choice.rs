@@ -111,6 +111,7 @@ pub fn all_choices() -> Vec<ChoiceInfo> {
         info::<design::LonelyPsu>("LonelyPsu"),
         info::<design::estimate::Statistic>("Statistic"),
         info::<design::interval::ShareInterval>("ShareInterval"),
+        info::<crate::estimate::stats::Convention>("Convention"),
         info::<interviews::import::Unmatched>("Unmatched"),
         info::<interviews::frame::ScoreLevel>("InterviewLevel"),
     ]

@@ -7,6 +7,7 @@ use lyhord::design::frame::{design_from_frame, DesignColumns};
 use lyhord::design::rake::{rake, trim, Margin, RakeOptions};
 use lyhord::design::{kish, LonelyPsu};
 use lyhord::error::{DesignError, Error};
+use lyhord::estimate::stats::Convention;
 use polars::prelude::*;
 use proptest::prelude::*;
 
@@ -60,15 +61,29 @@ fn simple_random_sample_mean_has_the_textbook_variance() {
     let df = df!("y" => [2.0, 4.0, 6.0, 8.0], "w" => [2.5; 4], "N" => [10.0; 4]).unwrap();
     let d = design(&df, None, None, Some("N"));
     let y: Vec<Option<f64>> = [2.0, 4.0, 6.0, 8.0].map(Some).to_vec();
-    let e = domain_estimate(&d, None, &y, &[true; 4], Statistic::Mean)
-        .unwrap()
-        .unwrap();
+    let e = domain_estimate(
+        &d,
+        None,
+        &y,
+        &[true; 4],
+        Statistic::Mean,
+        Convention::Survey,
+    )
+    .unwrap()
+    .unwrap();
     close(e.estimate, 5.0, 1e-12);
     close(e.se, 1.0, 1e-12);
     // The total 2.5 · 20 = 50 with Var = N² Var(ȳ) = 100.
-    let t = domain_estimate(&d, None, &y, &[true; 4], Statistic::Total)
-        .unwrap()
-        .unwrap();
+    let t = domain_estimate(
+        &d,
+        None,
+        &y,
+        &[true; 4],
+        Statistic::Total,
+        Convention::Survey,
+    )
+    .unwrap()
+    .unwrap();
     close(t.estimate, 50.0, 1e-12);
     close(t.se, 10.0, 1e-12);
 }
@@ -84,9 +99,16 @@ fn one_margin_calibration_centres_within_cells() {
     let d = design(&df, None, None, None);
     let cal = Calibration::new(vec![1.0; 6], vec![vec![0, 0, 0, 1, 1, 1]], &[2]).unwrap();
     let values: Vec<Option<f64>> = y.map(Some).to_vec();
-    let e = domain_estimate(&d, Some(&cal), &values, &[true; 6], Statistic::Mean)
-        .unwrap()
-        .unwrap();
+    let e = domain_estimate(
+        &d,
+        Some(&cal),
+        &values,
+        &[true; 6],
+        Statistic::Mean,
+        Convention::Survey,
+    )
+    .unwrap()
+    .unwrap();
     let z: Vec<f64> = [-1.0, 0.0, 1.0, -2.0, 0.0, 2.0]
         .iter()
         .map(|r| 2.0 * r / 12.0)
@@ -106,7 +128,15 @@ fn a_lonely_cluster_is_refused_by_name_or_adjusted() {
     .unwrap();
     let d = design(&df, Some("h"), Some("c"), None);
     let y: Vec<Option<f64>> = [1.0, 2.0, 3.0, 4.0, 5.0].map(Some).to_vec();
-    let err = domain_estimate(&d, None, &y, &[true; 5], Statistic::Mean).unwrap_err();
+    let err = domain_estimate(
+        &d,
+        None,
+        &y,
+        &[true; 5],
+        Statistic::Mean,
+        Convention::Survey,
+    )
+    .unwrap_err();
     assert_eq!(
         err,
         DesignError::LonelyPsu {
@@ -118,7 +148,7 @@ fn a_lonely_cluster_is_refused_by_name_or_adjusted() {
     let mut certain = d.clone();
     certain.lonely = LonelyPsu::Certainty;
     let se = |d: &lyhord::design::Design| {
-        domain_estimate(d, None, &y, &[true; 5], Statistic::Mean)
+        domain_estimate(d, None, &y, &[true; 5], Statistic::Mean, Convention::Survey)
             .unwrap()
             .unwrap()
             .se

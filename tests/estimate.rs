@@ -1,3 +1,4 @@
+use lyhord::design::interval::ShareInterval;
 use lyhord::estimate::stats::*;
 use lyhord::estimate::*;
 use lyhord::instrument::Instrument;
@@ -23,6 +24,43 @@ fn t_critical_matches_r_qt() {
         .contains("`confidence`"));
 }
 
+/// UK Civil Service People Survey margin of error: 43 % positive of 120 answers from a
+/// headcount of 200 is ±5.6 points, `1.959964 · √(0.43 · 0.57 / 120 · 80/199)` = 5.61626
+/// (by hand). For 0/1 answers Σw²b² = Σw²ab = positives and Σw²a² = answers.
+#[test]
+fn people_survey_margin_of_43_percent_of_120_from_200() {
+    let s = Shares {
+        answers: 120,
+        w_total: 120.0,
+        w_positive: 51.6,
+        w_neutral: 0.0,
+        answering: 120,
+        w2_pos2: 51.6,
+        w2_pos_ans: 51.6,
+        w2_ans2: 120.0,
+    };
+    let spec = FinishSpec {
+        confidence: 0.95,
+        convention: Convention::PeopleSurvey,
+        share_interval: ShareInterval::Mean,
+    };
+    let e = finish(&Moments::default(), &s, Some(200.0), &spec).unwrap();
+    let (low, high) = e.pct_positive_ci.unwrap();
+    assert!(close(high - 43.0, 5.616264881241772, 1e-6));
+    assert!(close(43.0 - low, 5.616264881241772, 1e-6));
+    assert_eq!(format!("{:.1}", high - 43.0), "5.6");
+    // R's convention on the same answers: 119 in the variance, 1 − n/N, t(119).
+    let r = finish(
+        &Moments::default(),
+        &s,
+        Some(200.0),
+        &FinishSpec::survey(0.95),
+    )
+    .unwrap();
+    let se = (0.43f64 * 0.57 / 119.0 * 0.4).sqrt() * 100.0;
+    assert!(close(r.pct_positive_se.unwrap(), se, 1e-12));
+}
+
 #[test]
 fn unweighted_estimate_with_fpc_matches_hand_computation() {
     // y = 0, 25, 50, 100: mean 43.75, sample SD = sqrt(5729.1667/3 · …) computed by hand:
@@ -33,7 +71,13 @@ fn unweighted_estimate_with_fpc_matches_hand_computation() {
     for y in [0.0, 25.0, 50.0, 100.0] {
         m.add(y, 1.0);
     }
-    let e = finish(&m, &Shares::default(), Some(10.0), 0.95).unwrap();
+    let e = finish(
+        &m,
+        &Shares::default(),
+        Some(10.0),
+        &FinishSpec::survey(0.95),
+    )
+    .unwrap();
     let s = (5468.75f64 / 3.0).sqrt();
     let se = s / 2.0 * (0.6f64).sqrt();
     assert!(close(e.mean.unwrap(), 43.75, 1e-12));
@@ -61,7 +105,7 @@ fn weighted_se_matches_the_linearisation_formula_computed_directly() {
         .map(|(y, w)| w * w * (y - mean).powi(2))
         .sum();
     let se = (5.0 / 4.0 * ss).sqrt() / sw;
-    let e = finish(&m, &Shares::default(), None, 0.95).unwrap();
+    let e = finish(&m, &Shares::default(), None, &FinishSpec::survey(0.95)).unwrap();
     assert!(close(e.mean.unwrap(), mean, 1e-12));
     assert!(close(e.se.unwrap(), se, 1e-12));
 }
@@ -115,7 +159,14 @@ fn people_survey_worked_example_gives_49_and_63_at_50_percent_positive() {
             nodes_per_level: vec![1],
         };
         let nothing_blank = Pattern::new(1, stats.measures.len());
-        let rows = table(&stats.roll_up(&h), &[0], &nothing_blank, None, 0.95).unwrap();
+        let rows = table(
+            &stats.roll_up(&h),
+            &[0],
+            &nothing_blank,
+            None,
+            &FinishSpec::survey(0.95),
+        )
+        .unwrap();
         let idx = &rows[0];
         assert_eq!(stats.measures[0].0, "uk_engagement");
         assert!(
@@ -183,7 +234,14 @@ fn hierarchy_rolls_up_and_keeps_suppressed_children_in_parents() {
     let pattern = primary(&cells, &values, &policy);
     let protected = protect(&audit, pattern, &vec![false; cells.len()]);
     assert!(protected.unresolved.is_empty());
-    let rows = table(&nodes, &cell_of_node, &protected.pattern, None, 0.95).unwrap();
+    let rows = table(
+        &nodes,
+        &cell_of_node,
+        &protected.pattern,
+        None,
+        &FinishSpec::survey(0.95),
+    )
+    .unwrap();
     let blank: Vec<_> = rows.iter().map(|r| r.suppressed).collect();
     // Leaf 0 (n=3) primary; its only sibling (n=12) secondary so A − sibling reveals nothing;
     // B has a single child that equals it: both visible (nothing small).

@@ -1,5 +1,6 @@
 //! Wave comparison kernels against independently computed values.
 
+use lyhord::estimate::stats::Convention;
 use lyhord::followup::compare::*;
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -24,7 +25,7 @@ fn welch_change_matches_scipy_ttest_ind_from_stats() {
         sd: 12.0,
         se: 12.0 / 45f64.sqrt(),
     };
-    let c = mean_change(&earlier, &later, 0.95);
+    let c = mean_change(&earlier, &later, 0.95, Convention::Survey);
     assert!(close(c.change, 6.5, 1e-12));
     assert!(close(c.statistic.unwrap(), 2.1880437405968083, 1e-12));
     assert!(close(c.p_value.unwrap(), 0.03179823099842812, 1e-10));
@@ -37,6 +38,34 @@ fn welch_change_matches_scipy_ttest_ind_from_stats() {
     assert!(close(c.effect_size.unwrap(), 6.5 / pooled, 1e-12));
 }
 
+/// Under R's convention without a population a share is the mean of a 0/1 answer: the
+/// change test is Welch's t on the answers. Reference: SciPy 1.17.1,
+/// `scipy.stats.ttest_ind(b, a, equal_var=False)` with `a` = 30 ones and 20 zeros, `b` = 42
+/// ones and 18 zeros → statistic 1.0873881956019937, p 0.2794393891624527, df
+/// 101.55315915542481.
+#[test]
+fn share_change_under_survey_convention_is_welch_on_the_answers() {
+    let a = Share {
+        p: 0.6,
+        n: 50.0,
+        population: None,
+        se: None,
+    };
+    let b = Share {
+        p: 0.7,
+        n: 60.0,
+        ..a
+    };
+    let c = share_change(&a, &b, 0.95, Convention::Survey);
+    assert!(close(c.statistic.unwrap(), 1.0873881956019937, 1e-12));
+    assert!(close(c.p_value.unwrap(), 0.2794393891624527, 1e-12));
+    assert!(close(c.df.unwrap(), 101.55315915542481, 1e-9));
+    // The People Survey's convention on the same shares: p(1−p)/n and the normal.
+    let z = share_change(&a, &b, 0.95, Convention::PeopleSurvey);
+    let se = (0.24 / 50.0 + 0.21 / 60.0f64).sqrt();
+    assert!(close(z.se.unwrap(), se, 1e-15) && z.df.is_none());
+}
+
 /// People Survey-style margin with finite-population correction, by hand:
 /// p₁ = 0.60 of n₁ = 50 from N₁ = 60, p₂ = 0.70 of n₂ = 55 from N₂ = 60;
 /// SE = √(0.24/50 · 10/59 + 0.21/55 · 5/59) = 0.033721418303331925, z = 2.9654743196290543,
@@ -47,13 +76,15 @@ fn share_change_with_fpc_matches_hand_computation() {
         p: 0.6,
         n: 50.0,
         population: Some(60.0),
+        se: None,
     };
     let l = Share {
         p: 0.7,
         n: 55.0,
         population: Some(60.0),
+        se: None,
     };
-    let c = share_change(&e, &l, 0.95);
+    let c = share_change(&e, &l, 0.95, Convention::PeopleSurvey);
     assert!(close(c.se.unwrap(), 0.033721418303331925, 1e-15));
     assert!(close(c.statistic.unwrap(), 2.9654743196290543, 1e-12));
     assert!(close(c.p_value.unwrap(), 0.0030221657574044246, 1e-12));
@@ -67,13 +98,19 @@ fn share_change_with_fpc_matches_hand_computation() {
         p: 0.6,
         n: 60.0,
         population: Some(60.0),
+        se: None,
     };
     let other = Share {
         p: 0.7,
         n: 60.0,
         population: Some(60.0),
+        se: None,
     };
-    assert!(share_change(&census, &other, 0.95).p_value.is_none());
+    assert!(
+        share_change(&census, &other, 0.95, Convention::PeopleSurvey)
+            .p_value
+            .is_none()
+    );
 }
 
 /// Holm by hand on p = (0.01, 0.04, 0.03, 0.005): sorted 0.005·4 = 0.02, 0.01·3 = 0.03,
@@ -128,7 +165,7 @@ fn degenerate_waves_give_a_reason_not_nan() {
         sd: 5.0,
         se: 1.5,
     };
-    let c = mean_change(&one, &many, 0.95);
+    let c = mean_change(&one, &many, 0.95, Convention::Survey);
     assert!(c.p_value.is_none() && c.note.unwrap().contains("fewer than 2"));
     let flat = Cell {
         n: 10.0,
@@ -136,14 +173,14 @@ fn degenerate_waves_give_a_reason_not_nan() {
         sd: 0.0,
         se: 0.0,
     };
-    let c = mean_change(&flat, &flat, 0.95);
+    let c = mean_change(&flat, &flat, 0.95, Convention::Survey);
     assert!(c.p_value.is_none() && c.note.unwrap().contains("SE 0"));
     // a missing SE (NaN from a hand-made table) gave a panic: now no test, and says why
     let no_se = Cell {
         se: f64::NAN,
         ..many
     };
-    let c = mean_change(&no_se, &many, 0.95);
+    let c = mean_change(&no_se, &many, 0.95, Convention::Survey);
     assert_eq!(c.change, 0.0);
     assert!(c.p_value.is_none() && c.note.unwrap().contains("no standard error"));
 }

@@ -11,6 +11,7 @@ from . import _lyhord
 from ._args import FrameLike, _by_list, _collect, _min_group, resolve_instrument
 from ._lyhord import ArgumentError, ArgumentTypeError, Instrument
 from ._publication import Publication
+from ._types import Convention, ShareInterval
 
 
 def score(answers: FrameLike, instrument: Instrument | str | Path) -> pl.DataFrame:
@@ -66,6 +67,8 @@ def estimate(
     headcounts: pl.DataFrame | None = None,
     headcount_column: str = "headcount",
     background: Sequence[str] | str = (),
+    convention: Convention = "survey",
+    ci_method: ShareInterval | None = None,
 ) -> pl.DataFrame:
     """Grouped estimates of the index, every dimension and every item, with suppression.
 
@@ -74,15 +77,30 @@ def estimate(
     and each enhet (level 2). Parents include all their respondents, also those in
     suppressed children.
 
-    Formulas (``w`` = weights, 1 when not given; ``N`` = headcount when given):
+    Formulas (``w`` = weights, 1 when not given; ``N`` = headcount when given), under
+    ``convention="survey"`` (R ``survey``'s, the default):
 
     - mean ``ȳ = Σwy / Σw``; SD ``s² = n/(n−1) · Σw(y−ȳ)² / Σw``
     - SE ``= √(n/(n−1) · Σw²(y−ȳ)²) / Σw · √(1 − n/N)`` (``s/√n`` without weights; the
-      with-replacement linearisation of R ``survey::svymean`` with ``ids = ~1``)
+      with-replacement linearisation of R ``survey::svymean`` with ``ids = ~1`` and
+      ``fpc = ~N``)
     - CI ``= ȳ ± t(1 − α/2, n − 1) · SE``
     - percent positive / neutral / negative: weighted share of valid answers in the
       instrument's positive / neutral sets ("don't know" leaves the base); for a dimension
       or the index, pooled over the answers to its items.
+    - SE of percent positive ``p = Σwb / Σwa`` (``a`` a respondent's answers to the
+      measure, ``b`` the positive ones; both 0/1 for an item) over the ``r`` respondents who
+      answered: ``√(r/(r−1) · Σw²(b − p·a)²) / Σwa · √(1 − r/N)`` — each respondent is a
+      cluster of answers (R ``svyratio(~b, ~a, design)``; for an item ``svyciprop``'s
+      ``svymean``); its interval by ``ci_method`` (default ``"logit"``, as ``svyciprop``)
+      on ``r − 1`` degrees of freedom, in percentage points.
+
+    ``convention="people_survey"`` gives the finite-population margins the UK Civil Service
+    People Survey publishes, ``z · √(σ̂²/n · (N−n)/(N−1))``: variances with divisor ``n``
+    (``p(1−p)/n`` for an item's share; the SD column stays the sample SD), the factor
+    ``(N−n)/(N−1)``, normal quantiles and the symmetric interval for percent positive (43 %
+    positive of 120 answers from 200 employees: ±5.6 points). The same convention governs
+    :func:`design_estimate` and, read from the tables, :func:`compare_waves`.
 
     Suppression (the publication layer, see :class:`Publication`): a group with fewer than
     ``min_group`` respondents is blanked with all its measures (*primary*), and so is a
@@ -122,6 +140,12 @@ def estimate(
     background : str or sequence of str, optional
         Background columns (e.g. ``"kon"``) that break the lowest ``by`` level down one more
         level, published under the instrument's ``min_group_background``.
+    convention : {"survey", "people_survey"}, default "survey"
+        Finite-population factor and critical values (see above); recorded in the table's
+        ``convention`` column.
+    ci_method : {"logit", "xlogit", "beta", "asin", "wilson", "mean"}, optional
+        Interval of percent positive, as in :func:`design_estimate`; default ``"logit"``
+        (``"mean"``, the symmetric interval, under ``convention="people_survey"``).
 
     Returns
     -------
@@ -129,10 +153,13 @@ def estimate(
         Columns ``level``, the ``by`` and ``background`` columns (null above their level, in
         their own dtype), ``measure``, ``kind`` (index / dimension / item),
         ``n_respondents``, ``n``, ``mean``, ``sd``, ``se``, ``ci_low``, ``ci_high``,
-        ``pct_positive``, ``pct_neutral``, ``pct_negative``, ``headcount``, ``suppressed``,
-        ``confidence``, ``min_group``. Sorted by level and group keys (nulls last, a null
-        key is a group of its own), measures in instrument order. Percentages are null
-        where the group is below the distribution threshold (or blanked with it).
+        ``pct_positive``, ``pct_neutral``, ``pct_negative``, ``pct_positive_se``,
+        ``pct_positive_ci_low``, ``pct_positive_ci_high``, ``headcount``, ``suppressed``,
+        ``confidence``, ``convention``, ``min_group``. Sorted by level and group keys (nulls
+        last, a null key is a group of its own), measures in instrument order. Percentages
+        (and their SE and interval) are null where the group is below the distribution
+        threshold (or blanked with it); the interval is null where its scale has none (a
+        share of 0 or 100 % on the logit scale: ``ci_method="beta"`` gives one).
 
     Examples
     --------
@@ -158,6 +185,8 @@ def estimate(
             confidence=confidence,
             headcounts=headcounts,
             headcount_column=headcount_column,
+            convention=convention,
+            ci_method=ci_method,
         )
     publication = Publication(data, inst, min_group=min_group, weights=weights)
     return publication.estimate(
@@ -166,6 +195,8 @@ def estimate(
         confidence=confidence,
         headcounts=headcounts,
         headcount_column=headcount_column,
+        convention=convention,
+        ci_method=ci_method,
     )
 
 
@@ -335,6 +366,8 @@ def estimate_from_sums(
     headcounts: pl.DataFrame | None = None,
     headcount_column: str = "headcount",
     background: Sequence[str] | str = (),
+    convention: Convention = "survey",
+    ci_method: ShareInterval | None = None,
 ) -> pl.DataFrame:
     """Grouped estimates with suppression from stored or merged sums (see :func:`summarise`).
 
@@ -351,7 +384,7 @@ def estimate_from_sums(
         Parquet.
     instrument : Instrument, str or path
         The codebook the sums were made with (checked against their ``instrument``).
-    by, min_group, confidence, headcounts, headcount_column, background
+    by, min_group, confidence, headcounts, headcount_column, background, convention, ci_method
         As in :func:`estimate`. Weights are already in the sums.
 
     Returns
@@ -377,4 +410,6 @@ def estimate_from_sums(
         confidence=confidence,
         headcounts=headcounts,
         headcount_column=headcount_column,
+        convention=convention,
+        ci_method=ci_method,
     )

@@ -13,7 +13,7 @@ from . import _lyhord
 from ._api import FrameLike, _collect, resolve_instrument
 from ._args import _by_list
 from ._lyhord import ArgumentError, Instrument
-from ._types import LonelyPsu, ShareInterval, Statistic
+from ._types import Convention, LonelyPsu, ShareInterval, Statistic
 
 __all__ = ["Design", "RakeResult", "design_estimate", "rake"]
 
@@ -236,6 +236,7 @@ def design_estimate(
     confidence: float = 0.95,
     min_group: int | None = None,
     ci_method: ShareInterval | None = None,
+    convention: Convention = "survey",
 ) -> pl.DataFrame:
     """Design-based estimates for the whole sample and each domain of ``by``.
 
@@ -249,7 +250,11 @@ def design_estimate(
     margins, times the calibrated weights. Intervals use t with the
     degrees of freedom of their domain: clusters minus strata with a row in it (for the
     whole sample clusters − strata; R ``degf(subset(design, domain))``, as ``svyciprop``
-    uses them).
+    uses them). That is R's convention (``convention="survey"``, as in :func:`estimate`
+    and :func:`compare_waves`); ``convention="people_survey"`` scales each stratum by
+    ``(N_h − n_h)/(N_h − 1)`` instead (``N_h = n_h / f_h``), and uses normal quantiles
+    (``df`` is then null): for a share of a simple random sample the People Survey's margin
+    ``z · √(p(1 − p)/n · (N − n)/(N − 1))``.
 
     Intervals of shares (``statistic="proportion"``) stay within [0, 1]: by default on the
     logit scale, ``expit(logit p ± t·se / (p(1 − p)))`` (R ``svyciprop``'s default), or as
@@ -264,6 +269,21 @@ def design_estimate(
     share of exactly 0 or 1 has no interval on the logit, arcsine or Wilson scale (R gives
     NaN): its limits are null and ``note`` says so; Korn–Graubard then uses ``n`` as the
     effective sample size (Korn & Graubard 1998).
+
+    ``flag`` says, as the US National Center for Health Statistics does, whether a shown
+    estimate is fit to present (null), or should be suppressed (``…x``), footnoted or
+    reviewed; several codes are space-separated. Shares follow the NCHS standard for
+    proportions (Parker et al. 2017, Vital Health Stat 2(175)) on the 95 % Korn–Graubard
+    interval and the effective sample size ``n* = min(n, p(1 − p)/se²)``: ``Px`` — ``n* <
+    30``, width ≥ 0.30, or width in (0.05, 0.30) and over 130 % of ``p``; ``Pc`` — the
+    complement would be suppressed (width over 130 % of ``1 − p``); ``Pdf`` — fewer than 8
+    degrees of freedom; ``P0`` — a share of 0 or 1. Totals follow the standard for counts
+    (Parker et al. 2023, Vital Health Stat 2(200)): ``Cx`` — fewer than 10 rows, or the
+    95 % log-t interval ``x·exp(±t·se/x)`` wider than 160 % of ``x``; ``Cdf`` — fewer than 8
+    degrees of freedom. Means, for which NCHS has no standard, get its older 30/30 rule:
+    ``Mx`` — fewer than 30 rows; ``Mr`` — relative standard error 30 % or more; ``Mdf`` —
+    fewer than 8 degrees of freedom. The flags are computed from the row's own published
+    figures, so they reveal nothing more.
 
     Domains go through the publication layer's engine (see :class:`Publication`) on the
     counts this table publishes: a domain with fewer than ``min_group`` respondents, or a
@@ -291,8 +311,11 @@ def design_estimate(
     min_group : int, optional
         Smallest published domain; default the instrument's, else 5.
     ci_method : {"logit", "xlogit", "beta", "asin", "wilson", "mean"}, optional
-        Interval of shares (default ``"logit"``); means and totals have the t interval only
+        Interval of shares (default ``"logit"``; ``"mean"`` under
+        ``convention="people_survey"``); means and totals have the t interval only
         (``"mean"``), any other value for them is an :class:`ArgumentError`.
+    convention : {"survey", "people_survey"}
+        Finite-population factor and critical values (see above).
 
     Returns
     -------
@@ -302,7 +325,8 @@ def design_estimate(
         answer), ``deff`` (the variance over that of a simple random sample of the same
         size drawn without replacement from the estimated population, ``Σ w``: R
         ``deff=TRUE``) and ``deff_replace`` (with replacement: R ``deff="replace"``), both
-        from R ``svyvar``'s ``Σ w (y − ȳ)² / Σ w · n/(n − 1)``; ``suppressed``, ``note``. Per
+        from R ``svyvar``'s ``Σ w (y − ȳ)² / Σ w · n/(n − 1)``; ``df`` (the domain's degrees
+        of freedom), ``flag`` (presentation flags, below), ``suppressed``, ``note``. Per
         variable the whole sample first, then the domains sorted by ``by``; the ``by``
         columns keep their dtype (an integer district code stays an integer and sorts as a
         number) and a null key is a domain of its own, sorted last (the whole sample's keys
@@ -352,4 +376,5 @@ def design_estimate(
         confidence=float(confidence),
         min_group=int(min_group),
         ci_method=ci_method,
+        convention=convention,
     )

@@ -54,16 +54,21 @@ def compare_waves(
     row of ``later`` with the same group in ``earlier``. Only groups that pass suppression in
     **both** waves are compared; the others keep their row with the reason in ``status``.
 
-    - Means (index, dimensions, items): Welch's t on the published estimates,
-      ``SE = √(SE₁² + SE₂²)`` (each SE already carries the finite-population correction when
-      the tables were estimated with headcounts), Welch–Satterthwaite
-      ``df = SE⁴ / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))``, CI ``change ± t(1−α/2, df)·SE``, effect size
-      Cohen's d on the pooled SD. Without headcounts this equals
-      ``scipy.stats.ttest_ind_from_stats(..., equal_var=False)``.
-    - Percent positive (items): two-proportion z test with unpooled SEs
-      ``√(p(1−p)/n · (N−n)/(N−1))`` (finite-population margin when headcounts are known);
-      effect size Cohen's h, ``2 asin √p₂ − 2 asin √p₁`` (Cohen 1988, §6.2: 0.2 small, 0.5
-      medium, 0.8 large).
+    Both tables carry the ``convention`` they were estimated with (see :func:`estimate`);
+    the comparison follows it, and two tables of different conventions are an error.
+
+    - Means (index, dimensions, items): ``SE = √(SE₁² + SE₂²)`` from the published
+      estimates (each SE already carries the finite-population correction when the tables
+      were estimated with headcounts). ``"survey"``: Welch's t with Welch–Satterthwaite
+      ``df = SE⁴ / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))``, CI ``change ± t(1−α/2, df)·SE`` (without
+      headcounts exactly ``scipy.stats.ttest_ind_from_stats(..., equal_var=False)``);
+      ``"people_survey"``: the normal test (``df`` null). Effect size Cohen's d on the
+      pooled SD.
+    - Percent positive (items, dimensions and the index): the same test on the published
+      ``pct_positive_se`` of both waves (for an item of a table made before lyhord published
+      it, ``p(1−p)/(n−1) · (1 − n/N)``, or ``p(1−p)/n · (N−n)/(N−1)`` under
+      ``"people_survey"``; ``pct_z`` holds the t or z statistic); effect size Cohen's h,
+      ``2 asin √p₂ − 2 asin √p₁`` (Cohen 1988, §6.2: 0.2 small, 0.5 medium, 0.8 large).
     - p-values are adjusted across the units of each (level, measure): ``"holm"`` (family-wise
       error, default), ``"bh"`` (Benjamini–Hochberg false discovery rate) or ``"none"``.
       ``significant`` is ``p_adjusted < 1 − confidence``.

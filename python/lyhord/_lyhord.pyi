@@ -18,6 +18,7 @@ from lyhord._types import (
     AgreementLevel,
     AgreementWeights,
     CiMethod,
+    Convention,
     Direction,
     Header,
     InterviewLevel,
@@ -156,6 +157,8 @@ class _EstimateOptions(TypedDict):
     confidence: float
     headcounts: pl.DataFrame | None
     headcount_column: str
+    convention: Convention
+    ci_method: ShareInterval | None
 
 @type_check_only
 class _ReliabilityOptions(TypedDict):
@@ -352,6 +355,7 @@ class _DesignOptions(TypedDict):
     confidence: float
     min_group: int
     ci_method: ShareInterval | None
+    convention: Convention
 
 def _design_estimate(data: pl.DataFrame, **options: Unpack[_DesignOptions]) -> pl.DataFrame: ...
 def _citizen_data(seed: int) -> pl.DataFrame: ...

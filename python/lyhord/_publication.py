@@ -11,7 +11,7 @@ import polars as pl
 from . import _lyhord
 from ._args import FrameLike, _by_list, _collect, _count, _min_group, resolve_instrument
 from ._lyhord import DEFAULT_SEED, Instrument
-from ._types import CiMethod, Missing
+from ._types import CiMethod, Convention, Missing, ShareInterval
 
 if TYPE_CHECKING:  # the binding's keyword types exist in its stub only
     from ._lyhord import _EstimateOptions
@@ -164,6 +164,8 @@ class Publication:
         confidence: float = 0.95,
         headcounts: pl.DataFrame | None = None,
         headcount_column: str = "headcount",
+        convention: Convention = "survey",
+        ci_method: ShareInterval | None = None,
     ) -> pl.DataFrame:
         """Grouped estimates (as :func:`estimate`), suppressed with the other tables.
 
@@ -181,6 +183,8 @@ class Publication:
             confidence,
             headcounts,
             headcount_column,
+            convention,
+            ci_method,
         )
         return self._inner.estimate(**request)
 
@@ -346,11 +350,21 @@ _ESTIMATE_KEYWORDS: dict[str, Any] = {
     "confidence": 0.95,
     "headcounts": None,
     "headcount_column": "headcount",
+    "convention": "survey",
+    "ci_method": None,
 }
 
 
 def _estimate_request(
-    by, background, within, min_group, confidence, headcounts, headcount_column
+    by,
+    background,
+    within,
+    min_group,
+    confidence,
+    headcounts,
+    headcount_column,
+    convention="survey",
+    ci_method=None,
 ) -> _EstimateOptions:
     """The keywords of one estimate table as the binding takes them."""
     hc = None if headcounts is None else _collect(headcounts, "headcounts")
@@ -362,4 +376,6 @@ def _estimate_request(
         "confidence": float(confidence),
         "headcounts": hc,
         "headcount_column": headcount_column,
+        "convention": convention,
+        "ci_method": ci_method,
     }

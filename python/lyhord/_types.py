@@ -21,6 +21,7 @@ Direction = Literal["at_least", "at_most"]
 LonelyPsu = Literal["fail", "adjust", "certainty"]
 Statistic = Literal["mean", "total", "proportion"]
 ShareInterval = Literal["mean", "logit", "xlogit", "beta", "asin", "wilson"]
+Convention = Literal["survey", "people_survey"]
 Unmatched = Literal["error", "drop", "keep"]
 InterviewLevel = Literal["unit", "interview"]
 
@@ -36,6 +37,7 @@ __all__ = [
     "LonelyPsu",
     "Missing",
     "ShareInterval",
+    "Convention",
     "Statistic",
     "Unmatched",
 ]

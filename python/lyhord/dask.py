@@ -20,6 +20,7 @@ import polars as pl
 from . import _api, _lyhord
 from ._args import MissingDependencyError, _by_list, _min_group, require, resolve_instrument
 from ._lyhord import ArgumentError, ArgumentTypeError, Instrument
+from ._types import Convention, ShareInterval
 
 dask = require("dask", "dask", "lyhord.dask")
 dd = require("dask.dataframe", "dask", "lyhord.dask")
@@ -118,6 +119,8 @@ def estimate(
     headcounts: pl.DataFrame | None = None,
     headcount_column: str = "headcount",
     background: Sequence[str] | str = (),
+    convention: Convention = "survey",
+    ci_method: ShareInterval | None = None,
     split_every: int = SPLIT_EVERY,
 ) -> pl.DataFrame:
     """:func:`lyhord.estimate` on a dask cluster: :func:`summarise` on the cluster, then
@@ -135,6 +138,8 @@ def estimate(
     instrument : Instrument, str or path
         The codebook.
     by, min_group, confidence, weights, headcounts, headcount_column, background
+        As in :func:`lyhord.estimate`.
+    convention, ci_method
         As in :func:`lyhord.estimate`.
     split_every : int, default 8
         As in :func:`summarise`.
@@ -176,6 +181,8 @@ def estimate(
         confidence=confidence,
         headcounts=headcounts,
         headcount_column=headcount_column,
+        convention=convention,
+        ci_method=ci_method,
     )
 
 

@@ -5,6 +5,7 @@
 use super::calibration::Calibration;
 use super::Design;
 use crate::error::DesignError;
+use crate::estimate::stats::Convention;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statistic {
@@ -125,6 +126,7 @@ pub fn domain_estimate(
     y: &[Option<f64>],
     domain: &[bool],
     statistic: Statistic,
+    convention: Convention,
 ) -> Result<Option<DomainEstimate>, DesignError> {
     let (estimate, mut z, n, n_eff, srs) = linearise(design, y, domain, statistic);
     if n == 0 {
@@ -133,7 +135,7 @@ pub fn domain_estimate(
     if let Some(c) = calibration {
         c.residualise(&mut z, &design.weights);
     }
-    let variance = design.variance_of_total(&z)?.max(0.0);
+    let variance = design.variance_of_total(&z, convention)?.max(0.0);
     Ok(Some(DomainEstimate {
         estimate,
         se: variance.sqrt(),

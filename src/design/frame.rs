@@ -3,11 +3,12 @@
 
 use super::calibration::Calibration;
 use super::estimate::{domain_estimate, DomainEstimate, Statistic};
+use super::flags::presentation_flags;
 use super::interval::{share_interval, IntervalSpec, ShareInterval};
 use super::rake::{rake, Margin, RakeOptions, RakeOutcome};
 use super::{Design, LonelyPsu};
 use crate::error::{DesignError, Error};
-use crate::estimate::stats::t_critical;
+use crate::estimate::stats::{t_critical, Convention};
 use crate::publish::groups::group_rows;
 use crate::publish::publication::{protect_counts, CountBlanks, Thresholds};
 use crate::publish::table::Table;
@@ -484,6 +485,9 @@ pub struct EstimateSpec {
     /// The interval of shares; `None`: logit for shares (R `svyciprop`'s default), the
     /// symmetric t interval for means and totals (the only one they have).
     pub ci_method: Option<ShareInterval>,
+    /// Finite-population factor and critical values (R's, or the People Survey's with
+    /// normal quantiles).
+    pub convention: Convention,
 }
 
 impl EstimateSpec {
@@ -492,7 +496,7 @@ impl EstimateSpec {
         // Checks the confidence level and the degrees of freedom, naming the parameter.
         t_critical(self.confidence, df)?;
         let method = match (self.statistic, self.ci_method) {
-            (Statistic::Proportion, None) => ShareInterval::Logit,
+            (Statistic::Proportion, None) => self.convention.default_share_interval(),
             (Statistic::Proportion, Some(method)) => method,
             (_, None | Some(ShareInterval::Mean)) => ShareInterval::Mean,
             (statistic, Some(other)) => {
@@ -602,7 +606,16 @@ pub fn design_estimate_frame(
         let per_domain = domains
             .masks
             .iter()
-            .map(|mask| domain_estimate(design, calibration, &y, mask, spec.statistic))
+            .map(|mask| {
+                domain_estimate(
+                    design,
+                    calibration,
+                    &y,
+                    mask,
+                    spec.statistic,
+                    spec.convention,
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
         estimates.push(per_domain);
     }
@@ -610,8 +623,12 @@ pub fn design_estimate_frame(
     let df: Vec<f64> = domains
         .masks
         .iter()
-        .map(|mask| design.domain_degrees_of_freedom(mask))
+        .map(|mask| match spec.convention {
+            Convention::Survey => design.domain_degrees_of_freedom(mask),
+            Convention::PeopleSurvey => f64::INFINITY,
+        })
         .collect();
+    let spec_statistic = spec.statistic;
     let mut rows = Vec::new();
     for (v, var) in spec.variables.iter().enumerate() {
         for (d, est) in estimates[v].iter().enumerate() {
@@ -627,6 +644,8 @@ pub fn design_estimate_frame(
                 variable: var,
                 estimate,
                 interval: estimate.and_then(|e| share_interval(&spec, e.estimate, e.se, e.n)),
+                df: df[d],
+                flag: estimate.and_then(|e| presentation_flags(spec_statistic, &e, df[d])),
                 suppressed: blanked,
                 empty: est.is_none(),
             });
@@ -661,6 +680,10 @@ struct DomainRow<'a> {
     estimate: Option<DomainEstimate>,
     /// `None` on a shown row: the method has no interval there (a share of 0 or 1).
     interval: Option<(f64, f64)>,
+    /// The domain's degrees of freedom (of its intervals).
+    df: f64,
+    /// NCHS presentation flags of a shown estimate (`super::flags`).
+    flag: Option<String>,
     suppressed: bool,
     empty: bool,
 }
@@ -686,6 +709,11 @@ fn domain_table(
         .float("n_eff", est(|e| e.n_eff))
         .float("deff", est(|e| e.deff))
         .float("deff_replace", est(|e| e.deff_replace))
+        // Shown with the estimate only: a blank is bare.
+        .float("df", |r| {
+            r.estimate.map(|_| r.df).filter(|df| df.is_finite())
+        })
+        .owned_text("flag", |r| r.flag.clone())
         .suppressed(|r| r.suppressed)
         // A blank is bare: no reason.
         .text("note", |r| {

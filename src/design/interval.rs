@@ -10,7 +10,7 @@
 //! methods for binomial proportions in clustered surveys", *J. Survey Statistics and
 //! Methodology* 3:484–503 (Wilson with the effective sample size and t quantiles).
 
-use statrs::distribution::{Beta, ContinuousCDF, StudentsT};
+use statrs::distribution::{Beta, ContinuousCDF};
 
 /// How the interval of a share is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,8 +87,7 @@ fn expit(x: f64) -> f64 {
 /// The two-sided `confidence` quantile of t with `df` degrees of freedom (normal when `df`
 /// is infinite).
 fn t_quantile(confidence: f64, df: f64) -> Option<f64> {
-    let t = StudentsT::new(0.0, 1.0, df).ok()?;
-    Some(t.inverse_cdf(0.5 + confidence / 2.0))
+    crate::estimate::stats::two_sided_quantile(confidence, df)
 }
 
 fn wilson(p: f64, n: f64, t: f64) -> (f64, f64) {

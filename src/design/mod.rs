@@ -8,11 +8,13 @@
 
 pub mod calibration;
 pub mod estimate;
+pub mod flags;
 pub mod frame;
 pub mod interval;
 pub mod rake;
 
 use crate::error::DesignError;
+use crate::estimate::stats::Convention;
 
 /// What to do with a stratum that has a single sampled cluster (its variance cannot be
 /// estimated from within the stratum).
@@ -72,8 +74,9 @@ impl Design {
 
     /// Variance of the estimated total of a linearised variable: `z` holds, per row, the
     /// weight times the influence value (0 outside a domain). Clusters' totals vary around
-    /// their stratum mean; `(1 − f_h) n_h / (n_h − 1)` scales each stratum.
-    pub fn variance_of_total(&self, z: &[f64]) -> Result<f64, DesignError> {
+    /// their stratum mean; `(1 − f_h) n_h / (n_h − 1)` scales each stratum (`Survey`), or
+    /// `(N_h − n_h) / (N_h − 1)` (`PeopleSurvey`, with `N_h = n_h / f_h`).
+    pub fn variance_of_total(&self, z: &[f64], convention: Convention) -> Result<f64, DesignError> {
         let mut psu_total = vec![0.0; self.psu_stratum.len()];
         for (&p, &v) in self.psu.iter().zip(z) {
             psu_total[p as usize] += v;
@@ -95,7 +98,7 @@ impl Design {
         for (h, &square) in squares.iter().enumerate() {
             let n_h = self.psus_in_stratum[h] as f64;
             let scale = if n_h > 1.0 {
-                n_h / (n_h - 1.0)
+                convention.variance_correction(n_h)
             } else {
                 match self.lonely {
                     LonelyPsu::Fail => {
@@ -107,7 +110,13 @@ impl Design {
                     LonelyPsu::Certainty => 0.0,
                 }
             };
-            variance += (1.0 - self.fraction[h]) * scale * square;
+            let f = self.fraction[h];
+            let fpc = if f > 0.0 {
+                convention.fpc(n_h, Some(n_h / f))
+            } else {
+                1.0
+            };
+            variance += fpc * scale * square;
         }
         Ok(variance)
     }

@@ -2,7 +2,10 @@
 //! headcounts become population sizes per node, and the kernel's rows become a DataFrame
 //! with fixed columns (see `OUTPUT_COLUMNS`).
 
+use super::stats::{Convention, FinishSpec};
 use super::{accumulate, check_weights, table, GroupStats, TableRow};
+use crate::choice::Choice;
+use crate::design::interval::ShareInterval;
 use crate::error::{DataError, Error, EstimateError};
 use crate::instrument::Instrument;
 use crate::publish::groups::{check_columns, describe_node, group_rows, Hierarchy};
@@ -13,7 +16,7 @@ use crate::score::score_respondents;
 use polars::prelude::*;
 
 /// Columns of the estimate table after `level` and the grouping columns.
-pub const OUTPUT_COLUMNS: [&str; 16] = [
+pub const OUTPUT_COLUMNS: [&str; 20] = [
     "measure",
     "kind",
     "n_respondents",
@@ -26,9 +29,13 @@ pub const OUTPUT_COLUMNS: [&str; 16] = [
     "pct_positive",
     "pct_neutral",
     "pct_negative",
+    "pct_positive_se",
+    "pct_positive_ci_low",
+    "pct_positive_ci_high",
     "headcount",
     "suppressed",
     "confidence",
+    "convention",
     "min_group",
 ];
 
@@ -50,6 +57,23 @@ pub struct EstimateOptions {
     /// Only the rows whose column holds one of the values, pooled (one year of several,
     /// or a pooled period).
     pub within: Option<Within>,
+    /// Finite-population factor and critical values (see `Convention`).
+    pub convention: Convention,
+    /// The interval of percent positive; `None`: the convention's (logit for `Survey`, the
+    /// symmetric interval for `PeopleSurvey`).
+    pub ci_method: Option<ShareInterval>,
+}
+
+impl EstimateOptions {
+    fn finish_spec(&self) -> FinishSpec {
+        FinishSpec {
+            confidence: self.confidence,
+            convention: self.convention,
+            share_interval: self
+                .ci_method
+                .unwrap_or(self.convention.default_share_interval()),
+        }
+    }
 }
 
 impl Default for EstimateOptions {
@@ -63,6 +87,8 @@ impl Default for EstimateOptions {
             headcount_column: "headcount".into(),
             background: Vec::new(),
             within: None,
+            convention: Convention::Survey,
+            ci_method: None,
         }
     }
 }
@@ -299,7 +325,7 @@ fn build_estimate(
         &cells.cell_of_node,
         &state.pattern,
         population.as_deref(),
-        opts.confidence,
+        &opts.finish_spec(),
     )?;
     let measures: Vec<(&str, &str)> = node_stats
         .measures
@@ -311,7 +337,7 @@ fn build_estimate(
         &measures,
         h,
         &cells.level_keys,
-        opts.confidence,
+        opts,
         spec.thresholds.min_group as usize,
     )
 }
@@ -349,7 +375,7 @@ fn to_frame(
     measures: &[(&str, &str)],
     h: &Hierarchy,
     level_keys: &[DataFrame],
-    confidence: f64,
+    opts: &EstimateOptions,
     min_group: usize,
 ) -> Result<DataFrame, Error> {
     let mut all_keys = level_keys[0].clone();
@@ -378,11 +404,24 @@ fn to_frame(
         .float("pct_positive", |r| e(r).pct_positive)
         .float("pct_neutral", |r| e(r).pct_neutral)
         .float("pct_negative", |r| e(r).pct_negative)
+        .float("pct_positive_se", |r| e(r).pct_positive_se)
+        .float("pct_positive_ci_low", |r| e(r).pct_positive_ci.map(|i| i.0))
+        .float("pct_positive_ci_high", |r| {
+            e(r).pct_positive_ci.map(|i| i.1)
+        })
         .column(headcount.into_column())
         .suppressed(|r| r.suppressed)
         .column(Column::new_scalar(
             "confidence".into(),
-            Scalar::new(DataType::Float64, AnyValue::Float64(confidence)),
+            Scalar::new(DataType::Float64, AnyValue::Float64(opts.confidence)),
+            height,
+        ))
+        .column(Column::new_scalar(
+            "convention".into(),
+            Scalar::new(
+                DataType::String,
+                AnyValue::StringOwned(opts.convention.as_str().into()),
+            ),
             height,
         ))
         .column(Column::new_scalar(

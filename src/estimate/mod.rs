@@ -15,7 +15,7 @@ use crate::instrument::{Category, Instrument, MeasureKind};
 use crate::publish::engine::Pattern;
 use crate::publish::groups::{Hierarchy, OUTSIDE};
 use crate::score::{RecodedItem, ScoreTable, Scores};
-use stats::{finish, Estimate, Moments, Shares};
+use stats::{finish, Estimate, FinishSpec, Moments, Shares};
 
 /// Sums per (group, measure), mergeable by addition.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,6 +222,10 @@ impl AccumulationPlan {
             }
         }
         // Items: their own moments, and pooled shares for the dimensions and index they feed.
+        // A pooled measure's answers are also tallied per respondent (answers, positive)
+        // for the standard error of its percent positive (see `Shares`).
+        let first = rows.start;
+        let mut tallies = PooledTallies::new(&self.score_positions, m, rows.len());
         for (plan, recoded) in self.items.iter().zip(items) {
             let item_j = plan.targets[0];
             for row in rows.clone() {
@@ -233,6 +237,7 @@ impl AccumulationPlan {
                 let w = weight(row);
                 stats.moments[g * m + item_j].add(y, w);
                 let category = plan.categories[(code as i64 - plan.min) as usize];
+                let positive = category == Category::Positive;
                 for &j in &plan.targets {
                     let s = &mut stats.shares[g * m + j];
                     s.answers += 1;
@@ -243,9 +248,69 @@ impl AccumulationPlan {
                         Category::Negative => {}
                     }
                 }
+                stats.shares[g * m + item_j].add_respondent(1.0, positive as u8 as f64, w);
+                for &j in &plan.targets[1..] {
+                    tallies.add(j, row - first, positive);
+                }
             }
         }
+        tallies.add_to(&mut stats, leaf_of_row, rows, &weight);
         stats
+    }
+}
+
+/// Per respondent of a row range and per pooled measure (dimensions, index): answers and
+/// positive answers.
+struct PooledTallies {
+    /// Slot of each measure in `counts`, `None` for items.
+    slot: Vec<Option<usize>>,
+    /// `counts[slot][row − first]` = (answers, positive).
+    counts: Vec<Vec<(u32, u32)>>,
+}
+
+impl PooledTallies {
+    fn new(pooled_measures: &[usize], measures: usize, rows: usize) -> Self {
+        let mut slot = vec![None; measures];
+        for (k, &j) in pooled_measures.iter().enumerate() {
+            slot[j] = Some(k);
+        }
+        PooledTallies {
+            slot,
+            counts: vec![vec![(0, 0); rows]; pooled_measures.len()],
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, measure: usize, row: usize, positive: bool) {
+        if let Some(k) = self.slot[measure] {
+            let c = &mut self.counts[k][row];
+            c.0 += 1;
+            c.1 += positive as u32;
+        }
+    }
+
+    fn add_to(
+        &self,
+        stats: &mut GroupStats,
+        leaf_of_row: &[u32],
+        rows: std::ops::Range<usize>,
+        weight: &dyn Fn(usize) -> f64,
+    ) {
+        let m = stats.measures.len();
+        for (j, k) in self.slot.iter().enumerate() {
+            let Some(k) = *k else { continue };
+            for (offset, &(answers, positive)) in self.counts[k].iter().enumerate() {
+                if answers > 0 {
+                    let row = rows.start + offset;
+                    let g = leaf_of_row[row] as usize;
+                    stats.shares[g * m + j].add_respondent(
+                        answers as f64,
+                        positive as f64,
+                        weight(row),
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -269,7 +334,7 @@ pub fn table(
     cell_of_node: &[usize],
     pattern: &Pattern,
     population: Option<&[Option<f64>]>,
-    confidence: f64,
+    spec: &FinishSpec,
 ) -> Result<Vec<TableRow>, EstimateError> {
     let m = nodes.measures.len();
     let mut rows = Vec::with_capacity(nodes.groups() * m);
@@ -285,13 +350,15 @@ pub fn table(
                     &nodes.moments[g * m + j],
                     &nodes.shares[g * m + j],
                     pop,
-                    confidence,
+                    spec,
                 )?
             };
             if pattern.dist[cell * m + j].is_some() {
                 estimate.pct_positive = None;
                 estimate.pct_neutral = None;
                 estimate.pct_negative = None;
+                estimate.pct_positive_se = None;
+                estimate.pct_positive_ci = None;
             }
             rows.push(TableRow {
                 node: g,

@@ -18,8 +18,10 @@ use std::collections::HashMap;
 
 /// The additive columns, in order: respondents of the group, then the measure's weighted
 /// moments (`n`, Σw, Σwy, Σwy², Σw², Σw²y, Σw²y²) and answer counts (answers, Σw over
-/// answers, Σw over positive answers, Σw over neutral answers).
-pub const SUM_COLUMNS: [&str; 12] = [
+/// answers, Σw over positive answers, Σw over neutral answers), then what the standard
+/// error of percent positive needs: respondents who answered, Σw²b², Σw²ab, Σw²a² over
+/// them (`a` a respondent's answers, `b` the positive ones; see `Shares`).
+pub const SUM_COLUMNS: [&str; 16] = [
     "n_respondents",
     "n",
     "sum_w",
@@ -32,8 +34,12 @@ pub const SUM_COLUMNS: [&str; 12] = [
     "sum_w_answers",
     "sum_w_positive",
     "sum_w_neutral",
+    "n_answering",
+    "sum_w2_pos2",
+    "sum_w2_pos_ans",
+    "sum_w2_ans2",
 ];
-const COUNT_COLUMNS: [&str; 3] = ["n_respondents", "n", "answers"];
+const COUNT_COLUMNS: [&str; 4] = ["n_respondents", "n", "answers", "n_answering"];
 
 fn bad(message: String) -> Error {
     EstimateError::Sums { message }.into()
@@ -100,6 +106,10 @@ fn to_sums_table(leaves: &LeafSums, instrument: &str) -> Result<DataFrame, Error
     cols.push(f("sum_w_answers", &|_, s| s.w_total));
     cols.push(f("sum_w_positive", &|_, s| s.w_positive));
     cols.push(f("sum_w_neutral", &|_, s| s.w_neutral));
+    cols.push(u("n_answering", &|c| stats.shares[c].answering));
+    cols.push(f("sum_w2_pos2", &|_, s| s.w2_pos2));
+    cols.push(f("sum_w2_pos_ans", &|_, s| s.w2_pos_ans));
+    cols.push(f("sum_w2_ans2", &|_, s| s.w2_ans2));
     Ok(DataFrame::new(cells, cols)?)
 }
 
@@ -167,7 +177,11 @@ fn typed(sums: &DataFrame) -> Result<DataFrame, Error> {
         } else {
             DataType::Float64
         };
-        let column = sums.column(c)?;
+        let column = sums.column(c).map_err(|_| {
+            bad(format!(
+                "column `{c}` is missing; a sums table needs every column `summarise` writes (one made by an older lyhord lacks the percent-positive variance sums: summarise those answers again)"
+            ))
+        })?;
         let cast = column.strict_cast(&target).map_err(|_| {
             bad(format!(
                 "column `{c}` must hold {} sums, found {}",
@@ -257,10 +271,11 @@ fn fill_stats(
     let mut seen = vec![false; n_leaves * m];
     let mut respondents: Vec<Option<u64>> = vec![None; n_leaves];
     let measure_names = cells.column("measure")?.str()?.clone();
-    let (resp, n, answers) = (
+    let (resp, n, answers, answering) = (
         u64s(cells, "n_respondents")?,
         u64s(cells, "n")?,
         u64s(cells, "answers")?,
+        u64s(cells, "n_answering")?,
     );
     let floats: Vec<Vec<f64>> = SUM_COLUMNS
         .iter()
@@ -302,6 +317,10 @@ fn fill_stats(
             w_total: floats[6][row],
             w_positive: floats[7][row],
             w_neutral: floats[8][row],
+            answering: answering[row],
+            w2_pos2: floats[9][row],
+            w2_pos_ans: floats[10][row],
+            w2_ans2: floats[11][row],
         };
     }
     if let Some(c) = seen.iter().position(|s| !s) {

@@ -1,13 +1,17 @@
 //! Change between two waves for one group and measure, and multiple-testing adjustment.
 //!
-//! Means: Welch's t on the published estimates (their SEs already carry the finite-population
-//! correction), with Welch–Satterthwaite degrees of freedom
-//! `df = SE⁴ / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))`, `SE² = SE₁² + SE₂²`; effect size Cohen's d on
-//! the pooled SD. Without FPC this is exactly `scipy.stats.ttest_ind_from_stats(...,
-//! equal_var=False)`. Percent positive (items): a two-proportion z test with unpooled SEs
-//! `√(p(1−p)/n · (N−n)/(N−1))`, the finite-population margin of staff-survey reports such as
-//! the UK People Survey; effect size Cohen's h.
+//! Both follow the tables' [`Convention`] (the one `estimate` used):
+//! * Means: `change ± q · SE`, `SE = √(SE₁² + SE₂²)` from the published estimates (their SEs
+//!   already carry the finite-population factor); `Survey`: Welch's t with
+//!   Welch–Satterthwaite `df = SE⁴ / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))` (without FPC exactly
+//!   `scipy.stats.ttest_ind_from_stats(..., equal_var=False)`); `PeopleSurvey`: the normal
+//!   test. Effect size Cohen's d on the pooled SD.
+//! * Percent positive: the published standard errors of percent positive when the tables
+//!   have them, otherwise `p(1−p)/(n−1) · (1 − n/N)` (`Survey`) or `p(1−p)/n · (N−n)/(N−1)`
+//!   (`PeopleSurvey`, the finite-population margin of the UK People Survey); tested as the
+//!   means are. Effect size Cohen's h.
 
+use crate::estimate::stats::{two_sided_quantile, Convention};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// A published estimate of one group in one wave.
@@ -33,8 +37,13 @@ pub struct Change {
     pub note: Option<String>,
 }
 
-/// Welch's t test of `later.mean − earlier.mean`.
-pub fn mean_change(earlier: &Cell, later: &Cell, confidence: f64) -> Change {
+/// Welch's t (or the normal) test of `later.mean − earlier.mean`.
+pub fn mean_change(
+    earlier: &Cell,
+    later: &Cell,
+    confidence: f64,
+    convention: Convention,
+) -> Change {
     let mut out = Change {
         change: later.mean - earlier.mean,
         ..Change::default()
@@ -43,29 +52,61 @@ pub fn mean_change(earlier: &Cell, later: &Cell, confidence: f64) -> Change {
         out.note = Some("fewer than 2 answers in a wave: no test".into());
         return out;
     }
-    let (v1, v2) = (earlier.se.powi(2), later.se.powi(2));
-    let se = (v1 + v2).sqrt();
     out.effect_size = cohens_d(earlier, later, out.change);
+    let waves = [(earlier.se, earlier.n), (later.se, later.n)];
+    test_difference(
+        &mut out,
+        waves,
+        confidence,
+        convention,
+        "no variation within either wave (SE 0): no test",
+    );
+    out
+}
+
+/// Fills the test of `out.change` from each wave's (SE, n): `SE = √(SE₁² + SE₂²)`, Welch's
+/// degrees of freedom (`Survey`) or the normal (`PeopleSurvey`).
+fn test_difference(
+    out: &mut Change,
+    waves: [(f64, f64); 2],
+    confidence: f64,
+    convention: Convention,
+    no_variation: &str,
+) {
+    let [(se1, n1), (se2, n2)] = waves;
+    let (v1, v2) = (se1 * se1, se2 * se2);
+    let se = (v1 + v2).sqrt();
     if se.is_finite() && se <= 0.0 {
-        out.note = Some("no variation within either wave (SE 0): no test".into());
-        return out;
+        out.note = Some(no_variation.into());
+        return;
     }
-    let df = (v1 + v2).powi(2) / (v1 * v1 / (earlier.n - 1.0) + v2 * v2 / (later.n - 1.0));
+    let df = match convention {
+        Convention::Survey => (v1 + v2).powi(2) / (v1 * v1 / (n1 - 1.0) + v2 * v2 / (n2 - 1.0)),
+        Convention::PeopleSurvey => f64::INFINITY,
+    };
     // A missing or non-finite SE in a published table (a hand-made or damaged input) gives
     // no test rather than a panic.
-    let Ok(t) = StudentsT::new(0.0, 1.0, df) else {
+    let (Some(crit), Some(tail)) = (two_sided_quantile(confidence, df), upper_tail(df)) else {
         out.note = Some("no standard error in a wave: no test".into());
-        return out;
+        return;
     };
     let statistic = out.change / se;
-    let crit = t.inverse_cdf(0.5 + confidence / 2.0);
     out.se = Some(se);
-    out.df = Some(df);
+    out.df = df.is_finite().then_some(df);
     out.statistic = Some(statistic);
-    out.p_value = Some(2.0 * t.sf(statistic.abs()));
+    out.p_value = Some(2.0 * tail(statistic.abs()));
     out.ci_low = Some(out.change - crit * se);
     out.ci_high = Some(out.change + crit * se);
-    out
+}
+
+/// `P(T > x)` for t with `df` degrees of freedom (the normal when infinite).
+fn upper_tail(df: f64) -> Option<Box<dyn Fn(f64) -> f64>> {
+    if df == f64::INFINITY {
+        let z = Normal::standard();
+        return Some(Box::new(move |x| z.sf(x)));
+    }
+    let t = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some(Box::new(move |x| t.sf(x)))
 }
 
 fn cohens_d(earlier: &Cell, later: &Cell, change: f64) -> Option<f64> {
@@ -74,49 +115,57 @@ fn cohens_d(earlier: &Cell, later: &Cell, change: f64) -> Option<f64> {
     (pooled > 0.0).then(|| change / pooled.sqrt())
 }
 
-/// A share (0–1) of `n` answers from a population of `population` (when known).
+/// A share (0–1) of `n` answers from a population of `population` (when known), with its
+/// published standard error when the table has one.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Share {
     pub p: f64,
     pub n: f64,
     pub population: Option<f64>,
+    pub se: Option<f64>,
 }
 
 impl Share {
-    /// Variance of the share with the finite-population factor (N−n)/(N−1).
-    fn variance(&self) -> f64 {
-        let fpc = match self.population {
-            Some(big_n) if big_n > 1.0 => ((big_n - self.n) / (big_n - 1.0)).max(0.0),
-            _ => 1.0,
+    /// The published standard error, or the convention's formula for a single item.
+    fn standard_error(&self, convention: Convention) -> f64 {
+        if let Some(se) = self.se {
+            return se;
+        }
+        let base = match convention {
+            Convention::Survey => self.n - 1.0,
+            Convention::PeopleSurvey => self.n,
         };
-        self.p * (1.0 - self.p) / self.n * fpc
+        (self.p * (1.0 - self.p) / base * convention.fpc(self.n, self.population)).sqrt()
     }
 }
 
-/// Two-proportion z test of `later.p − earlier.p` (in proportions; scale the output).
-pub fn share_change(earlier: &Share, later: &Share, confidence: f64) -> Change {
+/// Test of `later.p − earlier.p` (in proportions; scale the output).
+pub fn share_change(
+    earlier: &Share,
+    later: &Share,
+    confidence: f64,
+    convention: Convention,
+) -> Change {
     let mut out = Change {
         change: later.p - earlier.p,
         effect_size: Some(2.0 * later.p.sqrt().asin() - 2.0 * earlier.p.sqrt().asin()),
         ..Change::default()
     };
-    if earlier.n < 1.0 || later.n < 1.0 {
-        out.note = Some("no answers in a wave: no test".into());
+    if earlier.n < 2.0 || later.n < 2.0 {
+        out.note = Some("fewer than 2 answers in a wave: no test".into());
         return out;
     }
-    let se = (earlier.variance() + later.variance()).sqrt();
-    if se <= 0.0 {
-        out.note = Some("all answers alike in both waves (SE 0): no test".into());
-        return out;
-    }
-    let z = Normal::standard();
-    let statistic = out.change / se;
-    let crit = z.inverse_cdf(0.5 + confidence / 2.0);
-    out.se = Some(se);
-    out.statistic = Some(statistic);
-    out.p_value = Some(2.0 * z.sf(statistic.abs()));
-    out.ci_low = Some(out.change - crit * se);
-    out.ci_high = Some(out.change + crit * se);
+    let waves = [
+        (earlier.standard_error(convention), earlier.n),
+        (later.standard_error(convention), later.n),
+    ];
+    test_difference(
+        &mut out,
+        waves,
+        confidence,
+        convention,
+        "all answers alike in both waves (SE 0): no test",
+    );
     out
 }
 

@@ -1,7 +1,9 @@
 //! The polars edge of wave comparison: two `estimate` tables in, one change table out.
 
 use super::compare::{mean_change, pool_cells, share_change, Adjust, Cell, Change, Share};
+use crate::choice::Choice;
 use crate::error::{Error, FollowupError};
+use crate::estimate::stats::Convention;
 use crate::publish::groups::{align_keys, key_texts, key_value_text};
 use crate::publish::table::Table;
 use polars::prelude::*;
@@ -28,6 +30,8 @@ pub(super) struct Published {
     pub sd: Option<f64>,
     pub se: Option<f64>,
     pub pct_positive: Option<f64>,
+    /// Absent from tables made before `estimate` published it.
+    pub pct_positive_se: Option<f64>,
     pub headcount: Option<f64>,
     pub suppressed: bool,
 }
@@ -109,6 +113,10 @@ pub(super) fn read_table(
     let num = |c: &str| floats(table, c, which);
     let (n, mean, sd, se) = (num("n")?, num("mean")?, num("sd")?, num("se")?);
     let (pct, headcount) = (num("pct_positive")?, num("headcount")?);
+    let pct_se = match table.column("pct_positive_se") {
+        Ok(_) => num("pct_positive_se")?,
+        Err(_) => vec![None; table.height()],
+    };
     let suppressed = floats(table, "suppressed", which)?;
     Ok((0..table.height())
         .map(|r| Published {
@@ -122,6 +130,7 @@ pub(super) fn read_table(
             sd: sd[r],
             se: se[r],
             pct_positive: pct[r],
+            pct_positive_se: pct_se[r],
             headcount: headcount[r],
             suppressed: suppressed[r].unwrap_or(0.0) != 0.0,
         })
@@ -226,7 +235,12 @@ struct Outcome {
     status: Option<String>,
 }
 
-fn compare_row(later: Published, found: Result<Counterpart, String>, confidence: f64) -> Outcome {
+fn compare_row(
+    later: Published,
+    found: Result<Counterpart, String>,
+    confidence: f64,
+    convention: Convention,
+) -> Outcome {
     let mut out = Outcome {
         later,
         earlier: None,
@@ -257,20 +271,26 @@ fn compare_row(later: Published, found: Result<Counterpart, String>, confidence:
         return out;
     };
     out.earlier = Some(earlier);
-    out.mean = Some(mean_change(&earlier, &later_cell, confidence));
-    if out.later.kind == "item" && found.rows.len() == 1 {
-        let e = found.rows[0];
+    out.mean = Some(mean_change(&earlier, &later_cell, confidence, convention));
+    // A dimension's or the index's share pools several answers per respondent: its test
+    // needs the published standard errors; an item's has the formula to fall back on.
+    let e = found.rows[0];
+    let testable = out.later.kind == "item"
+        || (e.pct_positive_se.is_some() && out.later.pct_positive_se.is_some());
+    if testable && found.rows.len() == 1 {
         if let (Some(p1), Some(p2)) = (e.pct_positive, out.later.pct_positive) {
             out.earlier_pct = Some(p1);
-            let share = |p: f64, c: &Cell, h| Share {
+            let share = |p: f64, c: &Cell, row: &Published| Share {
                 p: p / 100.0,
                 n: c.n,
-                population: h,
+                population: row.headcount,
+                se: row.pct_positive_se.map(|se| se / 100.0),
             };
             out.share = Some(share_change(
-                &share(p1, &earlier, e.headcount),
-                &share(p2, &later_cell, out.later.headcount),
+                &share(p1, &earlier, e),
+                &share(p2, &later_cell, &out.later),
                 confidence,
+                convention,
             ));
         }
     }
@@ -353,6 +373,7 @@ pub fn compare_frames(
     opts: &CompareOptions,
 ) -> Result<DataFrame, Error> {
     check_confidence(opts.confidence)?;
+    let convention = shared_convention(earlier, later)?;
     let keys = shared_keys(earlier, later)?;
     let unit_map = typed_unit_map(&opts.unit_map, &keys)?;
     let earlier_rows: HashMap<RowKey, Published> = read_table(earlier, &keys.earlier, "earlier")?
@@ -373,7 +394,7 @@ pub fn compare_frames(
         .into_iter()
         .map(|row| {
             let found = counterpart(&row, &earlier_rows, leaf_level, &unit_map);
-            compare_row(row, found, opts.confidence)
+            compare_row(row, found, opts.confidence, convention)
         })
         .collect();
     let p_mean = adjust_family(&outcomes, |o| o.mean.as_ref()?.p_value, opts.adjust);
@@ -388,6 +409,38 @@ pub fn compare_frames(
         })
         .collect();
     to_frame(&rows, &keys.later, opts.confidence)
+}
+
+/// The convention both tables were estimated with (`Survey` for a table from before
+/// `estimate` recorded it).
+fn shared_convention(earlier: &DataFrame, later: &DataFrame) -> Result<Convention, Error> {
+    let (a, b) = (table_convention(earlier)?, table_convention(later)?);
+    if a != b {
+        return Err(FollowupError::Parameter {
+            parameter: "later".into(),
+            message: format!(
+                "the earlier table was estimated with convention=\"{}\" and the later with \"{}\"; estimate both waves with the same convention",
+                a.as_str(),
+                b.as_str()
+            ),
+        }
+        .into());
+    }
+    Ok(a)
+}
+
+/// The convention an estimate table was made with (`Survey` for a table from before
+/// `estimate` recorded it).
+pub(super) fn table_convention(table: &DataFrame) -> Result<Convention, Error> {
+    let Ok(column) = table.column("convention") else {
+        return Ok(Convention::Survey);
+    };
+    let text = column.cast(&DataType::String)?;
+    let first = text.str()?.iter().flatten().next().map(str::to_string);
+    match first {
+        Some(name) => Ok(name.parse::<Convention>()?),
+        None => Ok(Convention::Survey),
+    }
 }
 
 /// Every unit the map names must exist at the leaf level of its wave.

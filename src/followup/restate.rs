@@ -6,10 +6,11 @@
 use super::compare::Cell;
 use super::frame::{
     check_confidence, check_unit_map, counterpart, earlier_cell, floats, leaf_units, read_table,
-    shared_keys, strings, typed_unit_map, Published, RowKey,
+    shared_keys, strings, table_convention, typed_unit_map, Published, RowKey,
 };
+use crate::choice::Choice;
 use crate::error::Error;
-use crate::estimate::stats::t_critical;
+use crate::estimate::stats::{t_critical, Convention};
 use crate::publish::table::Table;
 use polars::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -42,17 +43,31 @@ struct Values {
     ci_low: Vec<Option<f64>>,
     ci_high: Vec<Option<f64>>,
     pct: [Vec<Option<f64>>; 3],
+    /// Percent positive's SE and interval (all empty for a table from before `estimate`
+    /// published them).
+    pct_spread: [Vec<Option<f64>>; 3],
     mapping: Option<Vec<Option<String>>>,
+    convention: Convention,
 }
 
 impl Values {
     fn read(t: &DataFrame) -> Result<Self, Error> {
         let f = |c: &str| floats(t, c, "earlier");
+        let optional = |c: &str| match t.column(c) {
+            Ok(_) => f(c),
+            Err(_) => Ok(vec![None; t.height()]),
+        };
         Ok(Values {
             n_respondents: f("n_respondents")?,
             ci_low: f("ci_low")?,
             ci_high: f("ci_high")?,
             pct: [f("pct_positive")?, f("pct_neutral")?, f("pct_negative")?],
+            pct_spread: [
+                optional(PCT_SPREAD[0])?,
+                optional(PCT_SPREAD[1])?,
+                optional(PCT_SPREAD[2])?,
+            ],
+            convention: table_convention(t)?,
             mapping: t
                 .column("mapping")
                 .is_ok()
@@ -61,6 +76,12 @@ impl Values {
         })
     }
 }
+
+const PCT_SPREAD: [&str; 3] = [
+    "pct_positive_se",
+    "pct_positive_ci_low",
+    "pct_positive_ci_high",
+];
 
 /// `earlier` in the organisation of `later` (an estimate table of the later wave, used only
 /// for its units and their place in the hierarchy). With `strict`, every earlier unit the
@@ -150,9 +171,10 @@ fn source_of(rows: &[&Published]) -> Source {
 }
 
 /// A pooled row: n, mean, SD, SE (with FPC when all headcounts are known) as `pool_cells`,
-/// t interval on n − 1 degrees of freedom; item percentages weighted by n (exact: an item's
-/// percentages are over its n answers); for dimensions and the index, whose percentages
-/// are over answers to several items, they are left empty.
+/// interval on the convention's degrees of freedom (n − 1, or the normal); item percentages
+/// weighted by n (exact: an item's percentages are over its n answers); for dimensions and
+/// the index, whose percentages are over answers to several items, they are left empty, and
+/// so are the SE and interval of percent positive (not recoverable from published cells).
 struct Pooled {
     cell: Cell,
     ci: (f64, f64),
@@ -171,7 +193,7 @@ fn pool(
     let parts: Vec<&Published> = rows.iter().map(|&r| &list[r]).collect();
     let cell = earlier_cell(&parts)?;
     let t = if cell.n > 1.0 {
-        t_critical(confidence, cell.n - 1.0).ok()?
+        t_critical(confidence, v.convention.df(cell.n)).ok()?
     } else {
         f64::NAN
     };
@@ -255,6 +277,9 @@ fn to_frame(
     {
         table = table.float(name, |r| r.value(|i| v.pct[k][i], |p| p.pct[k]));
     }
+    for (k, name) in PCT_SPREAD.iter().enumerate() {
+        table = table.float(name, |r| r.value(|i| v.pct_spread[k][i], |_| None));
+    }
     let headcount = Int64Chunked::from_iter_options(
         "headcount".into(),
         rows.iter()
@@ -269,6 +294,14 @@ fn to_frame(
             Source::Blank => true,
         })
         .owned_text("mapping", |r| chain_mapping(r.out, v))
+        .column(Column::new_scalar(
+            "convention".into(),
+            Scalar::new(
+                DataType::String,
+                AnyValue::StringOwned(v.convention.as_str().into()),
+            ),
+            rows.len(),
+        ))
         .finish()
 }
 

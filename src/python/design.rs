@@ -11,6 +11,7 @@ use crate::design::frame::{
 use crate::design::interval::ShareInterval;
 use crate::design::rake::RakeOptions;
 use crate::design::{kish, LonelyPsu};
+use crate::estimate::stats::Convention;
 use polars::prelude::*;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -91,6 +92,7 @@ struct DesignArgs {
     confidence: f64,
     min_group: usize,
     ci_method: Option<String>,
+    convention: String,
 }
 
 impl DesignArgs {
@@ -113,6 +115,7 @@ impl DesignArgs {
                 .map(|m| m.parse::<ShareInterval>())
                 .transpose()
                 .py_err()?,
+            convention: self.convention.parse::<Convention>().py_err()?,
         };
         Ok((cols, spec, self.calibration))
     }

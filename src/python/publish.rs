@@ -4,8 +4,10 @@
 
 use super::errors::{self, IntoPyResult};
 use super::PyInstrument;
+use crate::design::interval::ShareInterval;
 use crate::error::{Error, ReliabilityError};
 use crate::estimate::frame::{estimate_tables, EstimateOptions};
+use crate::estimate::stats::Convention;
 use crate::publish::publication::{group_table, Publication, Record, Source, Within};
 use crate::reliability::frame::{
     drivers_frame, item_analysis_frame, priority_frame, reliability_frame, DriverOptions,
@@ -58,20 +60,30 @@ struct EstimateArgs {
     confidence: f64,
     headcounts: Option<PyDataFrame>,
     headcount_column: String,
+    convention: String,
+    ci_method: Option<String>,
 }
 
-impl From<EstimateArgs> for EstimateOptions {
-    fn from(a: EstimateArgs) -> Self {
-        EstimateOptions {
-            by: a.by,
-            min_group: a.min_group,
-            confidence: a.confidence,
+impl EstimateArgs {
+    fn options(self) -> PyResult<EstimateOptions> {
+        Ok(EstimateOptions {
+            by: self.by,
+            min_group: self.min_group,
+            confidence: self.confidence,
             weights: None,
-            headcounts: a.headcounts.map(|h| h.0),
-            headcount_column: a.headcount_column,
-            background: a.background,
-            within: a.within.map(|(column, values)| Within { column, values }),
-        }
+            headcounts: self.headcounts.map(|h| h.0),
+            headcount_column: self.headcount_column,
+            background: self.background,
+            within: self
+                .within
+                .map(|(column, values)| Within { column, values }),
+            convention: self.convention.parse::<Convention>().py_err()?,
+            ci_method: self
+                .ci_method
+                .map(|m| m.parse::<ShareInterval>())
+                .transpose()
+                .py_err()?,
+        })
     }
 }
 
@@ -184,7 +196,7 @@ impl PyPublication {
         py: Python<'_>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyDataFrame> {
-        let opts = EstimateOptions::from(errors::options::<EstimateArgs>(py, options)?);
+        let opts = errors::options::<EstimateArgs>(py, options)?.options()?;
         let mut out = self.tables(py, vec![opts])?;
         Ok(out.remove(0))
     }
@@ -198,12 +210,7 @@ impl PyPublication {
     ) -> PyResult<Vec<PyDataFrame>> {
         let opts = requests
             .iter()
-            .map(|r| {
-                Ok(EstimateOptions::from(errors::options::<EstimateArgs>(
-                    py,
-                    Some(r),
-                )?))
-            })
+            .map(|r| errors::options::<EstimateArgs>(py, Some(r))?.options())
             .collect::<PyResult<Vec<_>>>()?;
         self.tables(py, opts)
     }

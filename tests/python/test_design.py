@@ -19,6 +19,7 @@ textbook formulas below (Särndal, Swensson & Wretman 1992, §6.6; Lumley 2010, 
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -255,9 +256,9 @@ def test_suppressed_domains_never_leak_and_row_order_changes_nothing(seed, min_g
     )
     blanked = out.filter(pl.col("suppressed"))
     hidden = blanked.select(
-        "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "deff_replace"
+        "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "deff_replace", "df", "flag"
     )
-    assert hidden.null_count().sum_horizontal()[0] == 8 * blanked.height
+    assert hidden.null_count().sum_horizontal()[0] == 10 * blanked.height
     sizes = sample.group_by("district", "sex").len()
     small = sizes.filter(pl.col("len") < min_group)
     shown = out.filter(~pl.col("suppressed"), pl.col("level") == 1)
@@ -281,7 +282,7 @@ def test_suppressed_domains_never_leak_and_row_order_changes_nothing(seed, min_g
     again = ly.design_estimate(
         shuffled, design, instrument="epl-citizen", by=["district", "sex"], min_group=min_group
     )
-    floats = ["estimate", "se", "ci_low", "ci_high", "n_eff", "deff", "deff_replace"]
+    floats = ["estimate", "se", "ci_low", "ci_high", "n_eff", "deff", "deff_replace", "flag"]
     assert again.drop(floats).equals(out.drop(floats))
     np.testing.assert_allclose(
         again["estimate"].fill_null(-1).to_numpy(),
@@ -366,6 +367,25 @@ def test_share_at_zero_has_no_logit_interval_and_a_korn_graubard_one():
     assert e_beta["ci_low"] == 0.0
     assert e_beta["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 144), abs=1e-12)
     assert e_beta["note"] is None
+
+
+def test_presentation_flags_and_degrees_of_freedom_per_domain():
+    # Degrees of freedom: R `degf(dclus1)` 14, `degf(subset(dclus1, stype == "E"))` 14,
+    # `stype != "E"` 11, `"H"` 7, `"M"` 11. Flags by the NCHS rules on the Korn–Graubard
+    # intervals of SHARE_ALL / SHARE_NOT_E: the whole sample's width 0.1264 is 165 % of p =
+    # 0.0765 (Px); not-E's width 0.353 ≥ 0.30 (Px); E's share is 0 of 144 rows (P0).
+    shares = share_table("logit").sort("level", "e", nulls_last=True)
+    assert shares["df"].to_list() == [14.0, 11.0, 14.0]
+    whole, not_e, e = shares.rows(named=True)
+    assert (whole["flag"], e["flag"], not_e["flag"]) == ("Px", "P0", "Px")
+    # Means (no NCHS standard; its 30/30 rule): 14 high schools and 25 middle schools are
+    # under 30 rows (Mx); the elementary schools' RSE is 22.36 / 648.87 = 3 %.
+    means = ly.design_estimate(
+        CLUS1, ly.Design(psu="dnum", weights="pw", fpc="fpc"), "api00", by="stype", min_group=1
+    )
+    assert means["df"].to_list() == [14.0, 14.0, 7.0, 11.0]
+    assert means["flag"].to_list() == [None, None, "Mx", "Mx"]
+    assert means["se"][1] == pytest.approx(22.36241, abs=1e-5)  # svyby(~api00, ~stype, ...)
 
 
 ONE_IN_40 = {  # R: d40 <- svydesign(id=~1, weights=~w, data=data.frame(y=c(1, rep(0,39)), w=1))
@@ -492,3 +512,33 @@ for (m in c("mean", "logit", "xlogit", "beta", "asin")) {{
         assert (row["ci_low"], row["ci_high"]) == pytest.approx(
             (float(low), float(high)), abs=tolerance
         ), (method, where)
+
+
+@pytest.mark.parametrize("convention", ["survey", "people_survey"])
+def test_one_convention_across_estimate_and_design_estimate(convention):
+    # The same 43 positive answers of 100 from a headcount of 200, as an item of ly.estimate
+    # and as a 0/1 variable of a simple random sample: one standard error and one interval
+    # (survey: p(1−p)/(n−1) · (1 − n/N), t(99); people_survey: p(1−p)/n · (N−n)/(N−1), z).
+    codes = [5] * 43 + [2] * 57
+    answers = pl.DataFrame({"enhet": ["A"] * 100, **{f"hme{i}": codes for i in range(1, 10)}})
+    hc = pl.DataFrame({"enhet": ["A"], "headcount": [200]})
+    t = ly.estimate(answers, "hme", by="enhet", headcounts=hc, convention=convention)
+    item = t.filter(pl.col("level") == 1, pl.col("measure") == "hme1").row(0, named=True)
+    sample = pl.DataFrame({"y": [c >= 4 for c in codes], "N": [200.0] * 100})
+    d = ly.design_estimate(
+        sample,
+        ly.Design(fpc="N"),
+        "y",
+        statistic="proportion",
+        min_group=1,
+        convention=convention,
+    ).row(0, named=True)
+    expected = {
+        "survey": math.sqrt(0.43 * 0.57 / 99 * (1 - 100 / 200)),
+        "people_survey": math.sqrt(0.43 * 0.57 / 100 * 100 / 199),
+    }[convention]
+    assert d["se"] == pytest.approx(expected, rel=1e-12)
+    assert item["pct_positive_se"] == pytest.approx(100 * expected, rel=1e-12)
+    assert item["pct_positive_ci_low"] == pytest.approx(100 * d["ci_low"], rel=1e-12)
+    assert item["pct_positive_ci_high"] == pytest.approx(100 * d["ci_high"], rel=1e-12)
+    assert d["df"] == (99.0 if convention == "survey" else None)

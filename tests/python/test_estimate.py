@@ -210,3 +210,115 @@ def test_enps_is_suppressed_like_every_other_number():
     # the total: 12 promoters and 5 detractors of 23
     assert rows[0] == (None, False, pytest.approx((12 - 5) / 23 * 100))
     assert [r[1] for r in rows[1:]].count(True) == 2
+
+
+# ---- percent positive: standard error and interval ----------------------------------------
+# Twelve respondents answering the nine HME items (codes 1–5, positive 4–5), three answers
+# missing, with weights. Reference: R survey 4.1.1 on the same rows (d, with per respondent
+# pos_* = answers 4–5 and ans_* = answers given, over all items or hme4–hme6):
+#   svyratio(~pos_all, ~ans_all, svydesign(ids=~1, fpc=~N, data=d))      # N = 30
+#     → 0.4476190476190476, SE 0.0297478114878089; logit interval on qt(0.975, 11):
+#       [0.3834099451801385, 0.5136238266157503]
+#   svyratio(~pos_led, ~ans_led, svydesign(ids=~1, weights=~w, data=d))
+#     → 0.495327102803738, SE 0.111510480173542
+#   a <- d[!is.na(d$hme4), ]; a$y <- a$hme4 >= 4
+#   svyciprop(~y, svydesign(ids=~1, weights=~w, data=a), method="logit")
+#     → 0.575757575757576, SE 0.179688839797750, [0.204442013555627, 0.877559832308328]
+HME12 = {
+    "hme1": [5, 4, None, 5, 3, 4, 5, 2, 1, 2, 2, 5],
+    "hme2": [5, 1, 3, 5, 1, 4, 1, 3, 5, 2, 2, 2],
+    "hme3": [4, 2, 5, 3, 3, 3, 3, 3, 3, 5, 5, 4],
+    "hme4": [4, 4, 2, 5, 3, None, 5, None, 5, 4, 1, 1],
+    "hme5": [3, 1, 1, 3, 5, 3, 5, 5, 5, 4, 3, 3],
+    "hme6": [2, 3, 2, 2, 5, 1, 1, 1, 5, 4, 5, 2],
+    "hme7": [4, 2, 3, 1, 4, 5, 4, 1, 3, 2, 5, 5],
+    "hme8": [1, 3, 5, 5, 4, 4, 1, 4, 3, 1, 2, 3],
+    "hme9": [4, 3, 4, 5, 4, 2, 4, 3, 1, 1, 4, 2],
+    "w": [1.0, 2.0, 1.5, 1.0, 3.0, 1.0, 2.0, 1.0, 1.0, 2.5, 1.0, 1.5],
+}
+
+
+def hme12_row(measure: str, **options) -> dict:
+    answers = pl.DataFrame(HME12).with_columns(enhet=pl.lit("A"))
+    t = ly.estimate(answers, "hme", by="enhet", min_group=1, **options)
+    return t.filter(pl.col("level") == 1, pl.col("measure") == measure).row(0, named=True)
+
+
+def test_percent_positive_se_is_the_ratio_variance_over_respondents():
+    # The index pools nine answers per respondent: R's svyratio of positives over answers.
+    hc = pl.DataFrame({"enhet": ["A"], "headcount": [30]})
+    row = hme12_row("hme", headcounts=hc)
+    assert row["pct_positive"] == pytest.approx(44.76190476190476, abs=1e-12)
+    assert row["pct_positive_se"] == pytest.approx(2.97478114878089, abs=1e-12)
+    low, high = row["pct_positive_ci_low"], row["pct_positive_ci_high"]
+    assert (low, high) == pytest.approx((38.34099451801385, 51.36238266157503), abs=1e-11)
+    dim = hme12_row("ledarskap", weights="w")
+    assert dim["pct_positive"] == pytest.approx(49.5327102803738, abs=1e-11)
+    assert dim["pct_positive_se"] == pytest.approx(11.1510480173542, abs=1e-11)
+    item = hme12_row("hme4", weights="w")
+    assert item["pct_positive_se"] == pytest.approx(17.968883979775, abs=1e-11)
+    low, high = item["pct_positive_ci_low"], item["pct_positive_ci_high"]
+    assert (low, high) == pytest.approx((20.4442013555627, 87.7559832308328), abs=1e-10)
+    beta = hme12_row("hme4", weights="w", ci_method="beta")
+    assert beta["pct_positive_ci_low"] < low and beta["convention"] == "survey"
+
+
+def test_people_survey_convention_reproduces_its_margin():
+    # People Survey margin: 1.96 · √(p(1−p)/n · (N−n)/(N−1)); 43 of 100 positive on an item,
+    # headcount 200 → ±6.88 points (by hand: 1.959964 · √(0.43·0.57/100 · 100/199)).
+    codes = [5] * 43 + [2] * 57
+    answers = pl.DataFrame({"enhet": ["A"] * 100, **{f"hme{i}": codes for i in range(1, 10)}})
+    hc = pl.DataFrame({"enhet": ["A"], "headcount": [200]})
+    t = ly.estimate(answers, "hme", by="enhet", headcounts=hc, convention="people_survey")
+    row = t.filter(pl.col("level") == 1, pl.col("measure") == "hme1").row(0, named=True)
+    margin = stats.norm.ppf(0.975) * math.sqrt(0.43 * 0.57 / 100 * 100 / 199) * 100
+    assert margin == pytest.approx(6.8785, abs=5e-5)
+    assert row["pct_positive_ci_high"] - 43.0 == pytest.approx(margin, abs=1e-10)
+    assert 43.0 - row["pct_positive_ci_low"] == pytest.approx(margin, abs=1e-10)
+    # Means: the same σ²/n (divisor n) with (N−n)/(N−1) and the normal quantile.
+    sd = row["sd"]
+    se = sd * math.sqrt(99 / 100) / math.sqrt(100) * math.sqrt(100 / 199)
+    assert row["se"] == pytest.approx(se, rel=1e-12)
+    assert row["ci_high"] - row["mean"] == pytest.approx(stats.norm.ppf(0.975) * se, rel=1e-12)
+    assert row["convention"] == "people_survey"
+    survey = ly.estimate(answers, "hme", by="enhet", headcounts=hc)
+    s_row = survey.filter(pl.col("level") == 1, pl.col("measure") == "hme1").row(0, named=True)
+    # R's factor 1 − n/N and t(n − 1): svymean(~y, svydesign(ids=~1, fpc=~N, data=...)).
+    assert s_row["se"] == pytest.approx(sd / math.sqrt(100) * math.sqrt(1 - 100 / 200), rel=1e-12)
+    half = s_row["ci_high"] - s_row["mean"]
+    assert half == pytest.approx(stats.t.ppf(0.975, 99) * s_row["se"], rel=1e-12)
+
+
+def test_compare_waves_follows_the_tables_convention():
+    by = ["forvaltning"]
+    hc = {
+        y: ly.headcounts(year=y).group_by("forvaltning").agg(pl.col("headcount").sum())
+        for y in (2024, 2025)
+    }
+    tables = {
+        (y, c): ly.estimate(
+            ly.example_data("staff", year=y), "epl-staff", by=by, headcounts=hc[y], convention=c
+        )
+        for y in (2024, 2025)
+        for c in ("survey", "people_survey")
+    }
+    survey = ly.compare_waves(tables[2024, "survey"], tables[2025, "survey"])
+    people = ly.compare_waves(tables[2024, "people_survey"], tables[2025, "people_survey"])
+    # Dimensions now have a percent-positive test too, from the published SEs.
+    dim = survey.filter(pl.col("level") == 0, pl.col("measure") == "engagement").row(0, named=True)
+    e24 = tables[2024, "survey"].filter(pl.col("level") == 0, pl.col("measure") == "engagement")
+    e25 = tables[2025, "survey"].filter(pl.col("level") == 0, pl.col("measure") == "engagement")
+    se = math.hypot(e24["pct_positive_se"][0], e25["pct_positive_se"][0])
+    assert dim["pct_change"] == pytest.approx(
+        e25["pct_positive"][0] - e24["pct_positive"][0], abs=1e-12
+    )
+    assert dim["pct_z"] == pytest.approx(dim["pct_change"] / se, rel=1e-12)
+    # Means: Welch's t (df given) under R's convention, the normal (no df) under the
+    # People Survey's.
+    assert survey["df"].drop_nulls().len() > 0
+    assert (
+        people.filter(pl.col("status").is_null())["df"].null_count()
+        == people.filter(pl.col("status").is_null()).height
+    )
+    with pytest.raises(ly.LyhordError, match="same convention"):
+        ly.compare_waves(tables[2024, "survey"], tables[2025, "people_survey"])

@@ -13,7 +13,9 @@ SCHEMAS = {
         ("level", pl.UInt32), ("forvaltning", S), ("enhet", S), ("measure", S), ("kind", S),
         ("n_respondents", U), ("n", U), ("mean", F), ("sd", F), ("se", F), ("ci_low", F),
         ("ci_high", F), ("pct_positive", F), ("pct_neutral", F), ("pct_negative", F),
-        ("headcount", pl.Int64), ("suppressed", B), ("confidence", F), ("min_group", pl.UInt32),
+        ("pct_positive_se", F), ("pct_positive_ci_low", F), ("pct_positive_ci_high", F),
+        ("headcount", pl.Int64), ("suppressed", B), ("confidence", F), ("convention", S),
+        ("min_group", pl.UInt32),
     ],
     "item_analysis": [
         ("enhet", S), ("scale", S), ("item", S), ("reverse", B), ("n_respondents", U),
@@ -47,7 +49,8 @@ SCHEMAS = {
     "design_estimate": [
         ("level", pl.UInt32), ("district", S), ("variable", S), ("statistic", S),
         ("estimate", F), ("se", F), ("ci_low", F), ("ci_high", F), ("n", U), ("n_eff", F),
-        ("deff", F), ("deff_replace", F), ("suppressed", B), ("note", S),
+        ("deff", F), ("deff_replace", F), ("df", F), ("flag", S), ("suppressed", B),
+        ("note", S),
     ],
     "score_interviews": [
         ("enhet", S), ("dimension", S), ("score", F), ("ci_low", F), ("ci_high", F),
