@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import Any, cast
 
 import polars as pl
 
@@ -13,9 +13,9 @@ from . import _lyhord
 from ._api import FrameLike, _collect, resolve_instrument
 from ._args import _by_list
 from ._lyhord import ArgumentError, Instrument
-from ._types import Convention, LonelyPsu, ShareInterval, Statistic
+from ._types import Adjust, Convention, LonelyPsu, ShareInterval, Statistic
 
-__all__ = ["Design", "RakeResult", "design_estimate", "rake"]
+__all__ = ["Design", "RakeResult", "design_compare", "design_estimate", "rake"]
 
 
 @dataclass(frozen=True)
@@ -341,6 +341,24 @@ def design_estimate(
     ... ).row(0)
     (2.8333333333333335, 0.5966297664291486)
     """
+    df, options = _design_request(
+        data, design, variables, instrument, by, statistic, confidence, min_group
+    )
+    return _lyhord._design_estimate(df, **options, ci_method=ci_method, convention=convention)
+
+
+def _design_request(
+    data: FrameLike,
+    design: Design,
+    variables: Sequence[str] | str | None,
+    instrument: Instrument | str | None,
+    by: Sequence[str] | str | None,
+    statistic: Statistic,
+    confidence: float,
+    min_group: int | None,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The data (scored when an instrument is given) and the design keywords the binding
+    takes, shared by :func:`design_estimate` and :func:`design_compare`."""
     df = _collect(data, "data")
     inst = resolve_instrument(instrument) if instrument is not None else None
     if inst is not None:
@@ -362,19 +380,103 @@ def design_estimate(
         if design.calibrated_on
         else None
     )
-    return _lyhord._design_estimate(
+    return df, {
+        "weights": design.weights,
+        "strata": design.strata,
+        "psu": design.psu,
+        "fpc": design.fpc,
+        "lonely_psu": design.lonely_psu,
+        "calibration": calibration,
+        "variables": list(variables),
+        "by": _by_list(by),
+        "statistic": statistic,
+        "confidence": float(confidence),
+        "min_group": int(min_group),
+    }
+
+
+def design_compare(
+    data: FrameLike,
+    design: Design,
+    variables: Sequence[str] | str | None = None,
+    *,
+    by: Sequence[str] | str,
+    instrument: Instrument | str | None = None,
+    statistic: Statistic = "mean",
+    reference: object | None = None,
+    adjust: Adjust = "holm",
+    confidence: float = 0.95,
+    min_group: int | None = None,
+    convention: Convention = "survey",
+) -> pl.DataFrame:
+    """Differences between domains of one design (women and men, district A and B), with
+    design-based standard errors, t tests and intervals.
+
+    For domains ``a`` and ``b`` the difference ``θ_a − θ_b`` of their estimates (as
+    :func:`design_estimate` gives them) has the linearised variable ``z_a − z_b``, so its
+    variance ``V(z_a) + V(z_b) − 2 Cov(z_a, z_b)`` accounts for the clusters, strata and
+    calibration the domains share (R ``svycontrast(svyby(..., covmat = TRUE), ...)``).
+    ``t = difference / se`` on ``degf − (k − 1)`` degrees of freedom for ``k`` domains (the
+    design's clusters − strata, less one per further domain: R ``svyglm(y ~ domain)``'s
+    residual df; for two domains exactly R ``svyttest(y ~ domain, design)``), the normal
+    under ``convention="people_survey"``. p-values are adjusted across the comparisons of
+    each variable (``adjust``: Holm by default, ``"bh"``, ``"none"``).
+
+    A domain blanked by the publication layer (as :func:`design_estimate` blanks it for the
+    same variables and ``min_group``) is compared with nothing: its rows are blank (bare),
+    since a difference with a shown domain would give its estimate back.
+
+    Parameters
+    ----------
+    data : polars.DataFrame or LazyFrame
+        One row per respondent: the design columns, ``by`` and the variables.
+    design : Design
+        The sampling design.
+    variables : str or list of str, optional
+        Numeric columns to compare; default with ``instrument`` its dimensions and index.
+    by : str or list of str
+        Domain columns; every combination is a domain.
+    instrument : Instrument or str, optional
+        Score ``data`` with this instrument first.
+    statistic : {"mean", "total", "proportion"}
+        What is compared.
+    reference : optional
+        A value of the (single) ``by`` column: every other domain is compared with it.
+        Default: every pair of domains.
+    adjust : {"holm", "bh", "none"}
+        Multiple-testing adjustment across each variable's comparisons.
+    confidence : float
+        Interval coverage.
+    min_group : int, optional
+        Smallest published domain; default the instrument's, else 5.
+    convention : {"survey", "people_survey"}
+        As in :func:`design_estimate`.
+
+    Returns
+    -------
+    polars.DataFrame
+        The ``by`` columns of the first domain and the same columns with ``_versus`` of
+        the second (in their dtype), ``variable``, ``statistic``, ``estimate``,
+        ``estimate_versus``, ``difference`` (first − second), ``se``, ``df``, ``t``,
+        ``p_value``, ``p_adjusted``, ``ci_low``, ``ci_high``, ``suppressed``.
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> sample = ly.example_data("citizens")
+    >>> design = ly.Design("design_weight", strata="district", fpc="district_population")
+    >>> d = ly.design_compare(sample, design, instrument="epl-citizen", by="sex")
+    >>> d.select("sex", "sex_versus", "variable").row(0)
+    ('kvinna', 'man', 'engagement')
+    """
+    df, options = _design_request(
+        data, design, variables, instrument, by, statistic, confidence, min_group
+    )
+    return _lyhord._design_compare(
         df,
-        weights=design.weights,
-        strata=design.strata,
-        psu=design.psu,
-        fpc=design.fpc,
-        lonely_psu=design.lonely_psu,
-        calibration=calibration,
-        variables=list(variables),
-        by=_by_list(by),
-        statistic=statistic,
-        confidence=float(confidence),
-        min_group=int(min_group),
-        ci_method=ci_method,
+        **options,
+        ci_method=None,
         convention=convention,
+        reference=None if reference is None else str(reference),
+        adjust=adjust,
     )

@@ -61,6 +61,7 @@ __all__ = [
     "_code_presence",
     "_combine",
     "_compare_waves",
+    "_design_compare",
     "_design_estimate",
     "_dimension_check",
     "_headcounts",
@@ -358,6 +359,13 @@ class _DesignOptions(TypedDict):
     convention: Convention
 
 def _design_estimate(data: pl.DataFrame, **options: Unpack[_DesignOptions]) -> pl.DataFrame: ...
+
+@type_check_only
+class _ContrastOptions(_DesignOptions):
+    reference: str | None
+    adjust: Adjust
+
+def _design_compare(data: pl.DataFrame, **options: Unpack[_ContrastOptions]) -> pl.DataFrame: ...
 def _citizen_data(seed: int) -> pl.DataFrame: ...
 def _citizen_population() -> pl.DataFrame: ...
 def _combine(

@@ -119,6 +119,31 @@ fn linearise(
     (estimate, z, n, n_eff, srs)
 }
 
+/// The difference between one variable's estimates in domains `a` and `b`, with its
+/// standard error (R `svycontrast` of `svyby(..., covmat = TRUE)`): its linearised
+/// variable is the difference of theirs, so the covariance of the two estimates (shared
+/// clusters and strata, calibration) is accounted for. `None` when either has no answers.
+pub fn domain_difference(
+    design: &Design,
+    calibration: Option<&Calibration>,
+    y: &[Option<f64>],
+    (a, b): (&[bool], &[bool]),
+    statistic: Statistic,
+    convention: Convention,
+) -> Result<Option<(f64, f64)>, DesignError> {
+    let (estimate_a, z_a, n_a, ..) = linearise(design, y, a, statistic);
+    let (estimate_b, z_b, n_b, ..) = linearise(design, y, b, statistic);
+    if n_a == 0 || n_b == 0 {
+        return Ok(None);
+    }
+    let mut z: Vec<f64> = z_a.iter().zip(&z_b).map(|(p, q)| p - q).collect();
+    if let Some(c) = calibration {
+        c.residualise(&mut z, &design.weights);
+    }
+    let variance = design.variance_of_total(&z, convention)?.max(0.0);
+    Ok(Some((estimate_a - estimate_b, variance.sqrt())))
+}
+
 /// One variable in one domain. `None` when the domain has no answers.
 pub fn domain_estimate(
     design: &Design,

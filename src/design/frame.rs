@@ -521,10 +521,10 @@ impl EstimateSpec {
 
 /// Domains: the whole sample (level 0, no key) and each group of `by` (level 1, its row of
 /// `keys`), grouped as every output groups: keys in their dtype, a null key its own group.
-struct Domains {
-    keys: DataFrame,
-    key_of: Vec<Option<usize>>,
-    masks: Vec<Vec<bool>>,
+pub(super) struct Domains {
+    pub keys: DataFrame,
+    pub key_of: Vec<Option<usize>>,
+    pub masks: Vec<Vec<bool>>,
 }
 
 fn domains(df: &DataFrame, by: &[String]) -> Result<Domains, Error> {
@@ -590,19 +590,30 @@ fn domain_blanks(
     protect_counts(&respondents, &answers, true, thresholds)
 }
 
-/// Design-based estimates of each variable in the whole sample and each domain.
-pub fn design_estimate_frame(
+/// Each variable of `spec` estimated in the whole sample and each domain of its `by`
+/// (`estimates[variable][domain]`, the whole sample first), and which are blanked.
+pub(super) struct DomainEstimates {
+    pub domains: Domains,
+    pub estimates: Vec<Vec<Option<DomainEstimate>>>,
+    pub blank: CountBlanks,
+}
+
+impl DomainEstimates {
+    pub fn blanked(&self, variable: usize, domain: usize) -> bool {
+        self.blank.row[domain] || self.blank.variable[variable][domain]
+    }
+}
+
+pub(super) fn estimate_domains(
     df: &DataFrame,
     design: &Design,
     calibration: Option<&Calibration>,
     spec: &EstimateSpec,
-) -> Result<DataFrame, Error> {
+) -> Result<DomainEstimates, Error> {
     let domains = domains(df, &spec.by)?;
-    let intervals = spec.intervals(design.degrees_of_freedom())?;
     let mut estimates = Vec::with_capacity(spec.variables.len());
     for var in &spec.variables {
-        let y = numbers(df, var, "variable")?;
-        check_variable(&y, var, spec.statistic)?;
+        let y = variable_values(df, var, spec.statistic)?;
         let per_domain = domains
             .masks
             .iter()
@@ -620,6 +631,37 @@ pub fn design_estimate_frame(
         estimates.push(per_domain);
     }
     let blank = domain_blanks(&domains, &estimates, spec.min_group);
+    Ok(DomainEstimates {
+        domains,
+        estimates,
+        blank,
+    })
+}
+
+/// The variable's values, checked for the statistic.
+pub(super) fn variable_values(
+    df: &DataFrame,
+    name: &str,
+    statistic: Statistic,
+) -> Result<Vec<Option<f64>>, Error> {
+    let y = numbers(df, name, "variable")?;
+    check_variable(&y, name, statistic)?;
+    Ok(y)
+}
+
+/// Design-based estimates of each variable in the whole sample and each domain.
+pub fn design_estimate_frame(
+    df: &DataFrame,
+    design: &Design,
+    calibration: Option<&Calibration>,
+    spec: &EstimateSpec,
+) -> Result<DataFrame, Error> {
+    let intervals = spec.intervals(design.degrees_of_freedom())?;
+    let DomainEstimates {
+        domains,
+        estimates,
+        blank,
+    } = estimate_domains(df, design, calibration, spec)?;
     let df: Vec<f64> = domains
         .masks
         .iter()

@@ -7,6 +7,7 @@
 //! residuals); Deville & Särndal (1992) for raking as calibration.
 
 pub mod calibration;
+pub mod contrast;
 pub mod estimate;
 pub mod flags;
 pub mod frame;

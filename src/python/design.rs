@@ -3,6 +3,8 @@
 use super::errors::{self, IntoPyResult};
 use super::results::{frame_object, PyRakeOutcome};
 use crate::datasets;
+use crate::design::calibration::Calibration;
+use crate::design::contrast::{design_compare_frame, ContrastSpec};
 use crate::design::estimate::Statistic;
 use crate::design::frame::{
     calibration_from_frame, design_estimate_frame, design_from_frame, rake_frame, DesignColumns,
@@ -10,8 +12,9 @@ use crate::design::frame::{
 };
 use crate::design::interval::ShareInterval;
 use crate::design::rake::RakeOptions;
-use crate::design::{kish, LonelyPsu};
+use crate::design::{kish, Design, LonelyPsu};
 use crate::estimate::stats::Convention;
+use crate::followup::compare::Adjust;
 use polars::prelude::*;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -123,6 +126,53 @@ impl DesignArgs {
 
 type CalibrationSpec = (Option<String>, Vec<Vec<String>>);
 
+/// The keywords `ly.design_compare` adds to [`DesignArgs`].
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ContrastArgs {
+    reference: Option<String>,
+    adjust: String,
+}
+
+/// Comparisons between domains under a design; `options` are the keywords of
+/// [`DesignArgs`] and [`ContrastArgs`].
+#[pyfunction]
+#[pyo3(signature = (data, **options))]
+fn _design_compare(
+    py: Python<'_>,
+    data: PyDataFrame,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyDataFrame> {
+    let args = errors::options::<ContrastArgs>(py, options)?;
+    let contrast = ContrastSpec {
+        reference: args.reference,
+        adjust: args.adjust.parse::<Adjust>().py_err()?,
+    };
+    let (cols, spec, calibration) = errors::options::<DesignArgs>(py, options)?.split()?;
+    let df = data.0;
+    let out = py
+        .detach(|| {
+            let (design, calibration) = design_of(&df, &cols, calibration.as_ref())?;
+            design_compare_frame(&df, &design, calibration.as_ref(), &spec, &contrast)
+        })
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
+/// The design and its calibration, read from the data.
+fn design_of(
+    df: &DataFrame,
+    cols: &DesignColumns,
+    calibration: Option<&CalibrationSpec>,
+) -> Result<(Design, Option<Calibration>), crate::error::Error> {
+    let design = design_from_frame(df, cols)?;
+    let calibration = match calibration {
+        Some((base, margins)) => Some(calibration_from_frame(df, base.as_deref(), margins)?),
+        None => None,
+    };
+    Ok((design, calibration))
+}
+
 /// Domain estimates under a design; `options` are the keywords of [`DesignArgs`].
 #[pyfunction]
 #[pyo3(signature = (data, **options))]
@@ -135,13 +185,7 @@ fn _design_estimate(
     let df = data.0;
     let out = py
         .detach(|| {
-            let design = design_from_frame(&df, &cols)?;
-            let calibration = match &calibration {
-                Some((base, margins)) => {
-                    Some(calibration_from_frame(&df, base.as_deref(), margins)?)
-                }
-                None => None,
-            };
+            let (design, calibration) = design_of(&df, &cols, calibration.as_ref())?;
             design_estimate_frame(&df, &design, calibration.as_ref(), &spec)
         })
         .py_err()?;
@@ -161,6 +205,7 @@ fn _citizen_population() -> PyResult<PyDataFrame> {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_rake, m)?)?;
     m.add_function(wrap_pyfunction!(_design_estimate, m)?)?;
+    m.add_function(wrap_pyfunction!(_design_compare, m)?)?;
     m.add_function(wrap_pyfunction!(_citizen_data, m)?)?;
     m.add_function(wrap_pyfunction!(_citizen_population, m)?)
 }

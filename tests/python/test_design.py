@@ -542,3 +542,100 @@ def test_one_convention_across_estimate_and_design_estimate(convention):
     assert item["pct_positive_ci_low"] == pytest.approx(100 * d["ci_low"], rel=1e-12)
     assert item["pct_positive_ci_high"] == pytest.approx(100 * d["ci_high"], rel=1e-12)
     assert d["df"] == (99.0 if convention == "survey" else None)
+
+
+# ---- comparisons between domains ---------------------------------------------------------
+# Reference: R survey 4.1.1 on the api data:
+#   b <- svyby(~api00, ~stype, dclus1, svymean, covmat=TRUE)
+#   svycontrast(b, c(E=1, H=-1)) → 30.2966269841270, SE 30.0276061918454
+#   svycontrast(b, c(E=1, M=-1)) → 17.4280555555555, SE 14.3373902342168
+#   svycontrast(b, c(H=1, M=-1)) → −12.8685714285715, SE 33.5862440075793
+#   summary(svyglm(api00 ~ stype, dclus1)): df.residual 12, p 0.332906532390382 (H − E),
+#     0.247523692152177 (M − E)
+#   svyttest(api00 ~ sch.wide, dstrat) with dstrat <- svydesign(id=~1, strata=~stype,
+#     weights=~pw, data=apistrat, fpc=~fpc): t 3.86838190810270, df 196,
+#     p 1.49054470775805e-04; svycontrast(svyby(~api00, ~sch.wide, dstrat, svymean,
+#     covmat=TRUE), c(No=-1, Yes=1)) → 82.7835854421888, SE 21.4000549606520
+#   svycontrast(svyby(~hs, ~stype, dclus1, svymean, covmat=TRUE), c(E=1, H=-1)) with
+#     hs = sch.wide == "Yes" → 0.130952380952381, SE 0.101612030982526
+#   r <- rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop),
+#             control=list(maxit=200, epsilon=1e-13))
+#   summary(svyglm(enroll ~ stype, r)): stypeH 671.652310677388, SE 340.3122081616306,
+#     p 7.18994048194442e-02, df 12
+def test_domain_differences_match_svycontrast_svyglm_and_svyttest():
+    pairs = ly.design_compare(CLUS1, DCLUS1, "api00", by="stype", min_group=1)
+    assert pairs.select("stype", "stype_versus").rows() == [("E", "H"), ("E", "M"), ("H", "M")]
+    np.testing.assert_allclose(
+        pairs["difference"].to_numpy(),
+        [30.2966269841270, 17.4280555555555, -12.8685714285715],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        pairs["se"].to_numpy(),
+        [30.0276061918454, 14.3373902342168, 33.5862440075793],
+        rtol=1e-11,
+    )
+    assert pairs["df"].to_list() == [12.0, 12.0, 12.0]
+    assert pairs["p_value"][0] == pytest.approx(0.332906532390382, abs=1e-12)
+    assert pairs["p_value"][1] == pytest.approx(0.247523692152177, abs=1e-12)
+    # Holm over the three: the largest adjusted p is max of the step-down values.
+    assert pairs["p_adjusted"].max() == pytest.approx(3 * pairs["p_value"].min(), rel=1e-12)
+    schwide = ly.design_compare(
+        STRAT,
+        ly.Design("pw", "stype", fpc="fpc"),
+        "api00",
+        by="sch.wide",
+        reference="No",
+        min_group=1,
+    ).row(0, named=True)
+    assert (schwide["sch.wide"], schwide["sch.wide_versus"]) == ("Yes", "No")
+    assert schwide["difference"] == pytest.approx(82.7835854421888, rel=1e-12)
+    assert schwide["se"] == pytest.approx(21.4000549606520, rel=1e-11)
+    assert schwide["t"] == pytest.approx(3.86838190810270, rel=1e-11)
+    assert schwide["df"] == 196.0
+    assert schwide["p_value"] == pytest.approx(1.49054470775805e-04, rel=1e-9)
+    shares = CLUS1.with_columns(hs=pl.col("sch.wide") == "Yes")
+    e_h = ly.design_compare(
+        shares, DCLUS1, "hs", by="stype", statistic="proportion", min_group=1
+    ).row(0, named=True)
+    assert (e_h["difference"], e_h["se"]) == pytest.approx(
+        (0.130952380952381, 0.101612030982526), rel=1e-11
+    )
+    raked = ly.rake(
+        CLUS1, {"stype": POP_TYPES, "sch.wide": POP_SCHWIDE}, design=DCLUS1, tolerance=1e-13
+    )
+    calibrated = ly.design_compare(
+        raked.data, raked.design, "enroll", by="stype", reference="E", min_group=1
+    ).row(0, named=True)
+    assert (calibrated["stype"], calibrated["stype_versus"]) == ("H", "E")
+    assert calibrated["difference"] == pytest.approx(671.652310677388, rel=1e-10)
+    assert calibrated["se"] == pytest.approx(340.3122081616306, rel=1e-9)
+    assert calibrated["p_value"] == pytest.approx(7.18994048194442e-02, abs=1e-9)
+    assert calibrated["df"] == 12.0
+
+
+def test_domain_comparisons_leave_blanked_domains_out():
+    # 14 high schools < min_group 20: blanked, and with it another domain so that the whole
+    # sample minus the shown domains does not give it back. No shown comparison may involve
+    # a domain design_estimate blanks.
+    estimates = ly.design_estimate(CLUS1, DCLUS1, "api00", by="stype", min_group=20)
+    blanked = set(estimates.filter(pl.col("suppressed"))["stype"].to_list())
+    assert "H" in blanked and len(blanked) >= 2
+    pairs = ly.design_compare(CLUS1, DCLUS1, "api00", by="stype", min_group=20)
+    for row in pairs.iter_rows(named=True):
+        involved = {row["stype"], row["stype_versus"]}
+        assert row["suppressed"] == bool(involved & blanked)
+        if row["suppressed"]:
+            numbers = [row[c] for c in ("estimate", "difference", "se", "t", "p_value")]
+            assert numbers == [None] * 5
+
+
+def test_domain_comparison_errors_name_the_parameter():
+    with pytest.raises(ly.LyhordError, match='`reference`: "X" is not a value of `stype`'):
+        ly.design_compare(CLUS1, DCLUS1, "api00", by="stype", reference="X", min_group=1)
+    with pytest.raises(ly.LyhordError, match="`reference`.*single `by` column"):
+        ly.design_compare(
+            CLUS1, DCLUS1, "api00", by=["stype", "sch.wide"], reference="E", min_group=1
+        )
+    with pytest.raises(ly.ArgumentError, match="adjust"):
+        ly.design_compare(CLUS1, DCLUS1, "api00", by="stype", adjust="bonferroni")
