@@ -15,7 +15,7 @@ from ._args import _by_list
 from ._lyhord import ArgumentError, Instrument
 from ._types import Adjust, Convention, LonelyPsu, ShareInterval, Statistic
 
-__all__ = ["Design", "RakeResult", "design_compare", "design_estimate", "rake"]
+__all__ = ["Design", "RakeResult", "design_chisq", "design_compare", "design_estimate", "rake"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,12 @@ class Design:
     fpc : str, optional
         Column with, per row, the population size of its stratum (clusters, or people
         without clusters) or the sampling fraction (≤ 1): the finite-population correction.
-    lonely_psu : {"fail", "adjust", "certainty"}
+    lonely_psu : {"fail", "adjust", "certainty", "remove", "average"}
         A stratum with one sampled cluster: refuse (default), centre it at the mean of all
-        clusters, or count it as sampled with certainty (R ``survey.lonely.psu``).
+        clusters (``"adjust"``), count it as sampled with certainty (``"certainty"``) or
+        leave it out of the variance (``"remove"``; both contribute nothing), or give it
+        the average contribution of the other strata (``"average"``: the variance times
+        ``H / (H − H₁)``, ``H₁`` of the ``H`` strata lonely) — R ``survey.lonely.psu``.
     calibrated_from : str or None
         Set by :func:`rake`: the weights before calibration.
     calibrated_on : tuple of tuple of str
@@ -375,24 +378,90 @@ def _design_request(
         df = df.with_columns(pl.col(v).cast(pl.Float64) for v in variables)
     if min_group is None:
         min_group = inst.min_group if inst is not None else 5
-    calibration = (
-        (design.calibrated_from, [list(c) for c in design.calibrated_on])
-        if design.calibrated_on
-        else None
-    )
     return df, {
-        "weights": design.weights,
-        "strata": design.strata,
-        "psu": design.psu,
-        "fpc": design.fpc,
-        "lonely_psu": design.lonely_psu,
-        "calibration": calibration,
+        **_design_keywords(design),
         "variables": list(variables),
         "by": _by_list(by),
         "statistic": statistic,
         "confidence": float(confidence),
         "min_group": int(min_group),
     }
+
+
+def _design_keywords(design: Design) -> dict[str, Any]:
+    """The design as the binding takes it (with the margins of a calibrated design)."""
+    calibration = (
+        (design.calibrated_from, [list(c) for c in design.calibrated_on])
+        if design.calibrated_on
+        else None
+    )
+    return {
+        "weights": design.weights,
+        "strata": design.strata,
+        "psu": design.psu,
+        "fpc": design.fpc,
+        "lonely_psu": design.lonely_psu,
+        "calibration": calibration,
+    }
+
+
+def design_chisq(
+    data: FrameLike,
+    design: Design,
+    row: str,
+    column: str,
+    *,
+    min_group: int = 5,
+) -> pl.DataFrame:
+    """Rao–Scott test of independence of two categorical columns under the design (R
+    ``svychisq``): is the answer distribution the same in every district, age group, …?
+
+    Pearson's X² of the weighted table (scaled to the ``n`` rows answering both) is divided
+    by the mean design effect of the table's interaction contrasts: with cell shares ``p``,
+    their linearised covariance ``V`` (strata, clusters, FPC and calibration as in
+    :func:`design_estimate`), ``C`` the interaction columns of the saturated model made
+    orthogonal to the main effects and ``D = diag(p)``,
+    ``Δ = (Cᵀ D⁻¹ C / n)⁻¹ Cᵀ D⁻¹ V D⁻¹ C``. Second order (``f``, R's default):
+    ``F = X² / tr Δ`` on ``d₀ = (tr Δ)² / tr Δ²`` and ``d₀ ν`` degrees of freedom, ``ν``
+    the design's clusters − strata (Rao & Scott 1984). First order (``chisq``):
+    ``X² (r−1)(c−1) / tr Δ`` against χ² on ``(r−1)(c−1)``. R's convention throughout.
+
+    Rows with a null in either column (no answer) are left out and counted in
+    ``n_excluded``. The test is blank (bare, ``suppressed``) when the publication layer
+    would blank a count of the table — a category or a cell under ``min_group`` — since the
+    statistic is a function of the cells.
+
+    Parameters
+    ----------
+    data : polars.DataFrame or LazyFrame
+        One row per respondent: the design columns and the two categorical columns.
+    design : Design
+        The sampling design.
+    row, column : str
+        The two categorical columns (any dtype; each distinct value is a category).
+    min_group : int, default 5
+        Smallest publishable count.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row: ``row``, ``column`` (the names), ``n``, ``n_excluded``, ``pearson``, ``f``,
+        ``ndf``, ``ddf``, ``p_value`` (of F), ``chisq``, ``df``, ``p_chisq``,
+        ``suppressed``, ``note``.
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> sample = ly.example_data("citizens")
+    >>> design = ly.Design("design_weight", strata="district", fpc="district_population")
+    >>> t = ly.design_chisq(sample, design, "district", "sex")
+    >>> t.select("row", "column", "suppressed").row(0)
+    ('district', 'sex', False)
+    """
+    df = _collect(data, "data")
+    return _lyhord._design_chisq(
+        df, **_design_keywords(design), row=row, column=column, min_group=int(min_group)
+    )
 
 
 def design_compare(
@@ -467,7 +536,10 @@ def design_compare(
     >>> design = ly.Design("design_weight", strata="district", fpc="district_population")
     >>> d = ly.design_compare(sample, design, instrument="epl-citizen", by="sex")
     >>> d.select("sex", "sex_versus", "variable").row(0)
-    ('kvinna', 'man', 'engagement')
+    ('Kvinna', 'Man', 'engagement')
+    >>> epl = d.filter(pl.col("variable") == "epl")
+    >>> epl.select("difference", "se", "p_value").null_count().sum_horizontal().item()
+    0
     """
     df, options = _design_request(
         data, design, variables, instrument, by, statistic, confidence, min_group

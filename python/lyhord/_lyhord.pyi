@@ -61,6 +61,7 @@ __all__ = [
     "_code_presence",
     "_combine",
     "_compare_waves",
+    "_design_chisq",
     "_design_compare",
     "_design_estimate",
     "_dimension_check",
@@ -343,13 +344,24 @@ def _rake(
 ) -> _RakeOutcome: ...
 
 @type_check_only
-class _DesignOptions(TypedDict):
+class _DesignKeywords(TypedDict):
     weights: str | None
     strata: str | None
     psu: str | None
     fpc: str | None
     lonely_psu: LonelyPsu
     calibration: tuple[str | None, list[list[str]]] | None
+
+@type_check_only
+class _ChisqOptions(_DesignKeywords):
+    row: str
+    column: str
+    min_group: int
+
+def _design_chisq(data: pl.DataFrame, **options: Unpack[_ChisqOptions]) -> pl.DataFrame: ...
+
+@type_check_only
+class _DesignOptions(_DesignKeywords):
     variables: list[str]
     by: list[str]
     statistic: Statistic

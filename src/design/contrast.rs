@@ -1,6 +1,7 @@
 //! Comparisons between domains of one design: the difference of two domains' estimates with
 //! its design-based standard error (R `svycontrast` of `svyby(..., covmat = TRUE)`), a t
-//! test and an interval, p-values adjusted across the comparisons of a variable.
+//! test and an interval, p-values adjusted across the comparisons of a variable; and the
+//! Rao–Scott test of independence of two categorical columns (`super::chisq`).
 //!
 //! Degrees of freedom: the design's (clusters − strata) less one per further domain compared,
 //! `degf − (k − 1)` for k domains, as in R `svyglm(y ~ domain)` (whose coefficients are these
@@ -10,13 +11,15 @@
 //! with a shown domain would give the blanked estimate back.
 
 use super::calibration::Calibration;
-use super::estimate::{domain_difference, DomainEstimate, Statistic};
+use super::chisq::{rao_scott, RaoScott};
+use super::estimate::{domain_difference, joint_means, DomainEstimate, Statistic};
 use super::frame::{estimate_domains, variable_values, DomainEstimates, Domains, EstimateSpec};
 use super::Design;
 use crate::error::{DesignError, Error};
 use crate::estimate::stats::{two_sided_quantile, Convention};
 use crate::followup::compare::Adjust;
-use crate::publish::groups::{key_texts, key_value_text};
+use crate::publish::groups::{group_rows, key_texts, key_value_text};
+use crate::publish::publication::{protect_counts, Thresholds};
 use crate::publish::table::Table;
 use polars::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -239,5 +242,141 @@ fn comparison_table(
         .float("ci_low", tested(|t| t.ci.0))
         .float("ci_high", tested(|t| t.ci.1))
         .suppressed(|r| r.suppressed)
+        .finish()
+}
+
+/// What a test of independence is asked for.
+pub struct ChisqSpec {
+    pub row: String,
+    pub column: String,
+    pub min_group: usize,
+}
+
+/// One test's row: the counts and, unless blanked, the statistics.
+struct ChisqRow<'a> {
+    spec: &'a ChisqSpec,
+    n: u64,
+    excluded: u64,
+    test: Option<RaoScott>,
+    suppressed: bool,
+}
+
+/// Rao–Scott tests of independence of `row` and `column` under the design (R `svychisq`,
+/// R's convention). Rows with a null in either are left out of the table (no answer) and
+/// counted in `n_excluded`. The test is blank (bare) when the publication layer would
+/// blank a count of the table — a row category or a cell too small for `min_group`: the
+/// statistic is a function of the cells, and with the other published margins it could
+/// give a small cell back.
+pub fn design_chisq_frame(
+    df: &DataFrame,
+    design: &Design,
+    calibration: Option<&Calibration>,
+    spec: &ChisqSpec,
+) -> Result<DataFrame, Error> {
+    let (row_of, rows) = answered_levels(df, &spec.row)?;
+    let (col_of, cols) = answered_levels(df, &spec.column)?;
+    let cell_of: Vec<Option<usize>> = row_of
+        .iter()
+        .zip(&col_of)
+        .map(|(r, c)| Some(r.as_ref()? + rows * c.as_ref()?))
+        .collect();
+    let n = cell_of.iter().flatten().count() as u64;
+    let mut out = ChisqRow {
+        spec,
+        n,
+        excluded: df.height() as u64 - n,
+        test: None,
+        suppressed: table_is_blanked(&cell_of, (rows, cols), spec.min_group),
+    };
+    if !out.suppressed {
+        let indicators: Vec<Vec<Option<f64>>> = (0..rows * cols)
+            .map(|cell| {
+                cell_of
+                    .iter()
+                    .map(|c| c.map(|c| (c == cell) as u8 as f64))
+                    .collect()
+            })
+            .collect();
+        let (p, v) = joint_means(design, calibration, &indicators, Convention::Survey)?;
+        let nu = design.degrees_of_freedom();
+        out.test = rao_scott(&p, &v, (rows, cols), n as f64, nu);
+    }
+    chisq_table(&out)
+}
+
+/// Each row's level of `name` (`None` for a null: no answer) and the number of levels,
+/// in the one sort order of grouped outputs.
+fn answered_levels(df: &DataFrame, name: &str) -> Result<(Vec<Option<usize>>, usize), Error> {
+    let groups = group_rows(df, &[name.to_string()])?;
+    let nulls = groups.keys.column(name)?.is_null();
+    let level_of_group: Vec<Option<usize>> = {
+        let mut next = 0;
+        nulls
+            .iter()
+            .map(|null| {
+                (null != Some(true)).then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect()
+    };
+    let levels = level_of_group.iter().flatten().count();
+    let of_row = groups
+        .group_of_row
+        .iter()
+        .map(|&g| level_of_group[g as usize])
+        .collect();
+    Ok((of_row, levels))
+}
+
+/// Whether the publication layer's engine blanks any count of the table: each row
+/// category's respondents and, per column category, its cells (the counts a table of the
+/// two would publish, under their total).
+fn table_is_blanked(
+    cell_of: &[Option<usize>],
+    (rows, cols): (usize, usize),
+    min_group: usize,
+) -> bool {
+    let mut counts = vec![0u64; rows * cols];
+    for cell in cell_of.iter().flatten() {
+        counts[*cell] += 1;
+    }
+    let respondents: Vec<u64> = (0..rows)
+        .map(|r| (0..cols).map(|c| counts[r + rows * c]).sum())
+        .collect();
+    let answers: Vec<Vec<u64>> = (0..cols)
+        .map(|c| (0..rows).map(|r| counts[r + rows * c]).collect())
+        .collect();
+    let thresholds = Thresholds {
+        min_group: min_group as u64,
+        min_distribution: min_group as u64,
+    };
+    let blank = protect_counts(&respondents, &answers, true, thresholds);
+    blank.row.iter().any(|b| *b) || blank.variable.iter().flatten().any(|b| *b)
+}
+
+fn chisq_table(row: &ChisqRow) -> Result<DataFrame, Error> {
+    let rows = std::slice::from_ref(row);
+    let test = |get: fn(&RaoScott) -> f64| move |r: &ChisqRow| r.test.as_ref().map(get);
+    let shown = |r: &ChisqRow| !r.suppressed;
+    Table::new(rows)
+        .text("row", |r| Some(r.spec.row.as_str()))
+        .text("column", |r| Some(r.spec.column.as_str()))
+        .count("n", |r| shown(r).then_some(r.n))
+        .count("n_excluded", |r| shown(r).then_some(r.excluded))
+        .float("pearson", test(|t| t.pearson))
+        .float("f", test(|t| t.f))
+        .float("ndf", test(|t| t.ndf))
+        .float("ddf", test(|t| t.ddf))
+        .float("p_value", test(|t| t.p_f))
+        .float("chisq", test(|t| t.chisq))
+        .float("df", test(|t| t.df))
+        .float("p_chisq", test(|t| t.p_chisq))
+        .suppressed(|r| r.suppressed)
+        .text("note", |r| {
+            (shown(r) && r.test.is_none())
+                .then_some("fewer than two answered categories in a variable: nothing to test")
+        })
         .finish()
 }

@@ -144,6 +144,30 @@ pub fn domain_difference(
     Ok(Some((estimate_a - estimate_b, variance.sqrt())))
 }
 
+/// Means of several variables over the whole sample (a null is no answer) and the
+/// covariance matrix of the estimates (row-major), linearised and calibrated as
+/// [`domain_estimate`]'s: for tests that need all of them at once.
+pub fn joint_means(
+    design: &Design,
+    calibration: Option<&Calibration>,
+    ys: &[Vec<Option<f64>>],
+    convention: Convention,
+) -> Result<(Vec<f64>, Vec<f64>), DesignError> {
+    let everyone = vec![true; design.weights.len()];
+    let mut means = Vec::with_capacity(ys.len());
+    let mut zs = Vec::with_capacity(ys.len());
+    for y in ys {
+        let (mean, mut z, ..) = linearise(design, y, &everyone, Statistic::Mean);
+        if let Some(c) = calibration {
+            c.residualise(&mut z, &design.weights);
+        }
+        means.push(mean);
+        zs.push(z);
+    }
+    let columns: Vec<&[f64]> = zs.iter().map(Vec::as_slice).collect();
+    Ok((means, design.covariance_of_totals(&columns, convention)?))
+}
+
 /// One variable in one domain. `None` when the domain has no answers.
 pub fn domain_estimate(
     design: &Design,

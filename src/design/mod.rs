@@ -7,6 +7,7 @@
 //! residuals); Deville & Särndal (1992) for raking as calibration.
 
 pub mod calibration;
+pub mod chisq;
 pub mod contrast;
 pub mod estimate;
 pub mod flags;
@@ -27,12 +28,20 @@ pub enum LonelyPsu {
     Adjust,
     /// Contribute nothing, as a stratum sampled with certainty (R `"certainty"`).
     Certainty,
+    /// Left out of the variance (R `"remove"`; in a linearised variance the same as
+    /// certainty).
+    Remove,
+    /// The average contribution of the other strata: the variance without the lonely strata
+    /// times `H / (H − H₁)` (R `"average"`).
+    Average,
 }
 
 crate::choice!(LonelyPsu, "lonely_psu", {
     Fail => "fail",
     Adjust => "adjust",
     Certainty => "certainty",
+    Remove => "remove",
+    Average => "average",
 });
 
 /// A sampling design over `n` rows. Strata and clusters are dense indices; a cluster id is
@@ -78,48 +87,106 @@ impl Design {
     /// their stratum mean; `(1 − f_h) n_h / (n_h − 1)` scales each stratum (`Survey`), or
     /// `(N_h − n_h) / (N_h − 1)` (`PeopleSurvey`, with `N_h = n_h / f_h`).
     pub fn variance_of_total(&self, z: &[f64], convention: Convention) -> Result<f64, DesignError> {
-        let mut psu_total = vec![0.0; self.psu_stratum.len()];
-        for (&p, &v) in self.psu.iter().zip(z) {
-            psu_total[p as usize] += v;
+        Ok(self.covariance_of_totals(&[z], convention)?[0])
+    }
+
+    /// The covariance matrix (row-major `k × k`) of the estimated totals of `k` linearised
+    /// variables, as [`Design::variance_of_total`] gives each variance: the clusters'
+    /// centred totals' cross-products, scaled per stratum.
+    pub fn covariance_of_totals(
+        &self,
+        zs: &[&[f64]],
+        convention: Convention,
+    ) -> Result<Vec<f64>, DesignError> {
+        let k = zs.len();
+        let psus = self.psu_stratum.len();
+        // Cluster totals, cluster-major: totals[p * k + j].
+        let mut totals = vec![0.0; psus * k];
+        for (j, z) in zs.iter().enumerate() {
+            for (&p, &v) in self.psu.iter().zip(z.iter()) {
+                totals[p as usize * k + j] += v;
+            }
         }
         let strata = self.psus_in_stratum.len();
-        let mut sum = vec![0.0; strata];
-        for (&h, &t) in self.psu_stratum.iter().zip(&psu_total) {
-            sum[h as usize] += t;
+        let mut sums = vec![0.0; strata * k];
+        let mut grand = vec![0.0; k];
+        for (p, &h) in self.psu_stratum.iter().enumerate() {
+            for j in 0..k {
+                sums[h as usize * k + j] += totals[p * k + j];
+                grand[j] += totals[p * k + j] / psus as f64;
+            }
         }
-        let grand_mean = psu_total.iter().sum::<f64>() / psu_total.len().max(1) as f64;
-        let mut squares = vec![0.0; strata];
-        for (&h, &t) in self.psu_stratum.iter().zip(&psu_total) {
+        let scales = self.stratum_scales(convention)?;
+        let inflation = self.lonely_average_inflation()?;
+        let mut cov = vec![0.0; k * k];
+        let mut d = vec![0.0; k];
+        for (p, &h) in self.psu_stratum.iter().enumerate() {
             let h = h as usize;
             let n_h = self.psus_in_stratum[h] as f64;
-            let centre = if n_h > 1.0 { sum[h] / n_h } else { grand_mean };
-            squares[h] += (t - centre).powi(2);
-        }
-        let mut variance = 0.0;
-        for (h, &square) in squares.iter().enumerate() {
-            let n_h = self.psus_in_stratum[h] as f64;
-            let scale = if n_h > 1.0 {
-                convention.variance_correction(n_h)
-            } else {
-                match self.lonely {
-                    LonelyPsu::Fail => {
-                        return Err(DesignError::LonelyPsu {
-                            stratum: self.stratum_names[h].clone(),
-                        })
-                    }
-                    LonelyPsu::Adjust => 1.0,
-                    LonelyPsu::Certainty => 0.0,
+            // A lone cluster is centred at the mean over all clusters (lonely_psu "adjust").
+            for j in 0..k {
+                let centre = if n_h > 1.0 {
+                    sums[h * k + j] / n_h
+                } else {
+                    grand[j]
+                };
+                d[j] = totals[p * k + j] - centre;
+            }
+            for a in 0..k {
+                for b in 0..k {
+                    cov[a * k + b] += scales[h] * d[a] * d[b];
                 }
-            };
-            let f = self.fraction[h];
-            let fpc = if f > 0.0 {
-                convention.fpc(n_h, Some(n_h / f))
-            } else {
-                1.0
-            };
-            variance += fpc * scale * square;
+            }
         }
-        Ok(variance)
+        cov.iter_mut().for_each(|c| *c *= inflation);
+        Ok(cov)
+    }
+
+    /// `H / (H − H₁)` under `LonelyPsu::Average` (1 otherwise): the lonely strata's share
+    /// of the variance given back as the other strata's average.
+    fn lonely_average_inflation(&self) -> Result<f64, DesignError> {
+        if self.lonely != LonelyPsu::Average {
+            return Ok(1.0);
+        }
+        let strata = self.psus_in_stratum.len();
+        let lonely = self.psus_in_stratum.iter().filter(|&&n| n < 2).count();
+        if lonely == strata {
+            return Err(DesignError::Parameter {
+                parameter: "lonely_psu".into(),
+                message: "\"average\" gives a lonely stratum the others' average, but every stratum has a single sampled cluster; pass \"adjust\" or \"certainty\"".into(),
+            });
+        }
+        Ok(strata as f64 / (strata - lonely) as f64)
+    }
+
+    /// Per stratum, what its clusters' squared deviations are scaled by: the finite-
+    /// population factor times `n_h / (n_h − 1)` (the convention's), or the lonely-PSU rule.
+    fn stratum_scales(&self, convention: Convention) -> Result<Vec<f64>, DesignError> {
+        (0..self.psus_in_stratum.len())
+            .map(|h| {
+                let n_h = self.psus_in_stratum[h] as f64;
+                let scale = if n_h > 1.0 {
+                    convention.variance_correction(n_h)
+                } else {
+                    match self.lonely {
+                        LonelyPsu::Fail => {
+                            return Err(DesignError::LonelyPsu {
+                                stratum: self.stratum_names[h].clone(),
+                            })
+                        }
+                        LonelyPsu::Adjust => 1.0,
+                        LonelyPsu::Certainty | LonelyPsu::Remove | LonelyPsu::Average => 0.0,
+                    }
+                };
+                let f = self.fraction[h];
+                let fpc = if f > 0.0 {
+                    convention.fpc(n_h, Some(n_h / f))
+                } else {
+                    1.0
+                };
+                Ok(fpc * scale)
+            })
+            .collect()
     }
 }
 

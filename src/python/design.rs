@@ -4,7 +4,7 @@ use super::errors::{self, IntoPyResult};
 use super::results::{frame_object, PyRakeOutcome};
 use crate::datasets;
 use crate::design::calibration::Calibration;
-use crate::design::contrast::{design_compare_frame, ContrastSpec};
+use crate::design::contrast::{design_chisq_frame, design_compare_frame, ChisqSpec, ContrastSpec};
 use crate::design::estimate::Statistic;
 use crate::design::frame::{
     calibration_from_frame, design_estimate_frame, design_from_frame, rake_frame, DesignColumns,
@@ -78,17 +78,36 @@ fn _rake(
     })
 }
 
-/// The design keywords of `ly.Design` and the estimate keywords of `ly.design_estimate`.
+/// The design keywords of `ly.Design`, passed with every design-based function's own.
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
-struct DesignArgs {
+struct DesignKeywords {
     weights: Option<String>,
     strata: Option<String>,
     psu: Option<String>,
     fpc: Option<String>,
     lonely_psu: String,
     /// Base weights and margin column groups of a calibrated design.
-    calibration: Option<(Option<String>, Vec<Vec<String>>)>,
+    calibration: Option<CalibrationSpec>,
+}
+
+impl DesignKeywords {
+    fn read(self) -> PyResult<(DesignColumns, Option<CalibrationSpec>)> {
+        let cols = DesignColumns {
+            weights: self.weights,
+            strata: self.strata,
+            psu: self.psu,
+            fpc: self.fpc,
+            lonely: self.lonely_psu.parse::<LonelyPsu>().py_err()?,
+        };
+        Ok((cols, self.calibration))
+    }
+}
+
+/// The estimate keywords of `ly.design_estimate` (and `ly.design_compare`).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct DesignArgs {
     variables: Vec<String>,
     by: Vec<String>,
     statistic: String,
@@ -99,15 +118,8 @@ struct DesignArgs {
 }
 
 impl DesignArgs {
-    fn split(self) -> PyResult<(DesignColumns, EstimateSpec, Option<CalibrationSpec>)> {
-        let cols = DesignColumns {
-            weights: self.weights,
-            strata: self.strata,
-            psu: self.psu,
-            fpc: self.fpc,
-            lonely: self.lonely_psu.parse::<LonelyPsu>().py_err()?,
-        };
-        let spec = EstimateSpec {
+    fn spec(self) -> PyResult<EstimateSpec> {
+        Ok(EstimateSpec {
             variables: self.variables,
             by: self.by,
             statistic: self.statistic.parse::<Statistic>().py_err()?,
@@ -119,8 +131,7 @@ impl DesignArgs {
                 .transpose()
                 .py_err()?,
             convention: self.convention.parse::<Convention>().py_err()?,
-        };
-        Ok((cols, spec, self.calibration))
+        })
     }
 }
 
@@ -135,7 +146,7 @@ struct ContrastArgs {
 }
 
 /// Comparisons between domains under a design; `options` are the keywords of
-/// [`DesignArgs`] and [`ContrastArgs`].
+/// [`DesignKeywords`], [`DesignArgs`] and [`ContrastArgs`].
 #[pyfunction]
 #[pyo3(signature = (data, **options))]
 fn _design_compare(
@@ -148,12 +159,48 @@ fn _design_compare(
         reference: args.reference,
         adjust: args.adjust.parse::<Adjust>().py_err()?,
     };
-    let (cols, spec, calibration) = errors::options::<DesignArgs>(py, options)?.split()?;
+    let (cols, calibration) = errors::options::<DesignKeywords>(py, options)?.read()?;
+    let spec = errors::options::<DesignArgs>(py, options)?.spec()?;
     let df = data.0;
     let out = py
         .detach(|| {
             let (design, calibration) = design_of(&df, &cols, calibration.as_ref())?;
             design_compare_frame(&df, &design, calibration.as_ref(), &spec, &contrast)
+        })
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
+/// The keywords of `ly.design_chisq` besides the design's.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ChisqArgs {
+    row: String,
+    column: String,
+    min_group: usize,
+}
+
+/// Rao–Scott tests of independence under a design; `options` are the keywords of
+/// [`DesignKeywords`] and [`ChisqArgs`].
+#[pyfunction]
+#[pyo3(signature = (data, **options))]
+fn _design_chisq(
+    py: Python<'_>,
+    data: PyDataFrame,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyDataFrame> {
+    let a = errors::options::<ChisqArgs>(py, options)?;
+    let (cols, calibration) = errors::options::<DesignKeywords>(py, options)?.read()?;
+    let spec = ChisqSpec {
+        row: a.row,
+        column: a.column,
+        min_group: a.min_group,
+    };
+    let df = data.0;
+    let out = py
+        .detach(|| {
+            let (design, calibration) = design_of(&df, &cols, calibration.as_ref())?;
+            design_chisq_frame(&df, &design, calibration.as_ref(), &spec)
         })
         .py_err()?;
     Ok(PyDataFrame(out))
@@ -173,7 +220,8 @@ fn design_of(
     Ok((design, calibration))
 }
 
-/// Domain estimates under a design; `options` are the keywords of [`DesignArgs`].
+/// Domain estimates under a design; `options` are the keywords of [`DesignKeywords`] and
+/// [`DesignArgs`].
 #[pyfunction]
 #[pyo3(signature = (data, **options))]
 fn _design_estimate(
@@ -181,7 +229,8 @@ fn _design_estimate(
     data: PyDataFrame,
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataFrame> {
-    let (cols, spec, calibration) = errors::options::<DesignArgs>(py, options)?.split()?;
+    let (cols, calibration) = errors::options::<DesignKeywords>(py, options)?.read()?;
+    let spec = errors::options::<DesignArgs>(py, options)?.spec()?;
     let df = data.0;
     let out = py
         .detach(|| {
@@ -206,6 +255,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_rake, m)?)?;
     m.add_function(wrap_pyfunction!(_design_estimate, m)?)?;
     m.add_function(wrap_pyfunction!(_design_compare, m)?)?;
+    m.add_function(wrap_pyfunction!(_design_chisq, m)?)?;
     m.add_function(wrap_pyfunction!(_citizen_data, m)?)?;
     m.add_function(wrap_pyfunction!(_citizen_population, m)?)
 }

@@ -219,6 +219,29 @@ def test_lonely_cluster_and_bad_design_columns():
         ly.design_estimate(CLUS1, DCLUS1, "api00", statistic="proportion")
 
 
+# Reference: R survey 4.1.1, one school per stratum in district 413 of apiclus1:
+#   ds <- svydesign(id=~1, weights=~pw, strata=~dnum, data=apiclus1)
+#   options(survey.lonely.psu=o); SE(svymean(~api00, ds)); SE(svytotal(~api00, ds))
+#   remove / certainty: 5.8057775782763, 35960.9882023625
+#   average: 6.0095507279558, 37223.1591575507 (the others' variance times 15/14)
+#   adjust (mean): 5.82805790164853
+@pytest.mark.parametrize(
+    ("option", "mean_se", "total_se"),
+    [
+        ("remove", 5.8057775782763, 35960.9882023625),
+        ("certainty", 5.8057775782763, 35960.9882023625),
+        ("average", 6.0095507279558, 37223.1591575507),
+        ("adjust", 5.82805790164853, None),
+    ],
+)
+def test_lonely_psu_options_match_r(option, mean_se, total_se):
+    design = ly.Design("pw", strata="dnum", lonely_psu=option)
+    mean = one(CLUS1, "api00", design)
+    assert mean[1] == pytest.approx(mean_se, rel=1e-12)
+    if total_se is not None:
+        assert one(CLUS1, "api00", design, "total")[1] == pytest.approx(total_se, rel=1e-12)
+
+
 def test_citizen_example_weighting_corrects_the_response_skew():
     sample = ly.example_data("citizens")
     pop = ly.example_data("citizen_population")
@@ -639,3 +662,69 @@ def test_domain_comparison_errors_name_the_parameter():
         )
     with pytest.raises(ly.ArgumentError, match="adjust"):
         ly.design_compare(CLUS1, DCLUS1, "api00", by="stype", adjust="bonferroni")
+
+
+# ---- Rao–Scott test of independence ------------------------------------------------------
+# Reference: R survey 4.1.1,
+#   svychisq(~sch.wide + stype, dclus1): F 5.1933695414748771, ndf 1.4946397777074554,
+#     ddf 20.9249568879043757, p 0.0217474623707969
+#   svychisq(~sch.wide + stype, dclus1, statistic="Chisq"): X-squared 11.94089208074533914
+#     (R prints Pearson's X² and the p of X² / mean(diag(Δ))), df 2, p 0.00555326330311322
+#   svychisq(~sch.wide + stype, dstrat): F 17.2474439638888, ndf 1.82867150416358,
+#     ddf 360.248286320226, p 2.03504635946512e-07; "Chisq": X² 26.7535340358908,
+#     p 3.23243841628859e-08
+@pytest.mark.parametrize(
+    ("data", "design", "expected"),
+    [
+        (
+            CLUS1,
+            DCLUS1,
+            (
+                11.94089208074534,
+                5.193369541474877,
+                1.4946397777074554,
+                20.924956887904376,
+                0.0217474623707969,
+                0.00555326330311322,
+            ),
+        ),
+        (
+            STRAT,
+            ly.Design("pw", "stype", fpc="fpc"),
+            (
+                26.7535340358908,
+                17.2474439638888,
+                1.82867150416358,
+                360.248286320226,
+                2.03504635946512e-07,
+                3.23243841628859e-08,
+            ),
+        ),
+    ],
+)
+def test_rao_scott_matches_svychisq(data, design, expected):
+    row = ly.design_chisq(data, design, "sch.wide", "stype", min_group=1).row(0, named=True)
+    got = tuple(row[c] for c in ("pearson", "f", "ndf", "ddf", "p_value", "p_chisq"))
+    assert got == pytest.approx(expected, rel=1e-9)
+    # First order: X² · (r−1)(c−1) / tr Δ, and F = X² / tr Δ, so chisq = 2 F here.
+    assert row["chisq"] == pytest.approx(2 * row["f"], rel=1e-12)
+    assert (row["n"], row["n_excluded"], row["df"]) == (data.height, 0, 2.0)
+
+
+def test_rao_scott_test_is_blank_when_a_cell_is_small_and_counts_no_answers():
+    # 14 high schools: with min_group 20 a category of the table is too small to publish.
+    blank = ly.design_chisq(CLUS1, DCLUS1, "sch.wide", "stype", min_group=20).row(0, named=True)
+    assert blank["suppressed"] is True
+    assert [v for k, v in blank.items() if k not in ("row", "column", "suppressed")] == [None] * 11
+    # A null answer leaves the table and is counted, not dropped silently.
+    holes = CLUS1.with_columns(
+        pl.when(pl.int_range(pl.len()) < 3)
+        .then(None)
+        .otherwise(pl.col("sch.wide"))
+        .alias("sch.wide")
+    )
+    row = ly.design_chisq(holes, DCLUS1, "sch.wide", "stype", min_group=1).row(0, named=True)
+    assert (row["n"], row["n_excluded"]) == (180, 3)
+    one = CLUS1.with_columns(stype=pl.lit("E"))
+    flat = ly.design_chisq(one, DCLUS1, "sch.wide", "stype", min_group=1).row(0, named=True)
+    assert flat["f"] is None and "nothing to test" in flat["note"]
