@@ -240,6 +240,7 @@ def design_estimate(
     min_group: int | None = None,
     ci_method: ShareInterval | None = None,
     convention: Convention = "survey",
+    quantile: float = 0.5,
 ) -> pl.DataFrame:
     """Design-based estimates for the whole sample and each domain of ``by``.
 
@@ -307,8 +308,9 @@ def design_estimate(
         Score ``data`` (raw answers) with this instrument first.
     by : str or list of str, optional
         Domain columns.
-    statistic : {"mean", "total", "proportion"}
-        ``"proportion"`` needs 0/1 (or boolean) variables and gives shares (0–1).
+    statistic : {"mean", "total", "proportion", "quantile"}
+        ``"proportion"`` needs 0/1 (or boolean) variables and gives shares (0–1);
+        ``"quantile"`` the ``quantile`` (below) of each variable.
     confidence : float
         Interval coverage.
     min_group : int, optional
@@ -319,6 +321,15 @@ def design_estimate(
         (``"mean"``), any other value for them is an :class:`ArgumentError`.
     convention : {"survey", "people_survey"}
         Finite-population factor and critical values (see above).
+    quantile : float, default 0.5
+        With ``statistic="quantile"``: which quantile (0.5 the median, 0.25 the lower
+        quartile). The estimate is the smallest answer whose cumulative weight reaches
+        ``quantile`` of the domain's weight (R ``qrule="math"``); its interval is
+        Woodruff's (1952): the share at or below it, ``F̂``, gets the design-based interval
+        ``F̂ ± t·se(F̂)`` (as a proportion of the domain), whose ends are turned back into
+        answers by the same rule; ``se`` is the interval's width over ``2t`` (R
+        ``svyquantile(interval.type="mean")``). An end whose share falls outside [0, 1] is
+        null (``note`` says so); ``deff`` is null for quantiles.
 
     Returns
     -------
@@ -347,7 +358,9 @@ def design_estimate(
     df, options = _design_request(
         data, design, variables, instrument, by, statistic, confidence, min_group
     )
-    return _lyhord._design_estimate(df, **options, ci_method=ci_method, convention=convention)
+    return _lyhord._design_estimate(
+        df, **options, ci_method=ci_method, convention=convention, quantile=float(quantile)
+    )
 
 
 def _design_request(
@@ -508,7 +521,7 @@ def design_compare(
     instrument : Instrument or str, optional
         Score ``data`` with this instrument first.
     statistic : {"mean", "total", "proportion"}
-        What is compared.
+        What is compared (quantiles are not).
     reference : optional
         A value of the (single) ``by`` column: every other domain is compared with it.
         Default: every pair of domains.
@@ -549,6 +562,7 @@ def design_compare(
         **options,
         ci_method=None,
         convention=convention,
+        quantile=0.5,
         reference=None if reference is None else str(reference),
         adjust=adjust,
     )

@@ -369,6 +369,7 @@ class _DesignOptions(_DesignKeywords):
     min_group: int
     ci_method: ShareInterval | None
     convention: Convention
+    quantile: float
 
 def _design_estimate(data: pl.DataFrame, **options: Unpack[_DesignOptions]) -> pl.DataFrame: ...
 

@@ -68,6 +68,12 @@ pub fn design_compare_frame(
             "name the domain column(s) to compare (e.g. by=\"sex\")",
         ));
     }
+    if spec.statistic == Statistic::Quantile {
+        return Err(parameter(
+            "statistic",
+            "domains are compared by means, totals or proportions; \"quantile\" has no linearised difference here",
+        ));
+    }
     let found = estimate_domains(df, design, calibration, spec)?;
     let pairs = pairs_to_compare(&found, spec, contrast)?;
     let degrees = degrees_of_freedom(design, &found, spec.convention);

@@ -13,12 +13,15 @@ pub enum Statistic {
     Total,
     /// A mean of a 0/1 variable.
     Proportion,
+    /// A quantile (the median by default) with Woodruff's interval (`super::quantile`).
+    Quantile,
 }
 
 crate::choice!(Statistic, "statistic", {
     Mean => "mean",
     Total => "total",
     Proportion => "proportion",
+    Quantile => "quantile",
 });
 
 #[derive(Debug, Clone, Copy, PartialEq)]

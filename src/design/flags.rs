@@ -18,6 +18,8 @@
 //!   fewer than 30 rows; `Mr` footnote — relative standard error `se/|x|` of 30 % or more;
 //!   `Mdf` review — shown with fewer than 8 degrees of freedom.
 //!
+//! Quantiles get no flags (NCHS has no standard for them).
+//!
 //! Every input is a published figure of the row (estimate, se, n, degrees of freedom), so
 //! a flag tells a reader nothing the row does not.
 
@@ -34,6 +36,8 @@ pub fn presentation_flags(statistic: Statistic, e: &DomainEstimate, df: f64) -> 
         Statistic::Proportion => share_flags(e, df),
         Statistic::Total => total_flags(e, df),
         Statistic::Mean => mean_flags(e, df),
+        // No NCHS standard for quantiles.
+        Statistic::Quantile => Vec::new(),
     };
     (!flags.is_empty()).then(|| flags.join(" "))
 }

@@ -5,6 +5,7 @@ use super::calibration::Calibration;
 use super::estimate::{domain_estimate, DomainEstimate, Statistic};
 use super::flags::presentation_flags;
 use super::interval::{share_interval, IntervalSpec, ShareInterval};
+use super::quantile::domain_quantile;
 use super::rake::{rake, Margin, RakeOptions, RakeOutcome};
 use super::{Design, LonelyPsu};
 use crate::error::{DesignError, Error};
@@ -488,6 +489,8 @@ pub struct EstimateSpec {
     /// Finite-population factor and critical values (R's, or the People Survey's with
     /// normal quantiles).
     pub convention: Convention,
+    /// The quantile's `p` (0.5: the median) when `statistic` is `Quantile`.
+    pub quantile: f64,
 }
 
 impl EstimateSpec {
@@ -495,6 +498,16 @@ impl EstimateSpec {
     fn intervals(&self, df: f64) -> Result<IntervalSpec, Error> {
         // Checks the confidence level and the degrees of freedom, naming the parameter.
         t_critical(self.confidence, df)?;
+        if self.statistic == Statistic::Quantile && !(0.0..=1.0).contains(&self.quantile) {
+            return Err(DesignError::Parameter {
+                parameter: "quantile".into(),
+                message: format!(
+                    "must be between 0 and 1 (0.5 for the median), got {}",
+                    self.quantile
+                ),
+            }
+            .into());
+        }
         let method = match (self.statistic, self.ci_method) {
             (Statistic::Proportion, None) => self.convention.default_share_interval(),
             (Statistic::Proportion, Some(method)) => method,
@@ -595,8 +608,15 @@ fn domain_blanks(
 pub(super) struct DomainEstimates {
     pub domains: Domains,
     pub estimates: Vec<Vec<Option<DomainEstimate>>>,
+    /// Woodruff intervals of quantiles, `[variable][domain]` (empty for other statistics).
+    pub quantile_intervals: Vec<Vec<Interval>>,
+    /// Degrees of freedom of each domain's intervals (the whole sample first).
+    pub df: Vec<f64>,
     pub blank: CountBlanks,
 }
+
+/// An interval's ends; either may be missing (a quantile's end beyond the data).
+type Interval = (Option<f64>, Option<f64>);
 
 impl DomainEstimates {
     pub fn blanked(&self, variable: usize, domain: usize) -> bool {
@@ -611,9 +631,31 @@ pub(super) fn estimate_domains(
     spec: &EstimateSpec,
 ) -> Result<DomainEstimates, Error> {
     let domains = domains(df, &spec.by)?;
+    let degrees: Vec<f64> = domains
+        .masks
+        .iter()
+        .map(|mask| match spec.convention {
+            Convention::Survey => design.domain_degrees_of_freedom(mask),
+            Convention::PeopleSurvey => f64::INFINITY,
+        })
+        .collect();
     let mut estimates = Vec::with_capacity(spec.variables.len());
+    let mut quantile_intervals = Vec::new();
     for var in &spec.variables {
         let y = variable_values(df, var, spec.statistic)?;
+        if spec.statistic == Statistic::Quantile {
+            let mut per_domain = Vec::with_capacity(domains.masks.len());
+            let mut intervals = Vec::with_capacity(domains.masks.len());
+            for (mask, &df) in domains.masks.iter().zip(&degrees) {
+                let at = (spec.quantile, spec.confidence, df);
+                let q = domain_quantile(design, calibration, &y, mask, at, spec.convention)?;
+                intervals.push(q.as_ref().map_or((None, None), |q| q.interval));
+                per_domain.push(q.map(|q| q.estimate));
+            }
+            estimates.push(per_domain);
+            quantile_intervals.push(intervals);
+            continue;
+        }
         let per_domain = domains
             .masks
             .iter()
@@ -634,6 +676,8 @@ pub(super) fn estimate_domains(
     Ok(DomainEstimates {
         domains,
         estimates,
+        quantile_intervals,
+        df: degrees,
         blank,
     })
 }
@@ -660,16 +704,10 @@ pub fn design_estimate_frame(
     let DomainEstimates {
         domains,
         estimates,
+        quantile_intervals,
+        df,
         blank,
     } = estimate_domains(df, design, calibration, spec)?;
-    let df: Vec<f64> = domains
-        .masks
-        .iter()
-        .map(|mask| match spec.convention {
-            Convention::Survey => design.domain_degrees_of_freedom(mask),
-            Convention::PeopleSurvey => f64::INFINITY,
-        })
-        .collect();
     let spec_statistic = spec.statistic;
     let mut rows = Vec::new();
     for (v, var) in spec.variables.iter().enumerate() {
@@ -681,11 +719,17 @@ pub fn design_estimate_frame(
                 df: df[d],
                 ..intervals
             };
+            let interval = match estimate {
+                None => (None, None),
+                Some(_) if spec_statistic == Statistic::Quantile => quantile_intervals[v][d],
+                Some(e) => share_interval(&spec, e.estimate, e.se, e.n)
+                    .map_or((None, None), |(low, high)| (Some(low), Some(high))),
+            };
             rows.push(DomainRow {
                 key: domains.key_of[d],
                 variable: var,
                 estimate,
-                interval: estimate.and_then(|e| share_interval(&spec, e.estimate, e.se, e.n)),
+                interval,
                 df: df[d],
                 flag: estimate.and_then(|e| presentation_flags(spec_statistic, &e, df[d])),
                 suppressed: blanked,
@@ -720,8 +764,9 @@ struct DomainRow<'a> {
     key: Option<usize>,
     variable: &'a str,
     estimate: Option<DomainEstimate>,
-    /// `None` on a shown row: the method has no interval there (a share of 0 or 1).
-    interval: Option<(f64, f64)>,
+    /// Missing ends on a shown row: the method has no interval there (a share of 0 or 1,
+    /// a quantile's end beyond the data).
+    interval: Interval,
     /// The domain's degrees of freedom (of its intervals).
     df: f64,
     /// NCHS presentation flags of a shown estimate (`super::flags`).
@@ -744,13 +789,13 @@ fn domain_table(
             Some(crate::choice::Choice::as_str(statistic))
         })
         .float("estimate", est(|e| e.estimate))
-        .float("se", est(|e| e.se))
-        .float("ci_low", |r| r.interval.map(|i| i.0))
-        .float("ci_high", |r| r.interval.map(|i| i.1))
+        .finite_float("se", est(|e| e.se))
+        .float("ci_low", |r| r.interval.0)
+        .float("ci_high", |r| r.interval.1)
         .count("n", |r| r.estimate.map(|e| e.n as u64))
         .float("n_eff", est(|e| e.n_eff))
-        .float("deff", est(|e| e.deff))
-        .float("deff_replace", est(|e| e.deff_replace))
+        .finite_float("deff", est(|e| e.deff))
+        .finite_float("deff_replace", est(|e| e.deff_replace))
         // Shown with the estimate only: a blank is bare.
         .float("df", |r| {
             r.estimate.map(|_| r.df).filter(|df| df.is_finite())
@@ -761,7 +806,9 @@ fn domain_table(
         .text("note", |r| {
             if r.empty && !r.suppressed {
                 Some("no answers")
-            } else if r.estimate.is_some() && r.interval.is_none() {
+            } else if r.estimate.is_some() && statistic == Statistic::Quantile {
+                (r.interval.0.is_none() || r.interval.1.is_none()).then_some(NO_QUANTILE_END)
+            } else if r.estimate.is_some() && r.interval == (None, None) {
                 Some(NO_INTERVAL)
             } else {
                 None
@@ -769,6 +816,10 @@ fn domain_table(
         })
         .finish()
 }
+
+/// The note of a quantile whose Woodruff interval has an end beyond the data.
+const NO_QUANTILE_END: &str =
+    "an end of the interval is missing: the interval of the share below the quantile leaves [0, 1]";
 
 /// The note of a share at 0 or 1 (or without variance) on a scale that has no interval there.
 const NO_INTERVAL: &str =

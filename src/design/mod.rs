@@ -13,6 +13,7 @@ pub mod estimate;
 pub mod flags;
 pub mod frame;
 pub mod interval;
+pub mod quantile;
 pub mod rake;
 
 use crate::error::DesignError;

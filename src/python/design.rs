@@ -115,6 +115,7 @@ struct DesignArgs {
     min_group: usize,
     ci_method: Option<String>,
     convention: String,
+    quantile: f64,
 }
 
 impl DesignArgs {
@@ -131,6 +132,7 @@ impl DesignArgs {
                 .transpose()
                 .py_err()?,
             convention: self.convention.parse::<Convention>().py_err()?,
+            quantile: self.quantile,
         })
     }
 }

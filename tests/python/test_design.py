@@ -728,3 +728,62 @@ def test_rao_scott_test_is_blank_when_a_cell_is_small_and_counts_no_answers():
     one = CLUS1.with_columns(stype=pl.lit("E"))
     flat = ly.design_chisq(one, DCLUS1, "sch.wide", "stype", min_group=1).row(0, named=True)
     assert flat["f"] is None and "nothing to test" in flat["note"]
+
+
+# ---- quantiles -----------------------------------------------------------------------------
+# Reference: R survey 4.1.1, svyquantile(~api00, d, c(0.25, 0.5, 0.9)) (Woodruff, "math" rule):
+#   dclus1: 0.25 → 552 [492, 627] se 31.4716612053995; 0.5 → 652 [561, 714] se
+#           35.6678826994527; 0.9 → 781 [745, 836] se 21.2142308866026
+#   dstrat: 0.25 → 565 [535, 597] se 15.7194511320391; 0.5 → 668 [642, 694] se
+#           13.1840557881618; 0.9 → 836 [806, 865] se 14.9588325288759
+#   per stype, svyquantile(~api00, subset(dclus1, stype == s), 0.5): E 652 [561, 717] se
+#   36.3672529484616; M 642 [528, 720] se 43.6168320171695; H 608 [478, 724] — R's lower
+#   end there is its qrule_math's `last()` of no match (1, so the second smallest answer):
+#   the share's lower end is below the first school's weight share, and the rule's own
+#   definition (the smallest answer reaching it) gives the smallest, 443.
+@pytest.mark.parametrize(
+    ("data", "design", "expected"),
+    [
+        (
+            CLUS1,
+            DCLUS1,
+            [
+                (0.25, 552, 492, 627, 31.4716612053995),
+                (0.5, 652, 561, 714, 35.6678826994527),
+                (0.9, 781, 745, 836, 21.2142308866026),
+            ],
+        ),
+        (
+            STRAT,
+            ly.Design("pw", "stype", fpc="fpc"),
+            [
+                (0.25, 565, 535, 597, 15.7194511320391),
+                (0.5, 668, 642, 694, 13.1840557881618),
+                (0.9, 836, 806, 865, 14.9588325288759),
+            ],
+        ),
+    ],
+)
+def test_quantiles_match_svyquantile(data, design, expected):
+    for p, q, low, high, se in expected:
+        row = ly.design_estimate(
+            data, design, "api00", statistic="quantile", quantile=p, min_group=1
+        ).row(0, named=True)
+        assert (row["estimate"], row["ci_low"], row["ci_high"]) == (q, low, high)
+        assert row["se"] == pytest.approx(se, rel=1e-11)
+        assert row["deff"] is None and row["flag"] is None
+
+
+def test_domain_medians_and_quantile_errors():
+    medians = ly.design_estimate(
+        CLUS1, DCLUS1, "api00", by="stype", statistic="quantile", min_group=1
+    ).filter(pl.col("level") == 1)
+    e, h, m = medians.rows(named=True)
+    assert (e["estimate"], e["ci_low"], e["ci_high"]) == (652, 561, 717)
+    assert e["se"] == pytest.approx(36.3672529484616, rel=1e-11)
+    assert (m["estimate"], m["ci_low"], m["ci_high"]) == (642, 528, 720)
+    assert (h["estimate"], h["ci_low"], h["ci_high"], h["df"]) == (608, 443, 724, 7.0)
+    with pytest.raises(ly.LyhordError, match="`quantile`: must be between 0 and 1"):
+        ly.design_estimate(CLUS1, DCLUS1, "api00", statistic="quantile", quantile=50)
+    with pytest.raises(ly.LyhordError, match="`statistic`.*quantile"):
+        ly.design_compare(CLUS1, DCLUS1, "api00", by="stype", statistic="quantile")
