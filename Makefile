@@ -30,7 +30,7 @@ RUNTIME := $(VENV)/.runtime
 DEV := $(VENV)/.dev
 PIP := $(PY) -m pip install --quiet
 
-.PHONY: setup setup-runtime rust rust-lint build browser screenshot demo test test-rust test-python \
+.PHONY: setup setup-runtime rust rust-lint build browser r-reference screenshot demo test test-rust test-python \
 	wheel bench lint typecheck stubtest docs check test-polars-lowest fmt clean
 
 setup: $(DEV)
@@ -89,6 +89,17 @@ browser:
 	  else echo "chromium is missing and cannot be installed here: the page tests will skip"; exit 0; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# R with survey, psych and GPArotation, for the differential tests against R (Debian's
+# packages, installed here when missing and the machine lets us; otherwise those tests skip).
+R_PACKAGES := r-base-core r-cran-survey r-cran-psych r-cran-gparotation
+r-reference:
+	@Rscript -e 'library(survey); library(psych); library(GPArotation)' >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "R is missing and cannot be installed here: the R differential tests will skip"; exit 0; fi; \
+	  command -v apt-get >/dev/null 2>&1 || { echo "no apt-get: the R differential tests will skip"; exit 0; }; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends $(R_PACKAGES) >/dev/null; }
+
 # The README's picture of a manager page, rendered by headless chromium from the demo.
 SCREENSHOT_PAGE := lyhord-demo/sidor/1-socialförvaltningen.html
 screenshot: build browser
@@ -97,7 +108,7 @@ screenshot: build browser
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,1500 \
 	  --screenshot=docs/img/chefssida.png "file://$(CURDIR)/$(SCREENSHOT_PAGE)" 2>/dev/null
 
-test-python: $(DEV) build browser
+test-python: $(DEV) build browser r-reference
 	$(PY) -m pytest -q
 
 # The abi3 wheel users install (one per platform, any CPython >= 3.10), release profile,

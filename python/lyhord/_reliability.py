@@ -44,8 +44,11 @@ def reliability(
     - Guttman's λ6 ``= 1 − Σ(1 − smc_j) / ΣR``, ``smc_j = 1 − 1/(R⁻¹)_jj``.
     - McDonald's ω total from a one-factor model fitted by **minimum residuals** (minres =
       unweighted least squares, as R ``psych::fa(fm = "minres")``, solved by iterated
-      principal axes): ``ω = 1 − Σ(1 − λ_j²) / ΣR`` on the pairwise correlation matrix
-      (R ``psych::omega(nfactors = 1)$omega.tot``).
+      principal axes): ``ω = 1 − Σ(1 − λ_j²) / Σ s_i s_j R_ij`` on the pairwise
+      correlation matrix, ``s_j`` the sign of item j's loading: an item loading negatively
+      (an unkeyed reverse item) is reversed first and named in ``note``, as R
+      ``psych::omega(nfactors = 1)$omega.tot`` does (``flip = TRUE``). This is ω total;
+      ω hierarchical needs a multi-factor model.
     - Feldt's interval: ``[1 − (1 − α)·F(1 − a/2), 1 − (1 − α)·F(a/2)]`` with F on
       ``n − 1`` and ``(n − 1)(k − 1)`` degrees of freedom, ``a = 1 − confidence``; or a
       percentile bootstrap over respondents (``ci="bootstrap"``, ``n_boot`` resamples).

@@ -605,8 +605,12 @@ pub fn check_confidence(confidence: f64) -> Result<(), ReliabilityError> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OneFactor {
     pub loadings: Vec<f64>,
-    /// ω total = 1 − Σ(1 − h²_j) / ΣR, h²_j = λ_j² (psych::omega's `omega.tot` on R).
+    /// ω total = 1 − Σ(1 − h²_j) / Σ s_i s_j R_ij, h²_j = λ_j², s_j the sign of λ_j: items
+    /// loading negatively are reversed first, as psych::omega does (`flip = TRUE`; its
+    /// `omega.tot`), so an unkeyed reverse item does not pull ω down.
     pub omega_total: f64,
+    /// Items reversed for ω (negative loadings), by position.
+    pub reversed: Vec<usize>,
     pub iterations: usize,
 }
 
@@ -669,9 +673,14 @@ pub fn one_factor(
                     ),
                 });
             }
-            let sum_r: f64 = r.iter().sum();
+            let signs: Vec<f64> = loadings
+                .iter()
+                .map(|l| if *l < 0.0 { -1.0 } else { 1.0 })
+                .collect();
+            let sum_r: f64 = (0..k * k).map(|c| signs[c / k] * signs[c % k] * r[c]).sum();
             let uniq: f64 = h2.iter().map(|h| 1.0 - h).sum();
             return Ok(OneFactor {
+                reversed: (0..k).filter(|&j| signs[j] < 0.0).collect(),
                 loadings,
                 omega_total: 1.0 - uniq / sum_r,
                 iterations: it,
@@ -985,7 +994,16 @@ pub fn scale_reliability(
         .pairwise_correlation(scale, names)
         .and_then(|r| one_factor(&r, k, scale, names))
     {
-        Ok(f) => Some(f.omega_total),
+        Ok(f) => {
+            if !f.reversed.is_empty() {
+                let items: Vec<&str> = f.reversed.iter().map(|&j| names[j]).collect();
+                notes.push(format!(
+                    "omega: {} load negatively and were reversed for omega (as psych::omega does); check the instrument's reverse keys",
+                    items.join(", ")
+                ));
+            }
+            Some(f.omega_total)
+        }
         Err(e) => {
             notes.push(format!("omega: {e}"));
             None

@@ -114,6 +114,24 @@ def test_against_pingouin_live():
 BFI = ["A1", "A2", "A3", "A4", "A5"]
 
 
+@pytest.mark.parametrize(
+    ("items", "omega", "reversed_items"),
+    [
+        (["A1", "A2", "A3", "A4", "A5"], 0.722943136474929, "A1"),
+        (["C1", "C2", "C3", "C4", "C5"], 0.731189719945136, "C4, C5"),
+    ],
+)
+def test_omega_reverses_negatively_loading_items_as_psych(items, omega, reversed_items):
+    # R, psych 2.2.9 with GPArotation: omega(bfi[items], nfactors = 1)$omega.tot with its
+    # default flip = TRUE (the reverse-keyed items are not keyed in the instrument here);
+    # with flip = FALSE psych gives 0.5920 and 0.2391.
+    bfi = pl.read_csv(DATA / "bfi_ac.csv").select(items)
+    inst = instrument(items, lo=1, hi=6)
+    r = ly.reliability(bfi, inst).row(0, named=True)
+    assert r["omega_total"] == pytest.approx(omega, abs=1e-6)
+    assert f"{reversed_items} load negatively" in r["note"]
+
+
 def test_psych_alpha_on_bfi_agreeableness():
     # R, psych 2.2.9 (R 4.2.2): a <- alpha(bfi[c("A1","A2","A3","A4","A5")], keys = "A1")
     #   a$total: raw_alpha 0.70301845 std.alpha 0.71302858 G6(smc) 0.68276267 average_r 0.33196766
