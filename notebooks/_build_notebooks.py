@@ -638,6 +638,52 @@ compare = [
 ]
 pl.concat(compare)""",
     ),
+    (
+        "md",
+        """## Calibration with bounded weights
+`ly.calibrate` reaches the same margins by other distance functions: `"linear"` (the GREG
+estimator's weights), `"raking"`, or the bounded `"logit"`, which keeps every weight within
+`bounds` times its design weight instead of trimming afterwards. Bounds too tight to meet
+the margins give an error that says so: here the young men of the outer districts need
+more than five times their design weight, so an upper bound of 5 cannot be met. Numeric
+totals (e.g. the number of households) can be added with `totals=`.""",
+    ),
+    (
+        "code",
+        """bounded = ly.calibrate(sample, margins, design=design, method="logit", bounds=(0.5, 8.0))
+print(bounded)
+g = bounded.data["weight"] / bounded.data["design_weight"]
+print(f"g = weight / design weight: {g.min():.2f}–{g.max():.2f}")
+ly.design_estimate(bounded.data, bounded.design, instrument=inst).filter(
+    pl.col("level") == 0
+).select("variable", pl.col("estimate", "se", "deff").round(3), "flag")""",
+    ),
+    (
+        "md",
+        """## Comparing groups: differences, tests and medians
+Do women and men differ, beyond chance? `ly.design_compare` gives each difference with a
+standard error that accounts for the strata, the finite-population correction and the
+raking (R `svycontrast`), a t test and Holm-adjusted p-values; `ly.design_chisq` tests
+whether the share rating their influence 8–10 is the same in every age group (Rao–Scott,
+R `svychisq`); `statistic="quantile"` gives medians with Woodruff intervals.""",
+    ),
+    (
+        "code",
+        """ly.design_compare(raked.data, raked.design, instrument=inst, by="sex").select(
+    "sex", "sex_versus", "variable", pl.col("difference", "se", "p_adjusted").round(3)
+)""",
+    ),
+    (
+        "code",
+        """print(
+    ly.design_chisq(flags, raked.design, "age_group", "influence_positive").select(
+        "n", "n_excluded", pl.col("f", "ndf", "ddf", "p_value").round(4)
+    )
+)
+ly.design_estimate(
+    raked.data, raked.design, instrument=inst, by="sex", statistic="quantile"
+).select("sex", "variable", pl.col("estimate", "ci_low", "ci_high").round(1))""",
+    ),
 ]
 
 FOLLOWUP = [

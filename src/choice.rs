@@ -112,6 +112,7 @@ pub fn all_choices() -> Vec<ChoiceInfo> {
         info::<design::estimate::Statistic>("Statistic"),
         info::<design::interval::ShareInterval>("ShareInterval"),
         info::<crate::estimate::stats::Convention>("Convention"),
+        info::<design::calibrate::Distance>("CalibrationMethod"),
         info::<interviews::import::Unmatched>("Unmatched"),
         info::<interviews::frame::ScoreLevel>("InterviewLevel"),
     ]

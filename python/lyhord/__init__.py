@@ -16,7 +16,15 @@ from ._agreement import agreement, code_presence
 from ._args import MissingDependencyError
 from ._api import estimate, estimate_from_sums, merge_sums, score, summarise
 from ._combine import combine
-from ._design import Design, RakeResult, design_chisq, design_compare, design_estimate, rake
+from ._design import (
+    Design,
+    RakeResult,
+    calibrate,
+    design_chisq,
+    design_compare,
+    design_estimate,
+    rake,
+)
 from ._exports import write_example_exports
 from ._followup import compare_waves, targets, trend
 from ._import import Export, ImportReport, Table, TableReport, read_export, read_table, write_sav
@@ -64,6 +72,7 @@ __all__ = [
     "CodingFrame",
     "Design",
     "RakeResult",
+    "calibrate",
     "design_chisq",
     "design_compare",
     "design_estimate",

@@ -13,9 +13,17 @@ from . import _lyhord
 from ._api import FrameLike, _collect, resolve_instrument
 from ._args import _by_list
 from ._lyhord import ArgumentError, Instrument
-from ._types import Adjust, Convention, LonelyPsu, ShareInterval, Statistic
+from ._types import Adjust, CalibrationMethod, Convention, LonelyPsu, ShareInterval, Statistic
 
-__all__ = ["Design", "RakeResult", "design_chisq", "design_compare", "design_estimate", "rake"]
+__all__ = [
+    "Design",
+    "RakeResult",
+    "calibrate",
+    "design_chisq",
+    "design_compare",
+    "design_estimate",
+    "rake",
+]
 
 
 @dataclass(frozen=True)
@@ -42,9 +50,13 @@ class Design:
     calibrated_from : str or None
         Set by :func:`rake`: the weights before calibration.
     calibrated_on : tuple of tuple of str
-        Set by :func:`rake`: the margins the weights were calibrated to. Variances then use
-        the residuals from a regression on them (design-weighted), times the calibrated
-        weights, so what the margins explain no longer counts as sampling error.
+        Set by :func:`rake` and :func:`calibrate`: the margins the weights were calibrated
+        to. Variances then use the residuals from a regression on them (design-weighted),
+        times the calibrated weights, so what the margins explain no longer counts as
+        sampling error.
+    calibrated_numeric : tuple of str
+        Set by :func:`calibrate`: the numeric columns the weights were calibrated to (in the
+        same regression).
 
     Examples
     --------
@@ -60,6 +72,7 @@ class Design:
     lonely_psu: LonelyPsu = "fail"
     calibrated_from: str | None = None
     calibrated_on: tuple[tuple[str, ...], ...] = field(default=())
+    calibrated_numeric: tuple[str, ...] = field(default=())
 
     def __repr__(self) -> str:
         extra = f", calibrated_on={self.calibrated_on!r}" if self.calibrated_on else ", ..."
@@ -71,7 +84,8 @@ class Design:
 
 @dataclass(frozen=True)
 class RakeResult:
-    """Raked weights and how they were reached.
+    """Raked or calibrated weights and how they were reached (:func:`rake`,
+    :func:`calibrate`).
 
     Attributes
     ----------
@@ -100,9 +114,11 @@ class RakeResult:
     def __repr__(self) -> str:
         w = self.data.get_column(self.design.weights or "")
         low, high = cast(float, w.min()), cast(float, w.max())  # positive weights
+        numeric = len(self.design.calibrated_numeric)
+        totals = f" and {numeric} numeric totals" if numeric else ""
         return (
-            f"RakeResult: {self.data.height} rows raked to "
-            f"{len(self.design.calibrated_on)} margins in {self.iterations} iterations, "
+            f"RakeResult: {self.data.height} rows weighted to "
+            f"{len(self.design.calibrated_on)} margins{totals} in {self.iterations} iterations, "
             f"max relative margin error {self.max_error:.1e}\n"
             f"  weights {low:.3g}–{high:.3g} (ratio {high / low:.1f}), "
             f"{self.trimmed} at a bound; Kish deff {self.deff:.2f}, n_eff {self.n_eff:.0f}"
@@ -363,6 +379,115 @@ def design_estimate(
     )
 
 
+def calibrate(
+    data: FrameLike,
+    margins: Mapping[str | tuple[str, ...], pl.DataFrame | Mapping[object, float]] | None = None,
+    totals: Mapping[str, float] | None = None,
+    *,
+    design: Design | None = None,
+    method: CalibrationMethod = "linear",
+    bounds: tuple[float, float] | None = None,
+    population_size: float | None = None,
+    tolerance: float = 1e-10,
+    max_iterations: int = 100,
+    name: str = "weight",
+) -> RakeResult:
+    """Calibrate weights to population margins and numeric totals (GREG, raking or logit).
+
+    The new weights are ``w_i = d_i g(x_iᵀλ)``, ``d`` the design weights and ``x_i`` the
+    row's auxiliary variables (an indicator per category of each margin, the numeric
+    columns of ``totals``), with ``λ`` solved by Newton's method so that ``Σ w x`` meets the
+    population totals (Deville & Särndal 1992; R ``survey::calibrate``):
+
+    - ``"linear"``: ``g(u) = 1 + u`` — the GREG estimator's weights, reached in one step;
+      with ``bounds=(L, U)`` ``g`` is truncated to ``[L, U]`` and the step repeated (R
+      ``calfun="linear", bounds=``);
+    - ``"raking"``: ``g(u) = exp(u)`` (as :func:`rake` for margins, and for numeric totals);
+    - ``"logit"``: ``g(u) = (L(U−1) + U(1−L)e^{Au}) / (U − 1 + (1−L)e^{Au})``,
+      ``A = (U−L)/((1−L)(U−1))``, which keeps every ``g`` inside ``bounds`` (needed).
+
+    Standard errors from the returned design account for the calibration as after
+    :func:`rake`: residuals from the design-weighted regression on the same variables.
+
+    Parameters
+    ----------
+    data : polars.DataFrame or LazyFrame
+        One row per respondent with the margin and numeric columns.
+    margins : mapping, optional
+        As in :func:`rake`: margin columns → population table (or category → count).
+    totals : mapping, optional
+        Numeric column → its population total (e.g. ``{"api99": 3914069}``).
+    design : Design, optional
+        The sampling design; its ``weights`` are the starting weights.
+    method : {"linear", "raking", "logit"}
+        The distance function.
+    bounds : (float, float), optional
+        Bounds ``(L, U)`` of ``g = w / d`` (``L < 1 < U``); required by ``"logit"``.
+    population_size : float, optional
+        The number the weights add up to, needed when there are numeric totals only (with
+        margins it is their total).
+    tolerance : float
+        Largest accepted relative difference between achieved and population totals.
+    max_iterations : int
+        Most Newton steps; not converging raises :class:`lyhord.EstimationError`.
+    name : str
+        Name of the new weight column.
+
+    Returns
+    -------
+    RakeResult
+        The data with the new weights, the design calibrated on the margins and numeric
+        columns, and the report: per margin category and numeric total (``category``
+        ``"(total)"``) its ``target``, ``achieved`` and ``relative_error``; ``trimmed``
+        counts weights at a bound.
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> sample = ly.example_data("citizens")
+    >>> pop = ly.example_data("citizen_population")
+    >>> district = pop.group_by("district").agg(pl.col("population").sum())
+    >>> greg = ly.calibrate(sample, {"district": district},
+    ...                     design=ly.Design("design_weight", "district"))
+    >>> round(greg.data["weight"].sum()), greg.iterations
+    (48000, 1)
+    """
+    df = _collect(data, "data")
+    design = design or Design()
+    tables = [_margin_table(key, table) for key, table in (margins or {}).items()]
+    numeric = [(str(column), float(total)) for column, total in (totals or {}).items()]
+    outcome = _lyhord._calibrate(
+        df,
+        tables,
+        numeric,
+        base=design.weights,
+        method=method,
+        bounds=None if bounds is None else (float(bounds[0]), float(bounds[1])),
+        population_size=None if population_size is None else float(population_size),
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+        name=name,
+    )
+    out = df.with_columns(outcome.weights.get_column(name))
+    calibrated = replace(
+        design,
+        weights=name,
+        calibrated_from=design.weights,
+        calibrated_on=tuple(tuple(cols) for cols, _, _ in tables),
+        calibrated_numeric=tuple(column for column, _ in numeric),
+    )
+    return RakeResult(
+        out,
+        calibrated,
+        outcome.report,
+        outcome.iterations,
+        outcome.max_error,
+        outcome.trimmed,
+        outcome.deff,
+        outcome.n_eff,
+    )
+
+
 def _design_request(
     data: FrameLike,
     design: Design,
@@ -403,9 +528,14 @@ def _design_request(
 
 def _design_keywords(design: Design) -> dict[str, Any]:
     """The design as the binding takes it (with the margins of a calibrated design)."""
+    calibrated = bool(design.calibrated_on or design.calibrated_numeric)
     calibration = (
-        (design.calibrated_from, [list(c) for c in design.calibrated_on])
-        if design.calibrated_on
+        (
+            design.calibrated_from,
+            [list(c) for c in design.calibrated_on],
+            list(design.calibrated_numeric),
+        )
+        if calibrated
         else None
     )
     return {

@@ -17,6 +17,7 @@ from lyhord._types import (
     Adjust,
     AgreementLevel,
     AgreementWeights,
+    CalibrationMethod,
     CiMethod,
     Convention,
     Direction,
@@ -69,6 +70,7 @@ __all__ = [
     "_interview_data",
     "_map_codes",
     "_merge_sums",
+    "_calibrate",
     "_rake",
     "_read_export_file",
     "_read_export_frame",
@@ -320,6 +322,16 @@ class _RakeOptions(TypedDict):
     cap: float | None
     name: str
 
+@type_check_only
+class _CalibrateOptions(TypedDict):
+    base: str | None
+    method: CalibrationMethod
+    bounds: tuple[float, float] | None
+    population_size: float | None
+    tolerance: float
+    max_iterations: int
+    name: str
+
 @final
 class _RakeOutcome:
     @property
@@ -342,6 +354,12 @@ def _rake(
     margins: list[tuple[list[str], pl.DataFrame, str]],
     **options: Unpack[_RakeOptions],
 ) -> _RakeOutcome: ...
+def _calibrate(
+    data: pl.DataFrame,
+    margins: list[tuple[list[str], pl.DataFrame, str]],
+    totals: list[tuple[str, float]],
+    **options: Unpack[_CalibrateOptions],
+) -> _RakeOutcome: ...
 
 @type_check_only
 class _DesignKeywords(TypedDict):
@@ -350,7 +368,7 @@ class _DesignKeywords(TypedDict):
     psu: str | None
     fpc: str | None
     lonely_psu: LonelyPsu
-    calibration: tuple[str | None, list[list[str]]] | None
+    calibration: tuple[str | None, list[list[str]], list[str]] | None
 
 @type_check_only
 class _ChisqOptions(_DesignKeywords):

@@ -22,6 +22,7 @@ LonelyPsu = Literal["fail", "adjust", "certainty", "remove", "average"]
 Statistic = Literal["mean", "total", "proportion", "quantile"]
 ShareInterval = Literal["mean", "logit", "xlogit", "beta", "asin", "wilson"]
 Convention = Literal["survey", "people_survey"]
+CalibrationMethod = Literal["linear", "raking", "logit"]
 Unmatched = Literal["error", "drop", "keep"]
 InterviewLevel = Literal["unit", "interview"]
 
@@ -38,6 +39,7 @@ __all__ = [
     "Missing",
     "ShareInterval",
     "Convention",
+    "CalibrationMethod",
     "Statistic",
     "Unmatched",
 ]

@@ -1,12 +1,13 @@
 //! The polars edge of design-based estimation: the design read from columns, raking to
 //! population tables, and domain estimates with suppression.
 
-use super::calibration::Calibration;
+use super::calibrate::{calibrate, totals as calibrate_totals, CalibrateOptions, Calibrated};
+use super::calibration::{Calibration, Model};
 use super::estimate::{domain_estimate, DomainEstimate, Statistic};
 use super::flags::presentation_flags;
 use super::interval::{share_interval, IntervalSpec, ShareInterval};
 use super::quantile::domain_quantile;
-use super::rake::{rake, Margin, RakeOptions, RakeOutcome};
+use super::rake::{check_margins, rake, totals, Margin, RakeOptions, RakeOutcome};
 use super::{Design, LonelyPsu};
 use crate::error::{DesignError, Error};
 use crate::estimate::stats::{t_critical, Convention};
@@ -460,11 +461,120 @@ fn margin_report(margins: &[Margin], outcome: &RakeOutcome) -> Result<DataFrame,
     )?)
 }
 
-/// The calibration model of weights raked to `margins` (groups of columns) from `base`.
-pub fn calibration_from_frame(
+/// A numeric population total to calibrate to: a column and its total.
+pub struct NumericTotal {
+    pub column: String,
+    pub total: f64,
+}
+
+/// The auxiliary model of `margins` and `numeric` columns over the rows of `df`, and the
+/// population total of each model column (`population_size` for the intercept a model
+/// without margins has).
+fn calibration_model(
+    df: &DataFrame,
+    margins: &[Margin],
+    numeric: &[NumericTotal],
+    population_size: Option<f64>,
+) -> Result<(Model, Vec<f64>), Error> {
+    let mut columns = Vec::with_capacity(numeric.len());
+    for n in numeric {
+        let values = numbers(df, &n.column, "calibration variable")?;
+        if let Some(row) = values.iter().position(|v| !v.is_some_and(f64::is_finite)) {
+            return Err(bad(
+                &n.column,
+                row,
+                "is empty or not a number; every row needs a value of a calibration variable",
+            ));
+        }
+        columns.push(values.into_iter().flatten().collect());
+    }
+    let levels: Vec<usize> = margins.iter().map(|m| m.target.len()).collect();
+    let categories = margins.iter().map(|m| m.category.clone()).collect();
+    let model = Model::new(categories, &levels, columns);
+    let mut targets = vec![0.0; model.columns()];
+    for (m, margin) in margins.iter().enumerate() {
+        for (c, &t) in margin.target.iter().enumerate() {
+            if let Some(k) = model.margin_column(m, c) {
+                targets[k] = t;
+            }
+        }
+    }
+    for (j, n) in numeric.iter().enumerate() {
+        targets[model.numeric_column(j)] = n.total;
+    }
+    if let Some(k) = model.intercept_column() {
+        targets[k] = population_size.ok_or_else(|| {
+            Error::from(DesignError::Parameter {
+                parameter: "population_size".into(),
+                message: "calibrating to numeric totals only needs the population size (the number of people the weights should add up to)".into(),
+            })
+        })?;
+    }
+    Ok((model, targets))
+}
+
+/// Calibrates the rows of `df` to population margins and numeric totals. Returns the
+/// outcome and a report per margin category and numeric total (target, achieved, relative
+/// error, respondents).
+pub fn calibrate_frame(
+    df: &DataFrame,
+    base: Option<&str>,
+    tables: &[MarginTable],
+    numeric: &[NumericTotal],
+    population_size: Option<f64>,
+    opts: &CalibrateOptions,
+) -> Result<(Calibrated, DataFrame), Error> {
+    if tables.is_empty() && numeric.is_empty() {
+        return Err(DesignError::Parameter {
+            parameter: "margins".into(),
+            message: "give at least one population table (margins) or numeric total (totals)"
+                .into(),
+        }
+        .into());
+    }
+    let base = weights(df, base)?;
+    let margins = tables
+        .iter()
+        .map(|t| margin(df, t))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_margins(&base, &margins)?;
+    let (model, targets) = calibration_model(df, &margins, numeric, population_size)?;
+    let outcome = calibrate(&base, &model, &targets, opts)?;
+    let achieved = margins
+        .iter()
+        .map(|m| totals(&outcome.weights, m))
+        .collect();
+    let as_rake = RakeOutcome {
+        weights: Vec::new(),
+        iterations: outcome.iterations,
+        max_error: outcome.max_error,
+        trimmed: outcome.at_bound,
+        achieved,
+    };
+    let mut report = margin_report(&margins, &as_rake)?;
+    let reached = calibrate_totals(&model, &outcome.weights);
+    for (j, n) in numeric.iter().enumerate() {
+        let got = reached[model.numeric_column(j)];
+        let row = df!(
+            "margin" => [n.column.as_str()],
+            "category" => ["(total)"],
+            "n" => [df.height() as u32],
+            "target" => [n.total],
+            "achieved" => [got],
+            "relative_error" => [(got - n.total) / n.total.abs().max(1e-300)],
+        )?;
+        report.vstack_mut(&row)?;
+    }
+    Ok((outcome, report))
+}
+
+/// The calibration model of weights calibrated to `margins` (groups of columns) and numeric
+/// columns from `base`.
+pub fn calibration_with_numeric(
     df: &DataFrame,
     base: Option<&str>,
     margins: &[Vec<String>],
+    numeric: &[String],
 ) -> Result<Calibration, Error> {
     let base = weights(df, base)?;
     let mut categories = Vec::new();
@@ -474,7 +584,24 @@ pub fn calibration_from_frame(
         categories.push(idx);
         levels.push(names.len());
     }
-    Ok(Calibration::new(base, categories, &levels)?)
+    let mut columns = Vec::with_capacity(numeric.len());
+    for name in numeric {
+        let values = numbers(df, name, "calibration variable")?;
+        columns.push(values.into_iter().map(|v| v.unwrap_or(0.0)).collect());
+    }
+    Ok(Calibration::with_model(
+        base,
+        Model::new(categories, &levels, columns),
+    )?)
+}
+
+/// The calibration model of weights raked to `margins` (groups of columns) from `base`.
+pub fn calibration_from_frame(
+    df: &DataFrame,
+    base: Option<&str>,
+    margins: &[Vec<String>],
+) -> Result<Calibration, Error> {
+    calibration_with_numeric(df, base, margins, &[])
 }
 
 pub struct EstimateSpec {

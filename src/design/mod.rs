@@ -6,6 +6,7 @@
 //! (1992) *Model Assisted Survey Sampling*, §6.6 (GREG variance from g-weighted
 //! residuals); Deville & Särndal (1992) for raking as calibration.
 
+pub mod calibrate;
 pub mod calibration;
 pub mod chisq;
 pub mod contrast;

@@ -37,7 +37,7 @@ pub struct RakeOutcome {
     pub achieved: Vec<Vec<f64>>,
 }
 
-fn totals(weights: &[f64], m: &Margin) -> Vec<f64> {
+pub fn totals(weights: &[f64], m: &Margin) -> Vec<f64> {
     let mut t = vec![0.0; m.target.len()];
     for (&c, &w) in m.category.iter().zip(weights) {
         t[c as usize] += w;
@@ -47,7 +47,7 @@ fn totals(weights: &[f64], m: &Margin) -> Vec<f64> {
 
 /// Every category with a population needs respondents and vice versa, and the margins
 /// must describe the same population.
-fn check_margins(base: &[f64], margins: &[Margin]) -> Result<(), DesignError> {
+pub fn check_margins(base: &[f64], margins: &[Margin]) -> Result<(), DesignError> {
     let mut first_total: Option<(String, f64)> = None;
     for m in margins {
         let have = totals(base, m);

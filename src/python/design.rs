@@ -3,12 +3,13 @@
 use super::errors::{self, IntoPyResult};
 use super::results::{frame_object, PyRakeOutcome};
 use crate::datasets;
+use crate::design::calibrate::{CalibrateOptions, Distance};
 use crate::design::calibration::Calibration;
 use crate::design::contrast::{design_chisq_frame, design_compare_frame, ChisqSpec, ContrastSpec};
 use crate::design::estimate::Statistic;
 use crate::design::frame::{
-    calibration_from_frame, design_estimate_frame, design_from_frame, rake_frame, DesignColumns,
-    EstimateSpec, MarginTable,
+    calibrate_frame, calibration_with_numeric, design_estimate_frame, design_from_frame,
+    rake_frame, DesignColumns, EstimateSpec, MarginTable, NumericTotal,
 };
 use crate::design::interval::ShareInterval;
 use crate::design::rake::RakeOptions;
@@ -43,14 +44,7 @@ fn _rake(
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyRakeOutcome> {
     let args = errors::options::<RakeArgs>(py, options)?;
-    let tables: Vec<MarginTable> = margins
-        .into_iter()
-        .map(|(columns, population, count)| MarginTable {
-            columns,
-            population: population.0,
-            count,
-        })
-        .collect();
+    let tables = margin_tables(margins);
     let opts = RakeOptions {
         tolerance: args.tolerance,
         max_iterations: args.max_iterations,
@@ -60,19 +54,106 @@ fn _rake(
     let (outcome, report) = py
         .detach(|| rake_frame(&data.0, args.base.as_deref(), &tables, &opts))
         .py_err()?;
-    let (deff, n_eff) = kish(&outcome.weights);
+    weights_outcome(
+        py,
+        outcome.weights,
+        &args.name,
+        report,
+        (outcome.iterations, outcome.max_error, outcome.trimmed),
+    )
+}
+
+/// The keywords of `ly.calibrate`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct CalibrateArgs {
+    base: Option<String>,
+    method: String,
+    bounds: Option<(f64, f64)>,
+    population_size: Option<f64>,
+    tolerance: f64,
+    max_iterations: usize,
+    name: String,
+}
+
+/// Calibrates `data` to `margins` (as `_rake`'s) and numeric `totals` (column, total);
+/// `options` are the keywords of [`CalibrateArgs`].
+#[pyfunction]
+#[pyo3(signature = (data, margins, totals, **options))]
+fn _calibrate(
+    py: Python<'_>,
+    data: PyDataFrame,
+    margins: Vec<(Vec<String>, PyDataFrame, String)>,
+    totals: Vec<(String, f64)>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyRakeOutcome> {
+    let args = errors::options::<CalibrateArgs>(py, options)?;
+    let tables = margin_tables(margins);
+    let numeric: Vec<NumericTotal> = totals
+        .into_iter()
+        .map(|(column, total)| NumericTotal { column, total })
+        .collect();
+    let opts = CalibrateOptions {
+        distance: args.method.parse::<Distance>().py_err()?,
+        bounds: args.bounds,
+        tolerance: args.tolerance,
+        max_iterations: args.max_iterations,
+    };
+    let (outcome, report) = py
+        .detach(|| {
+            calibrate_frame(
+                &data.0,
+                args.base.as_deref(),
+                &tables,
+                &numeric,
+                args.population_size,
+                &opts,
+            )
+        })
+        .py_err()?;
+    weights_outcome(
+        py,
+        outcome.weights,
+        &args.name,
+        report,
+        (outcome.iterations, outcome.max_error, outcome.at_bound),
+    )
+}
+
+/// The population tables of `_rake` and `_calibrate`.
+fn margin_tables(margins: Vec<(Vec<String>, PyDataFrame, String)>) -> Vec<MarginTable> {
+    margins
+        .into_iter()
+        .map(|(columns, population, count)| MarginTable {
+            columns,
+            population: population.0,
+            count,
+        })
+        .collect()
+}
+
+/// New weights as the Python result: the weight column, the report, (iterations, largest
+/// relative error, weights at a bound) and Kish's design effect.
+fn weights_outcome(
+    py: Python<'_>,
+    new_weights: Vec<f64>,
+    name: &str,
+    report: DataFrame,
+    (iterations, max_error, trimmed): (usize, f64, usize),
+) -> PyResult<PyRakeOutcome> {
+    let (deff, n_eff) = kish(&new_weights);
     let weights = DataFrame::new(
-        outcome.weights.len(),
-        vec![Column::new(args.name.into(), outcome.weights)],
+        new_weights.len(),
+        vec![Column::new(name.into(), new_weights)],
     )
     .map_err(crate::Error::from)
     .py_err()?;
     Ok(PyRakeOutcome {
         weights: frame_object(py, weights)?,
         report: frame_object(py, report)?,
-        iterations: outcome.iterations,
-        max_error: outcome.max_error,
-        trimmed: outcome.trimmed,
+        iterations,
+        max_error,
+        trimmed,
         deff,
         n_eff,
     })
@@ -137,7 +218,8 @@ impl DesignArgs {
     }
 }
 
-type CalibrationSpec = (Option<String>, Vec<Vec<String>>);
+/// Base weights, margin column groups and numeric columns of a calibrated design.
+type CalibrationSpec = (Option<String>, Vec<Vec<String>>, Vec<String>);
 
 /// The keywords `ly.design_compare` adds to [`DesignArgs`].
 #[derive(FromPyObject)]
@@ -216,7 +298,12 @@ fn design_of(
 ) -> Result<(Design, Option<Calibration>), crate::error::Error> {
     let design = design_from_frame(df, cols)?;
     let calibration = match calibration {
-        Some((base, margins)) => Some(calibration_from_frame(df, base.as_deref(), margins)?),
+        Some((base, margins, numeric)) => Some(calibration_with_numeric(
+            df,
+            base.as_deref(),
+            margins,
+            numeric,
+        )?),
         None => None,
     };
     Ok((design, calibration))
@@ -255,6 +342,7 @@ fn _citizen_population() -> PyResult<PyDataFrame> {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_rake, m)?)?;
+    m.add_function(wrap_pyfunction!(_calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(_design_estimate, m)?)?;
     m.add_function(wrap_pyfunction!(_design_compare, m)?)?;
     m.add_function(wrap_pyfunction!(_design_chisq, m)?)?;

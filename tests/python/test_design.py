@@ -787,3 +787,65 @@ def test_domain_medians_and_quantile_errors():
         ly.design_estimate(CLUS1, DCLUS1, "api00", statistic="quantile", quantile=50)
     with pytest.raises(ly.LyhordError, match="`statistic`.*quantile"):
         ly.design_compare(CLUS1, DCLUS1, "api00", by="stype", statistic="quantile")
+
+
+# ---- calibration (GREG, raking, logit) -----------------------------------------------------
+# Reference: R survey 4.1.1 (with MASS), the ?calibrate example on apiclus1:
+#   pop.totals <- c(`(Intercept)`=6194, stypeH=755, stypeM=1018)
+#   g <- calibrate(dclus1, ~stype+api99, c(pop.totals, api99=3914069), <calfun, bounds>,
+#                  epsilon=1e-13, maxit=100); svymean(~api00, g)
+#   linear:                    665.30907116578, SE 3.44175311640481 (g from 14.168/pw …)
+#                              svytotal(~enroll, g): 3638487.20413188, SE 385524.427352479
+#   logit, bounds (0.7, 1.7):  665.460969428538, SE 3.41998372156945
+#   raking:                    665.39379600015, SE 3.43775353983483
+#   linear, bounds (0.6, 1.6): 665.48494593063, SE 3.41838740287254 (g spans [0.6, 1.6])
+#   calibrate(dclus1, ~api99, c(`(Intercept)`=6194, api99=3914069)):
+#                              666.71773625027, SE 3.29588091215716
+TYPES = {"stype": POP_TYPES}
+
+
+@pytest.mark.parametrize(
+    ("options", "mean", "se"),
+    [
+        ({}, 665.30907116578, 3.44175311640481),
+        ({"method": "logit", "bounds": (0.7, 1.7)}, 665.460969428538, 3.41998372156945),
+        ({"method": "raking"}, 665.39379600015, 3.43775353983483),
+        ({"method": "linear", "bounds": (0.6, 1.6)}, 665.48494593063, 3.41838740287254),
+    ],
+)
+def test_calibration_matches_r_calibrate(options, mean, se):
+    g = ly.calibrate(CLUS1, TYPES, {"api99": 3914069}, design=DCLUS1, **options)
+    got = one(g.data, "api00", g.design)
+    assert got[0] == pytest.approx(mean, rel=1e-11)
+    assert got[1] == pytest.approx(se, rel=1e-9)
+    assert g.report["relative_error"].abs().max() < 1e-10
+    ratio = g.data["weight"] / g.data["pw"]
+    if "bounds" in options:
+        low, high = options["bounds"]
+        assert low - 1e-9 <= ratio.min() and ratio.max() <= high + 1e-9
+    assert CLUS1.columns == g.data.columns[:-1]  # the input is not changed
+
+
+def test_calibration_to_numeric_totals_and_greg_totals():
+    greg = ly.calibrate(CLUS1, TYPES, {"api99": 3914069}, design=DCLUS1)
+    assert greg.iterations == 1
+    total = one(greg.data, "enroll", greg.design, "total")
+    assert total == pytest.approx((3638487.20413188, 385524.427352479), rel=1e-10)
+    only = ly.calibrate(CLUS1, totals={"api99": 3914069}, design=DCLUS1, population_size=6194)
+    assert one(only.data, "api00", only.design) == pytest.approx(
+        (666.71773625027, 3.29588091215716), rel=1e-10
+    )
+    assert only.report.filter(pl.col("margin") == "api99")["category"][0] == "(total)"
+
+
+def test_calibration_errors_name_the_parameter():
+    with pytest.raises(ly.LyhordError, match="`bounds`.*logit"):
+        ly.calibrate(CLUS1, TYPES, method="logit", design=DCLUS1)
+    with pytest.raises(ly.LyhordError, match="`bounds`: need 0 ≤ L < 1 < U"):
+        ly.calibrate(CLUS1, TYPES, method="linear", bounds=(1.2, 3), design=DCLUS1)
+    with pytest.raises(ly.LyhordError, match="`population_size`"):
+        ly.calibrate(CLUS1, totals={"api99": 3914069}, design=DCLUS1)
+    with pytest.raises(ly.LyhordError, match="`max_iterations`: calibration did not converge"):
+        ly.calibrate(CLUS1, TYPES, {"api99": 3914069}, design=DCLUS1, bounds=(0.9, 1.1))
+    with pytest.raises(ly.ArgumentError, match="method"):
+        ly.calibrate(CLUS1, TYPES, method="greg")

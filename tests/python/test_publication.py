@@ -60,8 +60,13 @@ def test_no_blank_is_pinned_across_groupings_and_the_reliability_family(org, see
         assert "cannot be published beside" in str(e)
         assert len(pub) == 2
     if data.drop_nulls().height >= 10:  # importance needs enough complete answers
-        priorities = pub.priority_matrix(by="enhet").rename({"score": "mean"})
-        tables.append((priorities, ["enhet"], "item"))
+        try:
+            priorities = pub.priority_matrix(by="enhet").rename({"score": "mean"})
+            tables.append((priorities, ["enhet"], "item"))
+        except ly.EstimationError as e:
+            # A few random answers can make the items' correlation matrix singular
+            # (org=[[9, 15]], seed=1624, min_group=3): importance is then undefined.
+            assert "is singular" in str(e)
     assert_protected(data, ["forvaltning", "enhet", "kon"], tables, min_group)
     # the same group has the same status in every table
     unit_rows = by_unit.filter(level=2, measure="hme1").select("enhet", "suppressed")
