@@ -19,6 +19,7 @@ from ._combine import combine
 from ._design import (
     Design,
     RakeResult,
+    adjust_nonresponse,
     calibrate,
     design_chisq,
     design_compare,
@@ -72,6 +73,7 @@ __all__ = [
     "CodingFrame",
     "Design",
     "RakeResult",
+    "adjust_nonresponse",
     "calibrate",
     "design_chisq",
     "design_compare",

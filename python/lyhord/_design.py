@@ -18,6 +18,7 @@ from ._types import Adjust, CalibrationMethod, Convention, LonelyPsu, ShareInter
 __all__ = [
     "Design",
     "RakeResult",
+    "adjust_nonresponse",
     "calibrate",
     "design_chisq",
     "design_compare",
@@ -116,6 +117,12 @@ class RakeResult:
         low, high = cast(float, w.min()), cast(float, w.max())  # positive weights
         numeric = len(self.design.calibrated_numeric)
         totals = f" and {numeric} numeric totals" if numeric else ""
+        if not (self.design.calibrated_on or numeric):
+            return (
+                f"RakeResult: {self.data.height} respondents' weights adjusted for "
+                f"nonresponse in {self.report.height} classes; Kish deff {self.deff:.2f}, "
+                f"n_eff {self.n_eff:.0f}"
+            )
         return (
             f"RakeResult: {self.data.height} rows weighted to "
             f"{len(self.design.calibrated_on)} margins{totals} in {self.iterations} iterations, "
@@ -483,6 +490,76 @@ def calibrate(
         outcome.iterations,
         outcome.max_error,
         outcome.trimmed,
+        outcome.deff,
+        outcome.n_eff,
+    )
+
+
+def adjust_nonresponse(
+    data: FrameLike,
+    *,
+    responded: str,
+    classes: Sequence[str] | str,
+    design: Design | None = None,
+    name: str = "weight",
+) -> RakeResult:
+    """Adjust design weights for nonresponse within weighting classes.
+
+    ``data`` holds the whole sample, respondents and nonrespondents. Within each class
+    (every combination of ``classes``, e.g. district × age group) the respondents' design
+    weights are scaled up to carry the whole class:
+    ``w_i = d_i · Σ_class d / Σ_class, responded d`` (Kalton & Flores-Cervantes 2003). The
+    result holds the respondents only, with the adjusted weights; raking or calibration to
+    population margins can follow (:func:`rake`, :func:`calibrate`). Standard errors from
+    the returned design treat the adjusted weights as design weights.
+
+    Parameters
+    ----------
+    data : polars.DataFrame or LazyFrame
+        The whole sample: one row per sampled person, with the class columns and
+        ``responded``.
+    responded : str
+        Column saying whether the person responded (true/false or 1/0, no nulls).
+    classes : str or list of str
+        Weighting-class columns. A class with sampled people but no respondent is an error
+        naming it (merge it with a neighbour).
+    design : Design, optional
+        The sampling design; its ``weights`` are the design weights.
+    name : str
+        Name of the new weight column.
+
+    Returns
+    -------
+    RakeResult
+        ``data``: the respondents with the new weights (nonrespondents are left out, and
+        counted in the report); ``report``: per class ``n_sampled``, ``n_responded``,
+        ``response_rate`` (weighted) and ``factor``.
+
+    Examples
+    --------
+    >>> import lyhord as ly
+    >>> sampled = pl.DataFrame({"district": ["A", "A", "A", "B", "B"],
+    ...                         "d": [10.0, 10.0, 20.0, 5.0, 5.0],
+    ...                         "answered": [True, False, True, True, True]})
+    >>> adjusted = ly.adjust_nonresponse(sampled, responded="answered", classes="district",
+    ...                                  design=ly.Design(weights="d"))
+    >>> [round(w, 4) for w in adjusted.data["weight"]]
+    [13.3333, 26.6667, 5.0, 5.0]
+    >>> adjusted.report.select("district", "n_sampled", "n_responded", "factor").rows()
+    [('A', 3, 2, 1.3333333333333333), ('B', 2, 2, 1.0)]
+    """
+    df = _collect(data, "data")
+    design = design or Design()
+    outcome = _lyhord._adjust_nonresponse(df, responded, _by_list(classes), design.weights, name)
+    respondents = df.filter(pl.col(responded).cast(pl.Boolean))
+    out = respondents.with_columns(outcome.weights.get_column(name))
+    return RakeResult(
+        out,
+        replace(design, weights=name),
+        outcome.report,
+        0,
+        0.0,
+        0,
         outcome.deff,
         outcome.n_eff,
     )

@@ -70,6 +70,7 @@ __all__ = [
     "_interview_data",
     "_map_codes",
     "_merge_sums",
+    "_adjust_nonresponse",
     "_calibrate",
     "_rake",
     "_read_export_file",
@@ -353,6 +354,13 @@ def _rake(
     data: pl.DataFrame,
     margins: list[tuple[list[str], pl.DataFrame, str]],
     **options: Unpack[_RakeOptions],
+) -> _RakeOutcome: ...
+def _adjust_nonresponse(
+    data: pl.DataFrame,
+    responded: str,
+    classes: list[str],
+    base: str | None,
+    name: str,
 ) -> _RakeOutcome: ...
 def _calibrate(
     data: pl.DataFrame,

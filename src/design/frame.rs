@@ -6,12 +6,13 @@ use super::calibration::{Calibration, Model};
 use super::estimate::{domain_estimate, DomainEstimate, Statistic};
 use super::flags::presentation_flags;
 use super::interval::{share_interval, IntervalSpec, ShareInterval};
+use super::nonresponse::{adjust_by_class, class_counts};
 use super::quantile::domain_quantile;
 use super::rake::{check_margins, rake, totals, Margin, RakeOptions, RakeOutcome};
 use super::{Design, LonelyPsu};
 use crate::error::{DesignError, Error};
 use crate::estimate::stats::{t_critical, Convention};
-use crate::publish::groups::group_rows;
+use crate::publish::groups::{group_rows, key_texts};
 use crate::publish::publication::{protect_counts, CountBlanks, Thresholds};
 use crate::publish::table::Table;
 use crate::score::frame::present_columns;
@@ -593,6 +594,55 @@ pub fn calibration_with_numeric(
         base,
         Model::new(categories, &levels, columns),
     )?)
+}
+
+/// Nonresponse adjustment by weighting classes (`super::nonresponse`): the adjusted weights
+/// of the responding rows (in row order) and a report per class (its keys, sampled and
+/// responding rows, weighted response rate, factor).
+pub fn nonresponse_frame(
+    df: &DataFrame,
+    base: Option<&str>,
+    responded: &str,
+    classes: &[String],
+) -> Result<(Vec<f64>, DataFrame), Error> {
+    let base = weights(df, base)?;
+    let flags = numbers(df, responded, "response indicator")?;
+    let mut answered = Vec::with_capacity(flags.len());
+    for (row, v) in flags.iter().enumerate() {
+        match v {
+            Some(v) if *v == 0.0 || *v == 1.0 => answered.push(*v == 1.0),
+            _ => {
+                return Err(bad(
+                    responded,
+                    row,
+                    "must be true/false (or 1/0) for every sampled row: did this person respond?",
+                ))
+            }
+        }
+    }
+    let groups = group_rows(df, classes)?;
+    let labels: Vec<String> = key_texts(&groups.keys)?
+        .into_iter()
+        .map(|k| {
+            k.into_iter()
+                .map(|v| v.unwrap_or_else(|| "(empty)".into()))
+                .collect::<Vec<_>>()
+                .join(" × ")
+        })
+        .collect();
+    let counts = class_counts(&base, &answered, &groups.group_of_row, groups.len());
+    let adjusted = adjust_by_class(&base, &answered, &groups.group_of_row, &counts, &labels)?;
+    let rows: Vec<usize> = (0..counts.len()).collect();
+    let report = Table::new(&rows)
+        .keys(&groups.keys, |&c| Some(c))?
+        .count("n_sampled", |&c| Some(counts[c].sampled))
+        .count("n_responded", |&c| Some(counts[c].responded))
+        .float("response_rate", |&c| {
+            Some(counts[c].responded_weight / counts[c].sampled_weight)
+        })
+        .float("factor", |&c| Some(counts[c].factor()))
+        .finish()?;
+    Ok((adjusted, report))
 }
 
 /// The calibration model of weights raked to `margins` (groups of columns) from `base`.

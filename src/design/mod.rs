@@ -14,6 +14,7 @@ pub mod estimate;
 pub mod flags;
 pub mod frame;
 pub mod interval;
+pub mod nonresponse;
 pub mod quantile;
 pub mod rake;
 

@@ -9,7 +9,7 @@ use crate::design::contrast::{design_chisq_frame, design_compare_frame, ChisqSpe
 use crate::design::estimate::Statistic;
 use crate::design::frame::{
     calibrate_frame, calibration_with_numeric, design_estimate_frame, design_from_frame,
-    rake_frame, DesignColumns, EstimateSpec, MarginTable, NumericTotal,
+    nonresponse_frame, rake_frame, DesignColumns, EstimateSpec, MarginTable, NumericTotal,
 };
 use crate::design::interval::ShareInterval;
 use crate::design::rake::RakeOptions;
@@ -118,6 +118,24 @@ fn _calibrate(
         report,
         (outcome.iterations, outcome.max_error, outcome.at_bound),
     )
+}
+
+/// Nonresponse adjustment of `data`'s design weights (`base`) by the classes of `classes`;
+/// `responded` is the response indicator column.
+#[pyfunction]
+#[pyo3(signature = (data, responded, classes, base, name))]
+fn _adjust_nonresponse(
+    py: Python<'_>,
+    data: PyDataFrame,
+    responded: String,
+    classes: Vec<String>,
+    base: Option<String>,
+    name: String,
+) -> PyResult<PyRakeOutcome> {
+    let (weights, report) = py
+        .detach(|| nonresponse_frame(&data.0, base.as_deref(), &responded, &classes))
+        .py_err()?;
+    weights_outcome(py, weights, &name, report, (0, 0.0, 0))
 }
 
 /// The population tables of `_rake` and `_calibrate`.
@@ -343,6 +361,7 @@ fn _citizen_population() -> PyResult<PyDataFrame> {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_rake, m)?)?;
     m.add_function(wrap_pyfunction!(_calibrate, m)?)?;
+    m.add_function(wrap_pyfunction!(_adjust_nonresponse, m)?)?;
     m.add_function(wrap_pyfunction!(_design_estimate, m)?)?;
     m.add_function(wrap_pyfunction!(_design_compare, m)?)?;
     m.add_function(wrap_pyfunction!(_design_chisq, m)?)?;

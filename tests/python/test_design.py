@@ -849,3 +849,48 @@ def test_calibration_errors_name_the_parameter():
         ly.calibrate(CLUS1, TYPES, {"api99": 3914069}, design=DCLUS1, bounds=(0.9, 1.1))
     with pytest.raises(ly.ArgumentError, match="method"):
         ly.calibrate(CLUS1, TYPES, method="greg")
+
+
+# ---- nonresponse adjustment by class -------------------------------------------------------
+def test_nonresponse_adjustment_carries_each_class_and_reports_it():
+    # Independent reference: numpy, w = d · Σ_class d / Σ_class,responded d.
+    rng = np.random.default_rng(5)
+    n = 400
+    sampled = pl.DataFrame(
+        {
+            "district": rng.choice(["A", "B", "C"], n),
+            "age": rng.choice(["young", "old"], n),
+            "d": rng.uniform(5, 15, n),
+            "responded": rng.random(n) < 0.4,
+        }
+    )
+    out = ly.adjust_nonresponse(
+        sampled, responded="responded", classes=["district", "age"], design=ly.Design("d")
+    )
+    pdf = sampled.to_pandas()
+    key = pdf["district"] + "/" + pdf["age"]
+    factor = pdf.groupby(key)["d"].sum() / pdf[pdf["responded"]].groupby(key)["d"].sum()
+    expected = (pdf["d"] * key.map(factor))[pdf["responded"]].to_numpy()
+    np.testing.assert_allclose(out.data["weight"].to_numpy(), expected, rtol=1e-13)
+    assert out.data["weight"].sum() == pytest.approx(sampled["d"].sum(), rel=1e-13)
+    assert out.report["n_sampled"].sum() == n
+    assert out.report["n_responded"].sum() == out.data.height == sampled["responded"].sum()
+    assert out.design.weights == "weight" and sampled.columns == [
+        "district",
+        "age",
+        "d",
+        "responded",
+    ]
+    rates = out.report.select(pl.col("response_rate") * pl.col("factor"))
+    assert rates.to_series().to_list() == pytest.approx([1.0] * out.report.height)
+
+
+def test_nonresponse_adjustment_errors_name_the_class_and_column():
+    sampled = pl.DataFrame(
+        {"district": ["A", "A", "B"], "responded": [True, False, False], "d": [1.0, 1.0, 1.0]}
+    )
+    with pytest.raises(ly.LyhordError, match="class `B` has 1 sampled and no respondents"):
+        ly.adjust_nonresponse(sampled, responded="responded", classes="district")
+    bad = sampled.with_columns(responded=pl.Series([1, None, 0]))
+    with pytest.raises(ly.DataError, match="`responded`.*true/false"):
+        ly.adjust_nonresponse(bad, responded="responded", classes="district")
