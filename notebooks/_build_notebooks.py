@@ -643,10 +643,10 @@ pl.concat(compare)""",
         """## Calibration with bounded weights
 `ly.calibrate` reaches the same margins by other distance functions: `"linear"` (the GREG
 estimator's weights), `"raking"`, or the bounded `"logit"`, which keeps every weight within
-`bounds` times its design weight instead of trimming afterwards. Bounds too tight to meet
-the margins give an error that says so: here the young men of the outer districts need
-more than five times their design weight, so an upper bound of 5 cannot be met. Numeric
-totals (e.g. the number of households) can be added with `totals=`.""",
+`bounds` times its design weight instead of trimming afterwards (here 0.5–8; the young men
+of the outer districts need more than five times their design weight, so an upper bound of
+5 would be refused with an error saying the totals cannot be met). Numeric totals (e.g.
+the number of households) can be added with `totals=`.""",
     ),
     (
         "code",

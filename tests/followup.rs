@@ -25,7 +25,7 @@ fn welch_change_matches_scipy_ttest_ind_from_stats() {
         sd: 12.0,
         se: 12.0 / 45f64.sqrt(),
     };
-    let c = mean_change(&earlier, &later, 0.95, Convention::Survey);
+    let c = mean_change(&earlier, &later, 0.95);
     assert!(close(c.change, 6.5, 1e-12));
     assert!(close(c.statistic.unwrap(), 2.1880437405968083, 1e-12));
     assert!(close(c.p_value.unwrap(), 0.03179823099842812, 1e-10));
@@ -145,7 +145,7 @@ fn pooled_cells_equal_the_cell_of_the_union() {
         sd: 2f64.sqrt(),
         se: 0.0,
     };
-    let pooled = pool_cells(&[(a, None), (b, None)]);
+    let pooled = pool_cells(&[(a, None), (b, None)], Convention::Survey);
     assert!(close(pooled.mean, 3.6, 1e-12));
     assert!(close(pooled.sd, (23.2f64 / 4.0).sqrt(), 1e-12));
     assert!(close(pooled.se, pooled.sd / 5f64.sqrt(), 1e-12));
@@ -165,7 +165,7 @@ fn degenerate_waves_give_a_reason_not_nan() {
         sd: 5.0,
         se: 1.5,
     };
-    let c = mean_change(&one, &many, 0.95, Convention::Survey);
+    let c = mean_change(&one, &many, 0.95);
     assert!(c.p_value.is_none() && c.note.unwrap().contains("fewer than 2"));
     let flat = Cell {
         n: 10.0,
@@ -173,14 +173,14 @@ fn degenerate_waves_give_a_reason_not_nan() {
         sd: 0.0,
         se: 0.0,
     };
-    let c = mean_change(&flat, &flat, 0.95, Convention::Survey);
+    let c = mean_change(&flat, &flat, 0.95);
     assert!(c.p_value.is_none() && c.note.unwrap().contains("SE 0"));
     // a missing SE (NaN from a hand-made table) gave a panic: now no test, and says why
     let no_se = Cell {
         se: f64::NAN,
         ..many
     };
-    let c = mean_change(&no_se, &many, 0.95, Convention::Survey);
+    let c = mean_change(&no_se, &many, 0.95);
     assert_eq!(c.change, 0.0);
     assert!(c.p_value.is_none() && c.note.unwrap().contains("no standard error"));
 }

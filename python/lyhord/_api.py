@@ -95,11 +95,11 @@ def estimate(
       ``svymean``); its interval by ``ci_method`` (default ``"logit"``, as ``svyciprop``)
       on ``r − 1`` degrees of freedom, in percentage points.
 
-    ``convention="people_survey"`` gives the finite-population margins the UK Civil Service
-    People Survey publishes, ``z · √(σ̂²/n · (N−n)/(N−1))``: variances with divisor ``n``
-    (``p(1−p)/n`` for an item's share; the SD column stays the sample SD), the factor
-    ``(N−n)/(N−1)``, normal quantiles and the symmetric interval for percent positive (43 %
-    positive of 120 answers from 200 employees: ±5.6 points). The same convention governs
+    ``convention="people_survey"`` gives the UK Civil Service People Survey's margins: the
+    factor ``(N−n)/(N−1)`` throughout; percent positive with ``p(1−p)/n`` (no ``r/(r−1)``),
+    normal quantiles and the symmetric interval, ``z · √(p(1−p)/n · (N−n)/(N−1))`` (43 %
+    positive of 120 answers from 200 employees: ±5.6 points); means (indices) with t on
+    ``n − 1``, as its t tests for indices. The same convention governs
     :func:`design_estimate` and, read from the tables, :func:`compare_waves`.
 
     Suppression (the publication layer, see :class:`Publication`): a group with fewer than

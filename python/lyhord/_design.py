@@ -132,6 +132,16 @@ class RakeResult:
         )
 
 
+def _new_weight_name(name: str, design: Design) -> None:
+    """The new weight column must not replace the weights it starts from (the design's,
+    which the variance of calibrated estimates needs)."""
+    if design.weights is not None and name == design.weights:
+        raise ArgumentError(
+            f"name={name!r} is the design's weight column, which the new weights start from; "
+            "give the new weights another name (e.g. name='calibrated_weight')"
+        )
+
+
 def _margin_table(
     key: str | tuple[str, ...], table: pl.DataFrame | Mapping[object, float]
 ) -> tuple[list[str], pl.DataFrame, str]:
@@ -220,6 +230,7 @@ def rake(
     """
     df = _collect(data, "data")
     design = design or Design()
+    _new_weight_name(name, design)
     tables = [_margin_table(key, table) for key, table in margins.items()]
     outcome = _lyhord._rake(
         df,
@@ -279,9 +290,10 @@ def design_estimate(
     whole sample clusters − strata; R ``degf(subset(design, domain))``, as ``svyciprop``
     uses them). That is R's convention (``convention="survey"``, as in :func:`estimate`
     and :func:`compare_waves`); ``convention="people_survey"`` scales each stratum by
-    ``(N_h − n_h)/(N_h − 1)`` instead (``N_h = n_h / f_h``), and uses normal quantiles
-    (``df`` is then null): for a share of a simple random sample the People Survey's margin
-    ``z · √(p(1 − p)/n · (N − n)/(N − 1))``.
+    ``(N_h − n_h)/(N_h − 1)`` instead (``N_h = n_h / f_h``), and for proportions (and
+    quantiles) drops the ``n_h/(n_h − 1)`` and uses normal quantiles (``df`` is then
+    null): for a share of a simple random sample the People Survey's margin
+    ``z · √(p(1 − p)/n · (N − n)/(N − 1))``; means and totals keep t.
 
     Intervals of shares (``statistic="proportion"``) stay within [0, 1]: by default on the
     logit scale, ``expit(logit p ± t·se / (p(1 − p)))`` (R ``svyciprop``'s default), or as
@@ -461,6 +473,7 @@ def calibrate(
     """
     df = _collect(data, "data")
     design = design or Design()
+    _new_weight_name(name, design)
     tables = [_margin_table(key, table) for key, table in (margins or {}).items()]
     numeric = [(str(column), float(total)) for column, total in (totals or {}).items()]
     outcome = _lyhord._calibrate(
@@ -550,12 +563,18 @@ def adjust_nonresponse(
     """
     df = _collect(data, "data")
     design = design or Design()
+    _new_weight_name(name, design)
     outcome = _lyhord._adjust_nonresponse(df, responded, _by_list(classes), design.weights, name)
     respondents = df.filter(pl.col(responded).cast(pl.Boolean))
     out = respondents.with_columns(outcome.weights.get_column(name))
+    # The adjusted weights are the new design weights: a calibration of the input design
+    # is not theirs.
+    adjusted = replace(
+        design, weights=name, calibrated_from=None, calibrated_on=(), calibrated_numeric=()
+    )
     return RakeResult(
         out,
-        replace(design, weights=name),
+        adjusted,
         outcome.report,
         0,
         0.0,

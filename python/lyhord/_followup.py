@@ -61,13 +61,14 @@ def compare_waves(
       estimates (each SE already carries the finite-population correction when the tables
       were estimated with headcounts). ``"survey"``: Welch's t with Welch–Satterthwaite
       ``df = SE⁴ / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))``, CI ``change ± t(1−α/2, df)·SE`` (without
-      headcounts exactly ``scipy.stats.ttest_ind_from_stats(..., equal_var=False)``);
-      ``"people_survey"``: the normal test (``df`` null). Effect size Cohen's d on the
-      pooled SD.
+      headcounts exactly ``scipy.stats.ttest_ind_from_stats(..., equal_var=False)``), under
+      either convention (the People Survey tests indices by t). Effect size Cohen's d on
+      the pooled SD.
     - Percent positive (items, dimensions and the index): the same test on the published
       ``pct_positive_se`` of both waves (for an item of a table made before lyhord published
       it, ``p(1−p)/(n−1) · (1 − n/N)``, or ``p(1−p)/n · (N−n)/(N−1)`` under
-      ``"people_survey"``; ``pct_z`` holds the t or z statistic); effect size Cohen's h,
+      ``"people_survey"``, whose shares are tested by z: ``pct_z`` holds the t or z
+      statistic); effect size Cohen's h,
       ``2 asin √p₂ − 2 asin √p₁`` (Cohen 1988, §6.2: 0.2 small, 0.5 medium, 0.8 large).
     - p-values are adjusted across the units of each (level, measure): ``"holm"`` (family-wise
       error, default), ``"bh"`` (Benjamini–Hochberg false discovery rate) or ``"none"``.

@@ -64,9 +64,9 @@ pub fn check_options(opts: &CalibrateOptions) -> Result<(), DesignError> {
             "bounds",
             "method=\"raking\" has no bounds; use method=\"logit\" or \"linear\" with bounds, or ly.rake(cap=..., floor=...)".into(),
         )),
-        (_, Some((l, u))) if !(l < 1.0 && 1.0 < u && l >= 0.0) => Err(parameter(
+        (_, Some((l, u))) if !(l < 1.0 && 1.0 < u && l > 0.0) => Err(parameter(
             "bounds",
-            format!("need 0 ≤ L < 1 < U, got ({l}, {u})"),
+            format!("need 0 < L < 1 < U (a weight of 0 would drop a respondent), got ({l}, {u})"),
         )),
         _ => Ok(()),
     }
@@ -117,6 +117,7 @@ pub fn calibrate(
     let mut state = evaluate(base, model, targets, opts, &lambda);
     for iteration in 1..=opts.max_iterations {
         if state.error <= opts.tolerance {
+            check_positive(&state.weights)?;
             return Ok(Calibrated {
                 at_bound: count_at_bounds(&state.weights, base, opts.bounds),
                 weights: state.weights,
@@ -150,6 +151,7 @@ pub fn calibrate(
         }
     }
     if state.error <= opts.tolerance {
+        check_positive(&state.weights)?;
         return Ok(Calibrated {
             at_bound: count_at_bounds(&state.weights, base, opts.bounds),
             weights: state.weights,
@@ -162,6 +164,21 @@ pub fn calibrate(
         format!(
             "calibration did not converge in {} iterations (largest relative error {:.2e}); raise max_iterations, widen bounds, or check that the totals can be met",
             opts.max_iterations, state.error
+        ),
+    ))
+}
+
+/// Unbounded linear calibration (GREG) can give weights of 0 or below, which no estimate
+/// can use: an error saying how to keep them positive.
+fn check_positive(weights: &[f64]) -> Result<(), DesignError> {
+    let bad = weights.iter().filter(|w| w.is_nan() || **w <= 0.0).count();
+    if bad == 0 {
+        return Ok(());
+    }
+    Err(parameter(
+        "method",
+        format!(
+            "the calibrated weights of {bad} respondents are 0 or negative; keep them positive with bounds=(L, U) (L > 0) or method=\"logit\" or \"raking\""
         ),
     ))
 }

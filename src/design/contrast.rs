@@ -16,13 +16,12 @@ use super::estimate::{domain_difference, joint_means, DomainEstimate, Statistic}
 use super::frame::{estimate_domains, variable_values, DomainEstimates, Domains, EstimateSpec};
 use super::Design;
 use crate::error::{DesignError, Error};
-use crate::estimate::stats::{two_sided_quantile, Convention};
+use crate::estimate::stats::{two_sided_p, two_sided_quantile, Convention};
 use crate::followup::compare::Adjust;
 use crate::publish::groups::{group_rows, key_texts, key_value_text};
 use crate::publish::publication::{protect_counts, Thresholds};
 use crate::publish::table::Table;
 use polars::prelude::*;
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// What a comparison adds to the estimate's options.
 pub struct ContrastSpec {
@@ -76,7 +75,7 @@ pub fn design_compare_frame(
     }
     let found = estimate_domains(df, design, calibration, spec)?;
     let pairs = pairs_to_compare(&found, spec, contrast)?;
-    let degrees = degrees_of_freedom(design, &found, spec.convention);
+    let degrees = degrees_of_freedom(design, &found, spec.convention, spec.statistic);
     let mut rows = Vec::with_capacity(pairs.len() * spec.variables.len());
     for (v, variable) in spec.variables.iter().enumerate() {
         let y = variable_values(df, variable, spec.statistic)?;
@@ -168,8 +167,13 @@ fn pairs_to_compare(
 
 /// `degf − (k − 1)` for the k domains with rows (R `svyglm`'s residual df), at least 1;
 /// infinite (the normal) under the People Survey convention.
-fn degrees_of_freedom(design: &Design, found: &DomainEstimates, convention: Convention) -> f64 {
-    if convention == Convention::PeopleSurvey {
+fn degrees_of_freedom(
+    design: &Design,
+    found: &DomainEstimates,
+    convention: Convention,
+    statistic: Statistic,
+) -> f64 {
+    if convention.normal(statistic == Statistic::Proportion) {
         return f64::INFINITY;
     }
     let domains = found.domains.masks[1..]
@@ -186,18 +190,16 @@ fn test(difference: f64, se: f64, df: f64, confidence: f64) -> Result<Tested, Er
             &format!("must be between 0 and 1 (e.g. 0.95), got {confidence}"),
         )
     })?;
-    let t = difference / se;
-    let tail = if df.is_finite() {
-        StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.sf(t.abs()))
-    } else {
-        Normal::standard().sf(t.abs())
-    };
+    // No sampling variance (a census, or answers all alike): the difference stands as it
+    // is, without a test (t and p are left empty, not infinite).
+    let t = if se > 0.0 { difference / se } else { f64::NAN };
+
     Ok(Tested {
         difference,
         se,
         df,
         t,
-        p_value: 2.0 * tail,
+        p_value: two_sided_p(t, df),
         ci: (difference - q * se, difference + q * se),
     })
 }
@@ -242,14 +244,17 @@ fn comparison_table(
         .float("df", |r| {
             r.difference.map(|t| t.df).filter(|df| df.is_finite())
         })
-        .float("t", tested(|t| t.t))
-        .float("p_value", tested(|t| t.p_value))
+        .finite_float("t", tested(|t| t.t))
+        .finite_float("p_value", tested(|t| t.p_value))
         .float("p_adjusted", |r| r.p_adjusted)
         .float("ci_low", tested(|t| t.ci.0))
         .float("ci_high", tested(|t| t.ci.1))
         .suppressed(|r| r.suppressed)
         .finish()
 }
+
+/// Most cells a test of independence takes (the covariance matrix is cells × cells).
+const MAX_CELLS: usize = 1000;
 
 /// What a test of independence is asked for.
 pub struct ChisqSpec {
@@ -281,6 +286,15 @@ pub fn design_chisq_frame(
 ) -> Result<DataFrame, Error> {
     let (row_of, rows) = answered_levels(df, &spec.row)?;
     let (col_of, cols) = answered_levels(df, &spec.column)?;
+    if rows * cols > MAX_CELLS {
+        return Err(parameter(
+            "column",
+            &format!(
+                "`{}` × `{}` has {rows} × {cols} categories; a test of independence takes at most {MAX_CELLS} cells: group the categories first",
+                spec.row, spec.column
+            ),
+        ));
+    }
     let cell_of: Vec<Option<usize>> = row_of
         .iter()
         .zip(&col_of)
@@ -292,7 +306,7 @@ pub fn design_chisq_frame(
         n,
         excluded: df.height() as u64 - n,
         test: None,
-        suppressed: table_is_blanked(&cell_of, (rows, cols), spec.min_group),
+        suppressed: table_is_blanked(&row_of, &col_of, (rows, cols), spec.min_group),
     };
     if !out.suppressed {
         let indicators: Vec<Vec<Option<f64>>> = (0..rows * cols)
@@ -338,15 +352,22 @@ fn answered_levels(df: &DataFrame, name: &str) -> Result<(Vec<Option<usize>>, us
 
 /// Whether the publication layer's engine blanks any count of the table: each row
 /// category's respondents and, per column category, its cells (the counts a table of the
-/// two would publish, under their total).
+/// two would publish, under their total). Rows without an answer are a category of their
+/// own on either side, since `n` and `n_excluded` count them.
 fn table_is_blanked(
-    cell_of: &[Option<usize>],
+    row_of: &[Option<usize>],
+    col_of: &[Option<usize>],
     (rows, cols): (usize, usize),
     min_group: usize,
 ) -> bool {
+    // The "no answer" category only where some row has it (an empty one is no group).
+    let rows = rows + row_of.iter().any(Option::is_none) as usize;
+    let cols = cols + col_of.iter().any(Option::is_none) as usize;
     let mut counts = vec![0u64; rows * cols];
-    for cell in cell_of.iter().flatten() {
-        counts[*cell] += 1;
+    for (r, c) in row_of.iter().zip(col_of) {
+        let r = r.unwrap_or(rows - 1);
+        let c = c.unwrap_or(cols - 1);
+        counts[r + rows * c] += 1;
     }
     let respondents: Vec<u64> = (0..rows)
         .map(|r| (0..cols).map(|c| counts[r + rows * c]).sum())
@@ -381,8 +402,9 @@ fn chisq_table(row: &ChisqRow) -> Result<DataFrame, Error> {
         .float("p_chisq", test(|t| t.p_chisq))
         .suppressed(|r| r.suppressed)
         .text("note", |r| {
-            (shown(r) && r.test.is_none())
-                .then_some("fewer than two answered categories in a variable: nothing to test")
+            (shown(r) && r.test.is_none()).then_some(
+                "no test: fewer than two answered categories in a variable, a category answered only where the other column is empty, or no sampling variance",
+            )
         })
         .finish()
 }

@@ -143,7 +143,8 @@ pub fn domain_difference(
     if let Some(c) = calibration {
         c.residualise(&mut z, &design.weights);
     }
-    let variance = design.variance_of_total(&z, convention)?.max(0.0);
+    let share = statistic == Statistic::Proportion;
+    let variance = design.variance_of_total(&z, convention, share)?.max(0.0);
     Ok(Some((estimate_a - estimate_b, variance.sqrt())))
 }
 
@@ -168,7 +169,10 @@ pub fn joint_means(
         zs.push(z);
     }
     let columns: Vec<&[f64]> = zs.iter().map(Vec::as_slice).collect();
-    Ok((means, design.covariance_of_totals(&columns, convention)?))
+    Ok((
+        means,
+        design.covariance_of_totals(&columns, convention, true)?,
+    ))
 }
 
 /// One variable in one domain. `None` when the domain has no answers.
@@ -187,7 +191,8 @@ pub fn domain_estimate(
     if let Some(c) = calibration {
         c.residualise(&mut z, &design.weights);
     }
-    let variance = design.variance_of_total(&z, convention)?.max(0.0);
+    let share = statistic == Statistic::Proportion;
+    let variance = design.variance_of_total(&z, convention, share)?.max(0.0);
     Ok(Some(DomainEstimate {
         estimate,
         se: variance.sqrt(),

@@ -462,6 +462,19 @@ fn margin_report(margins: &[Margin], outcome: &RakeOutcome) -> Result<DataFrame,
     )?)
 }
 
+/// A numeric calibration variable: a finite value in every row.
+fn complete_numbers(df: &DataFrame, name: &str) -> Result<Vec<f64>, Error> {
+    let values = numbers(df, name, "calibration variable")?;
+    if let Some(row) = values.iter().position(|v| !v.is_some_and(f64::is_finite)) {
+        return Err(bad(
+            name,
+            row,
+            "is empty or not a number; every row needs a value of a calibration variable",
+        ));
+    }
+    Ok(values.into_iter().flatten().collect())
+}
+
 /// A numeric population total to calibrate to: a column and its total.
 pub struct NumericTotal {
     pub column: String,
@@ -479,15 +492,7 @@ fn calibration_model(
 ) -> Result<(Model, Vec<f64>), Error> {
     let mut columns = Vec::with_capacity(numeric.len());
     for n in numeric {
-        let values = numbers(df, &n.column, "calibration variable")?;
-        if let Some(row) = values.iter().position(|v| !v.is_some_and(f64::is_finite)) {
-            return Err(bad(
-                &n.column,
-                row,
-                "is empty or not a number; every row needs a value of a calibration variable",
-            ));
-        }
-        columns.push(values.into_iter().flatten().collect());
+        columns.push(complete_numbers(df, &n.column)?);
     }
     let levels: Vec<usize> = margins.iter().map(|m| m.target.len()).collect();
     let categories = margins.iter().map(|m| m.category.clone()).collect();
@@ -587,8 +592,7 @@ pub fn calibration_with_numeric(
     }
     let mut columns = Vec::with_capacity(numeric.len());
     for name in numeric {
-        let values = numbers(df, name, "calibration variable")?;
-        columns.push(values.into_iter().map(|v| v.unwrap_or(0.0)).collect());
+        columns.push(complete_numbers(df, name)?);
     }
     Ok(Calibration::with_model(
         base,
@@ -675,11 +679,11 @@ impl EstimateSpec {
     fn intervals(&self, df: f64) -> Result<IntervalSpec, Error> {
         // Checks the confidence level and the degrees of freedom, naming the parameter.
         t_critical(self.confidence, df)?;
-        if self.statistic == Statistic::Quantile && !(0.0..=1.0).contains(&self.quantile) {
+        if self.statistic == Statistic::Quantile && !(self.quantile > 0.0 && self.quantile < 1.0) {
             return Err(DesignError::Parameter {
                 parameter: "quantile".into(),
                 message: format!(
-                    "must be between 0 and 1 (0.5 for the median), got {}",
+                    "must be between 0 and 1, exclusive (0.5 for the median; 0 and 1 would publish one person's answer, the smallest or largest), got {}",
                     self.quantile
                 ),
             }
@@ -811,9 +815,13 @@ pub(super) fn estimate_domains(
     let degrees: Vec<f64> = domains
         .masks
         .iter()
-        .map(|mask| match spec.convention {
-            Convention::Survey => design.domain_degrees_of_freedom(mask),
-            Convention::PeopleSurvey => f64::INFINITY,
+        .map(|mask| {
+            let share = matches!(spec.statistic, Statistic::Proportion | Statistic::Quantile);
+            if spec.convention.normal(share) {
+                f64::INFINITY
+            } else {
+                design.domain_degrees_of_freedom(mask)
+            }
         })
         .collect();
     let mut estimates = Vec::with_capacity(spec.variables.len());

@@ -89,8 +89,14 @@ impl Design {
     /// weight times the influence value (0 outside a domain). Clusters' totals vary around
     /// their stratum mean; `(1 − f_h) n_h / (n_h − 1)` scales each stratum (`Survey`), or
     /// `(N_h − n_h) / (N_h − 1)` (`PeopleSurvey`, with `N_h = n_h / f_h`).
-    pub fn variance_of_total(&self, z: &[f64], convention: Convention) -> Result<f64, DesignError> {
-        Ok(self.covariance_of_totals(&[z], convention)?[0])
+    /// `share`: the estimate is a share (the People Survey's shares use divisor n_h).
+    pub fn variance_of_total(
+        &self,
+        z: &[f64],
+        convention: Convention,
+        share: bool,
+    ) -> Result<f64, DesignError> {
+        Ok(self.covariance_of_totals(&[z], convention, share)?[0])
     }
 
     /// The covariance matrix (row-major `k × k`) of the estimated totals of `k` linearised
@@ -100,6 +106,7 @@ impl Design {
         &self,
         zs: &[&[f64]],
         convention: Convention,
+        share: bool,
     ) -> Result<Vec<f64>, DesignError> {
         let k = zs.len();
         let psus = self.psu_stratum.len();
@@ -119,7 +126,7 @@ impl Design {
                 grand[j] += totals[p * k + j] / psus as f64;
             }
         }
-        let scales = self.stratum_scales(convention)?;
+        let scales = self.stratum_scales(convention, share)?;
         let inflation = self.lonely_average_inflation()?;
         let mut cov = vec![0.0; k * k];
         let mut d = vec![0.0; k];
@@ -152,7 +159,11 @@ impl Design {
             return Ok(1.0);
         }
         let strata = self.psus_in_stratum.len();
-        let lonely = self.psus_in_stratum.iter().filter(|&&n| n < 2).count();
+        // A stratum sampled in full (f = 1) is a certainty stratum, not a lonely one (R
+        // leaves it out before counting).
+        let lonely = (0..strata)
+            .filter(|&h| self.psus_in_stratum[h] < 2 && self.fraction[h] < 1.0)
+            .count();
         if lonely == strata {
             return Err(DesignError::Parameter {
                 parameter: "lonely_psu".into(),
@@ -164,12 +175,12 @@ impl Design {
 
     /// Per stratum, what its clusters' squared deviations are scaled by: the finite-
     /// population factor times `n_h / (n_h − 1)` (the convention's), or the lonely-PSU rule.
-    fn stratum_scales(&self, convention: Convention) -> Result<Vec<f64>, DesignError> {
+    fn stratum_scales(&self, convention: Convention, share: bool) -> Result<Vec<f64>, DesignError> {
         (0..self.psus_in_stratum.len())
             .map(|h| {
                 let n_h = self.psus_in_stratum[h] as f64;
                 let scale = if n_h > 1.0 {
-                    convention.variance_correction(n_h)
+                    convention.variance_correction(n_h, share)
                 } else {
                     match self.lonely {
                         LonelyPsu::Fail => {

@@ -68,7 +68,7 @@ pub fn domain_quantile(
         calibration,
         &below,
         domain,
-        Statistic::Mean,
+        Statistic::Proportion,
         convention,
     )?
     else {

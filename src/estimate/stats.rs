@@ -99,9 +99,10 @@ pub enum Convention {
     /// in the linearised sums: svymean), finite-population factor `1 − n/N`, t quantiles
     /// on `n − 1` degrees of freedom (the design's for a design).
     Survey,
-    /// The textbook finite-population margin the UK Civil Service People Survey publishes,
-    /// `z · √(σ²/n · (N − n)/(N − 1))`: the variance with divisor `n` (`p(1 − p)/n` for a
-    /// share), finite-population factor `(N − n)/(N − 1)`, normal quantiles.
+    /// The UK Civil Service People Survey's: finite-population factor `(N − n)/(N − 1)`;
+    /// shares with `p(1 − p)/n` and normal quantiles (z tests for proportions, the margin
+    /// `z · √(p(1−p)/n · (N−n)/(N−1))`), means with the sample variance and t on `n − 1`
+    /// (t tests for indices).
     PeopleSurvey,
 }
 
@@ -123,12 +124,18 @@ impl Convention {
         }
     }
 
-    /// Degrees of freedom of an estimate from `n` independent units (infinite: normal).
-    pub fn df(self, n: f64) -> f64 {
+    /// Degrees of freedom of an estimate from `n` independent units (infinite: normal):
+    /// `n − 1`, but normal for the People Survey's shares.
+    pub fn df(self, n: f64, share: bool) -> f64 {
         match self {
-            Convention::Survey => n - 1.0,
-            Convention::PeopleSurvey => f64::INFINITY,
+            Convention::PeopleSurvey if share => f64::INFINITY,
+            _ => n - 1.0,
         }
+    }
+
+    /// Whether estimates of this kind are tested on the normal rather than on t.
+    pub fn normal(self, share: bool) -> bool {
+        self == Convention::PeopleSurvey && share
     }
 
     /// The interval of shares when none is asked for: R `svyciprop`'s logit, or the People
@@ -140,11 +147,11 @@ impl Convention {
         }
     }
 
-    /// The `n/(n − 1)` of a sample variance, where the convention has it.
-    pub fn variance_correction(self, n: f64) -> f64 {
+    /// The `n/(n − 1)` of a sample variance, which the People Survey's shares do without.
+    pub fn variance_correction(self, n: f64, share: bool) -> f64 {
         match self {
-            Convention::Survey => n / (n - 1.0),
-            Convention::PeopleSurvey => 1.0,
+            Convention::PeopleSurvey if share => 1.0,
+            _ => n / (n - 1.0),
         }
     }
 }
@@ -200,6 +207,20 @@ pub fn t_critical(confidence: f64, df: f64) -> Result<f64, EstimateError> {
     })
 }
 
+/// The two-sided p-value of a t (or, with infinite `df`, normal) statistic; NaN when the
+/// statistic or `df` is not usable (statrs panics on a NaN argument).
+pub fn two_sided_p(statistic: f64, df: f64) -> f64 {
+    if !statistic.is_finite() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    let tail = if df == f64::INFINITY {
+        Normal::standard().sf(statistic.abs())
+    } else {
+        StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.sf(statistic.abs()))
+    };
+    2.0 * tail
+}
+
 /// The two-sided `confidence` quantile of t with `df` degrees of freedom, the normal one
 /// when `df` is infinite (statrs' t does not converge there); `None` for `df` ≤ 0 or NaN,
 /// or a `confidence` outside (0, 1).
@@ -218,11 +239,10 @@ pub fn two_sided_quantile(confidence: f64, df: f64) -> Option<f64> {
 ///
 /// * mean = Σwy / Σw
 /// * SD: s² = n/(n−1) · Σw(y−ȳ)² / Σw (the ordinary sample variance when unweighted)
-/// * SE = √(c · Σw²(y−ȳ)²) / Σw · √fpc, c = n/(n−1) (`Survey`: the with-replacement
-///   linearisation estimator of R `svymean` under `svydesign(ids=~1, weights=~w)`, s/√n
-///   without weights) or 1 (`PeopleSurvey`); the finite-population factor
-///   (`Convention::fpc`) applies when the population size N is known.
-/// * CI = mean ± q · SE, q the t(n−1) quantile (`Survey`) or the normal one (`PeopleSurvey`).
+/// * SE = √(n/(n−1) · Σw²(y−ȳ)²) / Σw · √fpc — the with-replacement linearisation
+///   estimator of R `svymean` under `svydesign(ids=~1, weights=~w)` (s/√n without weights);
+///   the finite-population factor (`Convention::fpc`) applies when N is known.
+/// * CI = mean ± t(n−1) · SE.
 /// * Percent positive p = Σwb / Σwa with SE² = c · Σw²(b − p a)² / (Σwa)² · fpc over the r
 ///   respondents who answered (`Shares`), c = r/(r−1) (`Survey`) or 1 (`PeopleSurvey`); its
 ///   interval by `spec.share_interval` on r − 1 (or infinite) degrees of freedom.
@@ -259,8 +279,8 @@ pub fn finish(
     let ss_w2 = (m.sw2y2 - 2.0 * mean * m.sw2y + mean * mean * m.sw2).max(0.0);
     est.sd = Some((correction * ss_w / m.sw).sqrt());
     let fpc = spec.convention.fpc(n, population);
-    let se = (spec.convention.variance_correction(n) * ss_w2).sqrt() / m.sw * fpc.sqrt();
-    let t = t_critical(spec.confidence, spec.convention.df(n))?;
+    let se = (correction * ss_w2).sqrt() / m.sw * fpc.sqrt();
+    let t = t_critical(spec.confidence, spec.convention.df(n, false))?;
     est.se = Some(se);
     est.ci_low = Some(mean - t * se);
     est.ci_high = Some(mean + t * se);
@@ -275,7 +295,7 @@ fn finish_share(est: &mut Estimate, s: &Shares, population: Option<f64>, spec: &
     }
     let r = s.answering as f64;
     let p = s.w_positive / s.w_total;
-    let variance = spec.convention.variance_correction(r) * s.squared_residuals(p)
+    let variance = spec.convention.variance_correction(r, true) * s.squared_residuals(p)
         / (s.w_total * s.w_total)
         * spec.convention.fpc(r, population);
     let se = variance.sqrt();
@@ -283,7 +303,7 @@ fn finish_share(est: &mut Estimate, s: &Shares, population: Option<f64>, spec: &
     let interval = IntervalSpec {
         method: spec.share_interval,
         confidence: spec.confidence,
-        df: spec.convention.df(r),
+        df: spec.convention.df(r, true),
     };
     est.pct_positive_ci = share_interval(&interval, p, se, s.answering as usize)
         .map(|(low, high)| (low * 100.0, high * 100.0));

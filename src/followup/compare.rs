@@ -11,8 +11,7 @@
 //!   (`PeopleSurvey`, the finite-population margin of the UK People Survey); tested as the
 //!   means are. Effect size Cohen's h.
 
-use crate::estimate::stats::{two_sided_quantile, Convention};
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use crate::estimate::stats::{two_sided_p, two_sided_quantile, Convention};
 
 /// A published estimate of one group in one wave.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,13 +36,9 @@ pub struct Change {
     pub note: Option<String>,
 }
 
-/// Welch's t (or the normal) test of `later.mean − earlier.mean`.
-pub fn mean_change(
-    earlier: &Cell,
-    later: &Cell,
-    confidence: f64,
-    convention: Convention,
-) -> Change {
+/// Welch's t test of `later.mean − earlier.mean` (both conventions: the People Survey tests
+/// indices by t too; their SEs already carry the convention's finite-population factor).
+pub fn mean_change(earlier: &Cell, later: &Cell, confidence: f64) -> Change {
     let mut out = Change {
         change: later.mean - earlier.mean,
         ..Change::default()
@@ -54,23 +49,24 @@ pub fn mean_change(
     }
     out.effect_size = cohens_d(earlier, later, out.change);
     let waves = [(earlier.se, earlier.n), (later.se, later.n)];
+    // Welch's t under either convention (the People Survey's t tests for indices).
     test_difference(
         &mut out,
         waves,
         confidence,
-        convention,
+        false,
         "no variation within either wave (SE 0): no test",
     );
     out
 }
 
 /// Fills the test of `out.change` from each wave's (SE, n): `SE = √(SE₁² + SE₂²)`, Welch's
-/// degrees of freedom (`Survey`) or the normal (`PeopleSurvey`).
+/// degrees of freedom, or the normal when `normal`.
 fn test_difference(
     out: &mut Change,
     waves: [(f64, f64); 2],
     confidence: f64,
-    convention: Convention,
+    normal: bool,
     no_variation: &str,
 ) {
     let [(se1, n1), (se2, n2)] = waves;
@@ -80,33 +76,25 @@ fn test_difference(
         out.note = Some(no_variation.into());
         return;
     }
-    let df = match convention {
-        Convention::Survey => (v1 + v2).powi(2) / (v1 * v1 / (n1 - 1.0) + v2 * v2 / (n2 - 1.0)),
-        Convention::PeopleSurvey => f64::INFINITY,
+    let df = if normal {
+        f64::INFINITY
+    } else {
+        (v1 + v2).powi(2) / (v1 * v1 / (n1 - 1.0) + v2 * v2 / (n2 - 1.0))
     };
     // A missing or non-finite SE in a published table (a hand-made or damaged input) gives
     // no test rather than a panic.
-    let (Some(crit), Some(tail)) = (two_sided_quantile(confidence, df), upper_tail(df)) else {
+    let statistic = out.change / se;
+    let p_value = two_sided_p(statistic, df);
+    let Some(crit) = two_sided_quantile(confidence, df).filter(|_| p_value.is_finite()) else {
         out.note = Some("no standard error in a wave: no test".into());
         return;
     };
-    let statistic = out.change / se;
     out.se = Some(se);
     out.df = df.is_finite().then_some(df);
     out.statistic = Some(statistic);
-    out.p_value = Some(2.0 * tail(statistic.abs()));
+    out.p_value = Some(p_value);
     out.ci_low = Some(out.change - crit * se);
     out.ci_high = Some(out.change + crit * se);
-}
-
-/// `P(T > x)` for t with `df` degrees of freedom (the normal when infinite).
-fn upper_tail(df: f64) -> Option<Box<dyn Fn(f64) -> f64>> {
-    if df == f64::INFINITY {
-        let z = Normal::standard();
-        return Some(Box::new(move |x| z.sf(x)));
-    }
-    let t = StudentsT::new(0.0, 1.0, df).ok()?;
-    Some(Box::new(move |x| t.sf(x)))
 }
 
 fn cohens_d(earlier: &Cell, later: &Cell, change: f64) -> Option<f64> {
@@ -163,7 +151,7 @@ pub fn share_change(
         &mut out,
         waves,
         confidence,
-        convention,
+        convention.normal(true),
         "all answers alike in both waves (SE 0): no test",
     );
     out
@@ -230,7 +218,7 @@ fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
 /// Pools published cells of several units into one (for merged units): exact for unweighted
 /// estimates (total n, pooled mean, SD from the within and between sums of squares); the SE
 /// is s/√n, times √(1 − n/N) when every unit's headcount is known.
-pub fn pool_cells(cells: &[(Cell, Option<f64>)]) -> Cell {
+pub fn pool_cells(cells: &[(Cell, Option<f64>)], convention: Convention) -> Cell {
     let n: f64 = cells.iter().map(|(c, _)| c.n).sum();
     let mean = cells.iter().map(|(c, _)| c.n * c.mean).sum::<f64>() / n;
     let ss: f64 = cells
@@ -243,7 +231,7 @@ pub fn pool_cells(cells: &[(Cell, Option<f64>)]) -> Cell {
         0.0
     };
     let population: Option<f64> = cells.iter().map(|(_, h)| *h).sum();
-    let fpc = population.map_or(1.0, |big_n| (1.0 - n / big_n).max(0.0));
+    let fpc = convention.fpc(n, population);
     Cell {
         n,
         mean,

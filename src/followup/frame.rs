@@ -212,7 +212,7 @@ pub(super) fn cell_of(row: &Published) -> Option<Cell> {
 
 /// The earlier cell a later one is set against: one unit as published, several (a merger)
 /// pooled; `None` when a unit has no published mean.
-pub(super) fn earlier_cell(rows: &[&Published]) -> Option<Cell> {
+pub(super) fn earlier_cell(rows: &[&Published], convention: Convention) -> Option<Cell> {
     let cells: Vec<(Cell, Option<f64>)> = rows
         .iter()
         .map(|r| Some((cell_of(r)?, r.headcount)))
@@ -220,7 +220,7 @@ pub(super) fn earlier_cell(rows: &[&Published]) -> Option<Cell> {
     Some(if cells.len() == 1 {
         cells[0].0
     } else {
-        pool_cells(&cells)
+        pool_cells(&cells, convention)
     })
 }
 
@@ -266,12 +266,14 @@ fn compare_row(
         out.status = Some("suppressed in the earlier wave".into());
         return out;
     }
-    let (Some(earlier), Some(later_cell)) = (earlier_cell(&found.rows), cell_of(&out.later)) else {
+    let (Some(earlier), Some(later_cell)) =
+        (earlier_cell(&found.rows, convention), cell_of(&out.later))
+    else {
         out.status = Some("no mean in one of the waves".into());
         return out;
     };
     out.earlier = Some(earlier);
-    out.mean = Some(mean_change(&earlier, &later_cell, confidence, convention));
+    out.mean = Some(mean_change(&earlier, &later_cell, confidence));
     // A dimension's or the index's share pools several answers per respondent: its test
     // needs the published standard errors; an item's has the formula to fall back on.
     let e = found.rows[0];

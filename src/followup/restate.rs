@@ -191,9 +191,9 @@ fn pool(
     confidence: f64,
 ) -> Option<Pooled> {
     let parts: Vec<&Published> = rows.iter().map(|&r| &list[r]).collect();
-    let cell = earlier_cell(&parts)?;
+    let cell = earlier_cell(&parts, v.convention)?;
     let t = if cell.n > 1.0 {
-        t_critical(confidence, v.convention.df(cell.n)).ok()?
+        t_critical(confidence, v.convention.df(cell.n, false)).ok()?
     } else {
         f64::NAN
     };

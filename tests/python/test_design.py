@@ -727,7 +727,7 @@ def test_rao_scott_test_is_blank_when_a_cell_is_small_and_counts_no_answers():
     assert (row["n"], row["n_excluded"]) == (180, 3)
     one = CLUS1.with_columns(stype=pl.lit("E"))
     flat = ly.design_chisq(one, DCLUS1, "sch.wide", "stype", min_group=1).row(0, named=True)
-    assert flat["f"] is None and "nothing to test" in flat["note"]
+    assert flat["f"] is None and "fewer than two answered categories" in flat["note"]
 
 
 # ---- quantiles -----------------------------------------------------------------------------
@@ -841,7 +841,7 @@ def test_calibration_to_numeric_totals_and_greg_totals():
 def test_calibration_errors_name_the_parameter():
     with pytest.raises(ly.LyhordError, match="`bounds`.*logit"):
         ly.calibrate(CLUS1, TYPES, method="logit", design=DCLUS1)
-    with pytest.raises(ly.LyhordError, match="`bounds`: need 0 ≤ L < 1 < U"):
+    with pytest.raises(ly.LyhordError, match="`bounds`: need 0 < L < 1 < U"):
         ly.calibrate(CLUS1, TYPES, method="linear", bounds=(1.2, 3), design=DCLUS1)
     with pytest.raises(ly.LyhordError, match="`population_size`"):
         ly.calibrate(CLUS1, totals={"api99": 3914069}, design=DCLUS1)
@@ -894,3 +894,38 @@ def test_nonresponse_adjustment_errors_name_the_class_and_column():
     bad = sampled.with_columns(responded=pl.Series([1, None, 0]))
     with pytest.raises(ly.DataError, match="`responded`.*true/false"):
         ly.adjust_nonresponse(bad, responded="responded", classes="district")
+
+
+def test_review_cases_no_infinite_tests_no_leaky_counts_no_lost_weights():
+    # A census (fpc = population = sample) has no sampling variance: no t, no p, no inf.
+    census = CLUS1.with_columns(everyone=pl.len().over("stype").cast(pl.Float64))
+    pairs = ly.design_compare(
+        census,
+        ly.Design("pw", strata="stype", fpc="everyone"),
+        "api00",
+        by="sch.wide",
+        min_group=1,
+    )
+    assert pairs["se"][0] == 0.0 and pairs["t"][0] is None and pairs["p_value"][0] is None
+    # n_excluded counts the rows without an answer: a small such group blanks the test,
+    # as design_estimate(by=row) would blank it as a domain of its own.
+    holes = CLUS1.with_columns(
+        pl.when(pl.int_range(pl.len()) < 3)
+        .then(None)
+        .otherwise(pl.col("sch.wide"))
+        .alias("sch.wide")
+    )
+    small = ly.design_chisq(holes, DCLUS1, "sch.wide", "stype", min_group=5).row(0, named=True)
+    assert small["suppressed"] and small["n"] is None and small["n_excluded"] is None
+    # The new weights may not overwrite the ones they start from; bounds keep g above 0.
+    with pytest.raises(ly.ArgumentError, match="name='pw' is the design's weight column"):
+        ly.calibrate(CLUS1, TYPES, design=DCLUS1, name="pw")
+    with pytest.raises(ly.LyhordError, match="need 0 < L < 1 < U"):
+        ly.calibrate(CLUS1, TYPES, design=DCLUS1, bounds=(0.0, 2.0))
+    with pytest.raises(ly.LyhordError, match="exclusive"):
+        ly.design_estimate(CLUS1, DCLUS1, "api00", statistic="quantile", quantile=1.0)
+    # A stratum sampled in full is not lonely: "average" leaves it out of H₁.
+    full = CLUS1.with_columns(fpc_by=pl.when(pl.col("dnum") == 413).then(1.0).otherwise(1000.0))
+    average = ly.Design("pw", strata="dnum", fpc="fpc_by", lonely_psu="average")
+    remove = ly.Design("pw", strata="dnum", fpc="fpc_by", lonely_psu="remove")
+    assert one(full, "api00", average)[1] == pytest.approx(one(full, "api00", remove)[1])

@@ -275,11 +275,11 @@ def test_people_survey_convention_reproduces_its_margin():
     assert margin == pytest.approx(6.8785, abs=5e-5)
     assert row["pct_positive_ci_high"] - 43.0 == pytest.approx(margin, abs=1e-10)
     assert 43.0 - row["pct_positive_ci_low"] == pytest.approx(margin, abs=1e-10)
-    # Means: the same σ²/n (divisor n) with (N−n)/(N−1) and the normal quantile.
+    # Means (indices): the sample SD with (N−n)/(N−1) and t on n − 1 (its t tests).
     sd = row["sd"]
-    se = sd * math.sqrt(99 / 100) / math.sqrt(100) * math.sqrt(100 / 199)
+    se = sd / math.sqrt(100) * math.sqrt(100 / 199)
     assert row["se"] == pytest.approx(se, rel=1e-12)
-    assert row["ci_high"] - row["mean"] == pytest.approx(stats.norm.ppf(0.975) * se, rel=1e-12)
+    assert row["ci_high"] - row["mean"] == pytest.approx(stats.t.ppf(0.975, 99) * se, rel=1e-12)
     assert row["convention"] == "people_survey"
     survey = ly.estimate(answers, "hme", by="enhet", headcounts=hc)
     s_row = survey.filter(pl.col("level") == 1, pl.col("measure") == "hme1").row(0, named=True)
@@ -313,12 +313,15 @@ def test_compare_waves_follows_the_tables_convention():
         e25["pct_positive"][0] - e24["pct_positive"][0], abs=1e-12
     )
     assert dim["pct_z"] == pytest.approx(dim["pct_change"] / se, rel=1e-12)
-    # Means: Welch's t (df given) under R's convention, the normal (no df) under the
-    # People Survey's.
-    assert survey["df"].drop_nulls().len() > 0
-    assert (
-        people.filter(pl.col("status").is_null())["df"].null_count()
-        == people.filter(pl.col("status").is_null()).height
-    )
+    # Means: Welch's t under both (the People Survey's t tests for indices); shares: the
+    # People Survey's by z on its own SEs, p(1−p)/n · (N−n)/(N−1).
+    compared = people.filter(pl.col("status").is_null())
+    assert compared["df"].null_count() == 0 and survey["df"].drop_nulls().len() > 0
+    top = (pl.col("level") == 0, pl.col("measure") == "engagement")
+    p_dim = people.filter(*top).row(0, named=True)
+    q24 = tables[2024, "people_survey"].filter(*top)["pct_positive_se"][0]
+    q25 = tables[2025, "people_survey"].filter(*top)["pct_positive_se"][0]
+    z = p_dim["pct_change"] / math.hypot(q24, q25)
+    assert p_dim["pct_p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-9)
     with pytest.raises(ly.LyhordError, match="same convention"):
         ly.compare_waves(tables[2024, "survey"], tables[2025, "people_survey"])
