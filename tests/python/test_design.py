@@ -929,3 +929,38 @@ def test_review_cases_no_infinite_tests_no_leaky_counts_no_lost_weights():
     average = ly.Design("pw", strata="dnum", fpc="fpc_by", lonely_psu="average")
     remove = ly.Design("pw", strata="dnum", fpc="fpc_by", lonely_psu="remove")
     assert one(full, "api00", average)[1] == pytest.approx(one(full, "api00", remove)[1])
+
+
+def test_attacker_cannot_pin_the_no_answer_group_from_estimates_and_the_chisq_test():
+    # Three schools without sch.wide: design_estimate(by="sch.wide") blanks that domain (and a
+    # partner). The Rao–Scott test's n and n_excluded would give it back (n_excluded = 3
+    # exactly); our own integer programme over everything published must not pin it.
+    holes = CLUS1.with_columns(
+        pl.when(pl.int_range(pl.len()) < 3)
+        .then(None)
+        .otherwise(pl.col("sch.wide"))
+        .alias("sch.wide")
+    )
+    estimates = ly.design_estimate(holes, DCLUS1, "api00", by="sch.wide", min_group=5)
+    test = ly.design_chisq(holes, DCLUS1, "sch.wide", "stype", min_group=5).row(0, named=True)
+    atoms = [("Yes",), ("No",), (None,)]
+
+    def published(with_test: dict | None) -> Knowledge:
+        knowledge = Knowledge(atoms)
+        for row in estimates.iter_rows(named=True):
+            ids = [0, 1, 2] if row["level"] == 0 else [atoms.index((row["sch.wide"],))]
+            if row["n"] is not None:
+                knowledge.add("n:api00", ids, "eq", row["n"])
+            else:
+                knowledge.add("n:api00", ids, "ge", 1)
+        if with_test is not None and with_test["n"] is not None:
+            knowledge.add("n:api00", [0, 1], "eq", with_test["n"])  # stype has no nulls
+            knowledge.add("n:api00", [2], "eq", with_test["n_excluded"])
+        return knowledge
+
+    assert estimates.filter(pl.col("sch.wide").is_null(), pl.col("level") == 1)["suppressed"][0]
+    low, high = interval(published(test), "n:api00", [2])
+    assert high - low >= 5, (low, high)
+    # The attacker is not toothless: the counts a test would show without the check pin it.
+    leaky = {"n": 180, "n_excluded": 3}
+    assert interval(published(leaky), "n:api00", [2]) == (3.0, 3.0)
