@@ -415,14 +415,17 @@ First per code: for each double-coded interview and coder, was the code used at 
 (`ly.code_presence`)? Then per segment: did the two coders give the segment the same code
 (nominal), and how close were their 1–5 participation ratings (ordinal)? Krippendorff's α
 of at least 0.8 is the usual bar for drawing conclusions, 0.667 for tentative ones
-(Krippendorff 2004).""",
+(Krippendorff 2004). Standard errors are Gwet's analytic ones (as R irrCAC), with a t
+interval and a two-sided test of "no agreement beyond chance"; `se_method="bootstrap"`
+resamples interviews instead. With two coders Cohen's κ and Scott's π are the named
+two-coder cases of Conger's κ and Fleiss' κ.""",
     ),
     (
         "code",
         """double = segments.filter(pl.col("coder") == "K2")["interview"].unique()
 coded_twice = segments.filter(pl.col("interview").is_in(double.implode()))
 presence = ly.code_presence(coded_twice.filter(pl.col("code") != "del_betyg"), unit="interview")
-per_code = ly.agreement(presence, unit="interview", value="present", by="code", n_boot=500)
+per_code = ly.agreement(presence, unit="interview", value="present", by="code")
 per_code.filter(pl.col("statistic").is_in(["krippendorff_alpha", "percent_agreement"])).pivot(
     "statistic", index=["code", "n_units"], values="value"
 ).sort("krippendorff_alpha")""",
@@ -432,11 +435,9 @@ per_code.filter(pl.col("statistic").is_in(["krippendorff_alpha", "percent_agreem
         """by_segment = coded_twice.with_columns(
     unit=pl.concat_str("interview", pl.lit("/"), pl.col("segment").cast(pl.String))
 )
-codes = ly.agreement(
-    by_segment.filter(pl.col("code") != "del_betyg"), value="code", n_boot=500
-)
+codes = ly.agreement(by_segment.filter(pl.col("code") != "del_betyg"), value="code")
 ratings = ly.agreement(
-    by_segment.filter(pl.col("code") == "del_betyg"), value="rating", level="ordinal", n_boot=500
+    by_segment.filter(pl.col("code") == "del_betyg"), value="rating", level="ordinal"
 )
 pl.concat(
     [
@@ -444,7 +445,8 @@ pl.concat(
         ratings.with_columns(what=pl.lit("del_betyg ratings")),
     ]
 ).filter(pl.col("value").is_not_null()).select(
-    "what", "statistic", "weights", pl.col("value", "ci_low", "ci_high").round(3), "n_units"
+    "what", "statistic", "weights", pl.col("value", "se", "ci_low", "ci_high").round(3),
+    pl.col("p_value").round(4), "n_units"
 )""",
     ),
     (

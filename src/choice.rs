@@ -106,6 +106,7 @@ pub fn all_choices() -> Vec<ChoiceInfo> {
         info::<reliability::CiKind>("CiMethod"),
         info::<agreement::Level>("AgreementLevel"),
         info::<agreement::Weights>("AgreementWeights"),
+        info::<agreement::SeMethod>("AgreementSe"),
         info::<followup::compare::Adjust>("Adjust"),
         info::<followup::targets::Direction>("Direction"),
         info::<design::LonelyPsu>("LonelyPsu"),

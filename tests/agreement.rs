@@ -2,7 +2,7 @@
 //! every number is written beside it.
 
 use lyhord::agreement::frame::{agreement_frame, presence_frame, AgreementOptions};
-use lyhord::agreement::{agreement, Estimate, Level, Ratings, Request, Weights};
+use lyhord::agreement::{agreement, Estimate, Level, Ratings, Request, SeMethod, Weights};
 use polars::prelude::*;
 
 /// Ratings from a coders × units matrix as printed in the sources (`None` = not coded).
@@ -29,6 +29,7 @@ fn request(level: Level, weights: &[Weights]) -> Request {
     Request {
         level,
         weights: weights.to_vec(),
+        se_method: SeMethod::Analytic,
         n_boot: 0,
         confidence: 0.95,
         seed: 1,
@@ -105,6 +106,213 @@ fn gwet_family_matches_irrcac_on_the_2011_data() {
     close(get(&est, "fleiss_kappa", q), 0.86494, 5e-6);
     close(get(&est, "gwet_ac2", q), 0.914, 5e-6);
     close(get(&est, "brennan_prediger", q), 0.90152, 5e-6);
+}
+
+fn analytic<'a>(est: &'a [Estimate], statistic: &str, weights: Option<Weights>) -> &'a Estimate {
+    est.iter()
+        .find(|e| e.statistic == statistic && e.weights == weights)
+        .unwrap_or_else(|| panic!("no {statistic} {weights:?}"))
+}
+
+#[test]
+fn analytic_standard_errors_match_irrcac_on_the_2011_data() {
+    // R irrCAC (Gwet), functions of agree.coeff3.raw.r sourced from github.com/kgwet/irrCAC
+    // with the 5-digit rounding of coeff.val/coeff.se taken out: pa.coeff.raw,
+    // gwet.ac1.raw, fleiss.kappa.raw, conger.kappa.raw, bp.coeff.raw, krippen.alpha.raw on
+    // the 12 × 4 table (units as rows, NA for missing), weights = "unweighted" /
+    // "linear" / "quadratic". p is irrCAC's one-sided 1 − pt(coef/se, n − 1); ours is
+    // two-sided, so twice it.
+    let r = krippendorff_2011();
+    let all = [Weights::Unweighted, Weights::Linear, Weights::Quadratic];
+    let est = agreement(&r, &request(Level::Nominal, &all)).unwrap();
+    let expected = [
+        (
+            Weights::Unweighted,
+            "percent_agreement",
+            0.818181818181818,
+            0.125608959946865,
+            None,
+        ),
+        (
+            Weights::Unweighted,
+            "gwet_ac1",
+            0.775444068126995,
+            0.142949950640765,
+            Some(0.000104360492031663),
+        ),
+        (
+            Weights::Unweighted,
+            "fleiss_kappa",
+            0.761169275422411,
+            0.153019203469492,
+            Some(0.000209586519265281),
+        ),
+        (
+            Weights::Unweighted,
+            "conger_kappa",
+            0.762066893651112,
+            0.150108795069851,
+            Some(0.000178392139136063),
+        ),
+        (
+            Weights::Unweighted,
+            "brennan_prediger",
+            0.772727272727273,
+            0.144716619899483,
+            Some(0.000118780434812171),
+        ),
+        (
+            Weights::Linear,
+            "percent_agreement",
+            0.939393939393939,
+            0.0936791026411015,
+            None,
+        ),
+        (
+            Weights::Linear,
+            "gwet_ac2",
+            0.858739136432611,
+            0.117329021881364,
+            Some(7.53015426624426e-06),
+        ),
+        (
+            Weights::Linear,
+            "fleiss_kappa",
+            0.81794476709731,
+            0.148504355499451,
+            Some(9.20196291229747e-05),
+        ),
+        (
+            Weights::Linear,
+            "conger_kappa",
+            0.813137032842582,
+            0.145868196929064,
+            Some(8.32725255501821e-05),
+        ),
+        (
+            Weights::Linear,
+            "brennan_prediger",
+            0.848484848484849,
+            0.123356124494103,
+            Some(1.33127858661375e-05),
+        ),
+        (
+            Weights::Quadratic,
+            "percent_agreement",
+            0.975378787878788,
+            0.0906162783195465,
+            None,
+        ),
+        (
+            Weights::Quadratic,
+            "gwet_ac2",
+            0.914000723551605,
+            0.10396224464506,
+            Some(1.31721923291028e-06),
+        ),
+        (
+            Weights::Quadratic,
+            "fleiss_kappa",
+            0.864935064935065,
+            0.146033610756912,
+            Some(4.98804066036973e-05),
+        ),
+        (
+            Weights::Quadratic,
+            "conger_kappa",
+            0.857168224091625,
+            0.1443607913584,
+            Some(4.88222708507902e-05),
+        ),
+        (
+            Weights::Quadratic,
+            "brennan_prediger",
+            0.901515151515151,
+            0.110894374973973,
+            Some(2.80273986263957e-06),
+        ),
+    ];
+    for (w, statistic, value, se, one_sided_p) in expected {
+        let e = analytic(&est, statistic, Some(w));
+        close(*e.value.as_ref().unwrap(), value, 1e-13);
+        close(e.se.unwrap(), se, 1e-13);
+        assert_eq!(e.df, Some(11.0));
+        match one_sided_p {
+            Some(p) => close(e.p_value.unwrap(), 2.0 * p, 1e-12),
+            None => assert_eq!(e.p_value, None, "{statistic}: no test of p_a = 0"),
+        }
+    }
+    // Interval: coef ± qt(0.975, 11)·se, upper end at most 1 (irrCAC): AC1 [0.46081, 1].
+    let ac1 = analytic(&est, "gwet_ac1", Some(Weights::Unweighted));
+    let (lo, hi) = ac1.ci.unwrap();
+    close(lo, 0.460813348130838, 1e-12);
+    assert_eq!(hi, 1.0);
+    // With two or more coders Cohen's κ and Scott's π are not defined: null with a pointer.
+    let cohen = analytic(&est, "cohen_kappa", Some(Weights::Unweighted));
+    assert!(cohen.value.as_ref().unwrap_err().contains("conger_kappa"));
+    assert_eq!((cohen.se, cohen.z), (None, None));
+}
+
+#[test]
+fn krippendorff_alpha_se_matches_irrcac_at_nominal_interval_and_ordinal_level() {
+    // irrCAC krippen.alpha.raw (as above): weights "unweighted" for nominal, "quadratic"
+    // for interval (codes 1–5 equally spaced), and for ordinal the custom matrix
+    // 1 − δ²/max δ² with Krippendorff's ordinal δ² from the pairable values' marginals:
+    // nc <- sapply(1:5, function(k) sum(pair == k, na.rm = TRUE)), pair the units with ≥ 2
+    // ratings, d2[c, k] = (sum(nc[c:k]) − (nc[c] + nc[k])/2)².
+    let r = krippendorff_2011();
+    for (level, value, se) in [
+        (Level::Nominal, 0.743421052631579, 0.145478717222199),
+        (Level::Interval, 0.849107142857144, 0.129051199944227),
+        (Level::Ordinal, 0.815387503754882, 0.142254353842663),
+    ] {
+        let est = agreement(&r, &request(level, &[])).unwrap();
+        let e = analytic(&est, "krippendorff_alpha", None);
+        close(*e.value.as_ref().unwrap(), value, 1e-12);
+        close(e.se.unwrap(), se, 1e-12);
+    }
+}
+
+#[test]
+fn cohen_and_scott_with_missing_ratings_take_chance_from_every_rating_as_irrcac() {
+    // Coders A and B of the 2011 data without the unit neither rated (11 units; A misses
+    // two). irrCAC conger.kappa.raw (= Cohen's κ for two coders, each coder's marginals
+    // from all units they rated) and fleiss.kappa.raw (= Scott's π) on the 11 × 2 table.
+    let r = ratings(&[
+        codes("1 2 3 3 2 1 4 1 2 . ."),
+        codes("1 2 3 3 2 2 4 1 2 5 3"),
+    ]);
+    let est = agreement(
+        &r,
+        &request(Level::Nominal, &[Weights::Unweighted, Weights::Quadratic]),
+    )
+    .unwrap();
+    for (w, cohen, cohen_se, scott, scott_se) in [
+        (
+            Weights::Unweighted,
+            0.851351351351351,
+            0.19116533586994,
+            0.853066180935033,
+            0.191398722125251,
+        ),
+        (
+            Weights::Quadratic,
+            0.955823293172691,
+            0.141730953052477,
+            0.961199294532628,
+            0.141690574597284,
+        ),
+    ] {
+        let c = analytic(&est, "cohen_kappa", Some(w));
+        close(*c.value.as_ref().unwrap(), cohen, 1e-13);
+        close(c.se.unwrap(), cohen_se, 1e-13);
+        let s = analytic(&est, "scott_pi", Some(w));
+        close(*s.value.as_ref().unwrap(), scott, 1e-13);
+        close(s.se.unwrap(), scott_se, 1e-13);
+        // Conger's κ and Fleiss' κ are their many-coder names.
+        assert_eq!(analytic(&est, "conger_kappa", Some(w)).value, c.value);
+        assert_eq!(analytic(&est, "fleiss_kappa", Some(w)).value, s.value);
+    }
 }
 
 /// Two coders from a 3 × 3 contingency table (rows coder A, columns coder B).
@@ -335,6 +543,11 @@ fn options(level: Level, n_boot: usize) -> AgreementOptions {
         level,
         categories: None,
         weights: None,
+        se_method: if n_boot > 0 {
+            SeMethod::Bootstrap
+        } else {
+            SeMethod::Analytic
+        },
         n_boot,
         confidence: 0.95,
         seed: 7,
@@ -538,6 +751,7 @@ mod properties {
         let req = Request {
             level,
             weights: vec![Weights::Unweighted, Weights::Linear, Weights::Quadratic],
+            se_method: SeMethod::Analytic,
             n_boot: 0,
             confidence: 0.95,
             seed: 3,
@@ -560,6 +774,22 @@ mod properties {
                             prop_assert!(v >= -1e-12, "{name} = {v}");
                         }
                     }
+                }
+            }
+        }
+
+        #[test]
+        fn analytic_intervals_are_finite_and_hold_the_value(data in any_ratings()) {
+            let r = ratings(&data);
+            let all = [Weights::Unweighted, Weights::Linear, Weights::Quadratic];
+            for e in agreement(&r, &request(Level::Ordinal, &all)).unwrap() {
+                let (Ok(v), Some(se)) = (&e.value, e.se) else { continue };
+                prop_assert!(se.is_finite() && se >= 0.0, "{} se = {se}", e.statistic);
+                if let Some((lo, hi)) = e.ci {
+                    prop_assert!(lo <= *v + 1e-12 && *v <= hi + 1e-12, "{} {v} not in [{lo}, {hi}]", e.statistic);
+                }
+                if let Some(p) = e.p_value {
+                    prop_assert!((0.0..=1.0).contains(&p), "{} p = {p}", e.statistic);
                 }
             }
         }

@@ -10,7 +10,7 @@ from . import _lyhord
 from ._api import FrameLike, _collect
 from ._args import _by_list, _count
 from ._lyhord import DEFAULT_SEED
-from ._types import AgreementLevel, AgreementWeights
+from ._types import AgreementLevel, AgreementSe, AgreementWeights
 
 __all__ = ["agreement", "code_presence"]
 
@@ -25,7 +25,8 @@ def agreement(
     level: AgreementLevel = "nominal",
     categories: Sequence[object] | None = None,
     weights: Sequence[AgreementWeights] | AgreementWeights | None = None,
-    n_boot: int = 1000,
+    se_method: AgreementSe | None = None,
+    n_boot: int | None = None,
     confidence: float = 0.95,
     seed: int = DEFAULT_SEED,
 ) -> pl.DataFrame:
@@ -38,10 +39,14 @@ def agreement(
 
     - ``percent_agreement``: ``p_a = mean_i Σ_k r_ik (r*_ik − 1) / (r_i (r_i − 1))`` over
       units with at least two ratings (for two coders: the share of units they agree on).
-    - ``cohen_kappa`` (exactly two coders): ``(p_o − p_e) / (1 − p_e)`` with ``p_e`` from the
-      two coders' own marginals (R ``irr::kappa2``, ``irrCAC::kappa2.table``).
+    - ``conger_kappa`` (Conger 1980): ``p_e = Σ_kl w_kl (p̄_k p̄_l − s²_kl / r)`` with
+      ``p_gk`` coder g's share of category k over the units g rated, ``p̄_k`` its mean and
+      ``s²_kl`` its covariance over the ``r`` coders. ``cohen_kappa`` is its two-coder case,
+      ``p_e = Σ_kl w_kl p_1k p_2l`` (R ``irr::kappa2`` and ``irrCAC`` on complete data);
+      null with a note for other numbers of coders.
     - ``fleiss_kappa``: ``p_e = Σ_kl w_kl π_k π_l``, ``π_k`` the mean share of category k
-      per unit (Gwet's form, which allows missing ratings).
+      per unit (Gwet's form, which allows missing ratings). ``scott_pi`` is its two-coder
+      case (Scott 1955); null with a note for other numbers of coders.
     - ``gwet_ac1`` (unweighted) / ``gwet_ac2`` (weighted):
       ``p_e = T_w / (q(q−1)) · Σ_k π_k (1 − π_k)``, ``T_w = Σ_kl w_kl``.
     - ``brennan_prediger``: ``p_e = T_w / q²``.
@@ -53,8 +58,27 @@ def agreement(
     ``1 − (x_k − x_l)² / (x_max − x_min)²`` on the category values. ``q`` is the number of
     categories: the ones used in the group, or all of ``categories`` when given.
 
-    Intervals: ``n_boot`` bootstrap resamples of **units** (the independent observations),
-    percentile interval and the replicates' SD as ``se``.
+    **Missing ratings, one rule for every row**: agreement ``p_a`` comes from the units
+    rated by two or more coders, chance agreement from every rating given, and ``n`` counts
+    the units with at least one rating. Krippendorff's α alone uses only the pairable values
+    (units with two or more ratings) for its expected disagreement, as its definition says.
+    Cohen's κ therefore takes each coder's marginals from all units that coder rated, not
+    only the shared ones (Gwet 2014, ch. 2; R ``irrCAC``); ``irr::kappa2`` drops the
+    incomplete units first and can differ when ratings are missing.
+
+    **Standard errors** (``se_method``):
+
+    - ``"analytic"`` (default): Gwet's linearised variance (Handbook of Inter-Rater
+      Reliability, 4th ed., 2014; R ``irrCAC`` ``*.raw`` functions),
+      ``v = 1/(n(n−1)) Σ_i (κ*_i − κ)²`` with ``κ*_i = κ_i − 2(1 − κ)(p_e|i − p_e)/(1 − p_e)``
+      and ``κ_i = (n/n₂)(p_a|i − p_e)/(1 − p_e)``; interval ``value ± t·se`` on ``df = n − 1``
+      with the upper end at most 1, as irrCAC. No finite-population correction.
+    - ``"bootstrap"``: ``n_boot`` resamples of **units** (the independent observations),
+      percentile interval and the replicates' SD as ``se``. Giving ``n_boot`` alone selects it.
+
+    ``z = value / se`` and ``p_value`` is its two-sided p on t with ``df`` degrees of freedom,
+    testing "no agreement beyond chance" (irrCAC prints the one-sided ``1 − pt(z, n − 1)``,
+    half of ours when κ > 0). Percent agreement gets an SE but no test: 0 is no natural null.
 
     Degenerate data never give NaN: the ``value`` is null and ``note`` says why (one coder,
     no unit coded twice, only one category used, Cohen's κ asked for more than two coders).
@@ -77,8 +101,12 @@ def agreement(
     weights : str or sequence of str, optional
         Agreement weights of the κ-type rows: any of ``"unweighted"``, ``"linear"``,
         ``"quadratic"``. Default: unweighted for nominal data, all three otherwise.
-    n_boot : int
-        Bootstrap resamples for ``se`` and the interval; 0 for none.
+    se_method : {"analytic", "bootstrap"}, optional
+        How ``se``, the interval, ``z`` and ``p_value`` are computed; default analytic, or
+        bootstrap when ``n_boot`` is given.
+    n_boot : int, optional
+        Bootstrap resamples (default 1000 with ``se_method="bootstrap"``); refused with
+        ``se_method="analytic"``, where it would mean nothing.
     confidence : float
         Confidence level of the interval.
     seed : int
@@ -88,7 +116,8 @@ def agreement(
     -------
     polars.DataFrame
         The ``by`` columns, then ``statistic``, ``weights`` (null for Krippendorff's α),
-        ``level``, ``value``, ``se``, ``ci_low``, ``ci_high``, ``n_units``, ``n_pairable``
+        ``level``, ``value``, ``se``, ``ci_low``, ``ci_high``, ``z``, ``p_value``, ``df``,
+        ``se_method``, ``n_units``, ``n_pairable``
         (units with at least two ratings), ``n_coders``, ``n_categories`` (used),
         ``n_ratings``, ``n_missing`` (null ratings), ``note``.
 
@@ -107,9 +136,13 @@ def agreement(
     ...         "C": ".3332342251.", "D": "12332441251."}
     >>> rows = [(u, c, int(v)) for c, s in data.items() for u, v in enumerate(s) if v != "."]
     >>> ratings = pl.DataFrame(rows, schema=["unit", "coder", "value"], orient="row")
-    >>> out = ly.agreement(ratings, level="interval", n_boot=0)
-    >>> round(out.filter(pl.col("statistic") == "krippendorff_alpha")["value"][0], 3)
-    0.849
+    >>> out = ly.agreement(ratings, level="interval")
+    >>> alpha = out.filter(pl.col("statistic") == "krippendorff_alpha").row(0, named=True)
+    >>> round(alpha["value"], 3), round(alpha["se"], 3)
+    (0.849, 0.129)
+    >>> ac1 = out.filter(pl.col("statistic") == "gwet_ac1").row(0, named=True)
+    >>> round(ac1["value"], 4), round(ac1["se"], 4), round(ac1["ci_low"], 3)
+    (0.7754, 0.1429, 0.461)
     """
     frame = _collect(ratings, "ratings")
     weight_list = [weights] if isinstance(weights, str) else weights
@@ -122,7 +155,8 @@ def agreement(
         level=level,
         categories=None if categories is None else [str(c) for c in categories],
         weights=None if weight_list is None else list(weight_list),
-        n_boot=_count(n_boot, "n_boot", 0),
+        se_method=se_method,
+        n_boot=None if n_boot is None else _count(n_boot, "n_boot", 0),
         confidence=confidence,
         seed=_count(seed, "seed", 0),
     )

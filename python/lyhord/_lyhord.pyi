@@ -16,6 +16,7 @@ from typing_extensions import Unpack
 from lyhord._types import (
     Adjust,
     AgreementLevel,
+    AgreementSe,
     AgreementWeights,
     CalibrationMethod,
     CiMethod,
@@ -231,7 +232,8 @@ class _AgreementOptions(TypedDict):
     level: AgreementLevel
     categories: list[str] | None
     weights: list[AgreementWeights] | None
-    n_boot: int
+    se_method: AgreementSe | None
+    n_boot: int | None
     confidence: float
     seed: int
 

@@ -16,6 +16,7 @@ Missing = Literal["pairwise", "listwise"]
 CiMethod = Literal["feldt", "bootstrap"]
 AgreementLevel = Literal["nominal", "ordinal", "interval", "ratio"]
 AgreementWeights = Literal["unweighted", "linear", "quadratic"]
+AgreementSe = Literal["analytic", "bootstrap"]
 Adjust = Literal["holm", "bh", "none"]
 Direction = Literal["at_least", "at_most"]
 LonelyPsu = Literal["fail", "adjust", "certainty", "remove", "average"]
@@ -29,6 +30,7 @@ InterviewLevel = Literal["unit", "interview"]
 __all__ = [
     "Adjust",
     "AgreementLevel",
+    "AgreementSe",
     "AgreementWeights",
     "CiMethod",
     "Direction",

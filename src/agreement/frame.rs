@@ -2,7 +2,10 @@
 //! per group × coefficient out; and code presence per unit from coded segments.
 
 use super::keys::{dense_int_values, dense_keys, dense_values, DenseKeys};
-use super::{agreement_on, Estimate, Level, Patterns, Ratings, Request, RowPacking, Weights};
+use super::{
+    agreement_on, Estimate, Level, Patterns, Ratings, Request, RowPacking, SeMethod, Weights,
+};
+use crate::choice::Choice;
 use crate::error::{AgreementError, Error};
 use crate::parallel::threads_for;
 use crate::publish::groups::{group_rows, key_label};
@@ -20,6 +23,7 @@ pub struct AgreementOptions {
     pub categories: Option<Vec<String>>,
     /// `None` = unweighted for nominal data, unweighted + linear + quadratic otherwise.
     pub weights: Option<Vec<Weights>>,
+    pub se_method: SeMethod,
     pub n_boot: usize,
     pub confidence: f64,
     pub seed: u64,
@@ -367,6 +371,9 @@ struct Table {
     se: Vec<Option<f64>>,
     ci_low: Vec<Option<f64>>,
     ci_high: Vec<Option<f64>>,
+    z: Vec<Option<f64>>,
+    p_value: Vec<Option<f64>>,
+    df: Vec<Option<f64>>,
     n_units: Vec<u64>,
     n_pairable: Vec<u64>,
     n_coders: Vec<u64>,
@@ -427,6 +434,9 @@ impl Table {
         self.se.push(e.se);
         self.ci_low.push(e.ci.map(|c| c.0));
         self.ci_high.push(e.ci.map(|c| c.1));
+        self.z.push(e.z);
+        self.p_value.push(e.p_value);
+        self.df.push(e.df);
         self.n_units.push(c.units);
         self.n_pairable.push(c.pairable);
         self.n_coders.push(c.coders);
@@ -437,25 +447,27 @@ impl Table {
             .push((!notes.is_empty()).then(|| notes.join("; ")));
     }
 
-    fn finish(self, keys: &DataFrame, level: Level) -> Result<DataFrame, Error> {
+    fn finish(self, keys: &DataFrame, req: &Request) -> Result<DataFrame, Error> {
         let idx = IdxCa::from_vec("g".into(), self.group);
         let height = idx.len();
         let mut cols: Vec<Column> = keys.take(&idx)?.columns().to_vec();
-        let level = format!("{level:?}").to_lowercase();
+        let text = |name: &str, value: &str| {
+            Column::new_scalar(name.into(), Scalar::from(PlSmallStr::from(value)), height)
+        };
         let f = |name: &str, v: Vec<Option<f64>>| Column::new(name.into(), v);
         let n = |name: &str, v: Vec<u64>| Column::new(name.into(), v);
         cols.extend([
             Column::new("statistic".into(), self.statistic),
             Column::new("weights".into(), self.weights),
-            Column::new_scalar(
-                "level".into(),
-                Scalar::from(PlSmallStr::from(level)),
-                height,
-            ),
+            text("level", req.level.as_str()),
             f("value", self.value),
             f("se", self.se),
             f("ci_low", self.ci_low),
             f("ci_high", self.ci_high),
+            f("z", self.z),
+            f("p_value", self.p_value),
+            f("df", self.df),
+            text("se_method", req.se_method.as_str()),
             n("n_units", self.n_units),
             n("n_pairable", self.n_pairable),
             n("n_coders", self.n_coders),
@@ -509,6 +521,7 @@ pub fn agreement_frame(df: &DataFrame, opts: &AgreementOptions) -> Result<DataFr
             .weights
             .clone()
             .unwrap_or_else(|| default_weights(opts.level)),
+        se_method: opts.se_method,
         n_boot: opts.n_boot,
         confidence: opts.confidence,
         seed: opts.seed,
@@ -531,14 +544,21 @@ pub fn agreement_frame(df: &DataFrame, opts: &AgreementOptions) -> Result<DataFr
                 patterns.coders
             );
             for e in &mut estimates {
-                e.value = Err(why.clone());
+                *e = Estimate {
+                    value: Err(why.clone()),
+                    se: None,
+                    ci: None,
+                    z: None,
+                    p_value: None,
+                    ..e.clone()
+                };
             }
         }
         for e in estimates {
             table.push(g, e, &counts);
         }
     }
-    table.finish(&groups.keys, opts.level)
+    table.finish(&groups.keys, &req)
 }
 
 /// Yes/no ratings of every code for every unit and coder, from coded segments.

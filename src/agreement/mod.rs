@@ -17,11 +17,14 @@
 //! Krippendorff's Alpha-Reliability"): `α = 1 − (n − 1) Σ o_ck δ²_ck / Σ n_c n_k δ²_ck`.
 
 use crate::error::AgreementError;
+use crate::estimate::stats::{two_sided_p, two_sided_quantile};
 use crate::reliability::{percentile_ci, SplitMix64};
 use std::collections::HashMap;
 
+mod conger;
 pub mod frame;
 mod keys;
+mod variance;
 
 /// A units × coders table of category numbers (`None` = not coded), plus each category's
 /// numeric value (for ordered and metric data; 1, 2, … for text categories).
@@ -274,10 +277,16 @@ impl UnitCounts {
     }
 
     fn rows(&self) -> impl Iterator<Item = (&[f64], f64)> {
+        self.indexed_rows().map(|(_, row)| row)
+    }
+
+    /// [`Self::rows`] with each row's index in the patterns.
+    fn indexed_rows(&self) -> impl Iterator<Item = (usize, (&[f64], f64))> {
         self.counts
             .chunks(self.q.max(1))
             .zip(self.weight.iter().copied())
-            .filter(|(_, w)| *w > 0.0)
+            .enumerate()
+            .filter(|(_, (_, w))| *w > 0.0)
     }
 
     /// Units coded by at least two coders (the only ones that say anything about agreement).
@@ -292,18 +301,26 @@ impl UnitCounts {
 /// A coefficient, or why it is undefined for these data.
 pub type Coefficient = Result<f64, String>;
 
-/// Chance-corrected coefficients of the Gwet family and percent agreement.
-pub struct Family {
-    pub percent_agreement: Coefficient,
-    pub fleiss_kappa: Coefficient,
-    pub gwet_ac: Coefficient,
-    pub brennan_prediger: Coefficient,
+/// The sums every coefficient of the Gwet family is made of.
+pub struct FamilyParts {
+    /// Units with at least one rating, and with two or more.
+    pub n1: f64,
+    pub n2: f64,
+    pub pa: f64,
+    /// `π_k`: mean share of category k per rated unit.
+    pub pi: Vec<f64>,
+    /// `T_w = Σ_kl w_kl`.
+    pub t_w: f64,
+    pub fleiss_pe: f64,
+    pub gwet_pe: f64,
+    pub bp_pe: f64,
 }
 
 const NO_PAIRS: &str = "no unit is coded by two or more coders";
 
-/// Percent agreement, Fleiss' κ, Gwet's AC1/AC2 and Brennan–Prediger with weights `w`.
-pub fn family(counts: &UnitCounts, w: &[Vec<f64>]) -> Family {
+/// Percent agreement and the chance agreement of Fleiss, Gwet and Brennan–Prediger with
+/// weights `w`; `None` when no unit has two ratings.
+pub fn family_parts(counts: &UnitCounts, w: &[Vec<f64>]) -> Option<FamilyParts> {
     let q = counts.q;
     let (mut pa_sum, mut n2) = (0.0, 0.0);
     let mut pi = vec![0.0; q];
@@ -318,27 +335,13 @@ pub fn family(counts: &UnitCounts, w: &[Vec<f64>]) -> Family {
         }
         if r >= 2.0 {
             n2 += weight;
-            pa_sum += weight
-                * (0..q)
-                    .map(|k| {
-                        let weighted: f64 = (0..q).map(|l| w[k][l] * c[l]).sum();
-                        c[k] * (weighted - 1.0)
-                    })
-                    .sum::<f64>()
-                / (r * (r - 1.0));
+            pa_sum += weight * variance::unit_agreement(c, w);
         }
     }
     if n2 == 0.0 {
-        let none = || Err(NO_PAIRS.to_string());
-        return Family {
-            percent_agreement: none(),
-            fleiss_kappa: none(),
-            gwet_ac: none(),
-            brennan_prediger: none(),
-        };
+        return None;
     }
     pi.iter_mut().for_each(|p| *p /= n1);
-    let pa = pa_sum / n2;
     let t_w: f64 = w.iter().flatten().sum();
     let fleiss_pe: f64 = (0..q)
         .flat_map(|k| (0..q).map(move |l| (k, l)))
@@ -351,12 +354,16 @@ pub fn family(counts: &UnitCounts, w: &[Vec<f64>]) -> Family {
     } else {
         1.0
     };
-    Family {
-        percent_agreement: Ok(pa),
-        fleiss_kappa: chance_corrected(pa, fleiss_pe),
-        gwet_ac: chance_corrected(pa, gwet_pe),
-        brennan_prediger: chance_corrected(pa, t_w / (q * q) as f64),
-    }
+    Some(FamilyParts {
+        n1,
+        n2,
+        pa: pa_sum / n2,
+        pi,
+        t_w,
+        fleiss_pe,
+        gwet_pe,
+        bp_pe: t_w / (q * q) as f64,
+    })
 }
 
 fn chance_corrected(pa: f64, pe: f64) -> Coefficient {
@@ -385,8 +392,13 @@ fn delta2(level: Level, values: &[f64], marginals: &[f64], c: usize, k: usize) -
     }
 }
 
-/// Krippendorff's α at `level`; `values` are the category values (ascending).
-pub fn krippendorff_alpha(counts: &UnitCounts, values: &[f64], level: Level) -> Coefficient {
+/// Krippendorff's α at `level` with its analytic SE; `values` are the category values
+/// (ascending).
+pub fn krippendorff_alpha(
+    counts: &UnitCounts,
+    values: &[f64],
+    level: Level,
+) -> (Coefficient, Option<f64>) {
     let q = counts.q;
     let mut o = vec![0.0; q * q];
     for (c, weight) in counts.rows() {
@@ -408,60 +420,53 @@ pub fn krippendorff_alpha(counts: &UnitCounts, values: &[f64], level: Level) -> 
     let marginals: Vec<f64> = (0..q).map(|k| (0..q).map(|l| o[k * q + l]).sum()).collect();
     let n: f64 = marginals.iter().sum();
     if n == 0.0 {
-        return Err(NO_PAIRS.into());
+        return (Err(NO_PAIRS.into()), None);
     }
     if level == Level::Ratio && values.iter().any(|v| *v < 0.0) {
-        return Err("ratio level needs values ≥ 0".into());
+        return (Err("ratio level needs values ≥ 0".into()), None);
     }
+    let d: Vec<Vec<f64>> = (0..q)
+        .map(|c| {
+            (0..q)
+                .map(|k| delta2(level, values, &marginals, c, k))
+                .collect()
+        })
+        .collect();
     let (mut observed, mut expected) = (0.0, 0.0);
     for c in 0..q {
         for k in 0..q {
-            let d = delta2(level, values, &marginals, c, k);
-            observed += o[c * q + k] * d;
-            expected += marginals[c] * marginals[k] * d;
+            observed += o[c * q + k] * d[c][k];
+            expected += marginals[c] * marginals[k] * d[c][k];
         }
     }
     if expected == 0.0 {
-        return Err("all pairable values are the same category, so expected disagreement is 0 and α is undefined".into());
+        return (Err("all pairable values are the same category, so expected disagreement is 0 and α is undefined".into()), None);
     }
-    Ok(1.0 - (n - 1.0) * observed / expected)
+    // Gwet's form of α takes agreement weights 1 − δ²/max δ² (the scale of δ² cancels).
+    let largest = d.iter().flatten().fold(0.0_f64, |m, &x| m.max(x));
+    let w: Vec<Vec<f64>> = d
+        .iter()
+        .map(|row| row.iter().map(|x| 1.0 - x / largest).collect())
+        .collect();
+    (
+        Ok(1.0 - (n - 1.0) * observed / expected),
+        variance::krippendorff_se(counts, &w),
+    )
 }
 
-/// Cohen's κ between coders `a` and `b` on the units both coded, with agreement weights;
-/// `weight[i]` is how many units have rating row `i` of `p`.
-pub fn cohen_kappa(
-    p: &Patterns,
-    weight: &[f64],
-    q: usize,
-    (a, b): (usize, usize),
-    w: &[Vec<f64>],
-) -> Coefficient {
-    let mut table = vec![0.0; q * q];
-    let mut n = 0.0;
-    for (row, &f) in p.rows.iter().zip(weight) {
-        if let (Some(x), Some(y)) = (row[a], row[b]) {
-            table[x as usize * q + y as usize] += f;
-            n += f;
-        }
-    }
-    if n == 0.0 {
-        return Err("the two coders have no unit in common".into());
-    }
-    let rows: Vec<f64> = (0..q)
-        .map(|k| (0..q).map(|l| table[k * q + l]).sum::<f64>() / n)
-        .collect();
-    let cols: Vec<f64> = (0..q)
-        .map(|l| (0..q).map(|k| table[k * q + l]).sum::<f64>() / n)
-        .collect();
-    let (mut po, mut pe) = (0.0, 0.0);
-    for k in 0..q {
-        for l in 0..q {
-            po += w[k][l] * table[k * q + l] / n;
-            pe += w[k][l] * rows[k] * cols[l];
-        }
-    }
-    chance_corrected(po, pe)
+/// How the standard errors (and so intervals, z and p) are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeMethod {
+    /// Gwet's linearisation (irrCAC), t interval on n − 1 degrees of freedom.
+    Analytic,
+    /// Resampling units; percentile interval.
+    Bootstrap,
 }
+
+crate::choice!(SeMethod, "se_method", {
+    Analytic => "analytic",
+    Bootstrap => "bootstrap",
+});
 
 /// What to compute for one group of ratings.
 #[derive(Debug, Clone)]
@@ -469,7 +474,8 @@ pub struct Request {
     pub level: Level,
     /// Agreement weights of the κ-type coefficients (one row per statistic and weighting).
     pub weights: Vec<Weights>,
-    /// Bootstrap resamples of units for the intervals (0 = no intervals).
+    pub se_method: SeMethod,
+    /// Bootstrap resamples of units (with `SeMethod::Bootstrap`).
     pub n_boot: usize,
     pub confidence: f64,
     pub seed: u64,
@@ -482,9 +488,15 @@ pub struct Estimate {
     /// Agreement weights; `None` for Krippendorff's α, which uses the level's δ² instead.
     pub weights: Option<Weights>,
     pub value: Coefficient,
-    /// Bootstrap standard error and percentile interval.
+    /// Standard error and interval by the request's method.
     pub se: Option<f64>,
     pub ci: Option<(f64, f64)>,
+    /// `value / se` and its two-sided p on `df` degrees of freedom (t), testing "no
+    /// agreement beyond chance"; none for percent agreement, where 0 is no natural null.
+    pub z: Option<f64>,
+    pub p_value: Option<f64>,
+    /// Units with at least one rating, less one.
+    pub df: Option<f64>,
     pub notes: Vec<String>,
 }
 
@@ -497,50 +509,150 @@ fn gwet_name(w: Weights) -> &'static str {
     }
 }
 
+/// A point estimate with its analytic SE.
+struct Point {
+    statistic: &'static str,
+    weights: Option<Weights>,
+    value: Coefficient,
+    se: Option<f64>,
+}
+
+fn undefined_for(coders: usize, statistic: &str, instead: &str) -> Coefficient {
+    Err(format!(
+        "{statistic} compares exactly two coders and this group has {coders}; see {instead}"
+    ))
+}
+
+/// The Gwet-family rows (percent agreement, Fleiss/Scott, Gwet, Brennan–Prediger) and
+/// Conger/Cohen for one weighting.
+fn weighted_points(p: &Patterns, counts: &UnitCounts, values: &[f64], w: Weights) -> Vec<Point> {
+    let m = w.matrix(values);
+    let coders = coders_with_ratings(p, counts);
+    let point = |statistic, (value, se): (Coefficient, Option<f64>)| Point {
+        statistic,
+        weights: Some(w),
+        value,
+        se,
+    };
+    let (conger, conger_se) = conger::conger_kappa(p, counts, &m);
+    let two = coders == 2;
+    let Some(parts) = family_parts(counts, &m) else {
+        let none = || (Err(NO_PAIRS.to_string()), None);
+        return [
+            "percent_agreement",
+            "cohen_kappa",
+            "conger_kappa",
+            "scott_pi",
+            "fleiss_kappa",
+            gwet_name(w),
+            "brennan_prediger",
+        ]
+        .into_iter()
+        .map(|s| point(s, none()))
+        .collect();
+    };
+    let fleiss = chance_corrected(parts.pa, parts.fleiss_pe);
+    let fleiss_se = fleiss
+        .as_ref()
+        .ok()
+        .and_then(|&k| variance::fleiss_se(counts, &m, &parts, k));
+    let gwet = chance_corrected(parts.pa, parts.gwet_pe);
+    let gwet_se = gwet
+        .as_ref()
+        .ok()
+        .and_then(|&k| variance::gwet_se(counts, &m, &parts, k));
+    let bp = chance_corrected(parts.pa, parts.bp_pe);
+    let bp_se = bp
+        .as_ref()
+        .ok()
+        .and_then(|&k| variance::brennan_prediger_se(counts, &m, &parts, k));
+    vec![
+        point(
+            "percent_agreement",
+            (
+                Ok(parts.pa),
+                variance::percent_agreement_se(counts, &m, &parts),
+            ),
+        ),
+        point(
+            "cohen_kappa",
+            if two {
+                (conger.clone(), conger_se)
+            } else {
+                (undefined_for(coders, "Cohen's κ", "conger_kappa"), None)
+            },
+        ),
+        point("conger_kappa", (conger, conger_se)),
+        point(
+            "scott_pi",
+            if two {
+                (fleiss.clone(), fleiss_se)
+            } else {
+                (undefined_for(coders, "Scott's π", "fleiss_kappa"), None)
+            },
+        ),
+        point("fleiss_kappa", (fleiss, fleiss_se)),
+        point(gwet_name(w), (gwet, gwet_se)),
+        point("brennan_prediger", (bp, bp_se)),
+    ]
+}
+
+/// Coders who gave at least one rating among the rows `counts` weights.
+fn coders_with_ratings(p: &Patterns, counts: &UnitCounts) -> usize {
+    (0..p.coders)
+        .filter(|&g| counts.indexed_rows().any(|(i, _)| p.rows[i][g].is_some()))
+        .count()
+}
+
 /// Every coefficient of `req` on rating rows `p` with their `counts` (whose weights say
 /// how many units have each row).
-fn coefficients(
-    p: &Patterns,
-    counts: &UnitCounts,
-    values: &[f64],
-    req: &Request,
-) -> Vec<(&'static str, Option<Weights>, Coefficient)> {
-    let q = values.len();
-    let mut out = Vec::with_capacity(req.weights.len() * 5 + 1);
-    for &w in &req.weights {
-        let m = w.matrix(values);
-        let fam = family(counts, &m);
-        let cohen = if p.coders == 2 {
-            cohen_kappa(p, &counts.weight, q, (0, 1), &m)
-        } else {
-            Err(format!(
-                "Cohen's κ compares exactly two coders and this group has {}; see fleiss_kappa, gwet_ac1/ac2 or krippendorff_alpha",
-                p.coders
-            ))
-        };
-        out.push(("percent_agreement", Some(w), fam.percent_agreement));
-        out.push(("cohen_kappa", Some(w), cohen));
-        out.push(("fleiss_kappa", Some(w), fam.fleiss_kappa));
-        out.push((gwet_name(w), Some(w), fam.gwet_ac));
-        out.push(("brennan_prediger", Some(w), fam.brennan_prediger));
-    }
-    out.push((
-        "krippendorff_alpha",
-        None,
-        krippendorff_alpha(counts, values, req.level),
-    ));
+fn coefficients(p: &Patterns, counts: &UnitCounts, values: &[f64], req: &Request) -> Vec<Point> {
+    let mut out: Vec<Point> = req
+        .weights
+        .iter()
+        .flat_map(|&w| weighted_points(p, counts, values, w))
+        .collect();
+    let (value, se) = krippendorff_alpha(counts, values, req.level);
+    out.push(Point {
+        statistic: "krippendorff_alpha",
+        weights: None,
+        value,
+        se,
+    });
     out
 }
 
-/// All coefficients of one group, with bootstrap intervals from resampling units.
+/// All coefficients of one group, with analytic or bootstrap standard errors.
 ///
-/// The bootstrap draws units with replacement (the unit is the independent observation; a
-/// coder's ratings are not), recomputes every coefficient and reports the SD of the
-/// replicates as `se` and their percentile interval. Replicates where a coefficient is
-/// undefined (e.g. a resample in which only one category occurs) are left out and counted
-/// in a note.
+/// Analytic: Gwet's linearised variance (see `variance.rs`), interval `value ± t·se` on
+/// n − 1 degrees of freedom with the upper end at most 1 (irrCAC). Bootstrap: units drawn
+/// with replacement (the unit is the independent observation; a coder's ratings are not),
+/// every coefficient recomputed, the SD of the replicates as `se` and their percentile
+/// interval. Replicates where a coefficient is undefined (e.g. a resample in which only one
+/// category occurs) are left out and counted in a note.
 pub fn agreement(r: &Ratings, req: &Request) -> Result<Vec<Estimate>, AgreementError> {
     agreement_on(&Patterns::of(r), &r.values, req)
+}
+
+/// Bootstrap replicates of every coefficient (one vector per coefficient, undefined
+/// replicates left out).
+fn bootstrap(p: &Patterns, values: &[f64], req: &Request, slots: usize) -> Vec<Vec<f64>> {
+    let mut counts = UnitCounts::of(p, values.len(), &p.frequencies());
+    let units = p.unit_row.len();
+    let mut reps: Vec<Vec<f64>> = vec![Vec::with_capacity(req.n_boot); slots];
+    let mut rng = SplitMix64::new(req.seed);
+    for _ in 0..req.n_boot {
+        counts.weight.iter_mut().for_each(|w| *w = 0.0);
+        for _ in 0..units {
+            counts.weight[p.unit_row[rng.below(units)]] += 1.0;
+        }
+        for (slot, point) in reps.iter_mut().zip(coefficients(p, &counts, values, req)) {
+            if let Ok(v) = point.value {
+                slot.push(v);
+            }
+        }
+    }
+    reps
 }
 
 /// [`agreement`] on rating rows already collapsed to patterns; `values` are the values of
@@ -556,52 +668,71 @@ pub fn agreement_on(
             message: format!("must be between 0 and 1, not {}", req.confidence),
         });
     }
-    let mut counts = UnitCounts::of(p, values.len(), &p.frequencies());
-    let point = coefficients(p, &counts, values, req);
-    let units = p.unit_row.len();
-    let mut reps: Vec<Vec<f64>> = vec![Vec::with_capacity(req.n_boot); point.len()];
-    if req.n_boot > 0 && point.iter().any(|(_, _, v)| v.is_ok()) {
-        let mut rng = SplitMix64::new(req.seed);
-        for _ in 0..req.n_boot {
-            counts.weight.iter_mut().for_each(|w| *w = 0.0);
-            for _ in 0..units {
-                counts.weight[p.unit_row[rng.below(units)]] += 1.0;
-            }
-            for (slot, (_, _, v)) in reps.iter_mut().zip(coefficients(p, &counts, values, req)) {
-                if let Ok(v) = v {
-                    slot.push(v);
-                }
-            }
-        }
-    }
-    Ok(point
+    let counts = UnitCounts::of(p, values.len(), &p.frequencies());
+    let points = coefficients(p, &counts, values, req);
+    let rated: f64 = counts
+        .rows()
+        .filter(|(c, _)| c.iter().sum::<f64>() >= 1.0)
+        .map(|(_, f)| f)
+        .sum();
+    let df = (rated >= 2.0).then_some(rated - 1.0);
+    let boot = req.se_method == SeMethod::Bootstrap
+        && req.n_boot > 0
+        && points.iter().any(|pt| pt.value.is_ok());
+    let reps = if boot {
+        bootstrap(p, values, req, points.len())
+    } else {
+        vec![Vec::new(); points.len()]
+    };
+    Ok(points
         .into_iter()
         .zip(reps)
-        .map(|((statistic, weights, value), mut reps)| {
-            let mut notes = Vec::new();
-            let (se, ci) = match &value {
-                Ok(_) if req.n_boot > 0 => {
-                    if reps.len() < req.n_boot {
-                        notes.push(format!(
-                            "bootstrap: {} of {} resamples gave an undefined value and were left out",
-                            req.n_boot - reps.len(),
-                            req.n_boot
-                        ));
-                    }
-                    (sd(&reps), percentile_ci(&mut reps, req.confidence))
-                }
-                _ => (None, None),
-            };
-            Estimate {
-                statistic,
-                weights,
-                value,
-                se,
-                ci,
-                notes,
-            }
-        })
+        .map(|(point, reps)| finish(point, reps, df, req))
         .collect())
+}
+
+/// SE, interval, z and p of one coefficient.
+fn finish(point: Point, mut reps: Vec<f64>, df: Option<f64>, req: &Request) -> Estimate {
+    let mut notes = Vec::new();
+    let (se, ci) = match (&point.value, req.se_method) {
+        (Ok(_), SeMethod::Bootstrap) if req.n_boot > 0 => {
+            if reps.len() < req.n_boot {
+                notes.push(format!(
+                    "bootstrap: {} of {} resamples gave an undefined value and were left out",
+                    req.n_boot - reps.len(),
+                    req.n_boot
+                ));
+            }
+            (sd(&reps), percentile_ci(&mut reps, req.confidence))
+        }
+        (Ok(v), SeMethod::Analytic) => {
+            let se = point.se.filter(|s| s.is_finite());
+            let t = df.and_then(|df| two_sided_quantile(req.confidence, df));
+            let ci = se.zip(t).map(|(se, t)| (v - t * se, (v + t * se).min(1.0)));
+            (se, ci)
+        }
+        _ => (None, None),
+    };
+    let tested = point.statistic != "percent_agreement";
+    let z = match (&point.value, se) {
+        (Ok(v), Some(se)) if tested && se > 0.0 => Some(v / se),
+        _ => None,
+    };
+    let p_value = z
+        .zip(df)
+        .map(|(z, df)| two_sided_p(z, df))
+        .filter(|p| p.is_finite());
+    Estimate {
+        statistic: point.statistic,
+        weights: point.weights,
+        value: point.value,
+        se,
+        ci,
+        z,
+        p_value,
+        df,
+        notes,
+    }
 }
 
 fn sd(values: &[f64]) -> Option<f64> {

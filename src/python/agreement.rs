@@ -2,7 +2,8 @@
 
 use super::errors::{self, IntoPyResult};
 use crate::agreement::frame::{agreement_frame, presence_frame, AgreementOptions};
-use crate::agreement::{Level, Weights};
+use crate::agreement::{Level, SeMethod, Weights};
+use crate::error::AgreementError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
@@ -18,7 +19,8 @@ struct AgreementArgs {
     level: String,
     categories: Option<Vec<String>>,
     weights: Option<Vec<String>>,
-    n_boot: usize,
+    se_method: Option<String>,
+    n_boot: Option<usize>,
     confidence: f64,
     seed: u64,
 }
@@ -35,6 +37,7 @@ impl AgreementArgs {
             ),
             None => None,
         };
+        let se_method = se_method(self.se_method.as_deref(), self.n_boot).py_err()?;
         Ok(AgreementOptions {
             unit: self.unit,
             coder: self.coder,
@@ -43,11 +46,41 @@ impl AgreementArgs {
             level: self.level.parse::<Level>().py_err()?,
             categories: self.categories,
             weights,
-            n_boot: self.n_boot,
+            se_method,
+            n_boot: self.n_boot.unwrap_or(DEFAULT_BOOT),
             confidence: self.confidence,
             seed: self.seed,
         })
     }
+}
+
+/// Bootstrap resamples when `se_method="bootstrap"` is asked for without `n_boot`.
+const DEFAULT_BOOT: usize = 1000;
+
+/// The SE method: as named, or bootstrap when only `n_boot` is given (it means nothing to
+/// the analytic SEs, so `n_boot` with `se_method="analytic"` is refused, not ignored).
+fn se_method(named: Option<&str>, n_boot: Option<usize>) -> Result<SeMethod, crate::error::Error> {
+    let method = match (named, n_boot) {
+        (Some(name), _) => name.parse::<SeMethod>()?,
+        (None, Some(n)) if n > 0 => SeMethod::Bootstrap,
+        (None, _) => SeMethod::Analytic,
+    };
+    if method == SeMethod::Analytic && n_boot.is_some_and(|n| n > 0) {
+        return Err(AgreementError::Parameter {
+            parameter: "n_boot".into(),
+            message: "is the number of bootstrap resamples and only used with se_method=\"bootstrap\"; drop n_boot for the analytic SEs or pass se_method=\"bootstrap\"".into(),
+        }
+        .into());
+    }
+    if method == SeMethod::Bootstrap && n_boot == Some(0) {
+        return Err(AgreementError::Parameter {
+            parameter: "n_boot".into(),
+            message: "must be at least 1 with se_method=\"bootstrap\" (1000 is a good choice)"
+                .into(),
+        }
+        .into());
+    }
+    Ok(method)
 }
 
 /// Agreement per group; `options` are the keywords of [`AgreementArgs`].

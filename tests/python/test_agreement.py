@@ -56,9 +56,11 @@ def test_cohen_kappa_textbook_table_and_fixed_output_columns():
     ratings = pl.DataFrame(rows, schema=["unit", "coder", "value"], orient="row")
     out = ly.agreement(ratings, n_boot=200, seed=1)
     assert out.columns == [
-        "statistic", "weights", "level", "value", "se", "ci_low", "ci_high", "n_units",
-        "n_pairable", "n_coders", "n_categories", "n_ratings", "n_missing", "note",
+        "statistic", "weights", "level", "value", "se", "ci_low", "ci_high", "z", "p_value",
+        "df", "se_method", "n_units", "n_pairable", "n_coders", "n_categories", "n_ratings",
+        "n_missing", "note",
     ]  # fmt: skip
+    assert out["se_method"].unique().to_list() == ["bootstrap"]
     kappa = out.filter(pl.col("statistic") == "cohen_kappa").row(0, named=True)
     assert kappa["value"] == pytest.approx(0.40, abs=1e-12)
     assert kappa["ci_low"] < 0.40 < kappa["ci_high"]
@@ -66,6 +68,40 @@ def test_cohen_kappa_textbook_table_and_fixed_output_columns():
     # Everitt 1969 give 0.129 for this table).
     assert 0.09 < kappa["se"] < 0.17
     assert (kappa["n_units"], kappa["n_coders"], kappa["n_categories"]) == (50, 2, 2)
+
+
+def test_analytic_se_z_and_p_as_irrcac():
+    # R irrCAC conger.kappa.raw(cbind(a, b)) on the same 50 pairs (functions sourced from
+    # github.com/kgwet/irrCAC, rounding taken out): κ 0.4, se 0.128285396117964, one-sided
+    # p 1 − pt(κ/se, 49) = 0.00152256395239703; ours is two-sided. Fleiss, Cohen & Everitt
+    # (1969) give 0.129 for this table.
+    pairs = [("y", "y")] * 20 + [("y", "n")] * 5 + [("n", "y")] * 10 + [("n", "n")] * 15
+    rows = [(i, coder, v) for i, p in enumerate(pairs) for coder, v in zip("AB", p, strict=True)]
+    ratings = pl.DataFrame(rows, schema=["unit", "coder", "value"], orient="row")
+    out = ly.agreement(ratings)
+    kappa = out.filter(pl.col("statistic") == "cohen_kappa").row(0, named=True)
+    assert kappa["se_method"] == "analytic"
+    assert kappa["se"] == pytest.approx(0.128285396117964, abs=1e-13)
+    assert kappa["z"] == pytest.approx(0.4 / 0.128285396117964, abs=1e-11)
+    assert kappa["p_value"] == pytest.approx(2 * 0.00152256395239703, abs=1e-12)
+    assert kappa["df"] == 49
+    conger = out.filter(pl.col("statistic") == "conger_kappa").row(0, named=True)
+    assert conger["value"] == kappa["value"] and conger["se"] == kappa["se"]
+    # Krippendorff's α on the 2011 data: irrCAC krippen.alpha.raw(weights="quadratic").
+    alpha = ly.agreement(long(K2011), level="interval")
+    row = alpha.filter(pl.col("statistic") == "krippendorff_alpha").row(0, named=True)
+    assert row["se"] == pytest.approx(0.129051199944227, abs=1e-12)
+
+
+def test_se_method_and_n_boot_must_agree():
+    data = long(K2011)
+    with pytest.raises(ly.EstimationError, match=r"n_boot.*se_method=\"bootstrap\""):
+        ly.agreement(data, se_method="analytic", n_boot=100)
+    with pytest.raises(ly.ArgumentError, match="se_method"):
+        ly.agreement(data, se_method="jackknife")
+    boot = ly.agreement(data, se_method="bootstrap", seed=3)
+    assert boot["se_method"].unique().to_list() == ["bootstrap"]
+    assert boot.filter(pl.col("statistic") == "gwet_ac1")["se"][0] > 0
 
 
 def test_missing_ratings_are_counted_not_dropped_silently():
