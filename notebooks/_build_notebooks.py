@@ -686,6 +686,36 @@ ly.design_estimate(
     raked.data, raked.design, instrument=inst, by="sex", statistic="quantile"
 ).select("sex", "variable", pl.col("estimate", "ci_low", "ci_high").round(1))""",
     ),
+    (
+        "md",
+        """## Replicate standard errors
+The same estimates with standard errors from replicate weights, as R `as.svrepdesign`:
+200 Rao–Wu bootstrap replicates within districts, each raked again to the same margins
+(so the weighting's own uncertainty is in the SE), then every estimate recomputed with
+each replicate. The bootstrap carries no finite-population correction (about 15 % of each
+district's residents were sampled), so its SEs are a little larger than the linearised
+ones with FPC; `method="jkn"` would apply it, with one replicate per respondent. Files
+that come with replicate weights are read the same way: `ly.Design(weights=...,
+replicates=[...], replicate_method=...)`.""",
+    ),
+    (
+        "code",
+        """no_fpc = ly.Design(weights="design_weight", strata="district")
+boot = ly.replicate_weights(sample, no_fpc, method="bootstrap", replicates=200)
+raked_boot = ly.rake(boot.data, margins, design=boot.design)
+print(boot)
+linearised = ly.design_estimate(raked.data, raked.design, instrument=inst, by="district")
+replicated = ly.design_estimate(raked_boot.data, raked_boot.design, instrument=inst, by="district")
+linearised.filter(pl.col("variable") == "epl").select(
+    "district", pl.col("estimate").round(2), pl.col("se").round(3).alias("se_taylor_fpc")
+).join(
+    replicated.filter(pl.col("variable") == "epl").select(
+        "district", pl.col("se").round(3).alias("se_bootstrap"), "df"
+    ),
+    on="district",
+    nulls_equal=True,
+)""",
+    ),
 ]
 
 FOLLOWUP = [

@@ -114,6 +114,7 @@ pub fn all_choices() -> Vec<ChoiceInfo> {
         info::<design::interval::ShareInterval>("ShareInterval"),
         info::<crate::estimate::stats::Convention>("Convention"),
         info::<design::calibrate::Distance>("CalibrationMethod"),
+        info::<design::replicate::ReplicateMethod>("ReplicateMethod"),
         info::<interviews::import::Unmatched>("Unmatched"),
         info::<interviews::frame::ScoreLevel>("InterviewLevel"),
     ]

@@ -32,6 +32,7 @@ fn design(
             psu: psu.map(String::from),
             fpc: fpc.map(String::from),
             lonely: LonelyPsu::Fail,
+            replicates: None,
         },
     )
     .unwrap()
@@ -167,6 +168,7 @@ fn fpc_must_be_one_number_per_stratum() {
             psu: None,
             fpc: Some("N".into()),
             lonely: LonelyPsu::Fail,
+            replicates: None,
         },
     )
     .unwrap_err();

@@ -19,12 +19,14 @@ from ._combine import combine
 from ._design import (
     Design,
     RakeResult,
+    ReplicateResult,
     adjust_nonresponse,
     calibrate,
     design_chisq,
     design_compare,
     design_estimate,
     rake,
+    replicate_weights,
 )
 from ._exports import write_example_exports
 from ._followup import compare_waves, targets, trend
@@ -73,12 +75,14 @@ __all__ = [
     "CodingFrame",
     "Design",
     "RakeResult",
+    "ReplicateResult",
     "adjust_nonresponse",
     "calibrate",
     "design_chisq",
     "design_compare",
     "design_estimate",
     "rake",
+    "replicate_weights",
     "agreement",
     "code_counts",
     "combine",

@@ -11,19 +11,29 @@ import polars as pl
 
 from . import _lyhord
 from ._api import FrameLike, _collect, resolve_instrument
-from ._args import _by_list
-from ._lyhord import ArgumentError, Instrument
-from ._types import Adjust, CalibrationMethod, Convention, LonelyPsu, ShareInterval, Statistic
+from ._args import _by_list, _count
+from ._lyhord import DEFAULT_SEED, ArgumentError, Instrument
+from ._types import (
+    Adjust,
+    CalibrationMethod,
+    Convention,
+    LonelyPsu,
+    ReplicateMethod,
+    ShareInterval,
+    Statistic,
+)
 
 __all__ = [
     "Design",
     "RakeResult",
+    "ReplicateResult",
     "adjust_nonresponse",
     "calibrate",
     "design_chisq",
     "design_compare",
     "design_estimate",
     "rake",
+    "replicate_weights",
 ]
 
 
@@ -58,6 +68,25 @@ class Design:
     calibrated_numeric : tuple of str
         Set by :func:`calibrate`: the numeric columns the weights were calibrated to (in the
         same regression).
+    replicates : tuple of str
+        Replicate weight columns (full weights, as R ``svrepdesign(combined.weights =
+        TRUE)``): set by :func:`replicate_weights`, or name the columns of a file that came
+        with them. Variances then come from the replicates instead of linearisation:
+        ``v = scale · Σ_r rscale_r (θ̂_r − θ̄)²`` (R ``svrVar``).
+    replicate_method : {"jk1", "jkn", "bootstrap", "brr", "fay", "other"}, optional
+        How the replicates were made; fixes the default ``replicate_scale`` as R
+        ``svrepdesign``: jk1 ``(R−1)/R``, bootstrap ``1/(R−1)``, brr ``1/R``, fay
+        ``1/(R(1−ρ)²)``; jkn needs ``replicate_rscales``, other ``replicate_scale``.
+    replicate_scale : float, optional
+        The overall scale (default: the method's).
+    replicate_rscales : tuple of float, optional
+        One factor per replicate (default 1 each); jkn: ``(1 − f_h)(n_h − 1)/n_h`` of the
+        replicate's stratum.
+    replicate_mse : bool
+        Centre the replicates at the full-sample estimate instead of their mean (R
+        ``mse = TRUE``).
+    fay_rho : float, optional
+        Fay's ρ of ``"fay"`` replicates (for the default scale).
 
     Examples
     --------
@@ -74,9 +103,17 @@ class Design:
     calibrated_from: str | None = None
     calibrated_on: tuple[tuple[str, ...], ...] = field(default=())
     calibrated_numeric: tuple[str, ...] = field(default=())
+    replicates: tuple[str, ...] = field(default=())
+    replicate_method: ReplicateMethod | None = None
+    replicate_scale: float | None = None
+    replicate_rscales: tuple[float, ...] | None = None
+    replicate_mse: bool = False
+    fay_rho: float | None = None
 
     def __repr__(self) -> str:
         extra = f", calibrated_on={self.calibrated_on!r}" if self.calibrated_on else ", ..."
+        if self.replicates:
+            extra += f", replicates={len(self.replicates)} ({self.replicate_method})"
         return (
             f"Design(weights={self.weights!r}, strata={self.strata!r}, psu={self.psu!r}, "
             f"fpc={self.fpc!r}{extra})"
@@ -129,6 +166,31 @@ class RakeResult:
             f"max relative margin error {self.max_error:.1e}\n"
             f"  weights {low:.3g}–{high:.3g} (ratio {high / low:.1f}), "
             f"{self.trimmed} at a bound; Kish deff {self.deff:.2f}, n_eff {self.n_eff:.0f}"
+        )
+
+
+@dataclass(frozen=True)
+class ReplicateResult:
+    """Replicate weights made for a design (:func:`replicate_weights`).
+
+    Attributes
+    ----------
+    data : polars.DataFrame
+        The input with the replicate weight columns added (the input is not changed).
+    design : Design
+        The design with the replicates, their method, scale and rscales recorded; pass it to
+        :func:`design_estimate`, :func:`rake` or :func:`calibrate` (which redo the weighting
+        on every replicate).
+    """
+
+    data: pl.DataFrame
+    design: Design
+
+    def __repr__(self) -> str:
+        d = self.design
+        return (
+            f"ReplicateResult: {len(d.replicates)} {d.replicate_method} replicates of "
+            f"{self.data.height} rows, scale {d.replicate_scale:.4g}"
         )
 
 
@@ -232,16 +294,19 @@ def rake(
     design = design or Design()
     _new_weight_name(name, design)
     tables = [_margin_table(key, table) for key, table in margins.items()]
-    outcome = _lyhord._rake(
-        df,
-        tables,
-        base=design.weights,
-        tolerance=tolerance,
-        max_iterations=max_iterations,
-        floor=floor,
-        cap=cap,
-        name=name,
-    )
+    def run(base: str | None, new: str) -> Any:
+        return _lyhord._rake(
+            df,
+            tables,
+            base=base,
+            tolerance=tolerance,
+            max_iterations=max_iterations,
+            floor=floor,
+            cap=cap,
+            name=new,
+        )
+
+    outcome = run(design.weights, name)
     weights, report = outcome.weights, outcome.report
     out = df.with_columns(weights.get_column(name))
     raked = replace(
@@ -250,6 +315,11 @@ def rake(
         calibrated_from=design.weights,
         calibrated_on=tuple(tuple(cols) for cols, _, _ in tables),
     )
+
+    def rake_replicate(base: str, new: str) -> pl.Series:
+        return run(base, new).weights.get_column(new)
+
+    out, raked = _reweight_replicates(out, raked, name, rake_replicate)
     return RakeResult(
         out,
         raked,
@@ -323,6 +393,16 @@ def design_estimate(
     ``Mx`` — fewer than 30 rows; ``Mr`` — relative standard error 30 % or more; ``Mdf`` —
     fewer than 8 degrees of freedom. The flags are computed from the row's own published
     figures, so they reveal nothing more.
+
+    With replicate weights in the design (:func:`replicate_weights`, or columns from a
+    file) every estimate is recomputed with each replicate's weights and ``se`` is
+    ``√(scale · Σ_r rscale_r (θ̂_r − θ̄)²)`` (R ``svrVar``); ``df`` is the rank of the
+    replicate weights less one (R ``degf``) for every domain; a share's logit interval uses
+    the spread of the replicates' logits (as ``svyglm`` does), a quantile's Woodruff
+    interval the replicate SE of the share below it. A replicate with no weight in a domain
+    is left out of that variance and counted in ``note`` (R drops it with a warning).
+    :func:`design_compare` and :func:`design_chisq` use linearisation only and refuse a
+    replicate design.
 
     Domains go through the publication layer's engine (see :class:`Publication`) on the
     counts this table publishes: a domain with fewer than ``min_group`` respondents, or a
@@ -476,18 +556,21 @@ def calibrate(
     _new_weight_name(name, design)
     tables = [_margin_table(key, table) for key, table in (margins or {}).items()]
     numeric = [(str(column), float(total)) for column, total in (totals or {}).items()]
-    outcome = _lyhord._calibrate(
-        df,
-        tables,
-        numeric,
-        base=design.weights,
-        method=method,
-        bounds=None if bounds is None else (float(bounds[0]), float(bounds[1])),
-        population_size=None if population_size is None else float(population_size),
-        tolerance=tolerance,
-        max_iterations=max_iterations,
-        name=name,
-    )
+    def run(base: str | None, new: str) -> Any:
+        return _lyhord._calibrate(
+            df,
+            tables,
+            numeric,
+            base=base,
+            method=method,
+            bounds=None if bounds is None else (float(bounds[0]), float(bounds[1])),
+            population_size=None if population_size is None else float(population_size),
+            tolerance=tolerance,
+            max_iterations=max_iterations,
+            name=new,
+        )
+
+    outcome = run(design.weights, name)
     out = df.with_columns(outcome.weights.get_column(name))
     calibrated = replace(
         design,
@@ -496,6 +579,11 @@ def calibrate(
         calibrated_on=tuple(tuple(cols) for cols, _, _ in tables),
         calibrated_numeric=tuple(column for column, _ in numeric),
     )
+
+    def calibrate_replicate(base: str, new: str) -> pl.Series:
+        return run(base, new).weights.get_column(new)
+
+    out, calibrated = _reweight_replicates(out, calibrated, name, calibrate_replicate)
     return RakeResult(
         out,
         calibrated,
@@ -506,6 +594,133 @@ def calibrate(
         outcome.deff,
         outcome.n_eff,
     )
+
+
+def replicate_weights(
+    data: FrameLike,
+    design: Design,
+    *,
+    method: ReplicateMethod = "jkn",
+    replicates: int = 200,
+    fay_rho: float = 0.5,
+    seed: int = DEFAULT_SEED,
+    prefix: str = "repw_",
+) -> ReplicateResult:
+    """Replicate weights for a design: jackknife, bootstrap, BRR or Fay (R
+    ``as.svrepdesign``).
+
+    Each replicate reweights the clusters (PSUs): ``w_r = w · a_r(psu)``. Standard errors
+    from the returned design recompute every estimate with each replicate's weights and
+    take ``v = scale · Σ_r rscale_r (θ̂_r − θ̄)²`` (R ``svrVar``; Wolter 2007, ch. 3–5):
+
+    - ``"jk1"`` (no strata): drop one cluster, the others ``× n/(n−1)``;
+      ``scale = (1 − f)(n − 1)/n``, one replicate per cluster.
+    - ``"jkn"``: the same within each stratum, ``rscale_h = (1 − f_h)(n_h − 1)/n_h``; lone
+      clusters follow the design's ``lonely_psu`` as R does.
+    - ``"bootstrap"``: in each stratum draw ``n_h − 1`` clusters with replacement, factor
+      ``n_h/(n_h − 1)`` × times drawn (Rao & Wu 1988; R ``type = "subbootstrap"``),
+      ``scale = 1/(R − 1)``; ``replicates`` draws from ``seed``.
+    - ``"brr"`` / ``"fay"`` (two clusters per stratum): half-samples from a Sylvester
+      Hadamard matrix of the next power of two above the number of strata, factors 2 and 0
+      (Fay: ``2 − ρ`` and ``ρ``), ``scale = 1/R`` (Fay ``1/(R(1 − ρ)²)``). R picks the
+      smallest Hadamard matrix it knows, so its replicate count can differ; totals get the
+      same variance from any full orthogonal balance.
+
+    The bootstrap and BRR carry no finite-population correction and refuse a design with
+    one; the jackknife applies it. Intervals from a replicate design use t with the rank of
+    the replicate weights less one as degrees of freedom (R ``degf``).
+
+    Parameters
+    ----------
+    data : polars.DataFrame or LazyFrame
+        The sample, with the design's columns.
+    design : Design
+        Weights, strata, clusters and FPC to replicate.
+    method : {"jk1", "jkn", "bootstrap", "brr", "fay"}
+        How to make the replicates.
+    replicates : int
+        Number of bootstrap replicates (the jackknife and BRR fix their own).
+    fay_rho : float
+        Fay's ρ, between 0 and 1.
+    seed : int
+        Seed of the bootstrap draws.
+    prefix : str
+        Names of the new columns: ``{prefix}1 … {prefix}R``.
+
+    Returns
+    -------
+    ReplicateResult
+
+    Raises
+    ------
+    EstimationError
+        A method that does not fit the design (jk1 with strata, BRR without two clusters
+        per stratum, bootstrap or BRR with an FPC, a lone cluster under
+        ``lonely_psu="fail"``).
+
+    Examples
+    --------
+    Bootstrap replicates of the example citizen survey (stratified by district); the
+    replicate SE of the mean of ``del_paverka`` is close to the linearised one:
+
+    >>> import lyhord as ly
+    >>> sample = ly.example_data("citizens")
+    >>> design = ly.Design("design_weight", "district")
+    >>> boot = ly.replicate_weights(sample, design, method="bootstrap", replicates=500)
+    >>> len(boot.design.replicates), boot.design.replicate_scale == 1 / 499
+    (500, True)
+    >>> taylor = ly.design_estimate(sample, design, "del_paverka")["se"][0]
+    >>> replicate = ly.design_estimate(boot.data, boot.design, "del_paverka")["se"][0]
+    >>> abs(replicate / taylor - 1) < 0.1
+    True
+    """
+    df = _collect(data, "data")
+    clash = [c for c in df.columns if c.startswith(prefix)]
+    if clash:
+        raise ArgumentError(
+            f"prefix={prefix!r}: the data already has columns {clash[:3]} starting with it; "
+            "give another prefix"
+        )
+    columns, scale, rscales = _lyhord._replicate_weights(
+        df,
+        **_design_keywords(design),
+        method=method,
+        n_replicates=_count(replicates, "replicates", 2),
+        fay_rho=float(fay_rho),
+        seed=_count(seed, "seed", 0),
+        prefix=prefix,
+    )
+    out = df.with_columns(columns)
+    replicated = replace(
+        design,
+        replicates=tuple(columns.columns),
+        replicate_method=method,
+        replicate_scale=scale,
+        replicate_rscales=tuple(rscales),
+        replicate_mse=False,
+        fay_rho=fay_rho if method == "fay" else None,
+    )
+    return ReplicateResult(out, replicated)
+
+
+def _reweight_replicates(
+    df: pl.DataFrame, design: Design, name: str, reweight: Any
+) -> tuple[pl.DataFrame, Design]:
+    """The weighting redone on every replicate of ``design`` (as R ``calibrate`` on a
+    replicate design): ``reweight(base_column, new_name)`` returns the new weights; the
+    new replicates are ``{name}_{replicate}``."""
+    if not design.replicates:
+        return df, design
+    new_names = [f"{name}_{column}" for column in design.replicates]
+    clash = [c for c in new_names if c in df.columns]
+    if clash:
+        raise ArgumentError(
+            f"name={name!r}: the replicate weights would be written to {clash[:2]}, which "
+            "the data already has; give the new weights another name"
+        )
+    pairs = zip(design.replicates, new_names, strict=True)
+    weights = [reweight(column, new) for column, new in pairs]
+    return df.with_columns(weights), replace(design, replicates=tuple(new_names))
 
 
 def adjust_nonresponse(
@@ -641,7 +856,33 @@ def _design_keywords(design: Design) -> dict[str, Any]:
         "fpc": design.fpc,
         "lonely_psu": design.lonely_psu,
         "calibration": calibration,
+        "replicates": _replicate_keywords(design),
     }
+
+
+def _replicate_keywords(
+    design: Design,
+) -> tuple[list[str], str, float | None, list[float] | None, bool, float | None] | None:
+    if not design.replicates:
+        if design.replicate_method is not None:
+            raise ArgumentError(
+                "replicate_method is set but replicates (the replicate weight columns) is empty; "
+                "name the columns, e.g. replicates=tuple(f'repw_{r}' for r in range(1, 81))"
+            )
+        return None
+    if design.replicate_method is None:
+        raise ArgumentError(
+            "replicates are given without replicate_method; say how they were made: "
+            "'jk1', 'jkn', 'bootstrap', 'brr', 'fay' or 'other' (with replicate_scale)"
+        )
+    return (
+        list(design.replicates),
+        design.replicate_method,
+        None if design.replicate_scale is None else float(design.replicate_scale),
+        None if design.replicate_rscales is None else [float(r) for r in design.replicate_rscales],
+        bool(design.replicate_mse),
+        None if design.fay_rho is None else float(design.fay_rho),
+    )
 
 
 def design_chisq(

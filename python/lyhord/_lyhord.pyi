@@ -27,6 +27,7 @@ from lyhord._types import (
     Lang,
     LonelyPsu,
     Missing,
+    ReplicateMethod,
     ShareInterval,
     Statistic,
     Unmatched,
@@ -74,6 +75,7 @@ __all__ = [
     "_adjust_nonresponse",
     "_calibrate",
     "_rake",
+    "_replicate_weights",
     "_read_export_file",
     "_read_export_frame",
     "_read_table_file",
@@ -379,6 +381,22 @@ class _DesignKeywords(TypedDict):
     fpc: str | None
     lonely_psu: LonelyPsu
     calibration: tuple[str | None, list[list[str]], list[str]] | None
+    replicates: (
+        tuple[list[str], ReplicateMethod, float | None, list[float] | None, bool, float | None]
+        | None
+    )
+
+@type_check_only
+class _ReplicateOptions(_DesignKeywords):
+    method: ReplicateMethod
+    n_replicates: int
+    fay_rho: float
+    seed: int
+    prefix: str
+
+def _replicate_weights(
+    data: pl.DataFrame, **options: Unpack[_ReplicateOptions]
+) -> tuple[pl.DataFrame, float, list[float]]: ...
 
 @type_check_only
 class _ChisqOptions(_DesignKeywords):

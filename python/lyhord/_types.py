@@ -24,6 +24,7 @@ Statistic = Literal["mean", "total", "proportion", "quantile"]
 ShareInterval = Literal["mean", "logit", "xlogit", "beta", "asin", "wilson"]
 Convention = Literal["survey", "people_survey"]
 CalibrationMethod = Literal["linear", "raking", "logit"]
+ReplicateMethod = Literal["jk1", "jkn", "bootstrap", "brr", "fay", "other"]
 Unmatched = Literal["error", "drop", "keep"]
 InterviewLevel = Literal["unit", "interview"]
 
@@ -39,6 +40,7 @@ __all__ = [
     "Lang",
     "LonelyPsu",
     "Missing",
+    "ReplicateMethod",
     "ShareInterval",
     "Convention",
     "CalibrationMethod",

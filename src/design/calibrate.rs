@@ -117,7 +117,7 @@ pub fn calibrate(
     let mut state = evaluate(base, model, targets, opts, &lambda);
     for iteration in 1..=opts.max_iterations {
         if state.error <= opts.tolerance {
-            check_positive(&state.weights)?;
+            check_positive(&state.weights, base)?;
             return Ok(Calibrated {
                 at_bound: count_at_bounds(&state.weights, base, opts.bounds),
                 weights: state.weights,
@@ -151,7 +151,7 @@ pub fn calibrate(
         }
     }
     if state.error <= opts.tolerance {
-        check_positive(&state.weights)?;
+        check_positive(&state.weights, base)?;
         return Ok(Calibrated {
             at_bound: count_at_bounds(&state.weights, base, opts.bounds),
             weights: state.weights,
@@ -169,9 +169,14 @@ pub fn calibrate(
 }
 
 /// Unbounded linear calibration (GREG) can give weights of 0 or below, which no estimate
-/// can use: an error saying how to keep them positive.
-fn check_positive(weights: &[f64]) -> Result<(), DesignError> {
-    let bad = weights.iter().filter(|w| w.is_nan() || **w <= 0.0).count();
+/// can use: an error saying how to keep them positive. A row starting at 0 (out of a
+/// replicate) stays 0 and is not counted.
+fn check_positive(weights: &[f64], base: &[f64]) -> Result<(), DesignError> {
+    let bad = weights
+        .iter()
+        .zip(base)
+        .filter(|(w, d)| **d > 0.0 && (w.is_nan() || **w <= 0.0))
+        .count();
     if bad == 0 {
         return Ok(());
     }

@@ -54,6 +54,17 @@ struct Tested {
 }
 
 /// Compares the domains of `spec.by` for each variable of `spec`.
+/// Refuses a design with replicate weights where only linearised variances are built.
+fn taylor_only(design: &Design, function: &str) -> Result<(), Error> {
+    if design.replicates.is_some() {
+        return Err(parameter(
+            "design",
+            &format!("{function} uses linearised (Taylor) variances and does not take replicate weights yet; pass the design without replicates (strata, psu, fpc), or compare the replicate estimates of design_estimate"),
+        ));
+    }
+    Ok(())
+}
+
 pub fn design_compare_frame(
     df: &DataFrame,
     design: &Design,
@@ -61,6 +72,7 @@ pub fn design_compare_frame(
     spec: &EstimateSpec,
     contrast: &ContrastSpec,
 ) -> Result<DataFrame, Error> {
+    taylor_only(design, "design_compare")?;
     if spec.by.is_empty() {
         return Err(parameter(
             "by",
@@ -284,6 +296,7 @@ pub fn design_chisq_frame(
     calibration: Option<&Calibration>,
     spec: &ChisqSpec,
 ) -> Result<DataFrame, Error> {
+    taylor_only(design, "design_chisq")?;
     let (row_of, rows) = answered_levels(df, &spec.row)?;
     let (col_of, cols) = answered_levels(df, &spec.column)?;
     if rows * cols > MAX_CELLS {

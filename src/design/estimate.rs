@@ -175,6 +175,31 @@ pub fn joint_means(
     ))
 }
 
+/// One variable in one domain with a variance found elsewhere (replicate weights): the
+/// estimate, rows, effective size and design effects against `variance`. `None` when the
+/// domain has no answers.
+pub fn domain_estimate_with(
+    design: &Design,
+    y: &[Option<f64>],
+    domain: &[bool],
+    statistic: Statistic,
+    variance: impl FnOnce(f64) -> f64,
+) -> Option<DomainEstimate> {
+    let (estimate, _, n, n_eff, srs) = linearise(design, y, domain, statistic);
+    if n == 0 {
+        return None;
+    }
+    let variance = variance(estimate).max(0.0);
+    Some(DomainEstimate {
+        estimate,
+        se: variance.sqrt(),
+        n,
+        n_eff,
+        deff: variance / srs.without_replacement(statistic),
+        deff_replace: variance / srs.with_replacement(statistic),
+    })
+}
+
 /// One variable in one domain. `None` when the domain has no answers.
 pub fn domain_estimate(
     design: &Design,

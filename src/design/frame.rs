@@ -3,12 +3,15 @@
 
 use super::calibrate::{calibrate, totals as calibrate_totals, CalibrateOptions, Calibrated};
 use super::calibration::{Calibration, Model};
-use super::estimate::{domain_estimate, DomainEstimate, Statistic};
+use super::estimate::{domain_estimate, domain_estimate_with, DomainEstimate, Statistic};
 use super::flags::presentation_flags;
-use super::interval::{share_interval, IntervalSpec, ShareInterval};
+use super::interval::{logit_interval, share_interval, IntervalSpec, ShareInterval};
 use super::nonresponse::{adjust_by_class, class_counts};
-use super::quantile::domain_quantile;
+use super::quantile::{domain_quantile, woodruff};
 use super::rake::{check_margins, rake, totals, Margin, RakeOptions, RakeOutcome};
+use super::replicate::{
+    default_scale, degrees_of_freedom, generate, replicate_estimates, ReplicateMethod, Replicates,
+};
 use super::{Design, LonelyPsu};
 use crate::error::{DesignError, Error};
 use crate::estimate::stats::{t_critical, Convention};
@@ -30,6 +33,22 @@ pub struct DesignColumns {
     /// or the sampling fraction when ≤ 1.
     pub fpc: Option<String>,
     pub lonely: LonelyPsu,
+    /// Replicate weight columns (from a file or `replicate_weights`).
+    pub replicates: Option<ReplicateColumns>,
+}
+
+/// Replicate weight columns and how their estimates combine (R `svrepdesign`).
+#[derive(Debug, Clone)]
+pub struct ReplicateColumns {
+    pub columns: Vec<String>,
+    pub method: ReplicateMethod,
+    /// `None`: the method's default (R's).
+    pub scale: Option<f64>,
+    /// `None`: 1 for every replicate.
+    pub rscales: Option<Vec<f64>>,
+    pub mse: bool,
+    /// Fay's ρ (for the default scale of `fay`).
+    pub rho: Option<f64>,
 }
 
 fn column<'a>(df: &'a DataFrame, name: &str, role: &str) -> Result<&'a Column, Error> {
@@ -157,19 +176,16 @@ fn weights(df: &DataFrame, name: Option<&str>) -> Result<Vec<f64>, Error> {
     let Some(name) = name else {
         return Ok(vec![1.0; df.height()]);
     };
-    numbers(df, name, "weights")?
-        .into_iter()
-        .enumerate()
-        .map(|(row, w)| match w {
-            Some(w) if w.is_finite() && w > 0.0 => Ok(w),
-            Some(w) => Err(bad(
-                name,
-                row,
-                format!("weight {w} is not positive; weights must be > 0"),
-            )),
-            None => Err(bad(name, row, "is empty; every respondent needs a weight")),
-        })
-        .collect()
+    checked_weights(df, name, "weights", false)
+}
+
+/// Starting weights of raking or calibration: the design's (> 0), or a replicate's, where
+/// 0 marks a row whose cluster is out of the replicate (it stays 0).
+fn base_weights(df: &DataFrame, name: Option<&str>) -> Result<Vec<f64>, Error> {
+    let Some(name) = name else {
+        return Ok(vec![1.0; df.height()]);
+    };
+    non_negative(df, name, "starting weights")
 }
 
 /// Clusters are nested in strata: the same cluster label in two strata is two clusters.
@@ -213,6 +229,10 @@ pub fn design_from_frame(df: &DataFrame, cols: &DesignColumns) -> Result<Design,
         Some(f) => fractions(df, f, &stratum, &psus_in_stratum)?,
         None => vec![0.0; stratum_names.len()],
     };
+    let replicates = match &cols.replicates {
+        Some(r) => Some(replicates_from_frame(df, r, &weights)?),
+        None => None,
+    };
     Ok(Design {
         weights,
         stratum,
@@ -222,6 +242,142 @@ pub fn design_from_frame(df: &DataFrame, cols: &DesignColumns) -> Result<Design,
         psus_in_stratum,
         stratum_names,
         lonely: cols.lonely,
+        replicates,
+    })
+}
+
+/// Replicate weight columns `{prefix}1 … {prefix}R` for `design` by `method`, with their
+/// scale and rscales.
+pub fn replicate_weights_frame(
+    design: &Design,
+    method: ReplicateMethod,
+    replicates: usize,
+    rho: f64,
+    seed: u64,
+    prefix: &str,
+) -> Result<(DataFrame, f64, Vec<f64>), Error> {
+    let generated = generate(design, method, replicates, rho, seed)?;
+    let height = design.weights.len();
+    let columns: Vec<Column> = generated
+        .columns(design)
+        .into_iter()
+        .enumerate()
+        .map(|(r, w)| Column::new(format!("{prefix}{}", r + 1).into(), w))
+        .collect();
+    Ok((
+        DataFrame::new(height, columns)?,
+        generated.scale,
+        generated.rscales,
+    ))
+}
+
+/// A replicate weight: finite and ≥ 0 in every row (0: the row's cluster is out).
+fn replicate_column(df: &DataFrame, name: &str) -> Result<Vec<f64>, Error> {
+    non_negative(df, name, "replicate weights")
+}
+
+/// Weights that may be 0 but nothing less, in every row.
+fn non_negative(df: &DataFrame, name: &str, role: &str) -> Result<Vec<f64>, Error> {
+    checked_weights(df, name, role, true)
+}
+
+/// A weight in every row: finite and positive, or ≥ 0 with `zero_allowed`.
+fn checked_weights(
+    df: &DataFrame,
+    name: &str,
+    role: &str,
+    zero_allowed: bool,
+) -> Result<Vec<f64>, Error> {
+    let (ok, rule): (fn(f64) -> bool, &str) = if zero_allowed {
+        (|w| w >= 0.0, "≥ 0")
+    } else {
+        (|w| w > 0.0, "> 0")
+    };
+    numbers(df, name, role)?
+        .into_iter()
+        .enumerate()
+        .map(|(row, w)| match w {
+            Some(w) if w.is_finite() && ok(w) => Ok(w),
+            Some(w) => Err(bad(
+                name,
+                row,
+                format!("weight {w} is not allowed; {role} must be {rule}"),
+            )),
+            None => Err(bad(name, row, "is empty; every row needs a weight")),
+        })
+        .collect()
+}
+
+fn replicate_parameter(parameter: &str, message: String) -> Error {
+    DesignError::Parameter {
+        parameter: parameter.into(),
+        message,
+    }
+    .into()
+}
+
+/// The replicate weights of `spec` with their scale, rscales and degrees of freedom.
+fn replicates_from_frame(
+    df: &DataFrame,
+    spec: &ReplicateColumns,
+    weights: &[f64],
+) -> Result<Replicates, Error> {
+    let r = spec.columns.len();
+    if r < 2 {
+        return Err(replicate_parameter(
+            "replicates",
+            format!("needs at least two replicate weight columns, got {r}"),
+        ));
+    }
+    let columns = spec
+        .columns
+        .iter()
+        .map(|c| replicate_column(df, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rho = spec.rho.unwrap_or(0.0);
+    let scale = match (spec.scale, default_scale(spec.method, r, rho)) {
+        (Some(s), _) | (None, Some(s)) => s,
+        (None, None) if spec.method == ReplicateMethod::Jkn && spec.rscales.is_some() => 1.0,
+        (None, None) => {
+            return Err(replicate_parameter(
+                "replicate_scale",
+                format!(
+                    "replicate_method={:?} has no default scale; give replicate_scale (and for \"jkn\" replicate_rscales, (n_h − 1)/n_h of each replicate's stratum)",
+                    crate::choice::Choice::as_str(spec.method)
+                ),
+            ))
+        }
+    };
+    let rscales = match &spec.rscales {
+        Some(v) if v.len() != r => {
+            return Err(replicate_parameter(
+                "replicate_rscales",
+                format!("has {} values for {r} replicate columns; give one per column", v.len()),
+            ))
+        }
+        Some(v) => v.clone(),
+        None if spec.method == ReplicateMethod::Jkn => {
+            return Err(replicate_parameter(
+                "replicate_rscales",
+                "is needed with replicate_method=\"jkn\": (1 − f_h)(n_h − 1)/n_h for each replicate's stratum, as R svrepdesign's rscales".into(),
+            ))
+        }
+        None => vec![1.0; r],
+    };
+    if !(scale.is_finite() && scale > 0.0) || rscales.iter().any(|s| !(s.is_finite() && *s >= 0.0))
+    {
+        return Err(replicate_parameter(
+            "replicate_scale",
+            format!("scale and rscales must be positive numbers, got {scale} and {rscales:?}"),
+        ));
+    }
+    let df = degrees_of_freedom(&columns, weights);
+    Ok(Replicates {
+        columns,
+        scale,
+        rscales,
+        mse: spec.mse,
+        df,
     })
 }
 
@@ -348,7 +504,7 @@ pub fn rake_frame(
         }
         .into());
     }
-    let base = weights(df, base)?;
+    let base = base_weights(df, base)?;
     // Margins are coded on their own threads: hashing every row's category is the cost.
     let threads = crate::parallel::threads_for(df.height()).min(tables.len());
     let margins = crate::parallel::map_in_order(tables, threads, |t| margin(df, t))
@@ -418,7 +574,7 @@ fn rake_cells(base: &[f64], margins: &[Margin], opts: &RakeOptions) -> Result<Ra
         .weights
         .iter()
         .zip(&cell_base)
-        .map(|(w, b)| w / b)
+        .map(|(w, b)| if *b > 0.0 { w / b } else { 0.0 })
         .collect();
     outcome.weights = base
         .iter()
@@ -538,7 +694,7 @@ pub fn calibrate_frame(
         }
         .into());
     }
-    let base = weights(df, base)?;
+    let base = base_weights(df, base)?;
     let margins = tables
         .iter()
         .map(|t| margin(df, t))
@@ -794,6 +950,12 @@ pub(super) struct DomainEstimates {
     /// Degrees of freedom of each domain's intervals (the whole sample first).
     pub df: Vec<f64>,
     pub blank: CountBlanks,
+    /// Replicates left out of each variance (undefined there), `[variable][domain]`;
+    /// empty without replicate weights.
+    pub dropped: Vec<Vec<usize>>,
+    /// With replicate weights, the SE of each share's logit from the replicates' logits,
+    /// `[variable][domain]` (for the logit interval); empty otherwise.
+    pub logit_se: Vec<Vec<Option<f64>>>,
 }
 
 /// An interval's ends; either may be missing (a quantile's end beyond the data).
@@ -812,6 +974,9 @@ pub(super) fn estimate_domains(
     spec: &EstimateSpec,
 ) -> Result<DomainEstimates, Error> {
     let domains = domains(df, &spec.by)?;
+    if let Some(reps) = &design.replicates {
+        return replicate_domains(df, design, reps, spec, domains);
+    }
     let degrees: Vec<f64> = domains
         .masks
         .iter()
@@ -864,7 +1029,115 @@ pub(super) fn estimate_domains(
         quantile_intervals,
         df: degrees,
         blank,
+        dropped: Vec::new(),
+        logit_se: Vec::new(),
     })
+}
+
+/// [`estimate_domains`] with replicate weights: each estimate recomputed with every
+/// replicate's weights, the variance from their spread (`Replicates::variance`), intervals
+/// on the replicates' degrees of freedom; a quantile's Woodruff interval takes the
+/// replicate SE of the share below it (R `svyquantile` on a replicate design).
+fn replicate_domains(
+    df: &DataFrame,
+    design: &Design,
+    reps: &Replicates,
+    spec: &EstimateSpec,
+    domains: Domains,
+) -> Result<DomainEstimates, Error> {
+    let share = matches!(spec.statistic, Statistic::Proportion | Statistic::Quantile);
+    let dof = if spec.convention.normal(share) {
+        f64::INFINITY
+    } else {
+        reps.df
+    };
+    let mut estimates = Vec::with_capacity(spec.variables.len());
+    let mut quantile_intervals = Vec::new();
+    let mut dropped = Vec::with_capacity(spec.variables.len());
+    let mut logit_se = Vec::new();
+    for var in &spec.variables {
+        let y = variable_values(df, var, spec.statistic)?;
+        let mut left_out = vec![0; domains.masks.len()];
+        if spec.statistic == Statistic::Quantile {
+            let mut per_domain = Vec::with_capacity(domains.masks.len());
+            let mut intervals = Vec::with_capacity(domains.masks.len());
+            for (mask, left) in domains.masks.iter().zip(left_out.iter_mut()) {
+                let at = (spec.quantile, spec.confidence, dof);
+                let q = woodruff(design, &y, mask, at, |below| {
+                    let values = replicate_estimates(
+                        reps,
+                        below,
+                        std::slice::from_ref(mask),
+                        Statistic::Proportion,
+                    );
+                    Ok(domain_estimate_with(
+                        design,
+                        below,
+                        mask,
+                        Statistic::Proportion,
+                        |e| {
+                            let (v, k) = reps.variance(e, &values[0]);
+                            *left = k;
+                            v
+                        },
+                    ))
+                })?;
+                intervals.push(q.as_ref().map_or((None, None), |q| q.interval));
+                per_domain.push(q.map(|q| q.estimate));
+            }
+            estimates.push(per_domain);
+            quantile_intervals.push(intervals);
+            dropped.push(left_out);
+            continue;
+        }
+        let values = replicate_estimates(reps, &y, &domains.masks, spec.statistic);
+        let per_domain: Vec<Option<DomainEstimate>> = domains
+            .masks
+            .iter()
+            .zip(&values)
+            .zip(left_out.iter_mut())
+            .map(|((mask, reps_here), left)| {
+                domain_estimate_with(design, &y, mask, spec.statistic, |estimate| {
+                    let (v, k) = reps.variance(estimate, reps_here);
+                    *left = k;
+                    v
+                })
+            })
+            .collect();
+        if spec.statistic == Statistic::Proportion {
+            let logit_of = |(e, v): (&Option<DomainEstimate>, &Vec<Option<f64>>)| {
+                e.and_then(|e| replicate_logit_se(reps, e.estimate, v))
+            };
+            logit_se.push(per_domain.iter().zip(&values).map(logit_of).collect());
+        }
+        estimates.push(per_domain);
+        dropped.push(left_out);
+    }
+    let blank = domain_blanks(&domains, &estimates, spec.min_group);
+    Ok(DomainEstimates {
+        df: vec![dof; domains.masks.len()],
+        domains,
+        estimates,
+        quantile_intervals,
+        blank,
+        dropped,
+        logit_se,
+    })
+}
+
+/// The replicate SE of the logit of share `p` (the replicates' logits, as `svyglm` on a
+/// replicate design); `None` when the share or a replicate's share is 0 or 1.
+fn replicate_logit_se(reps: &Replicates, p: f64, shares: &[Option<f64>]) -> Option<f64> {
+    let logit = |p: f64| (p > 0.0 && p < 1.0).then(|| (p / (1.0 - p)).ln());
+    let logits: Vec<Option<f64>> = shares.iter().map(|s| s.and_then(logit)).collect();
+    if logits
+        .iter()
+        .zip(shares)
+        .any(|(l, s)| l.is_none() && s.is_some())
+    {
+        return None;
+    }
+    Some(reps.variance(logit(p)?, &logits).0.sqrt())
 }
 
 /// The variable's values, checked for the statistic.
@@ -892,6 +1165,8 @@ pub fn design_estimate_frame(
         quantile_intervals,
         df,
         blank,
+        dropped,
+        logit_se,
     } = estimate_domains(df, design, calibration, spec)?;
     let spec_statistic = spec.statistic;
     let mut rows = Vec::new();
@@ -907,6 +1182,10 @@ pub fn design_estimate_frame(
             let interval = match estimate {
                 None => (None, None),
                 Some(_) if spec_statistic == Statistic::Quantile => quantile_intervals[v][d],
+                Some(e) if spec.method == ShareInterval::Logit && !logit_se.is_empty() => logit_se
+                    [v][d]
+                    .and_then(|se| logit_interval(&spec, e.estimate, se))
+                    .map_or((None, None), |(low, high)| (Some(low), Some(high))),
                 Some(e) => share_interval(&spec, e.estimate, e.se, e.n)
                     .map_or((None, None), |(low, high)| (Some(low), Some(high))),
             };
@@ -919,6 +1198,7 @@ pub fn design_estimate_frame(
                 flag: estimate.and_then(|e| presentation_flags(spec_statistic, &e, df[d])),
                 suppressed: blanked,
                 empty: est.is_none(),
+                dropped_replicates: dropped.get(v).map_or(0, |per| per[d]),
             });
         }
     }
@@ -958,6 +1238,8 @@ struct DomainRow<'a> {
     flag: Option<String>,
     suppressed: bool,
     empty: bool,
+    /// Replicates whose estimate was undefined here (no weight left in the domain).
+    dropped_replicates: usize,
 }
 
 fn domain_table(
@@ -988,19 +1270,29 @@ fn domain_table(
         .owned_text("flag", |r| r.flag.clone())
         .suppressed(|r| r.suppressed)
         // A blank is bare: no reason.
-        .text("note", |r| {
+        .owned_text("note", |r| {
             if r.empty && !r.suppressed {
-                Some("no answers")
+                Some("no answers".to_string())
             } else if r.estimate.is_some() && statistic == Statistic::Quantile {
-                (r.interval.0.is_none() || r.interval.1.is_none()).then_some(NO_QUANTILE_END)
+                (r.interval.0.is_none() || r.interval.1.is_none())
+                    .then(|| NO_QUANTILE_END.to_string())
             } else if r.estimate.is_some() && r.interval == (None, None) {
-                Some(NO_INTERVAL)
+                Some(NO_INTERVAL.to_string())
+            } else if r.estimate.is_some() && r.dropped_replicates > 0 {
+                Some(format!(
+                    "left out of the variance: {} {DROPPED_REPLICATES}",
+                    r.dropped_replicates
+                ))
             } else {
                 None
             }
         })
         .finish()
 }
+
+/// The note of an estimate some replicates could not give (R drops them with a warning).
+const DROPPED_REPLICATES: &str =
+    "replicate(s) with no weight in this domain (as R svrVar drops them)";
 
 /// The note of a quantile whose Woodruff interval has an end beyond the data.
 const NO_QUANTILE_END: &str =

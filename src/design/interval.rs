@@ -51,6 +51,18 @@ pub struct IntervalSpec {
     pub df: f64,
 }
 
+/// `expit(logit p ± t·se_logit)`, with the standard error of `logit p` given: by the delta
+/// method above, or from replicate weights as the spread of the replicates' logits (what
+/// R's `svyciprop(method = "logit")` gets from `svyglm` on a replicate design).
+pub fn logit_interval(spec: &IntervalSpec, p: f64, se_logit: f64) -> Option<(f64, f64)> {
+    let t = t_quantile(spec.confidence, spec.df)?;
+    if !(p > 0.0 && p < 1.0 && se_logit > 0.0 && se_logit.is_finite()) {
+        return None;
+    }
+    let (centre, half) = ((p / (1.0 - p)).ln(), t * se_logit);
+    Some((expit(centre - half), expit(centre + half)))
+}
+
 /// The interval of a share `p` with standard error `se`, estimated from `n` rows; `None`
 /// where the method has none: a share of exactly 0 or 1 on the logit, arcsine or Wilson
 /// scale, or a standard error of 0 (R gives NaN there). Korn–Graubard at 0 or 1 uses `n`
@@ -61,8 +73,7 @@ pub fn share_interval(spec: &IntervalSpec, p: f64, se: f64, n: usize) -> Option<
     match spec.method {
         ShareInterval::Mean => Some((p - t * se, p + t * se)),
         ShareInterval::Logit | ShareInterval::XLogit if inside => {
-            let (centre, half) = ((p / (1.0 - p)).ln(), t * se / (p * (1.0 - p)));
-            Some((expit(centre - half), expit(centre + half)))
+            logit_interval(spec, p, se / (p * (1.0 - p)))
         }
         ShareInterval::Asin if inside => {
             let (centre, half) = (p.sqrt().asin(), t * se / (2.0 * (p * (1.0 - p)).sqrt()));

@@ -17,6 +17,7 @@ pub mod interval;
 pub mod nonresponse;
 pub mod quantile;
 pub mod rake;
+pub mod replicate;
 
 use crate::error::DesignError;
 use crate::estimate::stats::Convention;
@@ -64,6 +65,8 @@ pub struct Design {
     pub psus_in_stratum: Vec<u32>,
     pub stratum_names: Vec<String>,
     pub lonely: LonelyPsu,
+    /// Replicate weights: when present, variances come from them instead of linearisation.
+    pub replicates: Option<replicate::Replicates>,
 }
 
 impl Design {

@@ -47,8 +47,29 @@ pub fn domain_quantile(
     calibration: Option<&Calibration>,
     y: &[Option<f64>],
     domain: &[bool],
-    (p, confidence, df): (f64, f64, f64),
+    at: (f64, f64, f64),
     convention: Convention,
+) -> Result<Option<QuantileEstimate>, DesignError> {
+    woodruff(design, y, domain, at, |below| {
+        domain_estimate(
+            design,
+            calibration,
+            below,
+            domain,
+            Statistic::Proportion,
+            convention,
+        )
+    })
+}
+
+/// Woodruff's interval of the `p` quantile with the share below it estimated (with its
+/// SE) by `share`: linearised in [`domain_quantile`], from replicate weights elsewhere.
+pub fn woodruff(
+    design: &Design,
+    y: &[Option<f64>],
+    domain: &[bool],
+    (p, confidence, df): (f64, f64, f64),
+    share: impl FnOnce(&[Option<f64>]) -> Result<Option<DomainEstimate>, DesignError>,
 ) -> Result<Option<QuantileEstimate>, DesignError> {
     let mut sorted: Vec<(f64, f64)> = y
         .iter()
@@ -63,15 +84,7 @@ pub fn domain_quantile(
     let q = quantile_of_sorted(&sorted, p);
     // The share at or below q̂, estimated in the domain as any proportion is.
     let below: Vec<Option<f64>> = y.iter().map(|v| v.map(|v| (v <= q) as u8 as f64)).collect();
-    let Some(share) = domain_estimate(
-        design,
-        calibration,
-        &below,
-        domain,
-        Statistic::Proportion,
-        convention,
-    )?
-    else {
+    let Some(share) = share(&below)? else {
         return Ok(None);
     };
     let t = two_sided_quantile(confidence, df).ok_or_else(|| DesignError::Parameter {

@@ -9,10 +9,12 @@ use crate::design::contrast::{design_chisq_frame, design_compare_frame, ChisqSpe
 use crate::design::estimate::Statistic;
 use crate::design::frame::{
     calibrate_frame, calibration_with_numeric, design_estimate_frame, design_from_frame,
-    nonresponse_frame, rake_frame, DesignColumns, EstimateSpec, MarginTable, NumericTotal,
+    nonresponse_frame, rake_frame, replicate_weights_frame, DesignColumns, EstimateSpec,
+    MarginTable, NumericTotal, ReplicateColumns,
 };
 use crate::design::interval::ShareInterval;
 use crate::design::rake::RakeOptions;
+use crate::design::replicate::ReplicateMethod;
 use crate::design::{kish, Design, LonelyPsu};
 use crate::estimate::stats::Convention;
 use crate::followup::compare::Adjust;
@@ -188,6 +190,30 @@ struct DesignKeywords {
     lonely_psu: String,
     /// Base weights and margin column groups of a calibrated design.
     calibration: Option<CalibrationSpec>,
+    /// Replicate weight columns, method, scale, rscales, mse and Fay's ρ.
+    replicates: Option<ReplicateSpec>,
+}
+
+/// Replicate columns, method, scale, rscales, mse and Fay's ρ, as `ly.Design` holds them.
+type ReplicateSpec = (
+    Vec<String>,
+    String,
+    Option<f64>,
+    Option<Vec<f64>>,
+    bool,
+    Option<f64>,
+);
+
+fn replicate_columns(spec: ReplicateSpec) -> PyResult<ReplicateColumns> {
+    let (columns, method, scale, rscales, mse, rho) = spec;
+    Ok(ReplicateColumns {
+        columns,
+        method: method.parse::<ReplicateMethod>().py_err()?,
+        scale,
+        rscales,
+        mse,
+        rho,
+    })
 }
 
 impl DesignKeywords {
@@ -198,6 +224,7 @@ impl DesignKeywords {
             psu: self.psu,
             fpc: self.fpc,
             lonely: self.lonely_psu.parse::<LonelyPsu>().py_err()?,
+            replicates: self.replicates.map(replicate_columns).transpose()?,
         };
         Ok((cols, self.calibration))
     }
@@ -348,6 +375,45 @@ fn _design_estimate(
     Ok(PyDataFrame(out))
 }
 
+/// The keywords of `ly.replicate_weights` besides the design's.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ReplicateArgs {
+    method: String,
+    n_replicates: usize,
+    fay_rho: f64,
+    seed: u64,
+    prefix: String,
+}
+
+/// Replicate weight columns for the design; returns them with their scale and rscales.
+#[pyfunction]
+#[pyo3(signature = (data, **options))]
+fn _replicate_weights(
+    py: Python<'_>,
+    data: PyDataFrame,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(PyDataFrame, f64, Vec<f64>)> {
+    let a = errors::options::<ReplicateArgs>(py, options)?;
+    let method = a.method.parse::<ReplicateMethod>().py_err()?;
+    let (cols, _) = errors::options::<DesignKeywords>(py, options)?.read()?;
+    let df = data.0;
+    let (out, scale, rscales) = py
+        .detach(|| {
+            let design = design_from_frame(&df, &cols)?;
+            replicate_weights_frame(
+                &design,
+                method,
+                a.n_replicates,
+                a.fay_rho,
+                a.seed,
+                &a.prefix,
+            )
+        })
+        .py_err()?;
+    Ok((PyDataFrame(out), scale, rscales))
+}
+
 #[pyfunction]
 fn _citizen_data(seed: u64) -> PyResult<PyDataFrame> {
     Ok(PyDataFrame(datasets::citizen_frame(seed).py_err()?))
@@ -365,6 +431,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_design_estimate, m)?)?;
     m.add_function(wrap_pyfunction!(_design_compare, m)?)?;
     m.add_function(wrap_pyfunction!(_design_chisq, m)?)?;
+    m.add_function(wrap_pyfunction!(_replicate_weights, m)?)?;
     m.add_function(wrap_pyfunction!(_citizen_data, m)?)?;
     m.add_function(wrap_pyfunction!(_citizen_population, m)?)
 }
