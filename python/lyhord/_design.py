@@ -294,6 +294,7 @@ def rake(
     design = design or Design()
     _new_weight_name(name, design)
     tables = [_margin_table(key, table) for key, table in margins.items()]
+
     def run(base: str | None, new: str) -> Any:
         return _lyhord._rake(
             df,
@@ -556,6 +557,7 @@ def calibrate(
     _new_weight_name(name, design)
     tables = [_margin_table(key, table) for key, table in (margins or {}).items()]
     numeric = [(str(column), float(total)) for column, total in (totals or {}).items()]
+
     def run(base: str | None, new: str) -> Any:
         return _lyhord._calibrate(
             df,
