@@ -87,6 +87,10 @@ class Design:
         ``mse = TRUE``).
     fay_rho : float, optional
         Fay's ρ of ``"fay"`` replicates (for the default scale).
+    replicate_df : float, optional
+        Degrees of freedom of replicate intervals (R ``svrepdesign(degf=)``): set by
+        :func:`replicate_weights`, or the value a data provider documents; default the rank
+        of the replicate weights less one (R ``degf``).
 
     Examples
     --------
@@ -109,6 +113,7 @@ class Design:
     replicate_rscales: tuple[float, ...] | None = None
     replicate_mse: bool = False
     fay_rho: float | None = None
+    replicate_df: float | None = None
 
     def __repr__(self) -> str:
         extra = f", calibrated_on={self.calibrated_on!r}" if self.calibrated_on else ", ..."
@@ -683,7 +688,7 @@ def replicate_weights(
             f"prefix={prefix!r}: the data already has columns {clash[:3]} starting with it; "
             "give another prefix"
         )
-    columns, scale, rscales = _lyhord._replicate_weights(
+    columns, scale, rscales, degrees = _lyhord._replicate_weights(
         df,
         **_design_keywords(design),
         method=method,
@@ -701,6 +706,7 @@ def replicate_weights(
         replicate_rscales=tuple(rscales),
         replicate_mse=False,
         fay_rho=fay_rho if method == "fay" else None,
+        replicate_df=degrees,
     )
     return ReplicateResult(out, replicated)
 
@@ -722,7 +728,9 @@ def _reweight_replicates(
         )
     pairs = zip(design.replicates, new_names, strict=True)
     weights = [reweight(column, new) for column, new in pairs]
-    return df.with_columns(weights), replace(design, replicates=tuple(new_names))
+    # The rank of the reweighted replicates is taken again (as R's degf on the new design).
+    new = replace(design, replicates=tuple(new_names), replicate_df=None)
+    return df.with_columns(weights), new
 
 
 def adjust_nonresponse(
@@ -864,7 +872,10 @@ def _design_keywords(design: Design) -> dict[str, Any]:
 
 def _replicate_keywords(
     design: Design,
-) -> tuple[list[str], str, float | None, list[float] | None, bool, float | None] | None:
+) -> (
+    tuple[list[str], str, float | None, list[float] | None, bool, float | None, float | None]
+    | None
+):
     if not design.replicates:
         if design.replicate_method is not None:
             raise ArgumentError(
@@ -884,6 +895,7 @@ def _replicate_keywords(
         None if design.replicate_rscales is None else [float(r) for r in design.replicate_rscales],
         bool(design.replicate_mse),
         None if design.fay_rho is None else float(design.fay_rho),
+        None if design.replicate_df is None else float(design.replicate_df),
     )
 
 

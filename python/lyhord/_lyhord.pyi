@@ -382,7 +382,15 @@ class _DesignKeywords(TypedDict):
     lonely_psu: LonelyPsu
     calibration: tuple[str | None, list[list[str]], list[str]] | None
     replicates: (
-        tuple[list[str], ReplicateMethod, float | None, list[float] | None, bool, float | None]
+        tuple[
+            list[str],
+            ReplicateMethod,
+            float | None,
+            list[float] | None,
+            bool,
+            float | None,
+            float | None,
+        ]
         | None
     )
 
@@ -396,7 +404,7 @@ class _ReplicateOptions(_DesignKeywords):
 
 def _replicate_weights(
     data: pl.DataFrame, **options: Unpack[_ReplicateOptions]
-) -> tuple[pl.DataFrame, float, list[float]]: ...
+) -> tuple[pl.DataFrame, float, list[float], float]: ...
 
 @type_check_only
 class _ChisqOptions(_DesignKeywords):

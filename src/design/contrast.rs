@@ -97,12 +97,12 @@ pub fn design_compare_frame(
             let estimates = found.estimates[v][a].zip(found.estimates[v][b]);
             let difference = match estimates {
                 Some(_) if !suppressed => {
-                    let masks = (&found.domains.masks[a][..], &found.domains.masks[b][..]);
+                    let (mask_a, mask_b) = (found.domains.mask(a), found.domains.mask(b));
                     domain_difference(
                         design,
                         calibration,
                         &y,
-                        masks,
+                        (&mask_a, &mask_b),
                         spec.statistic,
                         spec.convention,
                     )?
@@ -141,7 +141,7 @@ fn pairs_to_compare(
     spec: &EstimateSpec,
     contrast: &ContrastSpec,
 ) -> Result<Vec<(usize, usize)>, Error> {
-    let domains = found.domains.masks.len();
+    let domains = found.domains.count();
     let Some(reference) = &contrast.reference else {
         return Ok((1..domains)
             .flat_map(|a| (a + 1..domains).map(move |b| (a, b)))
@@ -188,9 +188,9 @@ fn degrees_of_freedom(
     if convention.normal(statistic == Statistic::Proportion) {
         return f64::INFINITY;
     }
-    let domains = found.domains.masks[1..]
+    let domains = found.domains.sizes()[1..]
         .iter()
-        .filter(|m| m.iter().any(|&inside| inside))
+        .filter(|&&n| n > 0)
         .count();
     (design.degrees_of_freedom() - (domains as f64 - 1.0)).max(1.0)
 }

@@ -3,6 +3,7 @@
 
 use super::calibrate::{calibrate, totals as calibrate_totals, CalibrateOptions, Calibrated};
 use super::calibration::{Calibration, Model};
+use super::domains::{all_domains, all_domains_with, DomainOrder, VarianceParts};
 use super::estimate::{domain_estimate, domain_estimate_with, DomainEstimate, Statistic};
 use super::flags::presentation_flags;
 use super::interval::{logit_interval, share_interval, IntervalSpec, ShareInterval};
@@ -10,7 +11,8 @@ use super::nonresponse::{adjust_by_class, class_counts};
 use super::quantile::{domain_quantile, woodruff};
 use super::rake::{check_margins, rake, totals, Margin, RakeOptions, RakeOutcome};
 use super::replicate::{
-    default_scale, degrees_of_freedom, generate, replicate_estimates, ReplicateMethod, Replicates,
+    default_scale, degrees_of_freedom, generate, replicate_estimates, ReplicateColumn,
+    ReplicateMethod, Replicates,
 };
 use super::{Design, LonelyPsu};
 use crate::error::{DesignError, Error};
@@ -49,6 +51,9 @@ pub struct ReplicateColumns {
     pub mse: bool,
     /// Fay's ρ (for the default scale of `fay`).
     pub rho: Option<f64>,
+    /// Degrees of freedom when known (from `replicate_weights`, or the data's provider);
+    /// `None`: the rank of the replicate weights less one.
+    pub df: Option<f64>,
 }
 
 fn column<'a>(df: &'a DataFrame, name: &str, role: &str) -> Result<&'a Column, Error> {
@@ -124,6 +129,38 @@ fn column_codes<'a>(
     Ok((codes, values))
 }
 
+/// Dense codes (first-seen order) of one column's values and each code's text: integers
+/// are looked up as numbers (no text made per row), anything else as text.
+fn codes_of_column(c: &Column, name: &str, role: &str) -> Result<(Vec<u32>, Vec<String>), Error> {
+    if c.dtype().is_integer() {
+        let ints = c.cast(&DataType::Int64)?;
+        let ca = ints.i64()?;
+        if let Some(row) = ca.iter().position(|v| v.is_none()) {
+            return Err(bad(
+                name,
+                row,
+                format!("is empty; every row needs a {role}"),
+            ));
+        }
+        let mut index: HashMap<i64, u32, FixedState> =
+            HashMap::with_hasher(FixedState::with_seed(5));
+        let mut labels = Vec::new();
+        let codes = ca
+            .into_no_null_iter()
+            .map(|v| {
+                *index.entry(v).or_insert_with(|| {
+                    labels.push(v.to_string());
+                    labels.len() as u32 - 1
+                })
+            })
+            .collect();
+        return Ok((codes, labels));
+    }
+    let text = c.cast(&DataType::String)?;
+    let (codes, values) = column_codes(text.str()?, name, role)?;
+    Ok((codes, values.into_iter().map(str::to_string).collect()))
+}
+
 /// Dense codes (first-seen order) of the joint values of `names` per row, and a label per
 /// code ("a × b"). Values are looked up borrowed, so a million rows allocate nothing per row.
 pub fn joint_codes(
@@ -131,22 +168,13 @@ pub fn joint_codes(
     names: &[String],
     role: &str,
 ) -> Result<(Vec<u32>, Vec<String>), Error> {
-    let mut columns = Vec::with_capacity(names.len());
-    for name in names {
-        columns.push(
-            column(df, name, role)?
-                .cast(&DataType::String)?
-                .str()?
-                .clone(),
-        );
-    }
     let mut per_column = Vec::with_capacity(names.len());
-    for (name, ca) in names.iter().zip(&columns) {
-        per_column.push(column_codes(ca, name, role)?);
+    for name in names {
+        per_column.push(codes_of_column(column(df, name, role)?, name, role)?);
     }
     if per_column.len() == 1 {
-        if let Some((codes, values)) = per_column.pop() {
-            return Ok((codes, values.into_iter().map(str::to_string).collect()));
+        if let Some(only) = per_column.pop() {
+            return Ok(only);
         }
     }
     // Mixed-radix key of the per-column codes (each radix is a column's distinct count, so
@@ -163,7 +191,7 @@ pub fn joint_codes(
         if code == next {
             let parts: Vec<&str> = per_column
                 .iter()
-                .map(|(c, values)| values[c[row] as usize])
+                .map(|(c, values)| values[c[row] as usize].as_str())
                 .collect();
             labels.push(parts.join(" × "));
         }
@@ -247,7 +275,7 @@ pub fn design_from_frame(df: &DataFrame, cols: &DesignColumns) -> Result<Design,
 }
 
 /// Replicate weight columns `{prefix}1 … {prefix}R` for `design` by `method`, with their
-/// scale and rscales.
+/// scale, rscales and degrees of freedom.
 pub fn replicate_weights_frame(
     design: &Design,
     method: ReplicateMethod,
@@ -255,8 +283,11 @@ pub fn replicate_weights_frame(
     rho: f64,
     seed: u64,
     prefix: &str,
-) -> Result<(DataFrame, f64, Vec<f64>), Error> {
+) -> Result<(DataFrame, f64, Vec<f64>, f64), Error> {
     let generated = generate(design, method, replicates, rho, seed)?;
+    // The rank of the cluster factors is that of the replicate weights (R `degf`).
+    let clusters = design.psu_stratum.len();
+    let df = degrees_of_freedom(&generated.factors, &vec![1.0; clusters]);
     let height = design.weights.len();
     let columns: Vec<Column> = generated
         .columns(design)
@@ -268,12 +299,16 @@ pub fn replicate_weights_frame(
         DataFrame::new(height, columns)?,
         generated.scale,
         generated.rscales,
+        df,
     ))
 }
 
-/// A replicate weight: finite and ≥ 0 in every row (0: the row's cluster is out).
-fn replicate_column(df: &DataFrame, name: &str) -> Result<Vec<f64>, Error> {
-    non_negative(df, name, "replicate weights")
+/// A replicate weight: finite and ≥ 0 in every row (0: the row's cluster is out), kept in
+/// the column's own memory.
+fn replicate_column(df: &DataFrame, name: &str) -> Result<ReplicateColumn, Error> {
+    let values = float_weights(df, name, "replicate weights")?;
+    check_weights(&values, name, "replicate weights", true)?;
+    Ok(ReplicateColumn::new(values))
 }
 
 /// Weights that may be 0 but nothing less, in every row.
@@ -288,24 +323,72 @@ fn checked_weights(
     role: &str,
     zero_allowed: bool,
 ) -> Result<Vec<f64>, Error> {
-    let (ok, rule): (fn(f64) -> bool, &str) = if zero_allowed {
-        (|w| w >= 0.0, "≥ 0")
-    } else {
-        (|w| w > 0.0, "> 0")
-    };
-    numbers(df, name, role)?
-        .into_iter()
-        .enumerate()
-        .map(|(row, w)| match w {
-            Some(w) if w.is_finite() && ok(w) => Ok(w),
-            Some(w) => Err(bad(
-                name,
-                row,
-                format!("weight {w} is not allowed; {role} must be {rule}"),
-            )),
-            None => Err(bad(name, row, "is empty; every row needs a weight")),
-        })
-        .collect()
+    let ca = float_weights(df, name, role)?;
+    // One contiguous copy per chunk.
+    let mut values: Vec<f64> = Vec::with_capacity(ca.len());
+    for chunk in ca.downcast_iter() {
+        values.extend_from_slice(chunk.values());
+    }
+    check_weights(&values, name, role, zero_allowed)?;
+    Ok(values)
+}
+
+/// The column as floats, refusing a null (naming its row).
+fn float_weights(df: &DataFrame, name: &str, role: &str) -> Result<Float64Chunked, Error> {
+    let col = column(df, name, role)?;
+    let cast = col
+        .cast(&DataType::Float64)
+        .map_err(|_| bad(name, 0, format!("must be numeric, not {}", col.dtype())))?;
+    let ca = cast.f64()?.clone();
+    if ca.null_count() > 0 {
+        let row = ca.iter().position(|v| v.is_none()).unwrap_or(0);
+        return Err(bad(name, row, "is empty; every row needs a weight"));
+    }
+    Ok(ca)
+}
+
+/// Every weight finite and positive, or ≥ 0 with `zero_allowed`.
+fn check_weights(
+    values: &impl WeightValues,
+    name: &str,
+    role: &str,
+    zero_allowed: bool,
+) -> Result<(), Error> {
+    let ok = |w: f64| w.is_finite() && if zero_allowed { w >= 0.0 } else { w > 0.0 };
+    let rule = if zero_allowed { "≥ 0" } else { "> 0" };
+    match values.first_bad(ok) {
+        Some((row, w)) => Err(bad(
+            name,
+            row,
+            format!("weight {w} is not allowed; {role} must be {rule}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Weights held as a plain vector or a polars column.
+trait WeightValues {
+    fn first_bad(&self, ok: impl Fn(f64) -> bool) -> Option<(usize, f64)>;
+}
+
+impl WeightValues for Vec<f64> {
+    fn first_bad(&self, ok: impl Fn(f64) -> bool) -> Option<(usize, f64)> {
+        self.iter().copied().enumerate().find(|(_, w)| !ok(*w))
+    }
+}
+
+impl WeightValues for Float64Chunked {
+    fn first_bad(&self, ok: impl Fn(f64) -> bool) -> Option<(usize, f64)> {
+        let mut offset = 0;
+        for chunk in self.downcast_iter() {
+            let values = chunk.values();
+            if let Some(i) = values.iter().position(|&w| !ok(w)) {
+                return Some((offset + i, values[i]));
+            }
+            offset += values.len();
+        }
+        None
+    }
 }
 
 fn replicate_parameter(parameter: &str, message: String) -> Error {
@@ -371,7 +454,16 @@ fn replicates_from_frame(
             format!("scale and rscales must be positive numbers, got {scale} and {rscales:?}"),
         ));
     }
-    let df = degrees_of_freedom(&columns, weights);
+    let df = match spec.df {
+        Some(df) if df.is_finite() && df >= 1.0 => df,
+        Some(df) => {
+            return Err(replicate_parameter(
+                "replicate_df",
+                format!("must be a number ≥ 1 (the replicates' degrees of freedom), got {df}"),
+            ))
+        }
+        None => degrees_of_freedom(&columns, weights),
+    };
     Ok(Replicates {
         columns,
         scale,
@@ -874,30 +966,50 @@ impl EstimateSpec {
 pub(super) struct Domains {
     pub keys: DataFrame,
     pub key_of: Vec<Option<usize>>,
-    pub masks: Vec<Vec<bool>>,
+    /// Each row's domain after the whole sample (1, 2, …); 0 without `by`.
+    pub group: Vec<u32>,
+}
+
+impl Domains {
+    /// Domains in all, the whole sample included.
+    pub fn count(&self) -> usize {
+        self.key_of.len()
+    }
+
+    /// Which rows are in domain `d` (0: the whole sample).
+    pub fn mask(&self, d: usize) -> Vec<bool> {
+        match d {
+            0 => vec![true; self.group.len()],
+            _ => self.group.iter().map(|&g| g as usize == d).collect(),
+        }
+    }
+
+    /// Rows in each domain, the whole sample first.
+    pub fn sizes(&self) -> Vec<u64> {
+        let mut sizes = vec![0u64; self.count()];
+        sizes[0] = self.group.len() as u64;
+        self.group
+            .iter()
+            .filter(|&&g| g > 0)
+            .for_each(|&g| sizes[g as usize] += 1);
+        sizes
+    }
 }
 
 fn domains(df: &DataFrame, by: &[String]) -> Result<Domains, Error> {
-    let mut key_of = vec![None];
-    let mut masks = vec![vec![true; df.height()]];
     if by.is_empty() {
         return Ok(Domains {
             keys: DataFrame::empty_with_height(1),
-            key_of,
-            masks,
+            key_of: vec![None],
+            group: vec![0; df.height()],
         });
     }
     let groups = group_rows(df, by)?;
-    for (g, rows) in groups.rows().into_iter().enumerate() {
-        let mut mask = vec![false; df.height()];
-        rows.into_iter().for_each(|r| mask[r as usize] = true);
-        key_of.push(Some(g));
-        masks.push(mask);
-    }
+    let count = groups.keys.height();
     Ok(Domains {
+        key_of: std::iter::once(None).chain((0..count).map(Some)).collect(),
+        group: groups.group_of_row.iter().map(|&g| g + 1).collect(),
         keys: groups.keys,
-        key_of,
-        masks,
     })
 }
 
@@ -908,11 +1020,8 @@ fn domain_blanks(
     estimates: &[Vec<Option<super::estimate::DomainEstimate>>],
     min_group: usize,
 ) -> CountBlanks {
-    let groups = &domains.masks[1..];
-    let respondents: Vec<u64> = groups
-        .iter()
-        .map(|m| m.iter().filter(|b| **b).count() as u64)
-        .collect();
+    let sizes = domains.sizes();
+    let respondents: Vec<u64> = sizes[1..].to_vec();
     let answers: Vec<Vec<u64>> = estimates
         .iter()
         .map(|per| {
@@ -926,9 +1035,9 @@ fn domain_blanks(
         min_group: min_group as u64,
         min_distribution: min_group as u64,
     };
-    if groups.is_empty() {
+    if respondents.is_empty() {
         // The whole sample alone: blank only when it is itself too small.
-        let n = domains.masks[0].iter().filter(|b| **b).count();
+        let n = sizes[0] as usize;
         return CountBlanks {
             row: vec![n < min_group],
             variable: estimates
@@ -977,28 +1086,40 @@ pub(super) fn estimate_domains(
     if let Some(reps) = &design.replicates {
         return replicate_domains(df, design, reps, spec, domains);
     }
-    let degrees: Vec<f64> = domains
-        .masks
-        .iter()
-        .map(|mask| {
-            let share = matches!(spec.statistic, Statistic::Proportion | Statistic::Quantile);
-            if spec.convention.normal(share) {
-                f64::INFINITY
-            } else {
-                design.domain_degrees_of_freedom(mask)
-            }
-        })
-        .collect();
+    let order = DomainOrder::new(design, &domains.group, domains.count());
+    let share = matches!(spec.statistic, Statistic::Proportion | Statistic::Quantile);
+    let degrees: Vec<f64> = if spec.convention.normal(share) {
+        vec![f64::INFINITY; domains.count()]
+    } else {
+        order.degrees_of_freedom(design)
+    };
+    // Without calibration every domain comes from one pass over the rows; calibrated
+    // variances regress each domain's linearised variable on the margins, one at a time.
+    let one_pass = calibration.is_none() && spec.statistic != Statistic::Quantile;
+    let parts = if one_pass {
+        Some(VarianceParts::new(
+            design,
+            spec.convention,
+            spec.statistic == Statistic::Proportion,
+        )?)
+    } else {
+        None
+    };
     let mut estimates = Vec::with_capacity(spec.variables.len());
     let mut quantile_intervals = Vec::new();
     for var in &spec.variables {
         let y = variable_values(df, var, spec.statistic)?;
+        if let Some(parts) = &parts {
+            estimates.push(all_domains(design, &order, parts, &y, spec.statistic));
+            continue;
+        }
         if spec.statistic == Statistic::Quantile {
-            let mut per_domain = Vec::with_capacity(domains.masks.len());
-            let mut intervals = Vec::with_capacity(domains.masks.len());
-            for (mask, &df) in domains.masks.iter().zip(&degrees) {
+            let mut per_domain = Vec::with_capacity(domains.count());
+            let mut intervals = Vec::with_capacity(domains.count());
+            for (d, &df) in degrees.iter().enumerate() {
                 let at = (spec.quantile, spec.confidence, df);
-                let q = domain_quantile(design, calibration, &y, mask, at, spec.convention)?;
+                let mask = domains.mask(d);
+                let q = domain_quantile(design, calibration, &y, &mask, at, spec.convention)?;
                 intervals.push(q.as_ref().map_or((None, None), |q| q.interval));
                 per_domain.push(q.map(|q| q.estimate));
             }
@@ -1006,15 +1127,13 @@ pub(super) fn estimate_domains(
             quantile_intervals.push(intervals);
             continue;
         }
-        let per_domain = domains
-            .masks
-            .iter()
-            .map(|mask| {
+        let per_domain = (0..domains.count())
+            .map(|d| {
                 domain_estimate(
                     design,
                     calibration,
                     &y,
-                    mask,
+                    &domains.mask(d),
                     spec.statistic,
                     spec.convention,
                 )
@@ -1055,28 +1174,32 @@ fn replicate_domains(
     let mut quantile_intervals = Vec::new();
     let mut dropped = Vec::with_capacity(spec.variables.len());
     let mut logit_se = Vec::new();
+    let order = DomainOrder::new(design, &domains.group, domains.count());
+    let masks: Vec<Vec<bool>> = if spec.statistic == Statistic::Quantile {
+        (0..domains.count()).map(|d| domains.mask(d)).collect()
+    } else {
+        Vec::new()
+    };
     for var in &spec.variables {
         let y = variable_values(df, var, spec.statistic)?;
-        let mut left_out = vec![0; domains.masks.len()];
+        let mut left_out = vec![0; domains.count()];
         if spec.statistic == Statistic::Quantile {
-            let mut per_domain = Vec::with_capacity(domains.masks.len());
-            let mut intervals = Vec::with_capacity(domains.masks.len());
-            for (mask, left) in domains.masks.iter().zip(left_out.iter_mut()) {
+            let mut per_domain = Vec::with_capacity(domains.count());
+            let mut intervals = Vec::with_capacity(domains.count());
+            for (mask, left) in masks.iter().zip(left_out.iter_mut()) {
                 let at = (spec.quantile, spec.confidence, dof);
                 let q = woodruff(design, &y, mask, at, |below| {
-                    let values = replicate_estimates(
-                        reps,
-                        below,
-                        std::slice::from_ref(mask),
-                        Statistic::Proportion,
-                    );
+                    // The domain as group 1 of 2 (0: the whole sample).
+                    let inside: Vec<u32> = mask.iter().map(|&m| u32::from(m)).collect();
+                    let values =
+                        replicate_estimates(reps, below, &inside, 2, Statistic::Proportion);
                     Ok(domain_estimate_with(
                         design,
                         below,
                         mask,
                         Statistic::Proportion,
                         |e| {
-                            let (v, k) = reps.variance(e, &values[0]);
+                            let (v, k) = reps.variance(e, &values[1]);
                             *left = k;
                             v
                         },
@@ -1090,20 +1213,14 @@ fn replicate_domains(
             dropped.push(left_out);
             continue;
         }
-        let values = replicate_estimates(reps, &y, &domains.masks, spec.statistic);
-        let per_domain: Vec<Option<DomainEstimate>> = domains
-            .masks
-            .iter()
-            .zip(&values)
-            .zip(left_out.iter_mut())
-            .map(|((mask, reps_here), left)| {
-                domain_estimate_with(design, &y, mask, spec.statistic, |estimate| {
-                    let (v, k) = reps.variance(estimate, reps_here);
-                    *left = k;
-                    v
-                })
-            })
-            .collect();
+        let values = replicate_estimates(reps, &y, &domains.group, domains.count(), spec.statistic);
+        let total = spec.statistic == Statistic::Total;
+        let per_domain = all_domains_with(design, &order, &y, spec.statistic, |d, mean, sw| {
+            let estimate = if total { mean * sw } else { mean };
+            let (v, k) = reps.variance(estimate, &values[d]);
+            left_out[d] = k;
+            v
+        });
         if spec.statistic == Statistic::Proportion {
             let logit_of = |(e, v): (&Option<DomainEstimate>, &Vec<Option<f64>>)| {
                 e.and_then(|e| replicate_logit_se(reps, e.estimate, v))
@@ -1115,7 +1232,7 @@ fn replicate_domains(
     }
     let blank = domain_blanks(&domains, &estimates, spec.min_group);
     Ok(DomainEstimates {
-        df: vec![dof; domains.masks.len()],
+        df: vec![dof; domains.count()],
         domains,
         estimates,
         quantile_intervals,

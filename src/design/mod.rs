@@ -10,6 +10,7 @@ pub mod calibrate;
 pub mod calibration;
 pub mod chisq;
 pub mod contrast;
+pub mod domains;
 pub mod estimate;
 pub mod flags;
 pub mod frame;
@@ -157,7 +158,7 @@ impl Design {
 
     /// `H / (H − H₁)` under `LonelyPsu::Average` (1 otherwise): the lonely strata's share
     /// of the variance given back as the other strata's average.
-    fn lonely_average_inflation(&self) -> Result<f64, DesignError> {
+    pub(super) fn lonely_average_inflation(&self) -> Result<f64, DesignError> {
         if self.lonely != LonelyPsu::Average {
             return Ok(1.0);
         }
@@ -178,7 +179,11 @@ impl Design {
 
     /// Per stratum, what its clusters' squared deviations are scaled by: the finite-
     /// population factor times `n_h / (n_h − 1)` (the convention's), or the lonely-PSU rule.
-    fn stratum_scales(&self, convention: Convention, share: bool) -> Result<Vec<f64>, DesignError> {
+    pub(super) fn stratum_scales(
+        &self,
+        convention: Convention,
+        share: bool,
+    ) -> Result<Vec<f64>, DesignError> {
         (0..self.psus_in_stratum.len())
             .map(|h| {
                 let n_h = self.psus_in_stratum[h] as f64;

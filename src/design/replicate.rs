@@ -41,10 +41,37 @@ crate::choice!(ReplicateMethod, "replicate_method", {
     Other => "other",
 });
 
+/// One replicate's weights, shared with the polars column they were read from (no copy).
+#[derive(Debug, Clone)]
+pub struct ReplicateColumn(polars::prelude::Float64Chunked);
+
+impl ReplicateColumn {
+    /// A column of one chunk without nulls (the caller has checked both).
+    pub fn new(values: polars::prelude::Float64Chunked) -> Self {
+        ReplicateColumn(values.rechunk().into_owned())
+    }
+}
+
+impl AsRef<[f64]> for ReplicateColumn {
+    fn as_ref(&self) -> &[f64] {
+        // One chunk (rechunked in `new`) and no nulls: the values are one slice.
+        self.0
+            .downcast_iter()
+            .next()
+            .map_or(&[], |a| a.values().as_slice())
+    }
+}
+
+impl From<Vec<f64>> for ReplicateColumn {
+    fn from(values: Vec<f64>) -> Self {
+        ReplicateColumn(polars::prelude::Float64Chunked::from_vec("".into(), values))
+    }
+}
+
 /// Replicate weights (one column per replicate) and how to combine their estimates.
 #[derive(Debug, Clone)]
 pub struct Replicates {
-    pub columns: Vec<Vec<f64>>,
+    pub columns: Vec<ReplicateColumn>,
     pub scale: f64,
     pub rscales: Vec<f64>,
     /// Centre at the full-sample estimate instead of the replicates' mean.
@@ -86,17 +113,15 @@ pub struct Generated {
 impl Generated {
     /// The replicate weights of each row: its design weight times its cluster's factor.
     pub fn columns(&self, design: &Design) -> Vec<Vec<f64>> {
-        self.factors
-            .iter()
-            .map(|f| {
-                design
-                    .weights
-                    .iter()
-                    .zip(&design.psu)
-                    .map(|(w, &p)| w * f[p as usize])
-                    .collect()
-            })
-            .collect()
+        let threads = crate::parallel::threads_for(design.weights.len() * self.factors.len());
+        crate::parallel::map_in_order(&self.factors, threads, |f| {
+            design
+                .weights
+                .iter()
+                .zip(&design.psu)
+                .map(|(w, &p)| w * f[p as usize])
+                .collect()
+        })
     }
 }
 
@@ -340,50 +365,73 @@ pub fn default_scale(method: ReplicateMethod, replicates: usize, rho: f64) -> Op
 
 /// Rank of the replicate weights less one (R `degf`: `qr(weights, tol = 1e-5)$rank − 1`).
 /// The rank is taken of each row's replicate weights over its full weight, with identical
-/// rows counted once (the rank of `W = diag(w) F` is that of `F`'s distinct rows).
-pub fn degrees_of_freedom(columns: &[Vec<f64>], weights: &[f64]) -> f64 {
+/// rows counted once (the rank of `W = diag(w) F` is that of `F`'s distinct rows); rows are
+/// told apart by a 128-bit hash of their ratios, built column by column.
+pub fn degrees_of_freedom<C: AsRef<[f64]>>(columns: &[C], weights: &[f64]) -> f64 {
     let r = columns.len();
-    let mut seen: HashMap<Vec<u64>, ()> = HashMap::new();
-    let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (i, &w) in weights.iter().enumerate() {
-        if w == 0.0 {
+    let mut hashes: Vec<(u64, u64)> =
+        vec![(0x9E37_79B9_7F4A_7C15, 0xC2B2_AE3D_27D4_EB4F); weights.len()];
+    for column in columns {
+        for ((h, &c), &w) in hashes.iter_mut().zip(column.as_ref()).zip(weights) {
+            let bits = if w > 0.0 { (c / w).to_bits() } else { 0 };
+            h.0 = mix(h.0 ^ bits);
+            h.1 = mix(h.1.rotate_left(17) ^ bits);
+        }
+    }
+    let mut seen: HashMap<(u64, u64), ()> = HashMap::new();
+    let distinct: Vec<usize> = (0..weights.len())
+        .filter(|&i| weights[i] > 0.0 && seen.insert(hashes[i], ()).is_none())
+        .collect();
+    let rows: Vec<Vec<f64>> = distinct
+        .iter()
+        .map(|&i| columns.iter().map(|c| c.as_ref()[i] / weights[i]).collect())
+        .collect();
+    // Gram–Schmidt on the Gram matrix G = FᵀF of the distinct rows (a Cholesky factor
+    // built column by column): a column whose squared norm left after the earlier kept
+    // columns falls below 1e-10 of its own (norm below 1e-5, LINPACK dqrdc2's rule) is
+    // dependent and skipped.
+    let mut gram = vec![0.0; r * r];
+    for row in &rows {
+        for j in 0..r {
+            let x = row[j];
+            if x != 0.0 {
+                for k in j..r {
+                    gram[j * r + k] += x * row[k];
+                }
+            }
+        }
+    }
+    // factor[k][j] for kept columns k: L such that G restricted = L Lᵀ.
+    let mut kept: Vec<Vec<f64>> = Vec::new();
+    for j in 0..r {
+        let own = gram[j * r + j];
+        let projections: Vec<f64> = kept.iter().map(|l| l[j]).collect();
+        let left = own - projections.iter().map(|p| p * p).sum::<f64>();
+        if !(own > 0.0 && left > 1e-10 * own) {
             continue;
         }
-        let ratio: Vec<f64> = columns.iter().map(|c| c[i] / w).collect();
-        let key: Vec<u64> = ratio.iter().map(|x| x.to_bits()).collect();
-        if seen.insert(key, ()).is_none() {
-            rows.push(ratio);
+        let pivot = left.sqrt();
+        // The new row of Lᵀ: (G[j][k] − Σ l_j l_k) / pivot for the later columns k.
+        let mut l = vec![0.0; r];
+        l[j] = pivot;
+        for k in (j + 1)..r {
+            let earlier: f64 = kept
+                .iter()
+                .zip(&projections)
+                .map(|(lk, pj)| lk[k] * pj)
+                .sum();
+            l[k] = (gram[j * r + k] - earlier) / pivot;
         }
+        kept.push(l);
     }
-    // Modified Gram–Schmidt over the replicate columns (restricted to the distinct rows);
-    // a column whose norm falls below 1e-5 of its own is dependent (LINPACK dqrdc2's rule).
-    let mut basis: Vec<Vec<f64>> = Vec::new();
-    for j in 0..r {
-        let mut v: Vec<f64> = rows.iter().map(|row| row[j]).collect();
-        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        for q in &basis {
-            let dot: f64 = q.iter().zip(&v).map(|(a, b)| a * b).sum();
-            v.iter_mut().zip(q).for_each(|(x, qq)| *x -= dot * qq);
-        }
-        let left = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm > 0.0 && left > 1e-5 * norm {
-            v.iter_mut().for_each(|x| *x /= left);
-            basis.push(v);
-        }
-    }
-    (basis.len() as f64 - 1.0).max(1.0)
+    (kept.len() as f64 - 1.0).max(1.0)
 }
 
-/// Each row's group among the domains after the whole sample (`0`: in none), from the
-/// domain masks (whole sample first; the groups do not overlap).
-pub fn group_of_rows(masks: &[Vec<bool>], rows: usize) -> Vec<u32> {
-    let mut group = vec![0u32; rows];
-    for (g, mask) in masks.iter().enumerate().skip(1) {
-        for (i, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
-            group[i] = g as u32;
-        }
-    }
-    group
+/// A 64-bit finaliser (SplitMix64's), so every bit of a ratio moves the hash.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Means, shares or totals of `y` per domain (0 = whole sample, then the groups of
@@ -416,21 +464,21 @@ fn weighted_by_domain(
 }
 
 /// The mean, share or total of `y` in every domain under every replicate
-/// (`[domain][replicate]`).
+/// (`[domain][replicate]`); `group[i]` is row i's domain after the whole sample (0: none).
 pub fn replicate_estimates(
     reps: &Replicates,
     y: &[Option<f64>],
-    masks: &[Vec<bool>],
+    group: &[u32],
+    domains: usize,
     statistic: super::estimate::Statistic,
 ) -> Vec<Vec<Option<f64>>> {
     use super::estimate::Statistic;
-    let group = group_of_rows(masks, y.len());
     let threads = crate::parallel::threads_for(y.len() * reps.columns.len());
     let total = statistic == Statistic::Total;
     let per_replicate = crate::parallel::map_in_order(&reps.columns, threads, |w| {
-        weighted_by_domain(w, y, &group, masks.len(), total)
+        weighted_by_domain(w.as_ref(), y, group, domains, total)
     });
-    (0..masks.len())
+    (0..domains)
         .map(|d| per_replicate.iter().map(|r| r[d]).collect())
         .collect()
 }
@@ -507,7 +555,7 @@ mod tests {
     #[test]
     fn variance_centres_at_the_mean_or_the_estimate_and_skips_undefined() {
         let reps = Replicates {
-            columns: vec![vec![1.0]; 3],
+            columns: vec![vec![1.0].into(), vec![1.0].into(), vec![1.0].into()],
             scale: 0.5,
             rscales: vec![1.0, 1.0, 2.0],
             mse: false,

@@ -190,11 +190,12 @@ struct DesignKeywords {
     lonely_psu: String,
     /// Base weights and margin column groups of a calibrated design.
     calibration: Option<CalibrationSpec>,
-    /// Replicate weight columns, method, scale, rscales, mse and Fay's ρ.
+    /// Replicate weight columns, method, scale, rscales, mse, Fay's ρ and df.
     replicates: Option<ReplicateSpec>,
 }
 
-/// Replicate columns, method, scale, rscales, mse and Fay's ρ, as `ly.Design` holds them.
+/// Replicate columns, method, scale, rscales, mse, Fay's ρ and degrees of freedom, as
+/// `ly.Design` holds them.
 type ReplicateSpec = (
     Vec<String>,
     String,
@@ -202,10 +203,11 @@ type ReplicateSpec = (
     Option<Vec<f64>>,
     bool,
     Option<f64>,
+    Option<f64>,
 );
 
 fn replicate_columns(spec: ReplicateSpec) -> PyResult<ReplicateColumns> {
-    let (columns, method, scale, rscales, mse, rho) = spec;
+    let (columns, method, scale, rscales, mse, rho, degrees) = spec;
     Ok(ReplicateColumns {
         columns,
         method: method.parse::<ReplicateMethod>().py_err()?,
@@ -213,6 +215,7 @@ fn replicate_columns(spec: ReplicateSpec) -> PyResult<ReplicateColumns> {
         rscales,
         mse,
         rho,
+        df: degrees,
     })
 }
 
@@ -386,19 +389,20 @@ struct ReplicateArgs {
     prefix: String,
 }
 
-/// Replicate weight columns for the design; returns them with their scale and rscales.
+/// Replicate weight columns for the design; returns them with their scale, rscales and
+/// degrees of freedom.
 #[pyfunction]
 #[pyo3(signature = (data, **options))]
 fn _replicate_weights(
     py: Python<'_>,
     data: PyDataFrame,
     options: Option<&Bound<'_, PyDict>>,
-) -> PyResult<(PyDataFrame, f64, Vec<f64>)> {
+) -> PyResult<(PyDataFrame, f64, Vec<f64>, f64)> {
     let a = errors::options::<ReplicateArgs>(py, options)?;
     let method = a.method.parse::<ReplicateMethod>().py_err()?;
     let (cols, _) = errors::options::<DesignKeywords>(py, options)?.read()?;
     let df = data.0;
-    let (out, scale, rscales) = py
+    let (out, scale, rscales, degrees) = py
         .detach(|| {
             let design = design_from_frame(&df, &cols)?;
             replicate_weights_frame(
@@ -411,7 +415,7 @@ fn _replicate_weights(
             )
         })
         .py_err()?;
-    Ok((PyDataFrame(out), scale, rscales))
+    Ok((PyDataFrame(out), scale, rscales, degrees))
 }
 
 #[pyfunction]
