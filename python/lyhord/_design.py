@@ -52,12 +52,15 @@ class Design:
     fpc : str, optional
         Column with, per row, the population size of its stratum (clusters, or people
         without clusters) or the sampling fraction (≤ 1): the finite-population correction.
-    lonely_psu : {"fail", "adjust", "certainty", "remove", "average"}
+    lonely_psu : {"fail", "adjust", "certainty", "remove", "average", "collapse"}
         A stratum with one sampled cluster: refuse (default), centre it at the mean of all
         clusters (``"adjust"``), count it as sampled with certainty (``"certainty"``) or
         leave it out of the variance (``"remove"``; both contribute nothing), or give it
         the average contribution of the other strata (``"average"``: the variance times
-        ``H / (H − H₁)``, ``H₁`` of the ``H`` strata lonely) — R ``survey.lonely.psu``.
+        ``H / (H − H₁)``, ``H₁`` of the ``H`` strata lonely) — R ``survey.lonely.psu``; or
+        merge it with the next stratum in the order of the stratum labels (``"collapse"``,
+        collapsed strata, Wolter 2007 §2.5; the last with the one before), the merged
+        stratum's FPC from its clusters over its population.
     calibrated_from : str or None
         Set by :func:`rake`: the weights before calibration.
     calibrated_on : tuple of tuple of str
@@ -873,8 +876,7 @@ def _design_keywords(design: Design) -> dict[str, Any]:
 def _replicate_keywords(
     design: Design,
 ) -> (
-    tuple[list[str], str, float | None, list[float] | None, bool, float | None, float | None]
-    | None
+    tuple[list[str], str, float | None, list[float] | None, bool, float | None, float | None] | None
 ):
     if not design.replicates:
         if design.replicate_method is not None:

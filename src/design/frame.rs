@@ -261,7 +261,7 @@ pub fn design_from_frame(df: &DataFrame, cols: &DesignColumns) -> Result<Design,
         Some(r) => Some(replicates_from_frame(df, r, &weights)?),
         None => None,
     };
-    Ok(Design {
+    let design = Design {
         weights,
         stratum,
         psu,
@@ -271,6 +271,10 @@ pub fn design_from_frame(df: &DataFrame, cols: &DesignColumns) -> Result<Design,
         stratum_names,
         lonely: cols.lonely,
         replicates,
+    };
+    Ok(match cols.lonely {
+        LonelyPsu::Collapse => super::collapse_lonely_strata(design),
+        _ => design,
     })
 }
 

@@ -39,6 +39,10 @@ pub enum LonelyPsu {
     /// The average contribution of the other strata: the variance without the lonely strata
     /// times `H / (H − H₁)` (R `"average"`).
     Average,
+    /// Collapsed strata: a stratum with one cluster is merged with the next stratum in the
+    /// order of the stratum labels (the last with the one before), so each merged stratum
+    /// has two or more clusters (Wolter 2007, §2.5; not in R `survey`).
+    Collapse,
 }
 
 crate::choice!(LonelyPsu, "lonely_psu", {
@@ -47,6 +51,7 @@ crate::choice!(LonelyPsu, "lonely_psu", {
     Certainty => "certainty",
     Remove => "remove",
     Average => "average",
+    Collapse => "collapse",
 });
 
 /// A sampling design over `n` rows. Strata and clusters are dense indices; a cluster id is
@@ -191,7 +196,8 @@ impl Design {
                     convention.variance_correction(n_h, share)
                 } else {
                     match self.lonely {
-                        LonelyPsu::Fail => {
+                        // Collapsing leaves a lone cluster only when the design has one.
+                        LonelyPsu::Fail | LonelyPsu::Collapse => {
                             return Err(DesignError::LonelyPsu {
                                 stratum: self.stratum_names[h].clone(),
                             })
@@ -210,6 +216,77 @@ impl Design {
             })
             .collect()
     }
+}
+
+/// `design` with its lone-cluster strata merged into their neighbours (`LonelyPsu::
+/// Collapse`): strata taken in the order of their labels, each group closed once it holds
+/// two or more clusters, a short last group joined to the one before. A merged stratum's
+/// sampling fraction is its clusters over its population, `Σ n_h / Σ (n_h / f_h)` (0 when
+/// any part has no FPC).
+pub fn collapse_lonely_strata(mut design: Design) -> Design {
+    let strata = design.psus_in_stratum.len();
+    let lonely = |h: usize| design.psus_in_stratum[h] < 2 && design.fraction[h] < 1.0;
+    if !(0..strata).any(lonely) {
+        return design;
+    }
+    let mut by_label: Vec<usize> = (0..strata).collect();
+    by_label.sort_by(|&a, &b| design.stratum_names[a].cmp(&design.stratum_names[b]));
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    for h in by_label {
+        open.push(h);
+        if open.iter().map(|&k| design.psus_in_stratum[k]).sum::<u32>() >= 2 {
+            groups.push(std::mem::take(&mut open));
+        }
+    }
+    match groups.last_mut() {
+        Some(last) => last.extend(open),
+        None => groups.push(open),
+    }
+    let mut merged_into = vec![0u32; strata];
+    for (g, members) in groups.iter().enumerate() {
+        members.iter().for_each(|&h| merged_into[h] = g as u32);
+    }
+    let fraction = groups
+        .iter()
+        .map(|members| {
+            let n: f64 = members
+                .iter()
+                .map(|&h| f64::from(design.psus_in_stratum[h]))
+                .sum();
+            let mut population = 0.0;
+            for &h in members {
+                if design.fraction[h] <= 0.0 {
+                    return 0.0;
+                }
+                population += f64::from(design.psus_in_stratum[h]) / design.fraction[h];
+            }
+            n / population
+        })
+        .collect();
+    design.stratum_names = groups
+        .iter()
+        .map(|m| {
+            m.iter()
+                .map(|&h| design.stratum_names[h].as_str())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        })
+        .collect();
+    design.psus_in_stratum = groups
+        .iter()
+        .map(|m| m.iter().map(|&h| design.psus_in_stratum[h]).sum())
+        .collect();
+    design
+        .stratum
+        .iter_mut()
+        .for_each(|h| *h = merged_into[*h as usize]);
+    design
+        .psu_stratum
+        .iter_mut()
+        .for_each(|h| *h = merged_into[*h as usize]);
+    design.fraction = fraction;
+    design
 }
 
 /// Kish's design effect due to unequal weights, `n Σw² / (Σw)²`, and the effective sample

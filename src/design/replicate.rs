@@ -224,7 +224,7 @@ fn jkn(design: &Design) -> Result<Generated, DesignError> {
         }
         if members.len() == 1 {
             match design.lonely {
-                LonelyPsu::Fail => {
+                LonelyPsu::Fail | LonelyPsu::Collapse => {
                     return Err(DesignError::LonelyPsu {
                         stratum: design.stratum_names[h].clone(),
                     })

@@ -964,3 +964,25 @@ def test_attacker_cannot_pin_the_no_answer_group_from_estimates_and_the_chisq_te
     # The attacker is not toothless: the counts a test would show without the check pin it.
     leaky = {"n": 180, "n_excluded": 3}
     assert interval(published(leaky), "n:api00", [2]) == (3.0, 3.0)
+
+
+def test_collapsed_strata_equal_the_strata_merged_by_hand():
+    # 15 districts in strata of two by district number; the last stratum has one district
+    # and is merged with the one before it (labels in order), as if labelled so from the
+    # start. Each stratum stands for 100 districts, the merged one for 200.
+    districts = sorted(CLUS1["dnum"].unique().to_list())
+    label = {d: f"s{i // 2:02d}" for i, d in enumerate(districts)}
+    data = CLUS1.with_columns(s=pl.col("dnum").replace_strict(label), N=pl.lit(100.0)).with_columns(
+        merged=pl.when(pl.col("s") == "s07").then(pl.lit("s06")).otherwise(pl.col("s")),
+        merged_N=pl.when(pl.col("s").is_in(["s06", "s07"])).then(200.0).otherwise(100.0),
+    )
+    collapsed = ly.Design("pw", "s", psu="dnum", fpc="N", lonely_psu="collapse")
+    by_hand = ly.Design("pw", "merged", psu="dnum", fpc="merged_N")
+    for statistic, variable in [("mean", "api00"), ("total", "enroll")]:
+        a = ly.design_estimate(data, collapsed, variable, statistic=statistic, by="stype")
+        b = ly.design_estimate(data, by_hand, variable, statistic=statistic, by="stype")
+        for column in ("estimate", "se", "df"):
+            # Equal up to the order of the sums (the merged stratum is numbered differently).
+            assert a[column].to_list() == pytest.approx(b[column].to_list(), rel=1e-13)
+    with pytest.raises(ly.EstimationError, match="s07.*collapse"):
+        ly.design_estimate(data, ly.Design("pw", "s", psu="dnum"), "api00")
