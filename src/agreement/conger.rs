@@ -47,11 +47,12 @@ impl CoderMarginals {
     }
 }
 
-/// Conger's κ with weights `w` and its analytic SE.
+/// Conger's κ with weights `w` and (with `with_se`) its analytic SE.
 pub fn conger_kappa(
     p: &Patterns,
     counts: &UnitCounts,
     w: &[Vec<f64>],
+    with_se: bool,
 ) -> (Coefficient, Option<f64>) {
     let q = counts.q;
     let m = CoderMarginals::of(p, counts);
@@ -90,6 +91,9 @@ pub fn conger_kappa(
         Ok(k) => k,
         Err(why) => return (Err(why), None),
     };
+    if !with_se {
+        return (Ok(kappa), None);
+    }
     // Σ_l w_kl p_gl per coder and category, for the per-unit chance term.
     let weighted: Vec<Vec<f64>> = m
         .shares

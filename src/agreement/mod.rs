@@ -398,6 +398,7 @@ pub fn krippendorff_alpha(
     counts: &UnitCounts,
     values: &[f64],
     level: Level,
+    with_se: bool,
 ) -> (Coefficient, Option<f64>) {
     let q = counts.q;
     let mut o = vec![0.0; q * q];
@@ -448,10 +449,12 @@ pub fn krippendorff_alpha(
         .iter()
         .map(|row| row.iter().map(|x| 1.0 - x / largest).collect())
         .collect();
-    (
-        Ok(1.0 - (n - 1.0) * observed / expected),
-        variance::krippendorff_se(counts, &w),
-    )
+    let se = if with_se {
+        variance::krippendorff_se(counts, &w)
+    } else {
+        None
+    };
+    (Ok(1.0 - (n - 1.0) * observed / expected), se)
 }
 
 /// How the standard errors (and so intervals, z and p) are computed.
@@ -525,7 +528,13 @@ fn undefined_for(coders: usize, statistic: &str, instead: &str) -> Coefficient {
 
 /// The Gwet-family rows (percent agreement, Fleiss/Scott, Gwet, Brennan–Prediger) and
 /// Conger/Cohen for one weighting.
-fn weighted_points(p: &Patterns, counts: &UnitCounts, values: &[f64], w: Weights) -> Vec<Point> {
+fn weighted_points(
+    p: &Patterns,
+    counts: &UnitCounts,
+    values: &[f64],
+    w: Weights,
+    with_se: bool,
+) -> Vec<Point> {
     let m = w.matrix(values);
     let coders = coders_with_ratings(p, counts);
     let point = |statistic, (value, se): (Coefficient, Option<f64>)| Point {
@@ -534,7 +543,7 @@ fn weighted_points(p: &Patterns, counts: &UnitCounts, values: &[f64], w: Weights
         value,
         se,
     };
-    let (conger, conger_se) = conger::conger_kappa(p, counts, &m);
+    let (conger, conger_se) = conger::conger_kappa(p, counts, &m, with_se);
     let two = coders == 2;
     let Some(parts) = family_parts(counts, &m) else {
         let none = || (Err(NO_PAIRS.to_string()), None);
@@ -552,28 +561,23 @@ fn weighted_points(p: &Patterns, counts: &UnitCounts, values: &[f64], w: Weights
         .collect();
     };
     let fleiss = chance_corrected(parts.pa, parts.fleiss_pe);
-    let fleiss_se = fleiss
-        .as_ref()
-        .ok()
-        .and_then(|&k| variance::fleiss_se(counts, &m, &parts, k));
+    // A bootstrap replicate needs the values only.
+    let se = |value: &Coefficient, f: &dyn Fn(f64) -> Option<f64>| match value {
+        Ok(k) if with_se => f(*k),
+        _ => None,
+    };
+    let fleiss_se = se(&fleiss, &|k| variance::fleiss_se(counts, &m, &parts, k));
     let gwet = chance_corrected(parts.pa, parts.gwet_pe);
-    let gwet_se = gwet
-        .as_ref()
-        .ok()
-        .and_then(|&k| variance::gwet_se(counts, &m, &parts, k));
+    let gwet_se = se(&gwet, &|k| variance::gwet_se(counts, &m, &parts, k));
     let bp = chance_corrected(parts.pa, parts.bp_pe);
-    let bp_se = bp
-        .as_ref()
-        .ok()
-        .and_then(|&k| variance::brennan_prediger_se(counts, &m, &parts, k));
+    let bp_se = se(&bp, &|k| {
+        variance::brennan_prediger_se(counts, &m, &parts, k)
+    });
+    let pa_se = se(&Ok(parts.pa), &|_| {
+        variance::percent_agreement_se(counts, &m, &parts)
+    });
     vec![
-        point(
-            "percent_agreement",
-            (
-                Ok(parts.pa),
-                variance::percent_agreement_se(counts, &m, &parts),
-            ),
-        ),
+        point("percent_agreement", (Ok(parts.pa), pa_se)),
         point(
             "cohen_kappa",
             if two {
@@ -605,14 +609,20 @@ fn coders_with_ratings(p: &Patterns, counts: &UnitCounts) -> usize {
 }
 
 /// Every coefficient of `req` on rating rows `p` with their `counts` (whose weights say
-/// how many units have each row).
-fn coefficients(p: &Patterns, counts: &UnitCounts, values: &[f64], req: &Request) -> Vec<Point> {
+/// how many units have each row), with their analytic SEs when `with_se`.
+fn coefficients(
+    p: &Patterns,
+    counts: &UnitCounts,
+    values: &[f64],
+    req: &Request,
+    with_se: bool,
+) -> Vec<Point> {
     let mut out: Vec<Point> = req
         .weights
         .iter()
-        .flat_map(|&w| weighted_points(p, counts, values, w))
+        .flat_map(|&w| weighted_points(p, counts, values, w, with_se))
         .collect();
-    let (value, se) = krippendorff_alpha(counts, values, req.level);
+    let (value, se) = krippendorff_alpha(counts, values, req.level, with_se);
     out.push(Point {
         statistic: "krippendorff_alpha",
         weights: None,
@@ -646,7 +656,10 @@ fn bootstrap(p: &Patterns, values: &[f64], req: &Request, slots: usize) -> Vec<V
         for _ in 0..units {
             counts.weight[p.unit_row[rng.below(units)]] += 1.0;
         }
-        for (slot, point) in reps.iter_mut().zip(coefficients(p, &counts, values, req)) {
+        for (slot, point) in reps
+            .iter_mut()
+            .zip(coefficients(p, &counts, values, req, false))
+        {
             if let Ok(v) = point.value {
                 slot.push(v);
             }
@@ -669,7 +682,7 @@ pub fn agreement_on(
         });
     }
     let counts = UnitCounts::of(p, values.len(), &p.frequencies());
-    let points = coefficients(p, &counts, values, req);
+    let points = coefficients(p, &counts, values, req, req.se_method == SeMethod::Analytic);
     let rated: f64 = counts
         .rows()
         .filter(|(c, _)| c.iter().sum::<f64>() >= 1.0)

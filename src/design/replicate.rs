@@ -434,33 +434,53 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Means, shares or totals of `y` per domain (0 = whole sample, then the groups of
-/// `group`) under one set of weights; `None` where a mean has no weight.
-fn weighted_by_domain(
-    weights: &[f64],
-    y: &[Option<f64>],
-    group: &[u32],
-    domains: usize,
-    total: bool,
-) -> Vec<Option<f64>> {
-    let mut sw = vec![0.0; domains];
-    let mut swy = vec![0.0; domains];
-    for ((&w, v), &g) in weights.iter().zip(y).zip(group) {
-        if let Some(v) = v {
-            sw[0] += w;
-            swy[0] += w * v;
-            if g > 0 {
-                sw[g as usize] += w;
+/// A variable laid out for the replicate passes: each answer (0 where none), whether it
+/// is there (1/0), and the row's group; every replicate then runs without branches.
+struct Answers<'a> {
+    value: Vec<f64>,
+    answered: Vec<f64>,
+    group: &'a [u32],
+}
+
+impl<'a> Answers<'a> {
+    fn new(y: &[Option<f64>], group: &'a [u32]) -> Self {
+        Answers {
+            value: y.iter().map(|v| v.unwrap_or(0.0)).collect(),
+            answered: y.iter().map(|v| f64::from(u8::from(v.is_some()))).collect(),
+            group,
+        }
+    }
+
+    /// Means, shares or totals per domain (0 = whole sample, then the groups) under one set
+    /// of weights; `None` where a mean has no weight.
+    fn by_domain(&self, weights: &[f64], domains: usize, total: bool) -> Vec<Option<f64>> {
+        let mut sw = vec![0.0; domains];
+        let mut swy = vec![0.0; domains];
+        // The whole sample in a loop the compiler can vectorise; the groups scattered.
+        let (mut all_w, mut all_wy) = (0.0, 0.0);
+        for ((&w, &a), &v) in weights.iter().zip(&self.answered).zip(&self.value) {
+            all_w += w * a;
+            all_wy += w * v;
+        }
+        if domains > 1 {
+            for (((&w, &a), &v), &g) in weights
+                .iter()
+                .zip(&self.answered)
+                .zip(&self.value)
+                .zip(self.group)
+            {
+                sw[g as usize] += w * a;
                 swy[g as usize] += w * v;
             }
         }
+        (sw[0], swy[0]) = (all_w, all_wy);
+        (0..domains)
+            .map(|d| match total {
+                true => Some(swy[d]),
+                false => (sw[d] > 0.0).then(|| swy[d] / sw[d]),
+            })
+            .collect()
     }
-    (0..domains)
-        .map(|d| match total {
-            true => Some(swy[d]),
-            false => (sw[d] > 0.0).then(|| swy[d] / sw[d]),
-        })
-        .collect()
 }
 
 /// The mean, share or total of `y` in every domain under every replicate
@@ -475,8 +495,9 @@ pub fn replicate_estimates(
     use super::estimate::Statistic;
     let threads = crate::parallel::threads_for(y.len() * reps.columns.len());
     let total = statistic == Statistic::Total;
+    let answers = Answers::new(y, group);
     let per_replicate = crate::parallel::map_in_order(&reps.columns, threads, |w| {
-        weighted_by_domain(w.as_ref(), y, group, domains, total)
+        answers.by_domain(w.as_ref(), domains, total)
     });
     (0..domains)
         .map(|d| per_replicate.iter().map(|r| r[d]).collect())
