@@ -358,7 +358,7 @@ fn check_weights(
     role: &str,
     zero_allowed: bool,
 ) -> Result<(), Error> {
-    let ok = |w: f64| w.is_finite() && if zero_allowed { w >= 0.0 } else { w > 0.0 };
+    let ok = |w: f64| w.is_finite() & if zero_allowed { w >= 0.0 } else { w > 0.0 };
     let rule = if zero_allowed { "≥ 0" } else { "> 0" };
     match values.first_bad(ok) {
         Some((row, w)) => Err(bad(
@@ -377,7 +377,7 @@ trait WeightValues {
 
 impl WeightValues for Vec<f64> {
     fn first_bad(&self, ok: impl Fn(f64) -> bool) -> Option<(usize, f64)> {
-        self.iter().copied().enumerate().find(|(_, w)| !ok(*w))
+        first_bad_in(self, &ok)
     }
 }
 
@@ -386,13 +386,22 @@ impl WeightValues for Float64Chunked {
         let mut offset = 0;
         for chunk in self.downcast_iter() {
             let values = chunk.values();
-            if let Some(i) = values.iter().position(|&w| !ok(w)) {
-                return Some((offset + i, values[i]));
+            if let Some((i, w)) = first_bad_in(values, &ok) {
+                return Some((offset + i, w));
             }
             offset += values.len();
         }
         None
     }
+}
+
+/// The first value `ok` refuses: a branch-free pass over all first (it vectorises; these
+/// are hundreds of replicate columns), the search only when something is wrong.
+fn first_bad_in(values: &[f64], ok: &impl Fn(f64) -> bool) -> Option<(usize, f64)> {
+    if values.iter().fold(true, |all, &w| all & ok(w)) {
+        return None;
+    }
+    values.iter().copied().enumerate().find(|(_, w)| !ok(*w))
 }
 
 fn replicate_parameter(parameter: &str, message: String) -> Error {
