@@ -425,11 +425,12 @@ fn replicates_from_frame(
             format!("needs at least two replicate weight columns, got {r}"),
         ));
     }
-    let columns = spec
-        .columns
-        .iter()
-        .map(|c| replicate_column(df, c))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Checking hundreds of columns is a pass over memory; both cores share it.
+    let threads = crate::parallel::threads_for(df.height() * r);
+    let columns =
+        crate::parallel::map_in_order(&spec.columns, threads, |c| replicate_column(df, c))
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
     let rho = spec.rho.unwrap_or(0.0);
     let scale = match (spec.scale, default_scale(spec.method, r, rho)) {
         (Some(s), _) | (None, Some(s)) => s,
