@@ -40,13 +40,13 @@ Every reference value below comes from R (survey 4.1.1, R 4.x), full precision:
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import lyhord as ly
 import numpy as np
 import polars as pl
 import pytest
+from rsurvey import cluster_sample, run_r
 
 DATA = Path(__file__).parents[1] / "data"
 CLUS1 = pl.read_csv(DATA / "apiclus1.csv").with_columns(
@@ -244,15 +244,7 @@ def test_jackknife_against_r_when_installed(tmp_path, seed, lonely):
     the same lonely-PSU rule (run here when R and its survey package are installed)."""
     rng = np.random.default_rng(seed)
     rows = 240
-    df = pl.DataFrame(
-        {
-            "stratum": rng.integers(0, 4, rows),
-            "psu": rng.integers(0, 6, rows),
-            "w": rng.uniform(1.0, 4.0, rows),
-            "y": rng.normal(50, 10, rows),
-            "d": rng.integers(0, 3, rows),
-        }
-    ).with_columns(psu=pl.col("stratum") * 100 + pl.col("psu"))
+    df = cluster_sample(rng, rows, strata=4, clusters=6, y=rng.normal(50, 10, rows), domains=3)
     # Stratum 9: one cluster (lonely); domain 3 only in cluster 0 of stratum 0.
     lone = pl.DataFrame(
         {
@@ -266,12 +258,10 @@ def test_jackknife_against_r_when_installed(tmp_path, seed, lonely):
     df = pl.concat([df, lone.cast(df.schema)]).with_columns(
         d=pl.when(pl.col("psu") == 0).then(3).otherwise(pl.col("d"))
     )
-    path = tmp_path / "sample.csv"
-    df.write_csv(path)
     script = f"""
 suppressMessages(library(survey))
 options(survey.lonely.psu="{lonely}")
-x <- read.csv("{path}")
+x <- read.csv("{{path}}")
 des <- as.svrepdesign(svydesign(id=~psu, strata=~stratum, weights=~w, data=x, nest=TRUE),
                       type="JKn")
 cat("all", sprintf("%.17g", SE(svymean(~y, des))), sprintf("%.17g", SE(svytotal(~y, des))), "\\n")
@@ -279,13 +269,8 @@ b <- suppressWarnings(svyby(~y, ~d, des, svymean))
 cat("by", sprintf("%.17g", SE(b)), "\\n")
 cat("degf", degf(des), "\\n")
 """
-    result = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=False)
-    if result.returncode != 0 and "there is no package called" in result.stderr:
-        pytest.skip("R's survey package is not installed")
-    assert result.returncode == 0, result.stderr
-    lines = {
-        line.split()[0]: [float(v) for v in line.split()[1:]] for line in result.stdout.splitlines()
-    }
+    output = run_r(script, df, tmp_path)
+    lines = {line.split()[0]: [float(v) for v in line.split()[1:]] for line in output.splitlines()}
     design = ly.Design(weights="w", strata="stratum", psu="psu", lonely_psu=lonely)
     jk = ly.replicate_weights(df, design, method="jkn")
     mean = ly.design_estimate(jk.data, jk.design, "y", by="d", min_group=1)
