@@ -410,7 +410,8 @@ def design_estimate(
     the spread of the replicates' logits (as ``svyglm`` does), a quantile's Woodruff
     interval the replicate SE of the share below it. A replicate with no weight in a domain
     is left out of that variance and counted in ``note`` (R drops it with a warning).
-    :func:`design_compare` and :func:`design_chisq` use linearisation only and refuse a
+    :func:`design_compare` takes each replicate's difference (as R ``svycontrast`` on
+    ``svyby(covmat = TRUE)``); :func:`design_chisq` uses linearisation only and refuses a
     replicate design.
 
     Domains go through the publication layer's engine (see :class:`Publication`) on the
@@ -981,6 +982,9 @@ def design_compare(
     :func:`design_estimate` gives them) has the linearised variable ``z_a − z_b``, so its
     variance ``V(z_a) + V(z_b) − 2 Cov(z_a, z_b)`` accounts for the clusters, strata and
     calibration the domains share (R ``svycontrast(svyby(..., covmat = TRUE), ...)``).
+    With replicate weights in the design the variance is that of the replicates'
+    differences, ``scale Σ_r rscale_r (d_r − d̄)²`` (the same R call on a replicate design),
+    and ``degf`` is the replicates'.
     ``t = difference / se`` on ``degf − (k − 1)`` degrees of freedom for ``k`` domains (the
     design's clusters − strata, less one per further domain: R ``svyglm(y ~ domain)``'s
     residual df; for two domains exactly R ``svyttest(y ~ domain, design)``), the normal

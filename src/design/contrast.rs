@@ -14,6 +14,7 @@ use super::calibration::Calibration;
 use super::chisq::{rao_scott, RaoScott};
 use super::estimate::{domain_difference, joint_means, DomainEstimate, Statistic};
 use super::frame::{estimate_domains, variable_values, DomainEstimates, Domains, EstimateSpec};
+use super::replicate::replicate_estimates;
 use super::Design;
 use crate::error::{DesignError, Error};
 use crate::estimate::stats::{two_sided_p, two_sided_quantile, Convention};
@@ -54,12 +55,13 @@ struct Tested {
 }
 
 /// Compares the domains of `spec.by` for each variable of `spec`.
-/// Refuses a design with replicate weights where only linearised variances are built.
+/// Refuses a design with replicate weights where only linearised variances are built
+/// (the Rao–Scott test).
 fn taylor_only(design: &Design, function: &str) -> Result<(), Error> {
     if design.replicates.is_some() {
         return Err(parameter(
             "design",
-            &format!("{function} uses linearised (Taylor) variances and does not take replicate weights yet; pass the design without replicates (strata, psu, fpc), or compare the replicate estimates of design_estimate"),
+            &format!("{function} uses linearised (Taylor) variances and does not take replicate weights yet; pass the design without replicates (strata, psu, fpc)"),
         ));
     }
     Ok(())
@@ -72,7 +74,6 @@ pub fn design_compare_frame(
     spec: &EstimateSpec,
     contrast: &ContrastSpec,
 ) -> Result<DataFrame, Error> {
-    taylor_only(design, "design_compare")?;
     if spec.by.is_empty() {
         return Err(parameter(
             "by",
@@ -91,11 +92,36 @@ pub fn design_compare_frame(
     let mut rows = Vec::with_capacity(pairs.len() * spec.variables.len());
     for (v, variable) in spec.variables.iter().enumerate() {
         let y = variable_values(df, variable, spec.statistic)?;
+        // With replicate weights each replicate's difference, instead of linearisation.
+        let replicated = design.replicates.as_ref().map(|reps| {
+            let domains = &found.domains;
+            (
+                reps,
+                replicate_estimates(reps, &y, &domains.group, domains.count(), spec.statistic),
+            )
+        });
         let first = rows.len();
         for &(a, b) in &pairs {
             let suppressed = found.blanked(v, a) || found.blanked(v, b);
             let estimates = found.estimates[v][a].zip(found.estimates[v][b]);
             let difference = match estimates {
+                Some((ea, eb)) if !suppressed && replicated.is_some() => replicated
+                    .as_ref()
+                    .map(|(reps, values)| {
+                        let d = ea.estimate - eb.estimate;
+                        let per_replicate: Vec<Option<f64>> = values[a]
+                            .iter()
+                            .zip(&values[b])
+                            .map(|(x, y)| x.zip(*y).map(|(x, y)| x - y))
+                            .collect();
+                        test(
+                            d,
+                            reps.variance(d, &per_replicate).0.max(0.0).sqrt(),
+                            degrees,
+                            spec.confidence,
+                        )
+                    })
+                    .transpose()?,
                 Some(_) if !suppressed => {
                     let (mask_a, mask_b) = (found.domains.mask(a), found.domains.mask(b));
                     domain_difference(
@@ -188,11 +214,15 @@ fn degrees_of_freedom(
     if convention.normal(statistic == Statistic::Proportion) {
         return f64::INFINITY;
     }
+    let design_df = match &design.replicates {
+        Some(reps) => reps.df,
+        None => design.degrees_of_freedom(),
+    };
     let domains = found.domains.sizes()[1..]
         .iter()
         .filter(|&&n| n > 0)
         .count();
-    (design.degrees_of_freedom() - (domains as f64 - 1.0)).max(1.0)
+    (design_df - (domains as f64 - 1.0)).max(1.0)
 }
 
 fn test(difference: f64, se: f64, df: f64, confidence: f64) -> Result<Tested, Error> {

@@ -33,6 +33,10 @@ Every reference value below comes from R (survey 4.1.1, R 4.x), full precision:
     pop.types <- data.frame(stype=c("E","H","M"), Freq=c(4421,755,1018))
     rk <- rake(jk1, list(~stype), list(pop.types))
     svymean(~api00, rk)                       # 642.310788211582  SE 26.9345353674261
+    b <- svyby(~api00, ~stype, jk1, svymean, covmat=TRUE)
+    svycontrast(b, c(E=1, H=-1, M=0))         # 30.296626984127   SE 37.6075156699006
+    svycontrast(b, c(E=1, H=0, M=-1))         # 17.4280555555555  SE 14.9035357398088
+    svycontrast(b, c(E=0, H=1, M=-1))         # -12.8685714285715 SE 40.7679647976223
     g <- calibrate(jk1, ~api99, c(`(Intercept)`=6194, api99=3914069))   # GREG per replicate
     svymean(~api00, g)                        # 666.717736250273  SE 3.71242714972372
 """
@@ -170,6 +174,23 @@ def test_raking_is_redone_on_every_replicate_as_r():
         assert sums[column].to_list() == pytest.approx([4421, 755, 1018], rel=1e-8)
 
 
+def test_domain_differences_from_the_replicates_match_svycontrast():
+    jk = ly.replicate_weights(CLUS1, DCLUS1, method="jk1")
+    out = ly.design_compare(jk.data, jk.design, "api00", by="stype", min_group=1, adjust="none")
+    got = {
+        (r["stype"], r["stype_versus"]): (r["difference"], r["se"])
+        for r in out.iter_rows(named=True)
+    }
+    for pair, (difference, se) in {
+        ("E", "H"): (30.296626984127, 37.6075156699006),
+        ("E", "M"): (17.4280555555555, 14.9035357398088),
+        ("H", "M"): (-12.8685714285715, 40.7679647976223),
+    }.items():
+        assert got[pair] == pytest.approx((difference, se), rel=1e-12)
+    # t on the replicates' df less (domains − 1), as for a linearised design.
+    assert out["df"].unique().to_list() == [14 - 2]
+
+
 def test_greg_calibration_is_redone_on_every_replicate_as_r():
     jk = ly.replicate_weights(CLUS1, DCLUS1, method="jk1")
     greg = ly.calibrate(
@@ -218,7 +239,7 @@ def test_bad_replicate_requests_name_the_fix():
         )
     with pytest.raises(ly.EstimationError, match="replicate weights"):
         design = ly.Design("pw", replicates=("bw1", "bw2"), replicate_method="bootstrap")
-        ly.design_compare(BOOT, design, "api00", by="stype")
+        ly.design_chisq(BOOT.with_columns(hi=pl.col("api00") > 700), design, "stype", "hi")
     with pytest.raises(ly.ArgumentError, match="prefix"):
         ly.replicate_weights(BOOT, DCLUS1.__class__("pw", psu="dnum"), method="jk1", prefix="bw")
 
