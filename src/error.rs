@@ -288,7 +288,7 @@ pub enum DesignError {
     },
     #[error("parameter `{parameter}`: {message}")]
     Parameter { parameter: String, message: String },
-    #[error("stratum `{stratum}` has a single sampled cluster, so its variance cannot be estimated; pass lonely_psu=\"adjust\" (centre it at the mean of all clusters), \"certainty\", \"remove\", \"average\" or \"collapse\" (merge it with the next stratum)")]
+    #[error("stratum `{stratum}` has a single sampled cluster, so its variance cannot be estimated; pass lonely_psu=\"adjust\" (its cluster total counted from 0, as R), \"certainty\", \"remove\", \"average\" or \"collapse\" (merge it with the next stratum)")]
     LonelyPsu { stratum: String },
     #[error("margin {margin}: {message}")]
     Margin { margin: String, message: String },

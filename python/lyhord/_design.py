@@ -53,8 +53,10 @@ class Design:
         Column with, per row, the population size of its stratum (clusters, or people
         without clusters) or the sampling fraction (≤ 1): the finite-population correction.
     lonely_psu : {"fail", "adjust", "certainty", "remove", "average", "collapse"}
-        A stratum with one sampled cluster: refuse (default), centre it at the mean of all
-        clusters (``"adjust"``), count it as sampled with certainty (``"certainty"``) or
+        A stratum with one sampled cluster: refuse (default), count its cluster total's
+        deviation from 0 (``"adjust"``, as R, which leaves it uncentred; for means and
+        shares the same as centring at the mean of all clusters), count it as sampled with
+        certainty (``"certainty"``) or
         leave it out of the variance (``"remove"``; both contribute nothing), or give it
         the average contribution of the other strata (``"average"``: the variance times
         ``H / (H − H₁)``, ``H₁`` of the ``H`` strata lonely) — R ``survey.lonely.psu``; or

@@ -3,8 +3,8 @@
 //!
 //! A domain's linearised variable is 0 outside it, so its variance needs only the totals of
 //! the clusters that hold domain rows: with `Z_p` those totals in stratum `h` (`k_h` of the
-//! stratum's `n_h` clusters) and `c_h` their centre (`Σ Z_p / n_h`, or for a lone cluster the
-//! mean over all clusters under `lonely_psu = "adjust"`),
+//! stratum's `n_h` clusters) and `c_h` their centre (`Σ Z_p / n_h`; 0 for a lone cluster
+//! under `lonely_psu = "adjust"`, as R leaves it uncentred),
 //! `Σ_{p∈h} (Z_p − c_h)² = Σ_{k_h} (Z_p − c_h)² + (n_h − k_h) c_h²` — the same sum
 //! [`Design::covariance_of_totals`] takes over every cluster. Rows are ordered by (domain,
 //! stratum, cluster) once; each variable then costs one pass.
@@ -100,25 +100,17 @@ impl DomainOrder {
     }
 }
 
-/// What every domain's variance shares: the strata's scales, the `average` inflation and
-/// the total scale of the lonely strata (whose lone cluster is centred at the grand mean).
+/// What every domain's variance shares: the strata's scales and the `average` inflation.
 pub struct VarianceParts {
     scales: Vec<f64>,
     inflation: f64,
-    lonely_scale: f64,
 }
 
 impl VarianceParts {
     pub fn new(design: &Design, convention: Convention, share: bool) -> Result<Self, DesignError> {
-        let scales = design.stratum_scales(convention, share)?;
-        let lonely_scale = (0..scales.len())
-            .filter(|&h| design.psus_in_stratum[h] == 1)
-            .map(|h| scales[h])
-            .sum();
         Ok(VarianceParts {
+            scales: design.stratum_scales(convention, share)?,
             inflation: design.lonely_average_inflation()?,
-            scales,
-            lonely_scale,
         })
     }
 }
@@ -161,16 +153,15 @@ fn moments(design: &Design, y: &[Option<f64>], rows: &[u32]) -> Moments {
 }
 
 /// The variance of a domain's total of `z` (row i's linearised value), its rows ordered by
-/// stratum and cluster; `grand` is the mean cluster total over all clusters.
+/// stratum and cluster. Strata without domain rows contribute nothing (every cluster total
+/// there is 0, and so is its centre).
 fn variance_of_domain_total(
     design: &Design,
     parts: &VarianceParts,
     rows: &[u32],
-    grand: f64,
     z: impl Fn(usize) -> f64,
 ) -> f64 {
     let mut variance = 0.0;
-    let mut lonely_with_rows = 0.0;
     let mut cluster_totals: Vec<f64> = Vec::new();
     let mut k = 0;
     while k < rows.len() {
@@ -190,15 +181,12 @@ fn variance_of_domain_total(
         let centre = if n_h > 1.0 {
             cluster_totals.iter().sum::<f64>() / n_h
         } else {
-            lonely_with_rows += parts.scales[h];
-            grand
+            0.0
         };
         let present: f64 = cluster_totals.iter().map(|t| (t - centre).powi(2)).sum();
         let absent = (n_h - cluster_totals.len() as f64) * centre * centre;
         variance += parts.scales[h] * (present + absent);
     }
-    // Lone clusters of strata without domain rows still sit at 0, away from the grand mean.
-    variance += (parts.lonely_scale - lonely_with_rows) * grand * grand;
     variance * parts.inflation
 }
 
@@ -212,18 +200,11 @@ pub fn all_domains(
     statistic: Statistic,
 ) -> Vec<Option<DomainEstimate>> {
     let w = &design.weights;
-    let clusters = design.psu_stratum.len() as f64;
     all_domains_with(design, order, y, statistic, |d, mean, sw| {
-        let grand = match statistic {
-            Statistic::Total => mean * sw / clusters,
-            _ => 0.0,
-        };
-        variance_of_domain_total(design, parts, order.rows(d), grand, |i| {
-            match (y[i], statistic) {
-                (Some(v), Statistic::Total) => w[i] * v,
-                (Some(v), _) => w[i] * (v - mean) / sw,
-                (None, _) => 0.0,
-            }
+        variance_of_domain_total(design, parts, order.rows(d), |i| match (y[i], statistic) {
+            (Some(v), Statistic::Total) => w[i] * v,
+            (Some(v), _) => w[i] * (v - mean) / sw,
+            (None, _) => 0.0,
         })
     })
 }

@@ -29,7 +29,9 @@ use crate::estimate::stats::Convention;
 pub enum LonelyPsu {
     /// Refuse, naming the stratum (R `options(survey.lonely.psu = "fail")`).
     Fail,
-    /// Centre the lone cluster at the mean over all clusters (R `"adjust"`).
+    /// The lone cluster's total counts as its deviation from 0 (R `"adjust"`, which leaves
+    /// it uncentred): for means and shares, whose linearised values sum to 0, the same as
+    /// centring it at the mean over all clusters.
     Adjust,
     /// Contribute nothing, as a stratum sampled with certainty (R `"certainty"`).
     Certainty,
@@ -128,11 +130,9 @@ impl Design {
         }
         let strata = self.psus_in_stratum.len();
         let mut sums = vec![0.0; strata * k];
-        let mut grand = vec![0.0; k];
         for (p, &h) in self.psu_stratum.iter().enumerate() {
             for j in 0..k {
                 sums[h as usize * k + j] += totals[p * k + j];
-                grand[j] += totals[p * k + j] / psus as f64;
             }
         }
         let scales = self.stratum_scales(convention, share)?;
@@ -142,12 +142,12 @@ impl Design {
         for (p, &h) in self.psu_stratum.iter().enumerate() {
             let h = h as usize;
             let n_h = self.psus_in_stratum[h] as f64;
-            // A lone cluster is centred at the mean over all clusters (lonely_psu "adjust").
+            // A lone cluster is not centred (lonely_psu "adjust", as R's `onestrat`).
             for j in 0..k {
                 let centre = if n_h > 1.0 {
                     sums[h * k + j] / n_h
                 } else {
-                    grand[j]
+                    0.0
                 };
                 d[j] = totals[p * k + j] - centre;
             }
