@@ -755,7 +755,10 @@ def adjust_nonresponse(
     ``w_i = d_i · Σ_class d / Σ_class, responded d`` (Kalton & Flores-Cervantes 2003). The
     result holds the respondents only, with the adjusted weights; raking or calibration to
     population margins can follow (:func:`rake`, :func:`calibrate`). Standard errors from
-    the returned design treat the adjusted weights as design weights.
+    the returned design treat the adjusted weights as design weights. With replicate
+    weights in the design the adjustment is redone on every replicate (new columns
+    ``{name}_{replicate}``); respondents of a class whose clusters a replicate leaves out
+    stay at 0 there.
 
     Parameters
     ----------
@@ -795,7 +798,12 @@ def adjust_nonresponse(
     df = _collect(data, "data")
     design = design or Design()
     _new_weight_name(name, design)
-    outcome = _lyhord._adjust_nonresponse(df, responded, _by_list(classes), design.weights, name)
+    class_list = _by_list(classes)
+
+    def run(base: str | None, new: str) -> Any:
+        return _lyhord._adjust_nonresponse(df, responded, class_list, base, new)
+
+    outcome = run(design.weights, name)
     respondents = df.filter(pl.col(responded).cast(pl.Boolean))
     out = respondents.with_columns(outcome.weights.get_column(name))
     # The adjusted weights are the new design weights: a calibration of the input design
@@ -803,6 +811,11 @@ def adjust_nonresponse(
     adjusted = replace(
         design, weights=name, calibrated_from=None, calibrated_on=(), calibrated_numeric=()
     )
+
+    def adjust_replicate(base: str, new: str) -> pl.Series:
+        return run(base, new).weights.get_column(new)
+
+    out, adjusted = _reweight_replicates(out, adjusted, name, adjust_replicate)
     return RakeResult(
         out,
         adjusted,

@@ -871,7 +871,7 @@ pub fn nonresponse_frame(
     responded: &str,
     classes: &[String],
 ) -> Result<(Vec<f64>, DataFrame), Error> {
-    let base = weights(df, base)?;
+    let base = base_weights(df, base)?;
     let flags = numbers(df, responded, "response indicator")?;
     let mut answered = Vec::with_capacity(flags.len());
     for (row, v) in flags.iter().enumerate() {

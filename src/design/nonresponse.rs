@@ -16,9 +16,14 @@ pub struct ClassCounts {
 }
 
 impl ClassCounts {
-    /// The factor respondents' weights are multiplied by.
+    /// The factor respondents' weights are multiplied by; 0 where the respondents weigh
+    /// nothing (a replicate that left out all their clusters: they stay at 0).
     pub fn factor(&self) -> f64 {
-        self.sampled_weight / self.responded_weight
+        if self.responded_weight > 0.0 {
+            self.sampled_weight / self.responded_weight
+        } else {
+            0.0
+        }
     }
 }
 

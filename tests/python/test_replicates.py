@@ -201,6 +201,23 @@ def test_greg_calibration_is_redone_on_every_replicate_as_r():
     assert mean["se"] == pytest.approx(3.71242714972372, rel=1e-10)
 
 
+def test_nonresponse_adjustment_is_redone_on_every_replicate():
+    # Every replicate's respondents carry their class's replicate weight of the whole
+    # sample, as the design weights do.
+    sample = CLUS1.with_columns(responded=(pl.col("api00") % 3 != 0))
+    jk = ly.replicate_weights(sample, DCLUS1, method="jk1")
+    adjusted = ly.adjust_nonresponse(
+        jk.data, responded="responded", classes="stype", design=jk.design, name="nr"
+    )
+    assert adjusted.design.replicates == tuple(f"nr_repw_{r}" for r in range(1, 16))
+    for base, new in zip(jk.design.replicates, adjusted.design.replicates, strict=True):
+        sampled = jk.data.group_by("stype").agg(pl.col(base).sum()).sort("stype")[base]
+        carried = adjusted.data.group_by("stype").agg(pl.col(new).sum()).sort("stype")[new]
+        assert carried.to_list() == pytest.approx(sampled.to_list(), rel=1e-12)
+    mean = whole(ly.design_estimate(adjusted.data, adjusted.design, "api00"))
+    assert mean["se"] > 0 and mean["df"] == 14
+
+
 def test_generated_bootstrap_is_close_to_taylor_and_reproducible():
     # 2,000 Rao–Wu replicates of the stratified sample: the replicate SE estimates the
     # linearised one (R: 9.40894 for the mean, without FPC 9.6538); seeded, so fixed.
