@@ -327,10 +327,7 @@ def rake(
         calibrated_on=tuple(tuple(cols) for cols, _, _ in tables),
     )
 
-    def rake_replicate(base: str, new: str) -> pl.Series:
-        return run(base, new).weights.get_column(new)
-
-    out, raked = _reweight_replicates(out, raked, name, rake_replicate)
+    out, raked = _reweight_replicates(out, raked, name, run)
     return RakeResult(
         out,
         raked,
@@ -593,10 +590,7 @@ def calibrate(
         calibrated_numeric=tuple(column for column, _ in numeric),
     )
 
-    def calibrate_replicate(base: str, new: str) -> pl.Series:
-        return run(base, new).weights.get_column(new)
-
-    out, calibrated = _reweight_replicates(out, calibrated, name, calibrate_replicate)
+    out, calibrated = _reweight_replicates(out, calibrated, name, run)
     return RakeResult(
         out,
         calibrated,
@@ -721,8 +715,9 @@ def _reweight_replicates(
     df: pl.DataFrame, design: Design, name: str, reweight: Any
 ) -> tuple[pl.DataFrame, Design]:
     """The weighting redone on every replicate of ``design`` (as R ``calibrate`` on a
-    replicate design): ``reweight(base_column, new_name)`` returns the new weights; the
-    new replicates are ``{name}_{replicate}``."""
+    replicate design): ``reweight(base_column, new_name)`` is the binding call whose
+    outcome's ``weights`` hold the new column; the new replicates are
+    ``{name}_{replicate}``."""
     if not design.replicates:
         return df, design
     new_names = [f"{name}_{column}" for column in design.replicates]
@@ -733,7 +728,7 @@ def _reweight_replicates(
             "the data already has; give the new weights another name"
         )
     pairs = zip(design.replicates, new_names, strict=True)
-    weights = [reweight(column, new) for column, new in pairs]
+    weights = [reweight(column, new).weights.get_column(new) for column, new in pairs]
     # The rank of the reweighted replicates is taken again (as R's degf on the new design).
     new = replace(design, replicates=tuple(new_names), replicate_df=None)
     return df.with_columns(weights), new
@@ -812,10 +807,7 @@ def adjust_nonresponse(
         design, weights=name, calibrated_from=None, calibrated_on=(), calibrated_numeric=()
     )
 
-    def adjust_replicate(base: str, new: str) -> pl.Series:
-        return run(base, new).weights.get_column(new)
-
-    out, adjusted = _reweight_replicates(out, adjusted, name, adjust_replicate)
+    out, adjusted = _reweight_replicates(out, adjusted, name, run)
     return RakeResult(
         out,
         adjusted,

@@ -213,7 +213,7 @@ fn base_weights(df: &DataFrame, name: Option<&str>) -> Result<Vec<f64>, Error> {
     let Some(name) = name else {
         return Ok(vec![1.0; df.height()]);
     };
-    non_negative(df, name, "starting weights")
+    checked_weights(df, name, "starting weights", true)
 }
 
 /// Clusters are nested in strata: the same cluster label in two strata is two clusters.
@@ -313,11 +313,6 @@ fn replicate_column(df: &DataFrame, name: &str) -> Result<ReplicateColumn, Error
     let values = float_weights(df, name, "replicate weights")?;
     check_weights(&values, name, "replicate weights", true)?;
     Ok(ReplicateColumn::new(values))
-}
-
-/// Weights that may be 0 but nothing less, in every row.
-fn non_negative(df: &DataFrame, name: &str, role: &str) -> Result<Vec<f64>, Error> {
-    checked_weights(df, name, role, true)
 }
 
 /// A weight in every row: finite and positive, or ≥ 0 with `zero_allowed`.

@@ -83,19 +83,6 @@ impl Design {
         (self.psu_stratum.len() as f64 - self.psus_in_stratum.len() as f64).max(1.0)
     }
 
-    /// Degrees of freedom of a domain: clusters with a row in it minus strata with a row in
-    /// it (R `degf(subset(design, domain))`, which `svyciprop` uses per domain).
-    pub fn domain_degrees_of_freedom(&self, domain: &[bool]) -> f64 {
-        let mut psus = vec![false; self.psu_stratum.len()];
-        let mut strata = vec![false; self.psus_in_stratum.len()];
-        for (i, _) in domain.iter().enumerate().filter(|(_, inside)| **inside) {
-            psus[self.psu[i] as usize] = true;
-            strata[self.stratum[i] as usize] = true;
-        }
-        let count = |seen: &[bool]| seen.iter().filter(|s| **s).count() as f64;
-        (count(&psus) - count(&strata)).max(1.0)
-    }
-
     /// Variance of the estimated total of a linearised variable: `z` holds, per row, the
     /// weight times the influence value (0 outside a domain). Clusters' totals vary around
     /// their stratum mean; `(1 − f_h) n_h / (n_h − 1)` scales each stratum (`Survey`), or
