@@ -40,3 +40,24 @@ pub fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
+
+/// `f` applied to each of `inputs`, moved to a thread of its own (split the work into as
+/// many parts as [`threads_for`] gives); results in order.
+pub fn map_owned<T, R, F>(inputs: Vec<T>, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    if inputs.len() < 2 {
+        return inputs.into_iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = inputs
+            .into_iter()
+            .map(|input| scope.spawn(move || f(input)))
+            .collect();
+        handles.into_iter().map(join).collect()
+    })
+}

@@ -8,7 +8,7 @@ use lyhord::import::mapping::{
 };
 use lyhord::import::sav::{self, WriteValues, WriteVariable};
 use lyhord::import::text::{decode, sniff_delimiter};
-use lyhord::import::{read_text_bytes, ReadOptions, Table, Values};
+use lyhord::import::{read_file, read_text_bytes, ReadOptions, Table, Values};
 use lyhord::Instrument;
 use proptest::prelude::*;
 
@@ -25,13 +25,19 @@ fn windows_1252_is_decoded_and_utf8_kept() {
     let cp1252 = b"F\xf6rvaltning;\xc5sa\r\n";
     let (text, enc) = decode(cp1252.to_vec(), "x.csv", None).unwrap();
     assert_eq!(
-        (text.as_str(), enc.as_str()),
+        (text.to_text().as_ref(), enc.as_str()),
         ("Förvaltning;Åsa\r\n", "windows-1252")
     );
     let (text, enc) = decode("Förvaltning".into(), "x.csv", None).unwrap();
-    assert_eq!((text.as_str(), enc.as_str()), ("Förvaltning", "UTF-8"));
+    assert_eq!(
+        (text.to_text().as_ref(), enc.as_str()),
+        ("Förvaltning", "UTF-8")
+    );
     let (text, enc) = decode(b"\xef\xbb\xbfid".to_vec(), "x.csv", None).unwrap();
-    assert_eq!((text.as_str(), enc.as_str()), ("id", "UTF-8 (BOM)"));
+    assert_eq!(
+        (text.to_text().as_ref(), enc.as_str()),
+        ("id", "UTF-8 (BOM)")
+    );
     let err = decode(cp1252.to_vec(), "x.csv", Some("utf-8"))
         .unwrap_err()
         .to_string();
@@ -42,9 +48,15 @@ fn windows_1252_is_decoded_and_utf8_kept() {
 fn delimiter_is_sniffed_past_quoted_delimiters_and_line_breaks() {
     let text = "id,comment;x\n1,\"a;b\nc\";2\n";
     // Commas give 2 fields on the header and 3 on the data; semicolons 2 on both.
-    assert_eq!(sniff_delimiter(text), b';');
-    assert_eq!(sniff_delimiter("a\tb\tc\n1\t2\t3\n"), b'\t');
-    assert_eq!(sniff_delimiter("a,b\n\"1,5\",2\n"), b',');
+    let sniff = |text: &str, header_row| sniff_delimiter(&text.into(), header_row);
+    assert_eq!(sniff(text, None), b';');
+    assert_eq!(sniff("a\tb\tc\n1\t2\t3\n", None), b'\t');
+    assert_eq!(sniff("a,b\n\"1,5\",2\n", None), b',');
+    // A title block of 12 lines: the header is still found, below it when given.
+    let titled = format!("{}a;b\n1;2\n", "Titel\n".repeat(12));
+    assert_eq!(sniff(&titled, None), b';');
+    let far = format!("{}a;b\n1;2\n", "Titel\n".repeat(60));
+    assert_eq!(sniff(&far, Some(61)), b';');
 }
 
 #[test]
@@ -61,6 +73,43 @@ fn quoted_fields_keep_delimiters_quotes_and_line_breaks() {
         (info.delimiter.as_deref(), info.decimal.as_deref()),
         (Some("\";\""), Some(","))
     );
+}
+
+#[test]
+fn a_large_file_read_in_parts_is_the_file() {
+    // From 20 MB on a file is read in parts on two threads (given two cores), and its body
+    // parsed in stretches; Windows-1252 so that fields are decoded one by one too.
+    let mut csv = String::from("id;enhet;eng1\n");
+    let mut rows = 0;
+    while csv.len() < 21 << 20 {
+        csv.push_str(&format!("{rows};Förskola {};{}\n", rows % 97, rows % 5 + 1));
+        rows += 1;
+    }
+    let bytes = encoding_rs::WINDOWS_1252.encode(&csv).0.into_owned();
+    let path = std::env::temp_dir().join(format!("lyhord-large-{}.csv", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let read = read_file(&path, &ReadOptions::default());
+    std::fs::remove_file(&path).ok();
+    let (table, info) = read.unwrap();
+    assert_eq!(
+        (table.rows, info.encoding.as_deref()),
+        (rows, Some("windows-1252"))
+    );
+    let last = rows - 1;
+    let cells = |c: usize| text_cells(&table, c);
+    assert_eq!(cells(0)[last].as_deref(), Some(last.to_string().as_str()));
+    assert_eq!(
+        cells(1)[last].as_deref(),
+        Some(format!("Förskola {}", last % 97).as_str())
+    );
+    assert_eq!(
+        cells(2)[last].as_deref(),
+        Some((last % 5 + 1).to_string().as_str())
+    );
+    let (in_memory, _) = read_text_bytes(&bytes, "large.csv", &ReadOptions::default()).unwrap();
+    for c in 0..3 {
+        assert_eq!(text_cells(&in_memory, c), cells(c));
+    }
 }
 
 fn rows(r: &[&[&str]]) -> Vec<Vec<String>> {
@@ -513,6 +562,7 @@ fn cell() -> impl Strategy<Value = String> {
     prop_oneof![
         "[0-9]{1,2}",
         "[a-zåäö ]{0,8}",
+        "[€…åÅ\"; ]{1,4}",
         Just("a;b".to_string()),
         Just("say \"hi\"".to_string()),
         Just("two\nlines".to_string()),
@@ -540,11 +590,13 @@ proptest! {
         }
     }
 
-    /// Any table written with standard quoting reads back cell for cell.
+    /// Any table written with standard quoting reads back cell for cell, in UTF-8 and in
+    /// Windows-1252 (which is decoded field by field).
     #[test]
     fn written_tables_read_back(
         rows in proptest::collection::vec(proptest::collection::vec(cell(), 3), 1..12),
         delimiter in prop_oneof![Just(';'), Just(','), Just('\t')],
+        windows_1252 in any::<bool>(),
     ) {
         let header = ["id", "text", "eng1"];
         let mut csv = header.join(&delimiter.to_string());
@@ -553,8 +605,15 @@ proptest! {
             let cells: Vec<String> = row.iter().map(|c| quote(c, delimiter)).collect();
             csv.push_str(&cells.join(&delimiter.to_string()));
         }
-        let options = ReadOptions { delimiter: Some(delimiter as u8), ..ReadOptions::default() };
-        let (table, _) = read_text_bytes(csv.as_bytes(), "p.csv", &options).unwrap();
+        // Named: a short Windows-1252 text can be valid UTF-8 by chance ("Å…" is "Ņ").
+        let encoding = windows_1252.then(|| "windows-1252".to_string());
+        let options = ReadOptions { delimiter: Some(delimiter as u8), encoding, ..ReadOptions::default() };
+        let bytes = if windows_1252 {
+            encoding_rs::WINDOWS_1252.encode(&csv).0.into_owned()
+        } else {
+            csv.into_bytes()
+        };
+        let (table, _) = read_text_bytes(&bytes, "p.csv", &options).unwrap();
         prop_assert_eq!(table.rows, rows.len());
         for c in 0..3 {
             let expected: Vec<Option<String>> =

@@ -5,8 +5,10 @@
 use super::{Cell, Column, SourceInfo, Table, UserMissing, Values};
 use crate::error::ImportError;
 use crate::instrument::{Instrument, Scale};
+use foldhash::fast::FixedState;
 use polars::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// How many row numbers a report lists per problem (the counts are always complete).
@@ -514,7 +516,7 @@ fn missing_items_error(
 
 /// The cell of an item column, with in-memory frame columns converted once.
 enum ItemValues<'a> {
-    Text(std::borrow::Cow<'a, super::TextColumn>),
+    Text(Cow<'a, super::TextColumn>),
     Numbers(std::borrow::Cow<'a, [Option<f64>]>),
 }
 
@@ -528,7 +530,6 @@ impl ItemValues<'_> {
 }
 
 fn item_values(values: &Values) -> Result<ItemValues<'_>, ImportError> {
-    use std::borrow::Cow;
     Ok(match values {
         Values::Text(t) => ItemValues::Text(Cow::Borrowed(t)),
         Values::Numbers(v) => ItemValues::Numbers(Cow::Borrowed(v)),
@@ -601,14 +602,22 @@ pub fn parse_number(s: &str, decimal: u8) -> Option<f64> {
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b',')) {
         return None;
     }
-    if decimal == b',' && s.contains(',') {
-        return s
-            .replacen(',', ".", 1)
-            .parse()
-            .ok()
-            .filter(|x: &f64| x.is_finite());
-    }
-    s.parse().ok().filter(|x: &f64| x.is_finite())
+    let finite = |x: &f64| x.is_finite();
+    let Some(comma) = s
+        .bytes()
+        .position(|b| b == b',')
+        .filter(|_| decimal == b',')
+    else {
+        return s.parse().ok().filter(finite);
+    };
+    // The first comma as a point, on the stack (a column of decimals is many cells).
+    let mut buffer = [0u8; 64];
+    let Some(copy) = buffer.get_mut(..s.len()) else {
+        return s.replacen(',', ".", 1).parse().ok().filter(finite);
+    };
+    copy.copy_from_slice(s.as_bytes());
+    copy[comma] = b'.';
+    std::str::from_utf8(copy).ok()?.parse().ok().filter(finite)
 }
 
 fn normalise_label(s: &str) -> String {
@@ -669,9 +678,9 @@ fn convert_item(
     user_missing: &UserMissing,
     labels: &HashMap<String, i64>,
     report: &mut ColumnReport,
-) -> Result<Vec<Option<i64>>, ImportError> {
+) -> Result<ItemColumn, ImportError> {
     let (keep, options, table, file) = (cx.keep, cx.options, cx.table, cx.file);
-    let mut codes = Vec::with_capacity(keep.len());
+    let mut codes = ItemColumn::new(keep.len(), &cx.inst.scale);
     let strict_error = |row: usize, problem: String, report: &ColumnReport| ImportError::Strict {
         file: file.into(),
         column: report.column.clone(),
@@ -680,6 +689,13 @@ fn convert_item(
         problem,
     };
     let text_missing = !user_missing.texts.is_empty();
+    if let (ItemValues::Text(t), false) = (values, text_missing) {
+        if let Some(cells) = t.codes() {
+            let kinds: [CodeKind; 100] =
+                std::array::from_fn(|c| kind_of(c as i64, scale, user_missing));
+            return convert_codes(cells, &kinds, cx, scale, report, &strict_error);
+        }
+    }
     for &r in keep {
         let cell = values.cell(r);
         let row = row_number(table, r);
@@ -733,6 +749,90 @@ fn convert_item(
     Ok(codes)
 }
 
+/// What a code found in an item column is, the same for every cell holding it.
+#[derive(Clone, Copy, PartialEq)]
+enum CodeKind {
+    DontKnow,
+    NotApplicable,
+    UserMissing,
+    Valid,
+    OutOfRange,
+}
+
+fn kind_of(code: i64, scale: &Scale, user_missing: &UserMissing) -> CodeKind {
+    if scale.dont_know.contains(&code) {
+        CodeKind::DontKnow
+    } else if scale.not_applicable.contains(&code) {
+        CodeKind::NotApplicable
+    } else if user_missing.contains(code as f64) {
+        CodeKind::UserMissing
+    } else if (scale.min..=scale.max).contains(&code) {
+        CodeKind::Valid
+    } else {
+        CodeKind::OutOfRange
+    }
+}
+
+/// Counts `n` cells of a kind other than out of range in the report.
+fn tally(kind: CodeKind, n: usize, report: &mut ColumnReport) {
+    match kind {
+        CodeKind::DontKnow => report.n_dont_know += n,
+        CodeKind::NotApplicable => report.n_not_applicable += n,
+        CodeKind::UserMissing => {
+            report.n_user_missing += n;
+            report.n_missing += n;
+        }
+        CodeKind::Valid => report.n_valid += n,
+        CodeKind::OutOfRange => {}
+    }
+}
+
+/// The code as it goes into the frame: user-missing codes become missing.
+fn kept(kind: CodeKind, code: i64) -> Option<i64> {
+    (kind != CodeKind::UserMissing).then_some(code)
+}
+
+/// [`convert_item`] for a column held as codes 0–99: each code's kind is looked up, not
+/// worked out per cell, and counted once at the end; the same codes and report.
+fn convert_codes(
+    cells: super::text::Codes,
+    kinds: &[CodeKind; 100],
+    cx: &ColumnContext,
+    scale: &Scale,
+    report: &mut ColumnReport,
+    strict_error: &dyn Fn(usize, String, &ColumnReport) -> ImportError,
+) -> Result<ItemColumn, ImportError> {
+    let mut seen = [0usize; 100];
+    let mut codes = ItemColumn::new(cx.keep.len(), &cx.inst.scale);
+    for &r in cx.keep {
+        let Some(code) = cells.get(r) else {
+            report.n_missing += 1;
+            codes.push(None);
+            continue;
+        };
+        let (c, kind) = (usize::from(code), kinds[usize::from(code)]);
+        if kind == CodeKind::OutOfRange {
+            let row = row_number(cx.table, r);
+            out_of_range(
+                report,
+                &code.to_string(),
+                row,
+                cx.options.strict,
+                strict_error,
+                scale,
+            )?;
+            codes.push(None);
+            continue;
+        }
+        seen[c] += 1;
+        codes.push(kept(kind, i64::from(code)));
+    }
+    for (c, &n) in seen.iter().enumerate() {
+        tally(kinds[c], n, report);
+    }
+    Ok(codes)
+}
+
 fn classify(
     code: i64,
     scale: &Scale,
@@ -742,25 +842,13 @@ fn classify(
     strict: bool,
     strict_error: &dyn Fn(usize, String, &ColumnReport) -> ImportError,
 ) -> Result<Option<i64>, ImportError> {
-    if scale.dont_know.contains(&code) {
-        report.n_dont_know += 1;
-        return Ok(Some(code));
-    }
-    if scale.not_applicable.contains(&code) {
-        report.n_not_applicable += 1;
-        return Ok(Some(code));
-    }
-    if user_missing.contains(code as f64) {
-        report.n_user_missing += 1;
-        report.n_missing += 1;
+    let kind = kind_of(code, scale, user_missing);
+    if kind == CodeKind::OutOfRange {
+        out_of_range(report, &code.to_string(), row, strict, strict_error, scale)?;
         return Ok(None);
     }
-    if (scale.min..=scale.max).contains(&code) {
-        report.n_valid += 1;
-        return Ok(Some(code));
-    }
-    out_of_range(report, &code.to_string(), row, strict, strict_error, scale)?;
-    Ok(None)
+    tally(kind, 1, report);
+    Ok(kept(kind, code))
 }
 
 fn out_of_range(
@@ -831,7 +919,7 @@ struct ColumnContext<'a> {
 }
 
 /// One output column, its report row, and (for items) its codes.
-type MappedColumn = (Series, ColumnReport, Option<Vec<Option<i64>>>);
+type MappedColumn = (Series, ColumnReport, Option<Vec<u16>>);
 
 fn map_column(cx: &ColumnContext, c: usize) -> Result<MappedColumn, ImportError> {
     let column = &cx.table.columns[c];
@@ -881,9 +969,9 @@ fn map_column(cx: &ColumnContext, c: usize) -> Result<MappedColumn, ImportError>
         &labels,
         &mut report,
     )?;
-    let series = Series::new(item.id.as_str().into(), &codes);
+    let (series, keys) = codes.finish(item.id.as_str().into());
     report.dtype = series.dtype().to_string();
-    Ok((series, report, Some(codes)))
+    Ok((series, report, Some(keys)))
 }
 
 /// The tidy frame and the import report.
@@ -941,15 +1029,15 @@ pub fn map_table(
     let threads = crate::parallel::threads_for(table.rows * table.columns.len() / 20);
     let mapped = crate::parallel::map_in_order(&indices, threads, |&c| map_column(&context, c));
     let mut columns: Vec<polars::prelude::Column> = Vec::with_capacity(table.columns.len());
-    let mut item_codes: Vec<Vec<Option<i64>>> = Vec::new();
+    let mut item_keys: Vec<Vec<u16>> = Vec::new();
     for result in mapped {
         let (series, col_report, codes) = result?;
-        item_codes.extend(codes);
+        item_keys.extend(codes);
         columns.push(series.into());
         report.columns.push(col_report);
     }
     check_clashes(&columns, &file)?;
-    flag_respondents(&mut report, table, &keep, id_column, &item_codes, inst);
+    flag_respondents(&mut report, table, &keep, id_column, &item_keys);
     report.source = source;
     let frame = DataFrame::new(keep.len(), columns).map_err(polars_error)?;
     Ok((frame, report))
@@ -1078,43 +1166,30 @@ fn flag_respondents(
     table: &Table,
     keep: &[usize],
     id_column: Option<usize>,
-    item_codes: &[Vec<Option<i64>>],
-    inst: &Instrument,
+    item_keys: &[Vec<u16>],
 ) {
     if let Some(c) = id_column {
-        let mut first_row: HashMap<String, usize> = HashMap::new();
-        let mut duplicates: Vec<ValueCount> = Vec::new();
-        for &r in keep {
-            let Some(id) = id_text(&table.columns[c].values, r) else {
-                continue;
-            };
-            let row = row_number(table, r);
-            match first_row.get(&id) {
-                Some(&first) => {
-                    report.n_duplicate_rows += 1;
-                    if !duplicates.iter().any(|d| d.value == id) {
-                        count_value(&mut duplicates, &id, first);
-                    }
-                    count_value(&mut duplicates, &id, row);
-                }
-                None => {
-                    first_row.insert(id, row);
-                }
-            }
+        let ids = || {
+            keep.iter()
+                .filter_map(|&r| id_text(&table.columns[c].values, r).map(|id| (r, id)))
+        };
+        if !increasing(ids().map(|(_, id)| id)) {
+            (report.n_duplicate_rows, report.duplicate_ids) = duplicates(ids(), table, keep.len());
         }
-        duplicates.truncate(ROWS_LISTED);
-        report.duplicate_ids = duplicates;
     }
-    if item_codes.len() < 2 {
+    let Some((first, rest)) = item_keys.split_first().filter(|(_, rest)| !rest.is_empty()) else {
         return;
+    };
+    // Column by column (each item's keys are contiguous): a row stays a straight-liner
+    // while every item has its first item's code, which must be on the scale.
+    let mut same: Vec<bool> = first.iter().map(|&k| k != OFF_SCALE).collect();
+    for keys in rest {
+        for ((s, key), first) in same.iter_mut().zip(keys).zip(first) {
+            *s &= key == first;
+        }
     }
     for (k, &r) in keep.iter().enumerate() {
-        let first = item_codes[0][k];
-        let same = first.is_some_and(|code| {
-            let on_scale = |x: i64| (inst.scale.min..=inst.scale.max).contains(&x);
-            on_scale(code) && item_codes.iter().all(|codes| codes[k] == Some(code))
-        });
-        if same {
+        if same[k] {
             report.n_straightliners += 1;
             if report.straightliners.len() < ROWS_LISTED {
                 report.straightliners.push(row_number(table, r));
@@ -1123,19 +1198,69 @@ fn flag_respondents(
     }
 }
 
-fn id_text(values: &Values, row: usize) -> Option<String> {
+/// Ids in strictly increasing order, as text or as whole numbers, are all distinct: an
+/// export sorted by its id column (the usual case) is checked without hashing.
+fn increasing<'a>(ids: impl Iterator<Item = Cow<'a, str>>) -> bool {
+    let (mut as_text, mut as_number) = (true, true);
+    let (mut last_text, mut last_number): (Option<Cow<str>>, Option<i64>) = (None, None);
+    for id in ids {
+        if as_number {
+            let number = id.parse::<i64>().ok();
+            as_number = number.is_some() && (last_number.is_none() || last_number < number);
+            last_number = number;
+        }
+        as_text = as_text && last_text.as_ref().is_none_or(|last| *last < id);
+        if !(as_text || as_number) {
+            return false;
+        }
+        last_text = Some(id);
+    }
+    true
+}
+
+/// Rows whose id an earlier row has, and the first [`ROWS_LISTED`] such ids with their rows.
+fn duplicates<'a>(
+    ids: impl Iterator<Item = (usize, Cow<'a, str>)>,
+    table: &Table,
+    rows: usize,
+) -> (usize, Vec<ValueCount>) {
+    let mut first_row: HashMap<Cow<str>, usize, FixedState> =
+        HashMap::with_capacity_and_hasher(rows, FixedState::with_seed(3));
+    let mut n_rows = 0;
+    let mut listed: Vec<ValueCount> = Vec::new();
+    for (r, id) in ids {
+        let row = row_number(table, r);
+        let Some(&first) = first_row.get(&id) else {
+            first_row.insert(id, row);
+            continue;
+        };
+        n_rows += 1;
+        let known = listed.iter().any(|d| d.value == id);
+        // Only the first ids are listed, so the list stays short however many repeat.
+        if known || listed.len() < ROWS_LISTED {
+            if !known {
+                count_value(&mut listed, &id, first);
+            }
+            count_value(&mut listed, &id, row);
+        }
+    }
+    (n_rows, listed)
+}
+
+fn id_text(values: &Values, row: usize) -> Option<Cow<'_, str>> {
     match values {
         Values::Text(t) => t
             .get(row)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
-        Values::Numbers(v) => v[row].map(|x| x.to_string()),
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Cow::Borrowed),
+        Values::Numbers(v) => v[row].map(|x| Cow::Owned(x.to_string())),
         // Text ids as they are, not in the quotes AnyValue's Display puts around them.
         Values::Series(s) => s
             .get(row)
             .ok()
             .filter(|v| !v.is_null())
-            .map(|v| v.get_str().map_or_else(|| v.to_string(), str::to_string)),
+            .map(|v| Cow::Owned(v.get_str().map_or_else(|| v.to_string(), str::to_string))),
     }
 }
 
@@ -1160,6 +1285,54 @@ fn background_series(
     })
 }
 
+/// The straight-lining key of a code not on the instrument's scale (or missing).
+const OFF_SCALE: u16 = u16::MAX;
+
+/// An item's frame column (Int64), built from its values and validity at once (polars'
+/// builder goes cell by cell), and per cell its code's place on the instrument's scale
+/// (`OFF_SCALE` when off it): two bytes a cell for the straight-lining check. Scales lie
+/// within ±10,000 (validated), so every place fits.
+struct ItemColumn {
+    values: Vec<i64>,
+    valid: polars_arrow::bitmap::MutableBitmap,
+    keys: Vec<u16>,
+    scale: (i64, i64),
+}
+
+impl ItemColumn {
+    fn new(rows: usize, scale: &Scale) -> Self {
+        ItemColumn {
+            values: Vec::with_capacity(rows),
+            valid: polars_arrow::bitmap::MutableBitmap::with_capacity(rows),
+            keys: Vec::with_capacity(rows),
+            scale: (scale.min, scale.max),
+        }
+    }
+
+    fn push(&mut self, code: Option<i64>) {
+        self.values.push(code.unwrap_or(0));
+        self.valid.push(code.is_some());
+        let (min, max) = self.scale;
+        let place = code
+            .filter(|c| (min..=max).contains(c))
+            .and_then(|c| u16::try_from(c - min).ok());
+        self.keys.push(place.unwrap_or(OFF_SCALE));
+    }
+
+    fn finish(self, name: PlSmallStr) -> (Series, Vec<u16>) {
+        let valid = Some(self.valid.into());
+        let series = Int64Chunked::from_vec_validity(name, self.values, valid).into_series();
+        (series, self.keys)
+    }
+}
+
+/// An Int64 column from its values and validity at once (polars' builder goes cell by cell).
+pub(super) fn int_series(name: PlSmallStr, cells: &[Option<i64>]) -> Series {
+    let values = cells.iter().map(|c| c.unwrap_or(0)).collect();
+    let valid = polars_arrow::bitmap::Bitmap::from_iter(cells.iter().map(Option::is_some));
+    Int64Chunked::from_vec_validity(name, values, Some(valid)).into_series()
+}
+
 /// Whole numbers as Int64, others as Float64.
 pub(super) fn number_series(name: PlSmallStr, kept: Vec<Option<f64>>) -> Series {
     if kept
@@ -1168,7 +1341,7 @@ pub(super) fn number_series(name: PlSmallStr, kept: Vec<Option<f64>>) -> Series 
         .all(|x| x.fract() == 0.0 && x.abs() < 1e15)
     {
         let ints: Vec<Option<i64>> = kept.iter().map(|x| x.map(|x| x as i64)).collect();
-        Series::new(name, ints)
+        int_series(name, &ints)
     } else {
         Series::new(name, kept)
     }
@@ -1180,11 +1353,17 @@ pub(super) fn text_series(
     keep: &[usize],
     decimal: u8,
 ) -> Series {
+    if let Some(codes) = t.codes() {
+        let cells: Vec<Option<i64>> = keep.iter().map(|&r| codes.get(r).map(i64::from)).collect();
+        if cells.iter().any(Option::is_some) {
+            return int_series(name, &cells);
+        }
+    }
     let cells: Vec<Option<&str>> = keep.iter().map(|&r| t.get(r)).collect();
     if cells.iter().any(Option::is_some) {
         // Each try stops at the first cell it cannot read.
         if let Some(ints) = all_parsed(&cells, plain_integer) {
-            return Series::new(name, ints);
+            return int_series(name, &ints);
         }
         if let Some(floats) = all_parsed(&cells, |s| plain_number(s, decimal)) {
             return Series::new(name, floats);
@@ -1224,4 +1403,34 @@ fn plain_number(s: &str, decimal: u8) -> Option<f64> {
     (separators <= 1)
         .then(|| parse_number(s, decimal))
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids<'a>(list: &'a [&'static str]) -> impl Iterator<Item = Cow<'static, str>> + 'a {
+        list.iter().map(|&s| Cow::Borrowed(s))
+    }
+
+    #[test]
+    fn ids_sorted_as_text_or_numbers_are_distinct_without_hashing() {
+        assert!(increasing(ids(&["EK-001", "EK-002", "EK-010"])));
+        assert!(increasing(ids(&["2", "10", "11"])));
+        // Equal neighbours, or out of order both ways: left to the hash check.
+        assert!(!increasing(ids(&["1", "2", "2"])));
+        assert!(!increasing(ids(&["b", "a", "c"])));
+        assert!(!increasing(ids(&["2", "10", "1"])));
+        // "10" < "2" < "x" as text: increasing, so distinct, though not as numbers.
+        assert!(increasing(ids(&["10", "2", "x"])));
+    }
+
+    #[test]
+    fn parse_number_reads_decimal_commas_without_allocating_the_common_case() {
+        assert_eq!(parse_number("3,25", b','), Some(3.25));
+        assert_eq!(parse_number("-0,5", b','), Some(-0.5));
+        assert_eq!(parse_number("1,5", b'.'), None);
+        let long = format!("1,{}", "0".repeat(80));
+        assert_eq!(parse_number(&long, b','), Some(1.0));
+    }
 }

@@ -243,12 +243,45 @@ fn read_text(
     file: &str,
     options: &ReadOptions,
 ) -> Result<(Table, SourceInfo), ImportError> {
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
+    let bytes = read_bytes(path).map_err(|e| ImportError::Io {
         file: file.into(),
         message: format!("cannot read: {e}"),
     })?;
     read_text_owned(bytes, file, options)
 }
+
+/// The whole file; a large one read in parts on several threads, so the kernel's copy into
+/// fresh memory runs on every core.
+fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::File::open(path)?;
+        let Ok(len) = usize::try_from(file.metadata()?.len()) else {
+            return std::fs::read(path);
+        };
+        let threads = crate::parallel::threads_for(len / BYTES_PER_READ_THREAD);
+        if threads > 1 {
+            let mut bytes = vec![0u8; len];
+            let parts: Vec<(u64, &mut [u8])> = bytes
+                .chunks_mut(len.div_ceil(threads))
+                .scan(0u64, |at, part| {
+                    let start = *at;
+                    *at += part.len() as u64;
+                    Some((start, part))
+                })
+                .collect();
+            let read = crate::parallel::map_owned(parts, |(at, part)| file.read_exact_at(part, at));
+            read.into_iter().collect::<std::io::Result<()>>()?;
+            return Ok(bytes);
+        }
+    }
+    std::fs::read(path)
+}
+
+/// Bytes of a file that count as one row of work for [`crate::parallel::threads_for`]: a file
+/// is read on two threads from 20 MB on.
+const BYTES_PER_READ_THREAD: usize = 200;
 
 /// The text path on bytes already in memory (also what the fuzz tests drive).
 pub fn read_text_bytes(
@@ -265,7 +298,7 @@ fn read_text_owned(
     options: &ReadOptions,
 ) -> Result<(Table, SourceInfo), ImportError> {
     let (decoded, encoding) = text::decode(bytes, file, options.encoding.as_deref())?;
-    if decoded.trim().is_empty() {
+    if decoded.is_blank() {
         return Err(ImportError::Empty {
             file: file.into(),
             message: "the file is empty; export the survey again with its header row and answers"
@@ -274,7 +307,7 @@ fn read_text_owned(
     }
     let delimiter = options
         .delimiter
-        .unwrap_or_else(|| text::sniff_delimiter(&decoded));
+        .unwrap_or_else(|| text::sniff_delimiter(&decoded, options.header_row));
     let head = text::parse_head(
         &decoded,
         file,

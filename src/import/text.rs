@@ -6,36 +6,91 @@ use super::{Column, Table, Values};
 use crate::error::ImportError;
 use encoding_rs::Encoding;
 
+/// A text export's bytes ready to be read. Windows-1252 is left as it is and decoded field
+/// by field as records are read: its delimiters, quotes and line breaks are the ASCII bytes
+/// UTF-8 has, and nearly every field is ASCII, so the file is not copied whole once more.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded {
+    Utf8(String),
+    Windows1252(Vec<u8>),
+}
+
+impl Decoded {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Decoded::Utf8(text) => text.as_bytes(),
+            Decoded::Windows1252(bytes) => bytes,
+        }
+    }
+
+    fn is_windows_1252(&self) -> bool {
+        matches!(self, Decoded::Windows1252(_))
+    }
+
+    /// The whole text as UTF-8.
+    pub fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Decoded::Utf8(text) => text.as_str().into(),
+            Decoded::Windows1252(bytes) => {
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0
+            }
+        }
+    }
+
+    /// Whether the text is nothing but white space (Windows-1252's are the ASCII ones and the
+    /// no-break space 0xA0).
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Decoded::Utf8(text) => text.trim().is_empty(),
+            Decoded::Windows1252(bytes) => bytes
+                .iter()
+                .all(|&b| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0xa0)),
+        }
+    }
+}
+
+impl From<&str> for Decoded {
+    fn from(text: &str) -> Self {
+        Decoded::Utf8(text.to_string())
+    }
+}
+
 /// Decodes the bytes of a text export, naming the file and the place of any problem. UTF-8
-/// without a BOM, the common case, becomes the text without a copy.
+/// without a BOM, the common case, becomes the text without a copy; so does Windows-1252
+/// (see [`Decoded`]).
 pub fn decode(
     bytes: Vec<u8>,
     file: &str,
     encoding: Option<&str>,
-) -> Result<(String, String), ImportError> {
+) -> Result<(Decoded, String), ImportError> {
     if let Some(label) = encoding {
-        return decode_as(&bytes, file, label);
+        return decode_as(bytes, file, label);
     }
     if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
         let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         if had_errors {
             return Err(undecodable(file, &bytes, enc.name()));
         }
-        return Ok((text.into_owned(), format!("{} (BOM)", enc.name())));
+        return Ok((
+            Decoded::Utf8(text.into_owned()),
+            format!("{} (BOM)", enc.name()),
+        ));
     }
     reject_binary(&bytes, file)?;
     match String::from_utf8(bytes) {
-        Ok(text) => Ok((text, "UTF-8".to_string())),
+        Ok(text) => Ok((Decoded::Utf8(text), "UTF-8".to_string())),
         // Not UTF-8: Swedish Excel and most Windows survey tools write Windows-1252, whose
         // every byte decodes, so this fallback cannot fail.
-        Err(e) => {
-            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(e.as_bytes());
-            Ok((text.into_owned(), "windows-1252".to_string()))
-        }
+        Err(e) => Ok((
+            Decoded::Windows1252(e.into_bytes()),
+            "windows-1252".to_string(),
+        )),
     }
 }
 
-fn decode_as(bytes: &[u8], file: &str, label: &str) -> Result<(String, String), ImportError> {
+fn decode_as(bytes: Vec<u8>, file: &str, label: &str) -> Result<(Decoded, String), ImportError> {
     let normalised = match label.trim().to_ascii_lowercase().as_str() {
         "cp1252" | "latin1" | "latin-1" | "ansi" => "windows-1252".to_string(),
         other => other.to_string(),
@@ -46,11 +101,14 @@ fn decode_as(bytes: &[u8], file: &str, label: &str) -> Result<(String, String), 
             "unknown encoding {label:?}; use e.g. \"utf-8\", \"windows-1252\", \"utf-16\" or leave it out to sniff"
         ),
     })?;
-    let (text, had_errors) = enc.decode_with_bom_removal(bytes);
-    if had_errors {
-        return Err(undecodable(file, bytes, enc.name()));
+    if enc == encoding_rs::WINDOWS_1252 {
+        return Ok((Decoded::Windows1252(bytes), enc.name().to_string()));
     }
-    Ok((text.into_owned(), enc.name().to_string()))
+    let (text, had_errors) = enc.decode_with_bom_removal(&bytes);
+    if had_errors {
+        return Err(undecodable(file, &bytes, enc.name()));
+    }
+    Ok((Decoded::Utf8(text.into_owned()), enc.name().to_string()))
 }
 
 /// Names the line and byte of the first sequence that is not valid in the encoding.
@@ -142,12 +200,13 @@ impl Record {
     }
 }
 
-/// A quote-aware record reader over decoded text.
+/// A quote-aware record reader over decoded text (Windows-1252 decoded field by field).
 struct Records<'a> {
     text: &'a [u8],
     pos: usize,
     line: usize,
     delimiter: u8,
+    windows_1252: bool,
 }
 
 #[derive(Debug)]
@@ -156,12 +215,13 @@ struct UnterminatedQuote {
 }
 
 impl<'a> Records<'a> {
-    fn new(text: &'a str, delimiter: u8) -> Self {
+    fn new(text: &'a Decoded, delimiter: u8) -> Self {
         Records {
-            text: text.as_bytes(),
+            text: text.bytes(),
             pos: 0,
             line: 1,
             delimiter,
+            windows_1252: text.is_windows_1252(),
         }
     }
 
@@ -190,6 +250,7 @@ impl<'a> Records<'a> {
         start_line: usize,
     ) -> Result<FieldEnd, UnterminatedQuote> {
         let t = self.text;
+        let start = out.len();
         if self.pos < t.len() && t[self.pos] == b'"' {
             self.pos += 1;
             loop {
@@ -216,20 +277,63 @@ impl<'a> Records<'a> {
             .unwrap_or(rest.len());
         out.extend_from_slice(&rest[..off]);
         self.pos += off;
+        if self.windows_1252 {
+            windows_1252_to_utf8(out, start);
+        }
+        Ok(self.end_field())
+    }
+
+    /// The field at the reader as an answer code when it is empty ([`NO_CODE`]) or a whole
+    /// number 0–99 written plainly (no sign, space, quote or leading zero, so the code
+    /// spells the text back exactly): read with its end. Anything else is left unread.
+    fn small_code(&mut self) -> Option<(u8, FieldEnd)> {
+        let (t, p, delimiter) = (self.text, self.pos, self.delimiter);
+        let ends = |i: usize| {
+            t.get(i)
+                .is_none_or(|&b| b == delimiter || b == b'\n' || b == b'\r')
+        };
+        let digit = |i: usize| t.get(i).filter(|b| b.is_ascii_digit()).map(|b| b - b'0');
+        let (code, len) = if ends(p) {
+            (NO_CODE, 0)
+        } else {
+            match (digit(p), digit(p + 1)) {
+                (Some(d), _) if ends(p + 1) => (d, 1),
+                (Some(d), Some(e)) if d > 0 && ends(p + 2) => (d * 10 + e, 2),
+                _ => return None,
+            }
+        };
+        self.pos = p + len;
+        Some((code, self.end_field()))
+    }
+
+    /// Reads the delimiter or line end at the reader (nothing at the end of the text).
+    fn end_field(&mut self) -> FieldEnd {
+        let t = self.text;
         if self.pos >= t.len() {
-            return Ok(FieldEnd::Eof);
+            return FieldEnd::Eof;
         }
         let b = t[self.pos];
         self.pos += 1;
         if b == self.delimiter {
-            return Ok(FieldEnd::Delimiter);
+            return FieldEnd::Delimiter;
         }
         if b == b'\r' && self.pos < t.len() && t[self.pos] == b'\n' {
             self.pos += 1;
         }
         self.line += 1;
-        Ok(FieldEnd::Line)
+        FieldEnd::Line
     }
+}
+
+/// Decodes the Windows-1252 bytes of `out` from `start` on, in place (ASCII, nearly every
+/// field, is left as it is).
+fn windows_1252_to_utf8(out: &mut Vec<u8>, start: usize) {
+    if out[start..].is_ascii() {
+        return;
+    }
+    let field = out.split_off(start);
+    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&field);
+    out.extend_from_slice(text.as_bytes());
 }
 
 enum FieldEnd {
@@ -239,14 +343,20 @@ enum FieldEnd {
 }
 
 /// The delimiter that splits the first records into the same number (> 1) of fields,
-/// preferring the one giving most fields.
-pub fn sniff_delimiter(text: &str) -> u8 {
+/// preferring the one giving most fields. Looks at most at the records up to `header_row`
+/// (1-based, when given) and 30 beyond a title block: a delimiter that splits nothing must
+/// not read the whole file.
+pub fn sniff_delimiter(text: &Decoded, header_row: Option<usize>) -> u8 {
+    let most = header_row.unwrap_or(0) + super::headers::TITLE_ROWS_MAX + 30;
     let mut best = (b',', 0usize, false);
     for delimiter in [b';', b',', b'\t'] {
         let mut records = Records::new(text, delimiter);
         let mut record = Record::default();
         let mut counts = Vec::new();
-        while counts.len() < 30 {
+        for _ in 0..most {
+            if counts.len() == 30 {
+                break;
+            }
             match records.next_into(&mut record) {
                 // Blank lines, and one-field lines before the first split one (a title
                 // block above the header), say nothing about the delimiter.
@@ -300,7 +410,7 @@ fn take_records(
 
 /// The first `n` records, unchecked, for recognising multi-row headers.
 pub fn parse_head(
-    text: &str,
+    text: &Decoded,
     file: &str,
     delimiter: u8,
     n: usize,
@@ -313,7 +423,7 @@ pub fn parse_head(
 /// caller to flatten. The records below the header are parsed in stretches on several
 /// threads when the file is large (see [`stretch_starts`]).
 pub fn parse(
-    text: &str,
+    text: &Decoded,
     file: &str,
     delimiter: u8,
     skip: usize,
@@ -329,7 +439,8 @@ pub fn parse(
         });
     };
     let body = Body {
-        text: text.as_bytes(),
+        text: text.bytes(),
+        windows_1252: text.is_windows_1252(),
         file,
         delimiter,
         width,
@@ -374,6 +485,7 @@ const BYTES_PER_STRETCH: usize = 4 << 20;
 /// The records below the header of one file.
 struct Body<'a> {
     text: &'a [u8],
+    windows_1252: bool,
     file: &'a str,
     delimiter: u8,
     width: usize,
@@ -451,6 +563,7 @@ impl Body<'_> {
             pos: start,
             line,
             delimiter: self.delimiter,
+            windows_1252: self.windows_1252,
         };
         let mut cells: Vec<CellBytes> = (0..self.width).map(|_| CellBytes::default()).collect();
         let mut lines = Vec::new();
@@ -459,7 +572,7 @@ impl Body<'_> {
             let fields = self.read_record(&mut records, &mut cells)?;
             let blank = fields == 1 && cells[0].last_is_empty();
             if blank && self.width > 1 {
-                cells[1..].iter_mut().for_each(CellBytes::end_cell);
+                cells[1..].iter_mut().for_each(CellBytes::push_empty);
             } else if fields != self.width {
                 return Err(ragged(self.file, line, self.width, fields, self.delimiter));
             }
@@ -485,11 +598,7 @@ impl Body<'_> {
         let mut fields = 0;
         loop {
             let end = match cells.get_mut(fields) {
-                Some(cell) => {
-                    let end = records.read_field(&mut cell.bytes, start_line);
-                    cell.end_cell();
-                    end
-                }
+                Some(cell) => cell.read(records, start_line),
                 None => {
                     extra.clear();
                     records.read_field(&mut extra, start_line)
@@ -504,31 +613,98 @@ impl Body<'_> {
     }
 }
 
-/// One column's cells of one stretch as raw bytes: pieces of valid UTF-8 cut at ASCII
-/// bytes, checked as text when the stretches are joined.
-#[derive(Default)]
+/// One column's cells of one stretch: answer codes, one byte per cell, while every cell is
+/// one (see [`Records::small_code`]); from the first that is not, raw bytes — pieces of
+/// valid UTF-8 cut at ASCII bytes, checked as text when the stretches are joined.
 struct CellBytes {
+    codes: Option<Vec<u8>>,
     bytes: Vec<u8>,
     ends: Vec<u32>,
 }
 
+impl Default for CellBytes {
+    fn default() -> Self {
+        CellBytes {
+            codes: Some(Vec::new()),
+            bytes: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
 impl CellBytes {
+    /// Reads the field at the reader into this column.
+    fn read(
+        &mut self,
+        records: &mut Records,
+        start_line: usize,
+    ) -> Result<FieldEnd, UnterminatedQuote> {
+        if let Some(codes) = &mut self.codes {
+            if let Some((code, end)) = records.small_code() {
+                codes.push(code);
+                return Ok(end);
+            }
+            self.spell_out_codes();
+        }
+        let end = records.read_field(&mut self.bytes, start_line);
+        self.end_cell();
+        end
+    }
+
+    /// The codes read so far written back as the text they were read from.
+    fn spell_out_codes(&mut self) {
+        for code in self.codes.take().unwrap_or_default() {
+            self.bytes
+                .extend_from_slice(code_text(code).unwrap_or("").as_bytes());
+            self.end_cell();
+        }
+    }
+
     fn end_cell(&mut self) {
         self.ends.push(self.bytes.len() as u32);
     }
 
+    fn push_empty(&mut self) {
+        match &mut self.codes {
+            Some(codes) => codes.push(NO_CODE),
+            None => self.end_cell(),
+        }
+    }
+
     fn last_is_empty(&self) -> bool {
+        if let Some(codes) = &self.codes {
+            return codes.last().is_none_or(|&c| c == NO_CODE);
+        }
         let n = self.ends.len();
         n == 0 || self.ends[n - 1] == if n > 1 { self.ends[n - 2] } else { 0 }
     }
 }
 
-/// The stretches' cells of one column as one text column.
-fn join(parts: Vec<CellBytes>) -> TextColumn {
+/// The stretches' cells of one column as one text column: codes when every stretch kept
+/// codes, else text.
+fn join(mut parts: Vec<CellBytes>) -> TextColumn {
+    // The first stretch's buffers grow to hold the others': a large buffer grows in place,
+    // so only the later stretches are copied.
+    if parts.iter().all(|p| p.codes.is_some()) {
+        let mut all = parts.into_iter().filter_map(|p| p.codes);
+        let mut codes = all.next().unwrap_or_default();
+        all.for_each(|more| codes.extend_from_slice(&more));
+        return TextColumn {
+            cells: Cells::Codes(codes),
+        };
+    }
+    parts
+        .iter_mut()
+        .filter(|p| p.codes.is_some())
+        .for_each(CellBytes::spell_out_codes);
     let total: usize = parts.iter().map(|p| p.bytes.len()).sum();
-    let mut bytes = Vec::with_capacity(total);
-    let mut ends = Vec::with_capacity(parts.iter().map(|p| p.ends.len()).sum());
-    for part in parts {
+    let cells: usize = parts.iter().map(|p| p.ends.len()).sum();
+    let mut rest = parts.into_iter();
+    let first = rest.next().unwrap_or_default();
+    let (mut bytes, mut ends) = (first.bytes, first.ends);
+    bytes.reserve_exact(total - bytes.len());
+    ends.reserve_exact(cells - ends.len());
+    for part in rest {
         let base = bytes.len() as u32;
         bytes.extend_from_slice(&part.bytes);
         ends.extend(part.ends.iter().map(|e| e + base));
@@ -539,7 +715,9 @@ fn join(parts: Vec<CellBytes>) -> TextColumn {
         // each cell is made valid on its own (a shared lossy pass would move the offsets).
         Err(e) => return lossy_cells(e.as_bytes(), &ends),
     };
-    TextColumn { buffer, ends }
+    TextColumn {
+        cells: Cells::Text { buffer, ends },
+    }
 }
 
 fn lossy_cells(bytes: &[u8], ends: &[u32]) -> TextColumn {
@@ -639,12 +817,52 @@ pub fn sniff_decimal(table: &Table, delimiter: u8) -> u8 {
     b'.'
 }
 
+/// The code of an empty cell in a column held as codes.
+const NO_CODE: u8 = u8::MAX;
+
+/// "00" to "99" back to back: the text of every code is a slice of it.
+const TWO_DIGITS: &str = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+/// The text a code was read from (`None` for an empty cell).
+fn code_text(code: u8) -> Option<&'static str> {
+    let c = usize::from(code);
+    match c {
+        0..=9 => Some(&TWO_DIGITS[2 * c + 1..2 * c + 2]),
+        10..=99 => Some(&TWO_DIGITS[2 * c..2 * c + 2]),
+        _ => None,
+    }
+}
+
 /// Text column storage: one buffer and end offsets, so a 12 M-cell export is not 12 M
-/// separate allocations.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// separate allocations — or, for a column whose every cell is empty or a whole number
+/// 0–99 written plainly (answer codes: most columns of a survey export), one byte per cell.
+#[derive(Debug, Clone)]
 pub struct TextColumn {
-    buffer: String,
-    ends: Vec<u32>,
+    cells: Cells,
+}
+
+#[derive(Debug, Clone)]
+enum Cells {
+    Text { buffer: String, ends: Vec<u32> },
+    Codes(Vec<u8>),
+}
+
+impl Default for TextColumn {
+    fn default() -> Self {
+        TextColumn {
+            cells: Cells::Text {
+                buffer: String::new(),
+                ends: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Equal when the cells are, however they are held.
+impl PartialEq for TextColumn {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
 }
 
 impl TextColumn {
@@ -657,22 +875,34 @@ impl TextColumn {
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        match &self.cells {
+            Cells::Text { ends, .. } => ends.len(),
+            Cells::Codes(codes) => codes.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
 
     /// The cell text, `None` when empty.
     pub fn get(&self, row: usize) -> Option<&str> {
-        let start = if row == 0 {
-            0
-        } else {
-            self.ends[row - 1] as usize
-        };
-        let end = self.ends[row] as usize;
-        (end > start).then(|| &self.buffer[start..end])
+        match &self.cells {
+            Cells::Text { buffer, ends } => {
+                let start = if row == 0 { 0 } else { ends[row - 1] as usize };
+                let end = ends[row] as usize;
+                (end > start).then(|| &buffer[start..end])
+            }
+            Cells::Codes(codes) => code_text(codes[row]),
+        }
+    }
+
+    /// The cells as whole numbers 0–99 (`None` when empty), when the column is held as codes.
+    pub fn codes(&self) -> Option<Codes<'_>> {
+        match &self.cells {
+            Cells::Codes(codes) => Some(Codes(codes)),
+            Cells::Text { .. } => None,
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
@@ -680,19 +910,36 @@ impl TextColumn {
     }
 }
 
+/// A column's cells as codes 0–99.
+#[derive(Clone, Copy)]
+pub struct Codes<'a>(&'a [u8]);
+
+impl Codes<'_> {
+    pub fn get(&self, row: usize) -> Option<u8> {
+        let code = self.0[row];
+        (code != NO_CODE).then_some(code)
+    }
+}
+
 #[derive(Default)]
 pub struct TextBuilder {
-    column: TextColumn,
+    buffer: String,
+    ends: Vec<u32>,
 }
 
 impl TextBuilder {
     pub fn push(&mut self, s: &str) {
-        self.column.buffer.push_str(s);
-        self.column.ends.push(self.column.buffer.len() as u32);
+        self.buffer.push_str(s);
+        self.ends.push(self.buffer.len() as u32);
     }
 
     pub fn finish(self) -> TextColumn {
-        self.column
+        TextColumn {
+            cells: Cells::Text {
+                buffer: self.buffer,
+                ends: self.ends,
+            },
+        }
     }
 }
 
@@ -707,11 +954,13 @@ mod tests {
     /// The body parsed in stretches of about `per` bytes (up to 8), as the columns' cells,
     /// the line of each row, or the error message.
     fn parsed(text: &str, per: usize) -> Result<(Cells, Vec<usize>), String> {
-        let mut records = Records::new(text, b';');
+        let decoded = Decoded::from(text);
+        let mut records = Records::new(&decoded, b';');
         let header = take_records(&mut records, 1, "t.csv").map_err(|e| e.to_string())?;
         let width = header.first().map_or(1, Vec::len);
         let body = Body {
             text: text.as_bytes(),
+            windows_1252: false,
             file: "t.csv",
             delimiter: b';',
             width,
@@ -734,6 +983,9 @@ mod tests {
     fn field() -> impl Strategy<Value = String> {
         prop_oneof![
             "[a-c ]{0,4}",
+            // Answer codes, with the near misses that must stay text (`07`, `100`, ` 3`).
+            "[0-9]{0,3}",
+            " ?[1-9]",
             "[a;\n\"]{1,5}".prop_map(|s| format!("\"{}\"", s.replace('"', "\"\""))),
             "[ab]{1,2}\"[ab]{0,2}",
         ]
@@ -758,6 +1010,39 @@ mod tests {
         fn stretches_give_the_sequential_parse(text in file(), per in 1usize..40) {
             prop_assert_eq!(parsed(&text, per), parsed(&text, usize::MAX));
         }
+    }
+
+    #[test]
+    fn answer_codes_are_held_as_codes_and_read_back_as_written() {
+        let text = "a;b;c;d\n1;07;;\"5\"\n99;3;;5\n;10;;x\n";
+        let (cells, _) = parsed(text, usize::MAX).unwrap();
+        let col = |c: usize| cells[c].iter().map(|v| v.as_deref()).collect::<Vec<_>>();
+        assert_eq!(col(0), [Some("1"), Some("99"), None]);
+        assert_eq!(col(1), [Some("07"), Some("3"), Some("10")]);
+        assert_eq!(col(2), [None, None, None]);
+        assert_eq!(col(3), [Some("5"), Some("5"), Some("x")]);
+        // Column a stays codes; b turns to text at `07`, d at the quoted `"5"`.
+        let decoded = Decoded::from(text);
+        let mut records = Records::new(&decoded, b';');
+        take_records(&mut records, 1, "t.csv").unwrap();
+        let body = Body {
+            text: text.as_bytes(),
+            windows_1252: false,
+            file: "t.csv",
+            delimiter: b';',
+            width: 4,
+            per: usize::MAX,
+            most: 1,
+        };
+        let stretches = body.parse_all(records.pos, records.line).unwrap();
+        let (_, columns) = join_stretches(stretches, 4);
+        let held: Vec<bool> = columns.iter().map(|c| c.codes().is_some()).collect();
+        assert_eq!(held, [true, false, true, false]);
+        let codes = columns[0].codes().unwrap();
+        assert_eq!(
+            (codes.get(0), codes.get(1), codes.get(2)),
+            (Some(1), Some(99), None)
+        );
     }
 
     #[test]
