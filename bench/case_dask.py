@@ -34,6 +34,7 @@ from case_followup_stream import (
     YEARS,
     folder,
 )
+from case_followup_stream import prepare as prepare  # the same yearly files, written first
 
 WHAT = "national data (10 yearly Parquet files) summed on a local dask cluster vs one machine"
 TOOLS = ["lyhord_dask", "lyhord_streaming"]

@@ -122,6 +122,12 @@ def polars_streaming(files: str) -> pl.DataFrame:
     )
 
 
+def prepare(quick: bool) -> None:
+    """Writes the yearly Parquet files before any worker runs (see ``run.py``): a fresh
+    checkout's first run used to make them inside the first timed worker."""
+    folder(QUICK_EMPLOYEES if quick else EMPLOYEES)
+
+
 def work(tool: str, quick: bool) -> dict:
     employees = QUICK_EMPLOYEES if quick else EMPLOYEES
     files = str(folder(employees) / "*.parquet")

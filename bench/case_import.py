@@ -61,6 +61,11 @@ def csv_path(rows: int) -> Path:
     return path
 
 
+def prepare(quick: bool) -> None:
+    """Writes the CSV export before any worker runs (see ``run.py``)."""
+    csv_path(QUICK_ROWS if quick else ROWS)
+
+
 def item_sum(df: pl.DataFrame, items: list[str]) -> int:
     return int(df.select(pl.sum_horizontal(pl.col(items).fill_null(0)).sum()).item())
 

@@ -36,6 +36,11 @@ def sav_path(rows: int):
     return path
 
 
+def prepare(quick: bool) -> None:
+    """Writes the `.sav` file before any worker runs (see ``run.py``)."""
+    sav_path(QUICK_ROWS if quick else ROWS)
+
+
 def work(tool: str, quick: bool) -> dict:
     import lyhord as ly
 

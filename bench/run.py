@@ -216,7 +216,10 @@ CASES = {
 
 def discover_cases() -> None:
     """Adds every ``bench/case_<name>.py`` that defines ``WHAT``, ``TOOLS`` (lyhord first),
-    ``TARGET`` and ``work(tool, quick) -> dict`` (with ``seconds``) to ``CASES``."""
+    ``TARGET`` and ``work(tool, quick) -> dict`` (with ``seconds``) to ``CASES``. A case
+    whose inputs are files defines ``prepare(quick)`` to write them: it runs in this process
+    before any worker, so no worker's time or peak memory includes making its input (the
+    first run on a fresh checkout gives the figures later runs give)."""
     sys.path.insert(0, str(HERE))
     for path in sorted(HERE.glob("case_*.py")):
         name = path.stem.removeprefix("case_")
@@ -275,6 +278,9 @@ def main() -> None:
         if case not in CASES:
             sys.exit(f"unknown --case {case!r}; known: {', '.join(sorted(CASES))}")
         spec = CASES[case]
+        prepare_inputs = getattr(importlib.import_module(f"case_{case}"), "prepare", None)
+        if prepare_inputs is not None:
+            prepare_inputs(args.quick)
         results = {tool: run_worker(case, tool, args, paths) for tool in spec["tools"]}
         base = results[spec["tools"][0]]
         others = [results[t] for t in spec["tools"][1:] if "seconds" in results[t]]
