@@ -124,6 +124,7 @@ bench: $(DEV) wheel
 	rm -rf target/bench-ext
 	$(PY) -m zipfile -e $$(ls dist/lyhord-*.whl) target/bench-ext
 	$(PY) bench/run.py --ext target/bench-ext/lyhord/_lyhord.abi3.so
+	$(PY) bench/scaling.py --ext target/bench-ext/lyhord/_lyhord.abi3.so
 
 lint: $(DEV) rust-lint
 	$(CARGO) fmt --check

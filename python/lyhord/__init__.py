@@ -53,6 +53,7 @@ from ._lyhord import (
 from ._publication import Publication
 from ._reliability import (
     dimension_check,
+    polychoric,
     drivers,
     item_analysis,
     priority_matrix,
@@ -90,6 +91,7 @@ __all__ = [
     "code_presence",
     "compare_waves",
     "dimension_check",
+    "polychoric",
     "drivers",
     "estimate",
     "estimate_from_sums",

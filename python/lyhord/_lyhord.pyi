@@ -68,6 +68,7 @@ __all__ = [
     "_design_compare",
     "_design_estimate",
     "_dimension_check",
+    "_polychoric",
     "_headcounts",
     "_interview_data",
     "_map_codes",
@@ -155,6 +156,7 @@ def _staff_data(year: int, seed: int, n: int | None = None) -> pl.DataFrame: ...
 def _headcounts(year: int, seed: int) -> pl.DataFrame: ...
 def _changed_units() -> list[tuple[str, str, float]]: ...
 def _dimension_check(answers: pl.DataFrame, instrument: Instrument) -> pl.DataFrame: ...
+def _polychoric(answers: pl.DataFrame, instrument: Instrument) -> pl.DataFrame: ...
 
 @type_check_only
 class _EstimateOptions(TypedDict):
@@ -177,6 +179,7 @@ class _ReliabilityOptions(TypedDict):
     seed: int
     confidence: float
     min_group: int | None
+    ordinal: bool
 
 @type_check_only
 class _DriverOptions(TypedDict):

@@ -232,6 +232,7 @@ class Publication:
         seed: int = DEFAULT_SEED,
         confidence: float = 0.95,
         min_group: int | None = None,
+        ordinal: bool = False,
     ) -> pl.DataFrame:
         """α, λ6 and ω per group (as :func:`reliability`), suppressed with the other tables."""
         return self._inner.reliability(
@@ -242,6 +243,7 @@ class Publication:
             seed=_count(seed, "seed", 0),
             confidence=float(confidence),
             min_group=self._threshold(min_group),
+            ordinal=ordinal,
         )
 
     def item_analysis(

@@ -98,6 +98,7 @@ struct ReliabilityArgs {
     seed: u64,
     confidence: f64,
     min_group: Option<usize>,
+    ordinal: bool,
 }
 
 impl ReliabilityArgs {
@@ -108,6 +109,7 @@ impl ReliabilityArgs {
             missing: self.missing.parse::<Missing>().py_err()?,
             ci: ci.method(self.n_boot, self.seed),
             confidence: self.confidence,
+            ordinal: self.ordinal,
         };
         Ok((opts, self.min_group))
     }

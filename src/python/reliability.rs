@@ -1,9 +1,9 @@
-//! Binding of the dimension check; the analyses per group are bound through the publication
+//! Binding of the dimension check and polychoric correlations; the analyses per group are bound through the publication
 //! layer (`publish.rs`).
 
 use super::errors::IntoPyResult;
 use super::PyInstrument;
-use crate::reliability::frame::structure_frame;
+use crate::reliability::frame::{polychoric_frame, structure_frame};
 use pyo3::prelude::*;
 use pyo3_polars::PyDataFrame;
 
@@ -19,7 +19,20 @@ fn _dimension_check(
     Ok(PyDataFrame(out))
 }
 
+#[pyfunction]
+fn _polychoric(
+    py: Python<'_>,
+    answers: PyDataFrame,
+    instrument: PyInstrument,
+) -> PyResult<PyDataFrame> {
+    let out = py
+        .detach(|| polychoric_frame(&answers.0, &instrument.inner))
+        .py_err()?;
+    Ok(PyDataFrame(out))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_dimension_check, m)?)?;
+    m.add_function(wrap_pyfunction!(_polychoric, m)?)?;
     Ok(())
 }

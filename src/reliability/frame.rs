@@ -30,10 +30,11 @@ fn scale_label(keys: &DataFrame, g: usize, kind: &str, id: &str) -> String {
     }
 }
 
-/// Recoded items with their score tables, in instrument order.
+/// Recoded items with their score tables and scales (min, max), in instrument order.
 struct Prepared {
     items: Vec<RecodedItem>,
     tables: Vec<ScoreTable>,
+    scales: Vec<(i16, i16)>,
 }
 
 impl Prepared {
@@ -44,7 +45,35 @@ impl Prepared {
             .iter()
             .map(|item| ScoreTable::new(inst, item))
             .collect();
-        Ok(Prepared { items, tables })
+        // Scale codes lie within ±10,000 (validated), as recoded codes do.
+        let scales = inst
+            .items
+            .iter()
+            .map(|item| {
+                let scale = inst.scale_of(item);
+                (scale.min as i16, scale.max as i16)
+            })
+            .collect();
+        Ok(Prepared {
+            items,
+            tables,
+            scales,
+        })
+    }
+
+    /// The items as ordinal answers for polychoric correlations.
+    fn ordinal(&self, ids: &[&str]) -> Vec<super::polychoric::OrdinalItem<'_>> {
+        ids.iter()
+            .map(|id| {
+                let j = self.position(id);
+                let (min, max) = self.scales[j];
+                super::polychoric::OrdinalItem {
+                    codes: &self.items[j].codes,
+                    min,
+                    max,
+                }
+            })
+            .collect()
     }
 
     // Invariant: scale ids are the instrument's items, all of which are prepared.
@@ -129,6 +158,8 @@ pub struct ReliabilityOptions {
     pub missing: Missing,
     pub ci: CiMethod,
     pub confidence: f64,
+    /// Also α and ω of the polychoric correlations (answers as ordinal).
+    pub ordinal: bool,
 }
 
 impl Default for ReliabilityOptions {
@@ -138,6 +169,7 @@ impl Default for ReliabilityOptions {
             missing: Missing::Pairwise,
             ci: CiMethod::Feldt,
             confidence: 0.95,
+            ordinal: false,
         }
     }
 }
@@ -211,9 +243,56 @@ fn scale_result(
         opts.ci,
         opts.confidence,
     ) {
-        Ok(r) => Ok(Ok(r)),
+        Ok(mut r) => {
+            if opts.ordinal {
+                add_ordinal(&mut r, prep, members, ids, label, opts.missing);
+            }
+            Ok(Ok(r))
+        }
         Err(e) if !opts.by.is_empty() => Ok(Err(e.to_string())),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Ordinal α and ω of one scale: α (Zumbo, Gadermann & Zeisser 2007) and ω of the items'
+/// polychoric correlations, as R `psych::alpha(polychoric(x)$rho)` and
+/// `psych::omega(polychoric(x)$rho, nfactors = 1)`. Listwise uses the respondents who
+/// answered every item; what cannot be computed is said in the notes.
+fn add_ordinal(
+    r: &mut ScaleReliability,
+    prep: &Prepared,
+    members: &[u32],
+    ids: &[&str],
+    label: &str,
+    missing: Missing,
+) {
+    let items = prep.ordinal(ids);
+    let complete: Vec<u32>;
+    let rows = match missing {
+        Missing::Pairwise => members,
+        Missing::Listwise => {
+            complete = members
+                .iter()
+                .copied()
+                .filter(|&row| items.iter().all(|i| i.answered(row as usize)))
+                .collect();
+            &complete
+        }
+    };
+    let rho = super::polychoric::polychoric_matrix(&items, rows).rho;
+    if rho.iter().any(|x| !x.is_finite()) {
+        r.notes
+            .push("ordinal: a pair of items has no respondent who answered both".into());
+        return;
+    }
+    let k = ids.len();
+    match super::alpha_from_cov(&super::Cov::from_matrix(rho.clone(), k), label, ids) {
+        Ok(a) => r.alpha_ordinal = Some(a.std),
+        Err(e) => r.notes.push(format!("ordinal alpha: {e}")),
+    }
+    match super::one_factor(&rho, k, label, ids) {
+        Ok(f) => r.omega_ordinal = Some(f.omega_total),
+        Err(e) => r.notes.push(format!("ordinal omega: {e}")),
     }
 }
 
@@ -282,6 +361,8 @@ pub fn reliability_frame(
         .finite_float("lambda6", |r| r.stats().and_then(|s| s.alpha.g6))
         .finite_float("omega_total", |r| r.stats().and_then(|s| s.omega_total))
         .finite_float("average_r", |r| r.stats().map(|s| s.alpha.average_r))
+        .finite_float("alpha_ordinal", |r| r.stats().and_then(|s| s.alpha_ordinal))
+        .finite_float("omega_ordinal", |r| r.stats().and_then(|s| s.omega_ordinal))
         .text("ci_method", |_| Some(method))
         .finite_float("confidence", |_| Some(opts.confidence))
         .text("missing", |_| Some(missing))
@@ -1044,4 +1125,27 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
         .finite_float("srmr", |_| Some(fit.srmr))
         .owned_text("note", |_| note.clone())
         .finish()
+}
+
+/// Polychoric correlations of the instrument's items (answers as scoring recodes them:
+/// reverse keys applied, "vet ej" and not-applicable codes missing), pairwise: one row per
+/// item with its answers (`n`), thresholds and its correlation with every item.
+pub fn polychoric_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, Error> {
+    let prep = Prepared::new(df, inst)?;
+    let ids: Vec<&str> = inst.items.iter().map(|i| i.id.as_str()).collect();
+    let items = prep.ordinal(&ids);
+    let rows: Vec<u32> = (0..df.height() as u32).collect();
+    let fit = super::polychoric::polychoric_matrix(&items, &rows);
+    let k = items.len();
+    let rows: Vec<usize> = (0..k).collect();
+    let mut table = Table::new(&rows)
+        .text("item", |&i| Some(ids[i]))
+        .count("n", |&i| Some(fit.pair_n[i * k + i]))
+        .list::<Float64Type>("thresholds", |&i| {
+            Some(fit.thresholds[i].iter().map(|&t| Some(t)).collect())
+        });
+    for (j, id) in ids.iter().enumerate() {
+        table = table.finite_float(id, |&i| Some(fit.rho[i * k + j]));
+    }
+    table.finish()
 }

@@ -11,6 +11,7 @@
 pub mod cfa;
 pub mod frame;
 pub mod linalg;
+pub mod polychoric;
 
 use crate::error::ReliabilityError;
 use crate::score::ScoreTable;
@@ -922,6 +923,9 @@ pub struct ScaleReliability {
     pub alpha: Alpha,
     pub ci: Option<(f64, f64)>,
     pub omega_total: Option<f64>,
+    /// α and ω of the polychoric correlations (answers as ordinal), when asked for.
+    pub alpha_ordinal: Option<f64>,
+    pub omega_ordinal: Option<f64>,
     /// Why an optional statistic is missing (singular R, Heywood case, failed replicates).
     pub notes: Vec<String>,
 }
@@ -1039,6 +1043,8 @@ pub fn scale_reliability(
         alpha,
         ci,
         omega_total,
+        alpha_ordinal: None,
+        omega_ordinal: None,
         notes,
     })
 }

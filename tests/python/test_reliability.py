@@ -4,6 +4,8 @@ Reference values are written next to each test with the call that produced them.
 """
 
 import random
+import shutil
+import subprocess
 from pathlib import Path
 
 import lyhord as ly
@@ -207,7 +209,8 @@ def test_reliability_columns_and_scales():
     r = ly.reliability(df, "epl-staff")
     assert r.columns == [
         "scale", "kind", "k", "n", "alpha", "alpha_std", "ci_low", "ci_high", "lambda6",
-        "omega_total", "average_r", "ci_method", "confidence", "missing", "suppressed", "note",
+        "omega_total", "average_r", "alpha_ordinal", "omega_ordinal", "ci_method",
+        "confidence", "missing", "suppressed", "note",
     ]  # fmt: skip
     assert r["scale"].to_list() == ["engagement", "participation", "learning", "epl"]
     assert r["k"].to_list() == [5, 5, 4, 14]
@@ -478,3 +481,159 @@ def test_a_group_missing_the_same_two_items_everywhere():
     b = t.filter(pl.col("g") == "b")
     assert b.filter(item="hme1")["n"].to_list() == [0]
     assert b.filter(item="hme3")["n"].to_list() == [1]
+
+
+# --- polychoric correlations ------------------------------------------------------------
+
+# R 4.x, psych 2.2.9, mnormt 2.1.1, on tests/data/bfi_ac.csv with A1, C4, C5 -> 7 - x:
+# psych's two-step estimate (thresholds from each item's answers, ρ maximising the pair's
+# likelihood), with the cells integrated exactly (mnormt::biv.nt.prob, Genz's BVND) and
+# optimize(..., tol = 1e-12) instead of polychoric()'s default 1.2e-4 (script beside
+# test_polychoric_matches_r_when_installed). Rows A1 and C1 of the 10 × 10 matrix:
+BFI_POLYCHORIC_A1 = [
+    1.0, 0.40845069586437, 0.32253498592946, 0.17542797536066, 0.22785589960154,
+    -0.00338022277375, -0.00823881146246, 0.02371283072655, 0.15360989610558,
+    0.06050734541940,
+]  # fmt: skip
+BFI_POLYCHORIC_C1 = [
+    -0.00338022277375, 0.11538271704152, 0.12420773312200, 0.10917668927650,
+    0.15721186780021, 1.0, 0.48316091337346, 0.34456227826782, 0.40233909660001,
+    0.29263013722869,
+]  # fmt: skip
+# polychoric(d)$rho[1, ] itself (optimize stops at 1.2e-4, cells to 1e-6):
+PSYCH_POLYCHORIC_A1 = [
+    1.0, 0.40846379112892, 0.32251743233669, 0.17544242608082, 0.22783953105988,
+    -0.00339962130270, -0.00823881161713, 0.02371297948650, 0.15362883500380,
+    0.06051013222308,
+]  # fmt: skip
+# polychoric(d)$tau["A1", ]
+PSYCH_TAU_A1 = [-1.888878985018, -1.228900282881, -0.736860977691, -0.318639363964, 0.436662234004]
+
+POLYCHORIC_R = """
+suppressMessages(library(psych))
+d <- read.csv("{path}")
+tau <- function(x) {{ f <- tabulate(x, nbins = {cats}); qnorm(cumsum(f / sum(f)))[1:{cuts}] }}
+cell <- function(rho, rc, cc) {{
+  rcut <- c(-Inf, rc, Inf); ccut <- c(-Inf, cc, Inf); S <- matrix(c(1, rho, rho, 1), 2)
+  P <- matrix(0, {cats}, {cats})
+  for (i in 1:{cats}) for (j in 1:{cats}) P[i, j] <- mnormt::biv.nt.prob(Inf,
+      c(rcut[i], ccut[j]), c(rcut[i + 1], ccut[j + 1]), c(0, 0), S)
+  P
+}}
+tight <- function(x, y) {{
+  ok <- !is.na(x) & !is.na(y)
+  tab <- table(factor(x[ok], 1:{cats}), factor(y[ok], 1:{cats})); tab <- tab / sum(tab)
+  rc <- tau(x[!is.na(x)]); cc <- tau(y[!is.na(y)])
+  f <- function(rho) {{ P <- cell(rho, rc, cc); ok <- P > 0; -sum(tab[ok] * log(P[ok])) }}
+  optimize(f, c(-1, 1), tol = 1e-12)$minimum
+}}
+k <- ncol(d); R <- diag(k)
+for (a in 1:(k - 1)) for (b in (a + 1):k) R[a, b] <- R[b, a] <- tight(d[[a]], d[[b]])
+write.table(format(R, digits = 15), quote = FALSE, row.names = FALSE, col.names = FALSE)
+"""
+
+
+def test_polychoric_matches_psych_on_bfi():
+    bfi = pl.read_csv(DATA / "bfi_ac.csv")
+    r = ly.polychoric(bfi, bfi_two_factor())
+    assert r["item"].to_list() == bfi.columns
+    assert r["n"].to_list() == [2784, 2773, 2774, 2781, 2784, 2779, 2776, 2780, 2774, 2784]
+    assert r["thresholds"][0].to_list() == pytest.approx(PSYCH_TAU_A1, abs=1e-11)
+    rho = r.select(bfi.columns).to_numpy()
+    # Brent's method stops within √ε·|ρ| (as R's optimize): 5e-8 from the exact optimum.
+    assert rho[0] == pytest.approx(BFI_POLYCHORIC_A1, abs=5e-8)
+    assert rho[5] == pytest.approx(BFI_POLYCHORIC_C1, abs=5e-8)
+    assert rho[0] == pytest.approx(PSYCH_POLYCHORIC_A1, abs=5e-5)  # psych's own tolerance
+    assert np.allclose(rho, rho.T)
+
+
+def test_polychoric_of_a_normal_cut_into_categories_recovers_its_correlation():
+    # Two normal variables with ρ = 0.6 cut into 5 categories: the polychoric correlation
+    # estimates 0.6 (the Pearson correlation of the codes is attenuated, about 0.55).
+    rng = np.random.default_rng(7)
+    z = rng.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], 20_000)
+    cuts = [-1.2, -0.4, 0.3, 1.1]
+    codes = pl.DataFrame({"x": np.digitize(z[:, 0], cuts) + 1, "y": np.digitize(z[:, 1], cuts) + 1})
+    r = ly.polychoric(codes, instrument(["x", "y"], hi=5))
+    assert r["y"][0] == pytest.approx(0.6, abs=0.015)
+    assert r["thresholds"][0].to_list() == pytest.approx(cuts, abs=0.03)
+
+
+def test_polychoric_matches_r_when_installed(tmp_path):
+    if shutil.which("Rscript") is None:
+        pytest.skip("R is not installed")
+    rng = np.random.default_rng(11)
+    latent = rng.normal(size=(400, 1))
+    z = latent * np.array([0.8, 0.6, 0.4, -0.5]) + rng.normal(size=(400, 4)) * 0.7
+    codes = np.digitize(z, [-1.0, 0.0, 0.8]) + 1
+    data = pl.DataFrame({f"q{j}": codes[:, j] for j in range(4)}).with_columns(
+        pl.when(pl.int_range(pl.len()) % 13 == j)
+        .then(None)
+        .otherwise(pl.col(f"q{j}"))
+        .alias(f"q{j}")
+        for j in range(4)
+    )
+    path = tmp_path / "codes.csv"
+    data.write_csv(path)
+    script = POLYCHORIC_R.format(path=path, cats=4, cuts=3)
+    result = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=False)
+    if "there is no package called" in result.stderr:
+        pytest.skip("R's psych / mnormt packages are not installed")
+    assert result.returncode == 0, result.stderr
+    expected = np.array([[float(x) for x in line.split()] for line in result.stdout.splitlines()])
+    r = ly.polychoric(data, instrument(data.columns, hi=4))
+    assert r.select(data.columns).to_numpy() == pytest.approx(expected, abs=5e-8)
+
+
+def test_ordinal_alpha_and_omega_match_psych_on_bfi():
+    # R, psych 2.2.9 on the polychoric matrix R of test_polychoric_matches_psych_on_bfi
+    # (exact cells, optimize tol 1e-12; A = items 1:5, C = 6:10, total = 1:10):
+    #   alpha(R[i, i])$total$raw_alpha, omega(R[i, i], nfactors = 1)$omega.tot
+    #   A 0.758988924709 0.768610452303   C 0.767408551250 0.768547027353
+    #   total 0.775622090574 0.777944415267
+    # and on psych's own polychoric(d[, i])$rho:
+    #   A 0.758992178622 0.768613243746   C 0.767408351830 0.768546635366
+    #   total 0.775622324924 0.777944673782
+    bfi = pl.read_csv(DATA / "bfi_ac.csv")
+    r = ly.reliability(bfi, bfi_two_factor(), ordinal=True)
+    assert r["scale"].to_list() == ["A", "C", "total"]
+    tight = [(0.758988924709, 0.768610452303), (0.767408551250, 0.768547027353)]
+    tight += [(0.775622090574, 0.777944415267)]
+    psych_own = [(0.758992178622, 0.768613243746), (0.767408351830, 0.768546635366)]
+    psych_own += [(0.775622324924, 0.777944673782)]
+    got = list(zip(r["alpha_ordinal"], r["omega_ordinal"], strict=True))
+    for row, exact, own in zip(got, tight, psych_own, strict=True):
+        assert row == pytest.approx(exact, abs=1e-7)
+        assert row == pytest.approx(own, abs=1e-5)
+    # Ordinal α is above the α of the codes here, as for skewed 6-point items generally.
+    assert (r["alpha_ordinal"] > r["alpha_std"]).all()
+    plain = ly.reliability(bfi, bfi_two_factor())
+    assert plain["alpha_ordinal"].null_count() == 3
+    assert plain.drop("alpha_ordinal", "omega_ordinal").equals(
+        r.drop("alpha_ordinal", "omega_ordinal")
+    )
+
+
+def test_ordinal_reliability_per_group_and_listwise():
+    bfi = pl.read_csv(DATA / "bfi_ac.csv").with_columns(
+        grupp=pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.lit("a")).otherwise(pl.lit("b"))
+    )
+    inst = bfi_two_factor()
+    by_group = ly.reliability(bfi, inst, by="grupp", ordinal=True, min_group=5)
+    half = bfi.filter(pl.col("grupp") == "a").drop("grupp")
+    alone = ly.reliability(half, inst, ordinal=True)
+    first = by_group.filter(pl.col("grupp") == "a")
+    assert first["alpha_ordinal"].to_list() == pytest.approx(alone["alpha_ordinal"].to_list())
+    # Listwise: the polychoric correlations of the respondents who answered every item of
+    # the scale (dimension A: A1–A5; the total: all ten).
+    listwise = ly.reliability(bfi, inst, ordinal=True, missing="listwise")
+    for scale, complete in [
+        ("A", bfi.drop_nulls([f"A{j}" for j in range(1, 6)])),
+        ("total", bfi.drop_nulls()),
+    ]:
+        again = ly.reliability(complete.drop("grupp"), inst, ordinal=True)
+        mine = listwise.filter(pl.col("scale") == scale)
+        theirs = again.filter(pl.col("scale") == scale)
+        assert mine["alpha_ordinal"].item() == pytest.approx(theirs["alpha_ordinal"].item())
+    with pytest.raises(ly.ArgumentTypeError, match="ordinal"):
+        ly.reliability(bfi, inst, ordinal=1)

@@ -27,8 +27,8 @@ SCHEMAS = {
     "reliability": [
         ("enhet", S), ("scale", S), ("kind", S), ("k", U), ("n", U), ("alpha", F),
         ("alpha_std", F), ("ci_low", F), ("ci_high", F), ("lambda6", F), ("omega_total", F),
-        ("average_r", F), ("ci_method", S), ("confidence", F), ("missing", S),
-        ("suppressed", B), ("note", S),
+        ("average_r", F), ("alpha_ordinal", F), ("omega_ordinal", F), ("ci_method", S),
+        ("confidence", F), ("missing", S), ("suppressed", B), ("note", S),
     ],
     "drivers": [
         ("forvaltning", S), ("outcome", S), ("item", S), ("n", U), ("r", F), ("beta", F),
