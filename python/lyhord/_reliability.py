@@ -383,6 +383,14 @@ def dimension_check(answers: FrameLike, instrument: Instrument | str | Path) -> 
       correlation residuals (lower triangle with diagonal).
     - ``loading``: standardised loading; ``uniqueness = 1 − loading²``; ``max_factor_r``: the
       dimension's largest correlation with another dimension (near 1: not distinct).
+    - **ω hierarchical** by the Schmid–Leiman transformation (Schmid & Leiman 1957;
+      Zinbarg et al. 2005), as R ``psych::schmid`` / ``psych::omega``: the dimensions'
+      correlations are explained by one general factor (its loadings ``γ`` from a minres
+      one-factor fit of the factor correlations; with two dimensions both ``√φ₁₂``, psych's
+      ``option = "equal"``), and each loading splits into ``general_loading = λ·γ`` and
+      ``group_loading = λ·√(1 − γ²)``. With ``V`` the sum of the correlation matrix:
+      ``omega_hierarchical = (Σg)² / V`` (how much of the index is one general factor),
+      ``omega_total = ((Σg)² + Σ_dimensions (Σs)²) / V``, ``omega_asymptotic = ω_h / ω_t``.
 
     Common rules of thumb: CFI, TLI ≥ 0.95, RMSEA ≤ 0.06, SRMR ≤ 0.08; loadings ≥ 0.4. The χ²
     test rejects almost any model with thousands of respondents. An instrument without
@@ -400,8 +408,11 @@ def dimension_check(answers: FrameLike, instrument: Instrument | str | Path) -> 
     polars.DataFrame
         One row per item: ``dimension``, ``item``, ``loading``, ``uniqueness``,
         ``max_factor_r``, then the model's ``n``, ``chisq``, ``df``, ``p_value``, ``cfi``,
-        ``tli``, ``rmsea``, ``srmr`` (the same on every row) and ``note`` (Heywood cases,
-        factor correlations above 1).
+        ``tli``, ``rmsea``, ``srmr`` (the same on every row), the item's
+        ``general_loading`` and ``group_loading``, the instrument's ``omega_hierarchical``,
+        ``omega_total`` and ``omega_asymptotic`` (null when the dimensions admit no
+        Schmid–Leiman solution) and ``note`` (Heywood cases, factor correlations above 1,
+        why ω hierarchical is missing).
 
     Raises
     ------
@@ -457,9 +468,16 @@ def polychoric(answers: FrameLike, instrument: Instrument | str | Path) -> pl.Da
     Returns
     -------
     polars.DataFrame
-        One row per item: ``item``, ``n`` (its valid answers), ``thresholds`` (list, lowest
-        first; ±inf where an end category was never chosen), then one column per item with
+        One row per item: ``item``, ``n`` (its valid answers), then one column per item with
         the correlation (1 on the diagonal, null for a pair no respondent answered both of).
+        The thresholds are not shown: with ``n`` they are the item's exact answer counts,
+        which the publication layer may have blanked in a published distribution.
+
+    Raises
+    ------
+    EstimationError
+        Fewer respondents than the instrument's minimum group size (the publication layer
+        blanks such a group, so its correlations are not shown either).
 
     Examples
     --------

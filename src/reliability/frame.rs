@@ -1106,7 +1106,22 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
             .map(|b| fit.factor_correlations[a * m + b].abs())
             .reduce(f64::max)
     };
-    let note = (!fit.notes.is_empty()).then(|| fit.notes.join("; "));
+    // ω hierarchical of the instrument: the total variance is the sum of the correlation
+    // matrix the model was fitted to, as psych::omega takes the observed one.
+    let mut notes = fit.notes.clone();
+    let sl = super::omega::schmid_leiman(
+        &fit.loadings,
+        &factor,
+        &fit.factor_correlations,
+        dims.len(),
+        r.iter().sum(),
+    )
+    .map_err(|e| notes.push(format!("omega hierarchical: {e}")))
+    .ok();
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
+    let sl_item = |get: fn(&super::omega::SchmidLeiman, usize) -> f64, i: usize| {
+        sl.as_ref().map(|sl| get(sl, i))
+    };
     // One row per item; the fit statistics repeat on every row.
     let items: Vec<usize> = (0..ids.len()).collect();
     Table::new(&items)
@@ -1123,14 +1138,38 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
         .finite_float("tli", |_| Some(fit.tli))
         .finite_float("rmsea", |_| Some(fit.rmsea))
         .finite_float("srmr", |_| Some(fit.srmr))
+        .finite_float("general_loading", |&i| sl_item(|sl, i| sl.general[i], i))
+        .finite_float("group_loading", |&i| sl_item(|sl, i| sl.group[i], i))
+        .finite_float("omega_hierarchical", |_| {
+            sl.as_ref().map(|sl| sl.omega_hierarchical)
+        })
+        .finite_float("omega_total", |_| sl.as_ref().map(|sl| sl.omega_total))
+        .finite_float("omega_asymptotic", |_| {
+            sl.as_ref().map(|sl| sl.omega_asymptotic)
+        })
         .owned_text("note", |_| note.clone())
         .finish()
 }
 
 /// Polychoric correlations of the instrument's items (answers as scoring recodes them:
 /// reverse keys applied, "vet ej" and not-applicable codes missing), pairwise: one row per
-/// item with its answers (`n`), thresholds and its correlation with every item.
+/// item with its answers (`n`) and its correlation with every item. The thresholds are
+/// not shown: with `n` they are the item's exact answer counts, which the publication
+/// layer may blank elsewhere. Fewer respondents than the instrument's minimum group size
+/// are refused, as the publication layer blanks such a group.
 pub fn polychoric_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, Error> {
+    let respondents = df.height() as u64;
+    if respondents < inst.min_group as u64 {
+        return Err(ReliabilityError::TooFewRespondents {
+            scale: format!(
+                "polychoric correlations (the instrument's minimum group size is {})",
+                inst.min_group
+            ),
+            n: respondents,
+            needed: inst.min_group as u64,
+        }
+        .into());
+    }
     let prep = Prepared::new(df, inst)?;
     let ids: Vec<&str> = inst.items.iter().map(|i| i.id.as_str()).collect();
     let items = prep.ordinal(&ids);
@@ -1140,10 +1179,7 @@ pub fn polychoric_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, 
     let rows: Vec<usize> = (0..k).collect();
     let mut table = Table::new(&rows)
         .text("item", |&i| Some(ids[i]))
-        .count("n", |&i| Some(fit.pair_n[i * k + i]))
-        .list::<Float64Type>("thresholds", |&i| {
-            Some(fit.thresholds[i].iter().map(|&t| Some(t)).collect())
-        });
+        .count("n", |&i| Some(fit.pair_n[i * k + i]));
     for (j, id) in ids.iter().enumerate() {
         table = table.finite_float(id, |&i| Some(fit.rho[i * k + j]));
     }

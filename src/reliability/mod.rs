@@ -11,6 +11,7 @@
 pub mod cfa;
 pub mod frame;
 pub mod linalg;
+pub mod omega;
 pub mod polychoric;
 
 use crate::error::ReliabilityError;

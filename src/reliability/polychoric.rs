@@ -432,6 +432,19 @@ mod tests {
     }
 
     #[test]
+    fn thresholds_match_psych() {
+        // bfi A1 reversed (7 − A1; tests/data/bfi_ac.csv), answer counts 82 223 337 402 818
+        // 922; R, psych 2.2.9: polychoric(d)$tau["A1", ].
+        let tau = thresholds(&[82.0, 223.0, 337.0, 402.0, 818.0, 922.0]);
+        let psych = [-0.736860977691, -0.318639363964, 0.436662234004];
+        let psych_low = [-1.888878985018, -1.228900282881];
+        for (t, want) in tau.iter().zip(psych_low.iter().chain(&psych)) {
+            assert!((t - want).abs() < 1e-11, "{t} vs {want}");
+        }
+        assert_eq!(thresholds(&[0.0, 5.0])[0], f64::NEG_INFINITY);
+    }
+
+    #[test]
     fn brent_finds_a_parabola_minimum() {
         let x = brent_minimum(|x| (x - 0.3).powi(2) + 1.0, -1.0, 1.0, 1e-10);
         // Brent stops within about √ε·|x| (1e-8 here), as R's optimize.
