@@ -281,8 +281,10 @@ fn add_ordinal(
     };
     let rho = super::polychoric::polychoric_matrix(&items, rows).rho;
     if rho.iter().any(|x| !x.is_finite()) {
-        r.notes
-            .push("ordinal: a pair of items has no respondent who answered both".into());
+        r.notes.push(
+            "ordinal: an item's answers all fall in one category, or two items were never answered together"
+                .into(),
+        );
         return;
     }
     let k = ids.len();

@@ -224,10 +224,13 @@ fn minus_log_likelihood(
 
 /// The polychoric correlation of one pair: `table` holds the pair's counts row-major
 /// (`rows.len() + 1` rows of `cols.len() + 1` cells), `rows`/`cols` the two items'
-/// thresholds. `None` when no respondent answered both.
+/// thresholds. `None` when no respondent answered both, or when an item's answers all fall
+/// in one category (every threshold infinite: the likelihood is flat in ρ; psych drops
+/// such an item).
 pub fn polychoric_pair(table: &[f64], rows: &[f64], cols: &[f64]) -> Option<f64> {
     let total: f64 = table.iter().sum();
-    if total <= 0.0 {
+    let varies = |t: &[f64]| t.iter().any(|x| x.is_finite());
+    if total <= 0.0 || !varies(rows) || !varies(cols) {
         return None;
     }
     let shares: Vec<f64> = table.iter().map(|c| c / total).collect();
@@ -442,6 +445,13 @@ mod tests {
             assert!((t - want).abs() < 1e-11, "{t} vs {want}");
         }
         assert_eq!(thresholds(&[0.0, 5.0])[0], f64::NEG_INFINITY);
+        // An item answered in one category only has no correlation with anything.
+        let one = thresholds(&[0.0, 7.0, 0.0]);
+        let other = thresholds(&[3.0, 4.0]);
+        assert_eq!(
+            polychoric_pair(&[0.0, 0.0, 3.0, 4.0, 0.0, 0.0], &one, &other),
+            None
+        );
     }
 
     #[test]
