@@ -216,10 +216,15 @@ struct UnterminatedQuote {
 
 impl<'a> Records<'a> {
     fn new(text: &'a Decoded, delimiter: u8) -> Self {
+        Self::starting(text, delimiter, 0, 1)
+    }
+
+    /// A reader from byte `pos`, which is on line `line`.
+    fn starting(text: &'a Decoded, delimiter: u8, pos: usize, line: usize) -> Self {
         Records {
             text: text.bytes(),
-            pos: 0,
-            line: 1,
+            pos,
+            line,
             delimiter,
             windows_1252: text.is_windows_1252(),
         }
@@ -439,8 +444,7 @@ pub fn parse(
         });
     };
     let body = Body {
-        text: text.bytes(),
-        windows_1252: text.is_windows_1252(),
+        text,
         file,
         delimiter,
         width,
@@ -484,8 +488,7 @@ const BYTES_PER_STRETCH: usize = 4 << 20;
 
 /// The records below the header of one file.
 struct Body<'a> {
-    text: &'a [u8],
-    windows_1252: bool,
+    text: &'a Decoded,
     file: &'a str,
     delimiter: u8,
     width: usize,
@@ -520,10 +523,11 @@ impl Body<'_> {
     /// stretches count their lines from 0 and are moved to where the one before ended, so
     /// line numbers are the reader's own (a lone `\r` ends a line as `\n` does).
     fn parse_all(&self, start: usize, line: usize) -> Result<Vec<Stretch>, ImportError> {
-        let starts = stretch_starts(self.text, start, self.per, self.most);
+        let text = self.text.bytes();
+        let starts = stretch_starts(text, start, self.per, self.most);
         let bounds: Vec<(usize, usize)> = starts
             .iter()
-            .zip(starts.iter().skip(1).chain([&self.text.len()]))
+            .zip(starts.iter().skip(1).chain([&text.len()]))
             .map(|(&a, &b)| (a, b))
             .collect();
         let parsed = crate::parallel::map_in_order(&bounds, bounds.len(), |&(a, b)| {
@@ -541,7 +545,7 @@ impl Body<'_> {
                 // A wrong guess, or an error to be named at its true line: the rest parsed
                 // on from where the stretch before ended.
                 _ => {
-                    out.push(self.parse_stretch(from, from_line, self.text.len())?);
+                    out.push(self.parse_stretch(from, from_line, text.len())?);
                     return Ok(out);
                 }
             }
@@ -558,13 +562,7 @@ impl Body<'_> {
         line: usize,
         stop: usize,
     ) -> Result<Stretch, ImportError> {
-        let mut records = Records {
-            text: self.text,
-            pos: start,
-            line,
-            delimiter: self.delimiter,
-            windows_1252: self.windows_1252,
-        };
+        let mut records = Records::starting(self.text, self.delimiter, start, line);
         let mut cells: Vec<CellBytes> = (0..self.width).map(|_| CellBytes::default()).collect();
         let mut lines = Vec::new();
         while records.pos < stop {
@@ -959,8 +957,7 @@ mod tests {
         let header = take_records(&mut records, 1, "t.csv").map_err(|e| e.to_string())?;
         let width = header.first().map_or(1, Vec::len);
         let body = Body {
-            text: text.as_bytes(),
-            windows_1252: false,
+            text: &decoded,
             file: "t.csv",
             delimiter: b';',
             width,
@@ -1026,8 +1023,7 @@ mod tests {
         let mut records = Records::new(&decoded, b';');
         take_records(&mut records, 1, "t.csv").unwrap();
         let body = Body {
-            text: text.as_bytes(),
-            windows_1252: false,
+            text: &decoded,
             file: "t.csv",
             delimiter: b';',
             width: 4,

@@ -1121,9 +1121,6 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
     .map_err(|e| notes.push(format!("omega hierarchical: {e}")))
     .ok();
     let note = (!notes.is_empty()).then(|| notes.join("; "));
-    let sl_item = |get: fn(&super::omega::SchmidLeiman, usize) -> f64, i: usize| {
-        sl.as_ref().map(|sl| get(sl, i))
-    };
     // One row per item; the fit statistics repeat on every row.
     let items: Vec<usize> = (0..ids.len()).collect();
     Table::new(&items)
@@ -1140,8 +1137,8 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
         .finite_float("tli", |_| Some(fit.tli))
         .finite_float("rmsea", |_| Some(fit.rmsea))
         .finite_float("srmr", |_| Some(fit.srmr))
-        .finite_float("general_loading", |&i| sl_item(|sl, i| sl.general[i], i))
-        .finite_float("group_loading", |&i| sl_item(|sl, i| sl.group[i], i))
+        .finite_float("general_loading", |&i| sl.as_ref().map(|sl| sl.general[i]))
+        .finite_float("group_loading", |&i| sl.as_ref().map(|sl| sl.group[i]))
         .finite_float("omega_hierarchical", |_| {
             sl.as_ref().map(|sl| sl.omega_hierarchical)
         })

@@ -7,13 +7,11 @@
 //! 1e-6) and ρ is found to 1e-10 (psych: R `optimize`'s default 1.2e-4).
 
 use statrs::distribution::{ContinuousCDF, Normal};
+use std::sync::OnceLock;
 
 /// Standard normal CDF.
 fn phi(x: f64) -> f64 {
-    match Normal::new(0.0, 1.0) {
-        Ok(n) => n.cdf(x),
-        Err(_) => f64::NAN,
-    }
+    Normal::standard().cdf(x)
 }
 
 /// Standard normal quantile; ±∞ at 0 and 1.
@@ -24,10 +22,7 @@ fn phi_inv(p: f64) -> f64 {
     if p >= 1.0 {
         return f64::INFINITY;
     }
-    match Normal::new(0.0, 1.0) {
-        Ok(n) => n.inverse_cdf(p),
-        Err(_) => f64::NAN,
-    }
+    Normal::standard().inverse_cdf(p)
 }
 
 /// The `n` Gauss–Legendre nodes and weights on (−1, 1), by Newton's method on Pₙ (computed,
@@ -62,22 +57,23 @@ struct Rules {
     twenty: Vec<(f64, f64)>,
 }
 
-impl Rules {
-    fn new() -> Self {
-        Rules {
-            six: gauss_legendre(6),
-            twelve: gauss_legendre(12),
-            twenty: gauss_legendre(20),
-        }
-    }
+/// The rules, computed once.
+fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| Rules {
+        six: gauss_legendre(6),
+        twelve: gauss_legendre(12),
+        twenty: gauss_legendre(20),
+    })
 }
 
 /// P(X > h, Y > k) for standard bivariate normal X, Y with correlation `r`: Genz (2004),
 /// "Numerical computation of rectangular bivariate and trivariate normal and t
 /// probabilities", Statistics and Computing 14, 251–260 (the BVND routine, which refines
 /// Drezner & Wesolowsky 1990); about 1e-15 absolute.
-fn upper_orthant(h: f64, k: f64, r: f64, rules: &Rules) -> f64 {
+fn upper_orthant(h: f64, k: f64, r: f64) -> f64 {
     use std::f64::consts::PI;
+    let rules = rules();
     let rule = if r.abs() < 0.3 {
         &rules.six
     } else if r.abs() < 0.75 {
@@ -148,10 +144,6 @@ fn upper_orthant(h: f64, k: f64, r: f64, rules: &Rules) -> f64 {
 /// P(X ≤ h, Y ≤ k) for standard bivariate normal X, Y with correlation `r`; infinite limits
 /// allowed.
 pub fn bivariate_normal_cdf(h: f64, k: f64, r: f64) -> f64 {
-    bivariate_cdf(h, k, r, &Rules::new())
-}
-
-fn bivariate_cdf(h: f64, k: f64, r: f64, rules: &Rules) -> f64 {
     if h == f64::NEG_INFINITY || k == f64::NEG_INFINITY {
         return 0.0;
     }
@@ -161,7 +153,7 @@ fn bivariate_cdf(h: f64, k: f64, r: f64, rules: &Rules) -> f64 {
     if k == f64::INFINITY {
         return phi(h);
     }
-    upper_orthant(-h, -k, r, rules)
+    upper_orthant(-h, -k, r)
 }
 
 /// Thresholds of one item from its answer counts per category (lowest first): the normal
@@ -179,7 +171,7 @@ pub fn thresholds(counts: &[f64]) -> Vec<f64> {
 }
 
 /// The cell masses of a pair's table under correlation `rho`, row-major.
-fn cell_masses(rows: &[f64], cols: &[f64], rho: f64, rules: &Rules) -> Vec<f64> {
+fn cell_masses(rows: &[f64], cols: &[f64], rho: f64) -> Vec<f64> {
     let cut = |t: &[f64], i: usize| -> f64 {
         if i == 0 {
             f64::NEG_INFINITY
@@ -192,7 +184,7 @@ fn cell_masses(rows: &[f64], cols: &[f64], rho: f64, rules: &Rules) -> Vec<f64> 
     let mut cum = vec![0.0; (nr + 1) * (nc + 1)];
     for i in 0..=nr {
         for j in 0..=nc {
-            cum[i * (nc + 1) + j] = bivariate_cdf(cut(rows, i), cut(cols, j), rho, rules);
+            cum[i * (nc + 1) + j] = bivariate_normal_cdf(cut(rows, i), cut(cols, j), rho);
         }
     }
     let at = |i: usize, j: usize| cum[i * (nc + 1) + j];
@@ -207,14 +199,8 @@ fn cell_masses(rows: &[f64], cols: &[f64], rho: f64, rules: &Rules) -> Vec<f64> 
 
 /// Minus the log-likelihood per answer pair (psych's `polyF`): cells of zero mass are left
 /// out, as psych leaves out their NaN logarithms.
-fn minus_log_likelihood(
-    shares: &[f64],
-    rows: &[f64],
-    cols: &[f64],
-    rho: f64,
-    rules: &Rules,
-) -> f64 {
-    cell_masses(rows, cols, rho, rules)
+fn minus_log_likelihood(shares: &[f64], rows: &[f64], cols: &[f64], rho: f64) -> f64 {
+    cell_masses(rows, cols, rho)
         .iter()
         .zip(shares)
         .filter(|(&mass, _)| mass > 0.0)
@@ -234,8 +220,7 @@ pub fn polychoric_pair(table: &[f64], rows: &[f64], cols: &[f64]) -> Option<f64>
         return None;
     }
     let shares: Vec<f64> = table.iter().map(|c| c / total).collect();
-    let rules = Rules::new();
-    let objective = |rho: f64| minus_log_likelihood(&shares, rows, cols, rho, &rules);
+    let objective = |rho: f64| minus_log_likelihood(&shares, rows, cols, rho);
     Some(brent_minimum(objective, -1.0, 1.0, 1e-10))
 }
 
@@ -265,11 +250,10 @@ impl OrdinalItem<'_> {
 }
 
 /// Polychoric correlations of every pair of items (row-major, 1 on the diagonal; NaN for a
-/// pair nobody answered both of), each item's thresholds from all its answers, and per pair
-/// the respondents who answered both.
+/// pair without a correlation, see [`polychoric_pair`]), and per pair the respondents who
+/// answered both (on the diagonal: who answered the item).
 pub struct Polychoric {
     pub rho: Vec<f64>,
-    pub thresholds: Vec<Vec<f64>>,
     pub pair_n: Vec<u64>,
 }
 
@@ -277,19 +261,19 @@ pub struct Polychoric {
 /// answered both; each item's thresholds from the rows that answered it).
 pub fn polychoric_matrix(items: &[OrdinalItem], rows: &[u32]) -> Polychoric {
     let k = items.len();
-    let answered = |item: &OrdinalItem| -> Vec<usize> {
-        rows.iter()
-            .filter_map(|&r| item.category(r as usize))
-            .collect()
-    };
-    let thresholds: Vec<Vec<f64>> = items
+    let counts: Vec<Vec<f64>> = items
         .iter()
         .map(|item| {
             let mut counts = vec![0.0; item.categories()];
-            answered(item).into_iter().for_each(|c| counts[c] += 1.0);
-            thresholds(&counts)
+            for &row in rows {
+                if let Some(c) = item.category(row as usize) {
+                    counts[c] += 1.0;
+                }
+            }
+            counts
         })
         .collect();
+    let thresholds: Vec<Vec<f64>> = counts.iter().map(|c| thresholds(c)).collect();
     let pairs: Vec<(usize, usize)> = (0..k)
         .flat_map(|a| (a + 1..k).map(move |b| (a, b)))
         .collect();
@@ -312,14 +296,10 @@ pub fn polychoric_matrix(items: &[OrdinalItem], rows: &[u32]) -> Polychoric {
         (rho[a * k + b], rho[b * k + a]) = (r, r);
         (pair_n[a * k + b], pair_n[b * k + a]) = (n, n);
     }
-    for (a, item) in items.iter().enumerate() {
-        pair_n[a * k + a] = answered(item).len() as u64;
+    for (a, item_counts) in counts.iter().enumerate() {
+        pair_n[a * k + a] = item_counts.iter().sum::<f64>() as u64;
     }
-    Polychoric {
-        rho,
-        thresholds,
-        pair_n,
-    }
+    Polychoric { rho, pair_n }
 }
 
 /// Where `f` is least on (a, b): Brent's method without derivatives, as R's `optimize`
@@ -466,8 +446,7 @@ mod tests {
         // Cell masses of ρ = 0.45 used as the table: the likelihood peaks at 0.45.
         let rows = thresholds(&[10.0, 20.0, 40.0, 30.0]);
         let cols = thresholds(&[25.0, 50.0, 25.0]);
-        let rules = Rules::new();
-        let table = cell_masses(&rows, &cols, 0.45, &rules);
+        let table = cell_masses(&rows, &cols, 0.45);
         let rho = polychoric_pair(&table, &rows, &cols).unwrap();
         assert!((rho - 0.45).abs() < 1e-8, "{rho}");
     }
