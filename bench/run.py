@@ -185,7 +185,8 @@ def worker(case: str, tool: str, quick: bool, ext: str | None) -> dict:
         out = worker_reliability(tool, paths, quick)
     else:
         out = importlib.import_module(f"case_{case}").work(tool, quick)
-    out["peak_rss_mb"] = peak_rss_mb()
+    # A tool run as a child process (R) reports the child's peak.
+    out["peak_rss_mb"] = max(peak_rss_mb(), out.pop("child_peak_rss_mb", 0.0))
     return out
 
 
@@ -228,6 +229,13 @@ def discover_cases() -> None:
         module = importlib.import_module(path.stem)
         if all(hasattr(module, a) for a in ("WHAT", "TOOLS", "TARGET", "work")):
             CASES[name] = {"what": module.WHAT, "tools": module.TOOLS, "targets": module.TARGET}
+
+
+def case_module(case: str):
+    """The module ``bench/case_<case>.py``; ``None`` for the cases defined in this file."""
+    if not (HERE / f"case_{case}.py").exists():
+        return None
+    return importlib.import_module(f"case_{case}")
 
 
 def run_worker(case: str, tool: str, args, paths: dict) -> dict:
@@ -278,7 +286,7 @@ def main() -> None:
         if case not in CASES:
             sys.exit(f"unknown --case {case!r}; known: {', '.join(sorted(CASES))}")
         spec = CASES[case]
-        prepare_inputs = getattr(importlib.import_module(f"case_{case}"), "prepare", None)
+        prepare_inputs = getattr(case_module(case), "prepare", None)
         if prepare_inputs is not None:
             prepare_inputs(args.quick)
         results = {tool: run_worker(case, tool, args, paths) for tool in spec["tools"]}
@@ -292,6 +300,9 @@ def main() -> None:
             entry["memory_ratio"] = other["peak_rss_mb"] / base["peak_rss_mb"]
         if case == "score_estimate" and "speedup" in entry:
             entry["agreement"] = compare_tables()
+        agree = getattr(case_module(case), "agreement", None)
+        if agree is not None and "speedup" in entry:
+            entry["agreement"] = agree(results)
         report["cases"][case] = entry
         print(f"\n== {case}: {spec['what']}")
         for tool in spec["tools"]:

@@ -1004,6 +1004,164 @@ except ly.DataError as e:
 ]
 
 
+INVARIANCE = [
+    (
+        "md",
+        """# Do we measure the right things? Invariance across förvaltningar and years
+
+*Mäter vi rätt saker?* Ranking förvaltningar on an index, or following it over years, is fair
+only when the items measure the same thing in every group and every year. If one statement is
+answered lower in one förvaltning *at the same level of learning* — because of how work is
+organised there, not because learning is weaker — then that förvaltning's learning index is
+pulled down by the statement, not by learning.
+
+`ly.invariance` tests this as R's lavaan does (multi-group confirmatory factor analysis), one
+dimension at a time: **configural** (same pattern), **metric** (equal loadings), **scalar**
+(equal intercepts: what comparing means needs) and **strict** (equal residual variances). Each
+step is accepted when CFI drops by at most 0.01 (Cheung & Rensvold 2002); a rejected step is
+searched item by item for the statement that works differently (partial invariance).""",
+    ),
+    (
+        "code",
+        """import lyhord as ly
+import polars as pl
+
+pl.Config.set_tbl_rows(20)
+pl.Config.set_fmt_str_lengths(120)
+staff = {year: ly.example_data("staff", year=year) for year in (2024, 2025)}
+units = ly.invariance(staff[2025], "epl-staff", group="forvaltning")
+units.select(
+    "dimension",
+    "step",
+    "outcome",
+    "groups",
+    "n",
+    pl.col("chisq").round(1),
+    "df",
+    pl.col("cfi", "rmsea", "srmr", "delta_cfi").round(3),
+    "freed",
+)""",
+    ),
+    (
+        "md",
+        """Engagement and participation hold up to strict invariance: their items work the same in
+all five förvaltningar. For **learning**, equal intercepts are rejected (CFI drops by
+0.045); freeing one statement's intercept per förvaltning is enough. The verdict says which
+statement and where it differs most:""",
+    ),
+    (
+        "code",
+        """units.unique("dimension", maintain_order=True).select("dimension", "level", "comparable", "verdict")""",
+    ),
+    (
+        "md",
+        """## The evidence behind it
+
+At equal learning, Socialförvaltningen answers *"Det finns tid för reflektion i
+arbetsgruppen"* lower than the others. The published item means show it plainly: in
+Socialförvaltningen lar3 sits far below the other learning statements, elsewhere close to
+them (the numbers come from an estimate table, so they pass the publication layer).""",
+    ),
+    (
+        "code",
+        """table = ly.estimate(staff[2025], "epl-staff", by="forvaltning")
+learning = ["lar1", "lar2", "lar3", "lar4"]
+(
+    table.filter(pl.col("level") == 1, pl.col("measure").is_in(learning))
+    .pivot(on="measure", index="forvaltning", values="mean")
+    .with_columns(pl.col(learning).round(1))
+    .with_columns(lar3_minus_others=(pl.col("lar3") - pl.mean_horizontal("lar1", "lar2", "lar4")).round(1))
+)""",
+    ),
+    (
+        "md",
+        """## Between years
+
+The same statement works the same way in 2024 and 2025 — the bias is there both years — so
+**change over time** within Socialförvaltningen is fair, even though its **level** cannot be
+ranked against the other förvaltningar. Stack the waves with a year column and test across
+it:""",
+    ),
+    (
+        "code",
+        """both = pl.concat(staff.values())
+years = ly.invariance(both, "epl-staff", waves="year")
+years.unique("dimension", maintain_order=True).select("dimension", "level", "comparable", "verdict")""",
+    ),
+    (
+        "md",
+        """## Carrying the flag
+
+`compare_waves` and `trend` take the invariance table and mark every dimension (and the
+index) as comparable or not, with the verdict beside it. Across years everything compares;
+passing the table across förvaltningar instead marks learning (and so the index) as not
+comparable between units.""",
+    ),
+    (
+        "code",
+        """tables = {year: ly.estimate(answers, "epl-staff", by="forvaltning") for year, answers in staff.items()}
+change = ly.compare_waves(tables[2024], tables[2025], invariance=years)
+change.filter(pl.col("level") == 1, pl.col("kind") != "item").select(
+    "forvaltning", "measure", pl.col("change").round(1), "comparable"
+).head(8)""",
+    ),
+    (
+        "code",
+        """ly.trend(tables, invariance=units).filter(pl.col("level") == 0, pl.col("kind") != "item").select(
+    "year", "measure", pl.col("mean").round(1), "comparable", "invariance"
+)""",
+    ),
+    (
+        "md",
+        """## The whole instrument at once, and in English
+
+`model="instrument"` fits the three dimensions together as correlated factors — the same
+structure `dimension_check` tests in one group — and gives one verdict for the instrument.
+`lang="en"` writes the verdicts in English.""",
+    ),
+    (
+        "code",
+        """whole = ly.invariance(staff[2025], "epl-staff", group="forvaltning", model="instrument", lang="en")
+whole.select("step", "outcome", "df", pl.col("cfi", "delta_cfi").round(3), "freed", "verdict")""",
+    ),
+    (
+        "md",
+        """## Ordinal answers
+
+Answers on a 1–5 scale are ordinal. The invariance models here are fitted by maximum
+likelihood on the item scores (the estimator is named in the `estimator` column); for the
+reliability, the ordinal view is available: polychoric correlations and ordinal α and ω
+(`ordinal=True`), and ω hierarchical in `dimension_check`.""",
+    ),
+    (
+        "code",
+        """ly.reliability(staff[2025], "epl-staff", ordinal=True).select(
+    "scale", pl.col("alpha", "alpha_ordinal", "omega_total", "omega_ordinal").round(3)
+)""",
+    ),
+    (
+        "code",
+        """ly.dimension_check(staff[2025], "epl-staff").select(
+    pl.col("omega_hierarchical", "omega_total", "omega_asymptotic").round(3)
+).head(1)""",
+    ),
+    (
+        "md",
+        """## Privacy
+
+A group the publication layer blanks is left out of the models altogether (the `note` column
+names it), so nothing in the table depends on its answers — and inside a `Publication` a
+group blanked for another table's sake stays out here too:""",
+    ),
+    (
+        "code",
+        """publication = ly.Publication(staff[2025], "epl-staff")
+publication.estimate(by=["forvaltning", "enhet"])
+publication.invariance("enhet").select("dimension", "step", "outcome", "groups", "note").head(4)""",
+    ),
+]
+
+
 def notebooks():
     """Every notebook by file name."""
     return {
@@ -1013,6 +1171,7 @@ def notebooks():
         "04_citizen_survey.ipynb": CITIZENS,
         "05_interviews.ipynb": INTERVIEWS,
         "06_yearly_followup.ipynb": FOLLOWUP,
+        "07_measuring_the_right_things.ipynb": INVARIANCE,
     }
 
 

@@ -117,6 +117,7 @@ pub fn all_choices() -> Vec<ChoiceInfo> {
         info::<design::replicate::ReplicateMethod>("ReplicateMethod"),
         info::<interviews::import::Unmatched>("Unmatched"),
         info::<interviews::frame::ScoreLevel>("InterviewLevel"),
+        info::<reliability::invariance::frame::Model>("InvarianceModel"),
     ]
 }
 

@@ -17,6 +17,55 @@ Unit = str | int
 UnitMap = Mapping[Unit, Unit | Sequence[Unit]] | pl.DataFrame | None
 
 
+def _invariance_flags(invariance: pl.DataFrame) -> dict[str, tuple[bool | None, str | None]]:
+    """{measure: (comparable, verdict)} from a table of :func:`lyhord.invariance`.
+
+    A dimension tested across several groupings (units and years) is comparable when it is
+    across every one; its verdict is the first that is not "comparable". The index (rows of
+    kind "index") is comparable when every tested dimension is.
+    """
+    if not isinstance(invariance, pl.DataFrame):
+        raise ArgumentError(
+            f"`invariance` must be the table of ly.invariance, got {type(invariance).__name__}"
+        )
+    missing = [c for c in ("dimension", "comparable", "verdict") if c not in invariance.columns]
+    if missing:
+        raise ArgumentError(
+            f"`invariance` lacks column `{missing[0]}`: pass the table of ly.invariance"
+        )
+    flags: dict[str, tuple[bool | None, str | None]] = {}
+    rows = invariance.select("dimension", "comparable", "verdict").unique(maintain_order=True)
+    for dimension, comparable, verdict in rows.iter_rows():
+        before, said = flags.get(dimension, (True, None))
+        if comparable is None or before is None:
+            flags[dimension] = (None, said or verdict)
+        elif not comparable:
+            flags[dimension] = (False, said if before is False else verdict)
+        else:
+            flags[dimension] = (before, said or verdict)
+    return flags
+
+
+def _with_invariance(table: pl.DataFrame, invariance: pl.DataFrame | None) -> pl.DataFrame:
+    """``table`` with ``comparable`` and ``invariance`` (the verdict) per measure row."""
+    if invariance is None:
+        return table
+    flags = _invariance_flags(invariance)
+    values = [f[0] for f in flags.values()]
+    index_ok = None if any(v is None for v in values) else all(values)
+    measures = table["measure"].to_list()
+    kinds = table["kind"].to_list() if "kind" in table.columns else [None] * len(measures)
+    comparable = [
+        flags[m][0] if m in flags else (index_ok if k == "index" and flags else None)
+        for m, k in zip(measures, kinds, strict=True)
+    ]
+    verdicts = [flags[m][1] if m in flags else None for m in measures]
+    return table.with_columns(
+        pl.Series("comparable", comparable, dtype=pl.Boolean),
+        pl.Series("invariance", verdicts, dtype=pl.String),
+    )
+
+
 def _unit_pairs(unit_map: UnitMap) -> list[tuple[str, str]]:
     """(earlier, later) pairs from a dict ``{earlier: later or [later, …]}`` or a frame with
     columns ``earlier`` and ``later``; several earlier names for one later name = a merger,
@@ -47,6 +96,7 @@ def compare_waves(
     unit_map: UnitMap = None,
     adjust: Adjust = "holm",
     confidence: float = 0.95,
+    invariance: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Change per unit and measure between two waves, with its interval and test.
 
@@ -94,6 +144,10 @@ def compare_waves(
         Multiple-testing adjustment across units.
     confidence : float
         Confidence level of the intervals.
+    invariance : polars.DataFrame, optional
+        The table of :func:`lyhord.invariance` across the waves (``waves="year"``): adds
+        ``comparable`` (does the measure mean the same in both years? null for items and
+        for measures not tested) and ``invariance`` (the verdict) to every row.
 
     Returns
     -------
@@ -106,7 +160,8 @@ def compare_waves(
         ``pct_positive_earlier``, ``pct_positive_later``, ``pct_change``, ``pct_ci_low``,
         ``pct_ci_high``, ``pct_z``, ``pct_p_value``, ``pct_p_adjusted``, ``pct_effect_size``
         (Cohen's h), ``significant``,
-        ``status`` (null when compared; otherwise why not).
+        ``status`` (null when compared; otherwise why not); with ``invariance``,
+        ``comparable`` and ``invariance``.
 
     Examples
     --------
@@ -125,13 +180,15 @@ def compare_waves(
     (True, True)
     """
     pairs = _unit_pairs(unit_map)
-    return _lyhord._compare_waves(earlier, later, pairs, adjust, confidence)
+    change = _lyhord._compare_waves(earlier, later, pairs, adjust, confidence)
+    return _with_invariance(change, invariance)
 
 
 def trend(
     waves: Mapping[int, pl.DataFrame],
     *,
     unit_map: UnitMap | Mapping[int, UnitMap] = None,
+    invariance: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Multi-year series: the estimate tables of several waves stacked with a ``year`` column.
 
@@ -160,11 +217,15 @@ def trend(
         :func:`compare_waves`) is the change into the latest wave. The wave just before a
         reorganisation must have every earlier unit the map names; older waves may lack
         some (a unit founded in between).
+    invariance : polars.DataFrame, optional
+        The table of :func:`lyhord.invariance` across the waves: adds ``comparable`` and
+        ``invariance`` (the verdict) per measure, as in :func:`compare_waves`.
 
     Returns
     -------
     polars.DataFrame
-        ``year`` followed by the estimate columns (and ``mapping`` with ``unit_map``),
+        ``year`` followed by the estimate columns (and ``mapping`` with ``unit_map``,
+        ``comparable`` and ``invariance`` with ``invariance``),
         sorted by level, group, measure and year. The grouping columns keep their dtype
         (an integer unit code stays an integer and sorts as a number); a null key is a
         group of its own, sorted last within its level.
@@ -209,7 +270,8 @@ def trend(
     )
     keys = columns[0][: columns[0].index("measure") + 1]
     # Level first, so a null key within a level is a group of its own, sorted last.
-    return stacked.sort([*keys, "year"], nulls_last=True, maintain_order=True)
+    series = stacked.sort([*keys, "year"], nulls_last=True, maintain_order=True)
+    return _with_invariance(series, invariance)
 
 
 def _transitions(

@@ -24,6 +24,7 @@ from lyhord._types import (
     Direction,
     Header,
     InterviewLevel,
+    InvarianceModel,
     Lang,
     LonelyPsu,
     Missing,
@@ -182,6 +183,15 @@ class _ReliabilityOptions(TypedDict):
     ordinal: bool
 
 @type_check_only
+class _InvarianceOptions(TypedDict):
+    by: list[str]
+    model: InvarianceModel
+    max_cfi_drop: float
+    max_rmsea_rise: float | None
+    min_group: int | None
+    lang: Lang | None
+
+@type_check_only
 class _DriverOptions(TypedDict):
     outcome: str
     by: list[str]
@@ -206,6 +216,7 @@ class _Publication:
     def estimates(self, requests: list[_EstimateOptions]) -> list[pl.DataFrame]: ...
     def estimate(self, **options: Unpack[_EstimateOptions]) -> pl.DataFrame: ...
     def reliability(self, **options: Unpack[_ReliabilityOptions]) -> pl.DataFrame: ...
+    def invariance(self, **options: Unpack[_InvarianceOptions]) -> pl.DataFrame: ...
     def item_analysis(self, by: list[str], min_group: int | None) -> pl.DataFrame: ...
     def drivers(self, **options: Unpack[_DriverOptions]) -> pl.DataFrame: ...
     def priority_matrix(

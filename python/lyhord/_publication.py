@@ -11,7 +11,7 @@ import polars as pl
 from . import _lyhord
 from ._args import FrameLike, _by_list, _collect, _count, _min_group, resolve_instrument
 from ._lyhord import DEFAULT_SEED, Instrument
-from ._types import CiMethod, Convention, Missing, ShareInterval
+from ._types import CiMethod, Convention, InvarianceModel, Lang, Missing, ShareInterval
 
 if TYPE_CHECKING:  # the binding's keyword types exist in its stub only
     from ._lyhord import _EstimateOptions
@@ -244,6 +244,30 @@ class Publication:
             confidence=float(confidence),
             min_group=self._threshold(min_group),
             ordinal=ordinal,
+        )
+
+    def invariance(
+        self,
+        by: Sequence[str] | str,
+        *,
+        model: InvarianceModel = "dimensions",
+        max_cfi_drop: float = 0.01,
+        max_rmsea_rise: float | None = None,
+        min_group: int | None = None,
+        lang: Lang | None = None,
+    ) -> pl.DataFrame:
+        """Measurement invariance across the groups of ``by`` (as :func:`invariance`).
+
+        The groups this publication blanks are left out of the models, so nothing in the
+        table depends on their answers.
+        """
+        return self._inner.invariance(
+            by=_by_list(by),
+            model=model,
+            max_cfi_drop=max_cfi_drop,
+            max_rmsea_rise=max_rmsea_rise,
+            min_group=self._threshold(min_group),
+            lang=lang,
         )
 
     def item_analysis(

@@ -27,6 +27,7 @@ CalibrationMethod = Literal["linear", "raking", "logit"]
 ReplicateMethod = Literal["jk1", "jkn", "bootstrap", "brr", "fay", "other"]
 Unmatched = Literal["error", "drop", "keep"]
 InterviewLevel = Literal["unit", "interview"]
+InvarianceModel = Literal["dimensions", "instrument"]
 
 __all__ = [
     "Adjust",
@@ -37,6 +38,7 @@ __all__ = [
     "Direction",
     "Header",
     "InterviewLevel",
+    "InvarianceModel",
     "Lang",
     "LonelyPsu",
     "Missing",

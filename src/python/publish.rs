@@ -8,11 +8,14 @@ use crate::design::interval::ShareInterval;
 use crate::error::{Error, ReliabilityError};
 use crate::estimate::frame::{estimate_tables, EstimateOptions};
 use crate::estimate::stats::Convention;
+use crate::instrument::Lang;
 use crate::publish::publication::{group_table, Publication, Record, Source, Within};
 use crate::reliability::frame::{
     drivers_frame, item_analysis_frame, priority_frame, reliability_frame, DriverOptions,
     ReliabilityOptions,
 };
+use crate::reliability::invariance::frame::{invariance_frame, InvarianceOptions, Model};
+use crate::reliability::invariance::Criteria;
 use crate::reliability::{CiKind, Missing};
 use polars::prelude::DataFrame;
 use pyo3::prelude::*;
@@ -112,6 +115,33 @@ impl ReliabilityArgs {
             ordinal: self.ordinal,
         };
         Ok((opts, self.min_group))
+    }
+}
+
+/// The keywords of `ly.invariance` besides the data.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct InvarianceArgs {
+    by: Vec<String>,
+    model: String,
+    max_cfi_drop: f64,
+    max_rmsea_rise: Option<f64>,
+    min_group: Option<usize>,
+    lang: Option<String>,
+}
+
+impl InvarianceArgs {
+    fn options(self) -> PyResult<InvarianceOptions> {
+        Ok(InvarianceOptions {
+            by: self.by,
+            model: self.model.parse::<Model>().py_err()?,
+            criteria: Criteria {
+                max_cfi_drop: self.max_cfi_drop,
+                max_rmsea_rise: self.max_rmsea_rise,
+            },
+            min_group: self.min_group,
+            lang: self.lang.map(|l| l.parse::<Lang>()).transpose().py_err()?,
+        })
     }
 }
 
@@ -230,6 +260,28 @@ impl PyPublication {
                 let visible = group_table(&mut self.inner, "reliability", &opts.by, min_group)?;
                 let answers = self.answers("reliability")?;
                 reliability_frame(answers, &self.inner.inst, &opts, &visible)
+            })
+            .py_err()?;
+        Ok(PyDataFrame(out))
+    }
+
+    /// Measurement invariance across the groups of `by`; `options` are the keywords of
+    /// [`InvarianceArgs`]. The groups' visibility comes from the publication, and blanked
+    /// groups stay out of the models.
+    #[pyo3(signature = (**options))]
+    fn invariance(
+        &mut self,
+        py: Python<'_>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyDataFrame> {
+        let opts = errors::options::<InvarianceArgs>(py, options)?.options()?;
+        let out = py
+            .detach(|| {
+                let answers = self.answers("invariance")?;
+                crate::publish::groups::check_columns(answers, opts.by.iter().map(String::as_str))?;
+                let visible = group_table(&mut self.inner, "invariance", &opts.by, opts.min_group)?;
+                let answers = self.answers("invariance")?;
+                invariance_frame(answers, &self.inner.inst, &opts, &visible)
             })
             .py_err()?;
         Ok(PyDataFrame(out))

@@ -6,9 +6,9 @@
 //! minimised by BFGS with analytic gradients. Uniquenesses are parametrised as exp(t) so
 //! they stay positive; a uniqueness that runs to zero (a Heywood case) is reported.
 
+use super::fit::{chisq_fit, ChisqFit};
 use super::linalg::spd_inverse;
 use crate::error::ReliabilityError;
-use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// Fit of a simple-structure CFA.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,12 +20,8 @@ pub struct CfaFit {
     pub uniqueness: Vec<f64>,
     /// Factor correlations, row-major m × m.
     pub factor_correlations: Vec<f64>,
-    pub chisq: f64,
-    pub df: usize,
-    pub p_value: f64,
-    pub cfi: f64,
-    pub tli: f64,
-    pub rmsea: f64,
+    /// χ², df, p, CFI, TLI, RMSEA and its interval.
+    pub chi: ChisqFit,
     pub srmr: f64,
     pub iterations: usize,
     pub notes: Vec<String>,
@@ -180,85 +176,21 @@ pub fn fit_cfa(
     for t in theta.iter_mut().skip(2 * p) {
         *t = 0.3;
     }
-    let (mut f, mut grad) =
-        model
-            .value_grad(&theta, log_det_r)
-            .ok_or_else(|| ReliabilityError::Undefined {
-                scale: scale.clone(),
-                message: "the starting values of the factor model give no positive definite covariance matrix".into(),
-            })?;
-    let mut h = super::linalg::identity(q); // inverse Hessian approximation
-    let mut iterations = 0;
-    let mut converged = false;
-    for it in 1..=2000 {
-        iterations = it;
-        let gmax = grad.iter().fold(0.0f64, |a, g| a.max(g.abs()));
-        if gmax < 1e-9 {
-            converged = true;
-            break;
-        }
-        let dir: Vec<f64> = (0..q)
-            .map(|i| -(0..q).map(|j| h[i * q + j] * grad[j]).sum::<f64>())
-            .collect();
-        let slope: f64 = dir.iter().zip(&grad).map(|(d, g)| d * g).sum();
-        let (dir, slope) = if slope < 0.0 {
-            (dir, slope)
-        } else {
-            h = super::linalg::identity(q);
-            let d: Vec<f64> = grad.iter().map(|g| -g).collect();
-            let s = -grad.iter().map(|g| g * g).sum::<f64>();
-            (d, s)
-        };
-        let mut step = 1.0;
-        let mut next = None;
-        for _ in 0..60 {
-            let trial: Vec<f64> = theta.iter().zip(&dir).map(|(t, d)| t + step * d).collect();
-            if let Some((ft, gt)) = model.value_grad(&trial, log_det_r) {
-                if ft <= f + 1e-4 * step * slope {
-                    next = Some((trial, ft, gt));
-                    break;
-                }
-            }
-            step *= 0.5;
-        }
-        let Some((new_theta, new_f, new_grad)) = next else {
-            // No decrease possible along the direction: at the optimum up to rounding.
-            converged = gmax < 1e-6;
-            break;
-        };
-        let s: Vec<f64> = new_theta.iter().zip(&theta).map(|(a, b)| a - b).collect();
-        let y: Vec<f64> = new_grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
-        let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
-        if sy > 1e-12 {
-            // BFGS update of the inverse Hessian.
-            let hy: Vec<f64> = (0..q)
-                .map(|i| (0..q).map(|j| h[i * q + j] * y[j]).sum())
-                .collect();
-            let yhy: f64 = y.iter().zip(&hy).map(|(a, b)| a * b).sum();
-            for i in 0..q {
-                for j in 0..q {
-                    h[i * q + j] +=
-                        (sy + yhy) * s[i] * s[j] / (sy * sy) - (hy[i] * s[j] + s[i] * hy[j]) / sy;
-                }
-            }
-        }
-        let settled = (f - new_f).abs() <= 1e-14 * f.abs().max(1.0);
-        theta = new_theta;
-        f = new_f;
-        grad = new_grad;
-        if settled && grad.iter().fold(0.0f64, |a, g| a.max(g.abs())) < 1e-6 {
-            converged = true;
-            break;
-        }
-    }
-    if !converged {
+    let minimum = super::optimise::bfgs(|t| model.value_grad(t, log_det_r), theta, 2000)
+        .ok_or_else(|| ReliabilityError::Undefined {
+            scale: scale.clone(),
+            message: "the starting values of the factor model give no positive definite covariance matrix".into(),
+        })?;
+    if !minimum.converged {
         return Err(ReliabilityError::Undefined {
             scale,
             message: format!(
-                "the factor model did not converge ({iterations} iterations); the structure does not fit these answers"
+                "the factor model did not converge ({} iterations); the structure does not fit these answers",
+                minimum.iterations
             ),
         });
     }
+    let (theta, f, iterations) = (minimum.theta, minimum.value, minimum.iterations);
     let (lambda, psi, phi) = model.unpack(&theta);
     let sigma = model.sigma(&lambda, &psi, &phi);
     let mut notes = Vec::new();
@@ -282,19 +214,14 @@ pub fn fit_cfa(
         notes.push("a factor correlation exceeds 1: the dimensions are not distinct".into());
     }
     let nf = n as f64;
-    let chisq = nf * f.max(0.0);
-    let df = moments - q;
-    let dff = df as f64;
-    let chisq0 = nf * (-log_det_r);
-    let df0 = (p * (p - 1) / 2) as f64;
-    let p_value = ChiSquared::new(dff)
-        .map(|c| 1.0 - c.cdf(chisq))
-        .unwrap_or(f64::NAN);
-    let d1 = (chisq - dff).max(0.0);
-    let d0 = (chisq0 - df0).max(d1);
-    let cfi = if d0 > 0.0 { 1.0 - d1 / d0 } else { 1.0 };
-    let tli = ((chisq0 / df0) - (chisq / dff)) / ((chisq0 / df0) - 1.0);
-    let rmsea = (d1 / (dff * nf)).sqrt();
+    let x = chisq_fit(
+        nf * f.max(0.0),
+        moments - q,
+        -nf * log_det_r,
+        p * (p - 1) / 2,
+        n,
+        1,
+    );
     let mut ss = 0.0;
     for i in 0..p {
         for j in 0..=i {
@@ -308,12 +235,7 @@ pub fn fit_cfa(
         loadings,
         uniqueness,
         factor_correlations: phi,
-        chisq,
-        df,
-        p_value,
-        cfi,
-        tli,
-        rmsea,
+        chi: x,
         srmr,
         iterations,
         notes,

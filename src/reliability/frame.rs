@@ -31,14 +31,14 @@ fn scale_label(keys: &DataFrame, g: usize, kind: &str, id: &str) -> String {
 }
 
 /// Recoded items with their score tables and scales (min, max), in instrument order.
-struct Prepared {
+pub(super) struct Prepared {
     items: Vec<RecodedItem>,
     tables: Vec<ScoreTable>,
     scales: Vec<(i16, i16)>,
 }
 
 impl Prepared {
-    fn new(df: &DataFrame, inst: &Instrument) -> Result<Self, Error> {
+    pub(super) fn new(df: &DataFrame, inst: &Instrument) -> Result<Self, Error> {
         let items = recode_parallel(df, inst)?;
         let tables = inst
             .items
@@ -85,7 +85,7 @@ impl Prepared {
             .expect("scale items belong to the instrument")
     }
 
-    fn scored(&self, ids: &[&str]) -> Vec<ScoredItem<'_>> {
+    pub(super) fn scored(&self, ids: &[&str]) -> Vec<ScoredItem<'_>> {
         ids.iter()
             .map(|id| {
                 let j = self.position(id);
@@ -1130,12 +1130,12 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
         .finite_float("uniqueness", |&i| Some(fit.uniqueness[i]))
         .finite_float("max_factor_r", |&i| max_r(factor[i]))
         .count("n", |_| Some(fit.n))
-        .finite_float("chisq", |_| Some(fit.chisq))
-        .count("df", |_| Some(fit.df as u64))
-        .finite_float("p_value", |_| Some(fit.p_value))
-        .finite_float("cfi", |_| Some(fit.cfi))
-        .finite_float("tli", |_| Some(fit.tli))
-        .finite_float("rmsea", |_| Some(fit.rmsea))
+        .finite_float("chisq", |_| Some(fit.chi.chisq))
+        .count("df", |_| Some(fit.chi.df as u64))
+        .finite_float("p_value", |_| Some(fit.chi.p_value))
+        .finite_float("cfi", |_| Some(fit.chi.cfi))
+        .finite_float("tli", |_| fit.chi.tli)
+        .finite_float("rmsea", |_| fit.chi.rmsea)
         .finite_float("srmr", |_| Some(fit.srmr))
         .finite_float("general_loading", |&i| sl.as_ref().map(|sl| sl.general[i]))
         .finite_float("group_loading", |&i| sl.as_ref().map(|sl| sl.group[i]))

@@ -9,9 +9,12 @@
 //! the covariance matrix is k × k linear algebra ([`linalg`]). `frame` is the polars edge.
 
 pub mod cfa;
+pub mod fit;
 pub mod frame;
+pub mod invariance;
 pub mod linalg;
 pub mod omega;
+pub mod optimise;
 pub mod polychoric;
 
 use crate::error::ReliabilityError;

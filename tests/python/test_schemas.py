@@ -46,6 +46,14 @@ SCHEMAS = {
         ("quantity", S), ("value", F), ("low", F), ("high", F), ("required_width", F),
         ("passed", B), ("tables", S),
     ],
+    "invariance": [
+        ("across", S), ("dimension", S), ("step", S), ("outcome", S), ("groups", U), ("n", U),
+        ("chisq", F), ("df", U), ("p_value", F), ("cfi", F), ("tli", F), ("rmsea", F),
+        ("rmsea_low", F), ("rmsea_high", F), ("srmr", F), ("aic", F), ("bic", F),
+        ("delta_chisq", F), ("delta_df", U), ("delta_p", F), ("delta_cfi", F),
+        ("delta_rmsea", F), ("freed", S), ("level", S), ("comparable", B), ("verdict", S),
+        ("estimator", S), ("note", S),
+    ],
     "design_estimate": [
         ("level", pl.UInt32), ("district", S), ("variable", S), ("statistic", S),
         ("estimate", F), ("se", F), ("ci_low", F), ("ci_high", F), ("n", U), ("n_eff", F),
@@ -76,6 +84,7 @@ def outputs(staff_2025):
         "reliability": pub.reliability(by="enhet"),
         "drivers": pub.drivers(by="forvaltning", n_boot=0),
         "priority_matrix": pub.priority_matrix(by="enhet"),
+        "invariance": pub.invariance("forvaltning"),
         "audit": pub.audit(),
         "design_estimate": ly.design_estimate(
             citizens, design, instrument="epl-citizen", by="district"
@@ -93,7 +102,8 @@ def test_full_schema(outputs, name):
 def test_one_vocabulary(outputs):
     for name, table in outputs.items():
         schema = table.schema
-        if name != "audit":
+        # The audit's rows are blanks, invariance's rows models (blanked groups stay out).
+        if name not in ("audit", "invariance"):
             assert schema["suppressed"] == pl.Boolean, name
         for column in ("n", "n_respondents", "n_interviews"):
             if column in schema:

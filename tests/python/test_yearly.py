@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 from attacker import MEASURES, Knowledge, atoms_of, interval, matching
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lyhord import cli
 
@@ -467,6 +467,8 @@ def followup_runs(tmp_path, answers, min_group, renamed):
     seed=st.integers(0, 10_000),
     min_group=st.integers(3, 7),
 )
+# HiGHS' presolve failed on this one's programme; the attacker now solves it without.
+@example(org=[[7, 3, 11, 7]], seed=743, min_group=6)
 def test_no_blank_is_pinned_by_everything_three_yearly_runs_published(
     tmp_path_factory, org, seed, min_group
 ):

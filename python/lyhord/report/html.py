@@ -10,14 +10,14 @@ what the numbers mean. Only published numbers appear: a blanked group has no pag
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from .._args import resolve_instrument
-from .._followup import compare_waves
+from .._followup import _invariance_flags, compare_waves
 from .._lyhord import DataError, Instrument
 from .._types import Lang
 from ._format import BLANK, Words, measure_labels
@@ -67,6 +67,7 @@ _TEXT = {
         "weak": "Att arbeta med",
         "units": "Enheter",
         "all": "Alla grupper",
+        "comparability": "Jämförbarhet mellan grupper – {dimension}: {verdict}.",
         "means": (
             "Värdena går från 0 till 100: varje svar räknas om så att 'stämmer mycket "
             "dåligt' blir 0 och 'stämmer mycket bra' blir 100, och ett index är medelvärdet. "
@@ -100,6 +101,7 @@ _TEXT = {
         "weak": "To work on",
         "units": "Units",
         "all": "All groups",
+        "comparability": "Comparability across groups – {dimension}: {verdict}.",
         "means": (
             "Values run from 0 to 100: each answer is rescaled so that 'strongly disagree' "
             "is 0 and 'strongly agree' is 100, and an index is the mean. The interval shows "
@@ -131,6 +133,7 @@ class _Context:
     priorities: pl.DataFrame | None
     year: str
     pages: dict[tuple, str]
+    comparability: list[str] = field(default_factory=list)
 
     def text(self, key: str, **kw: object) -> str:
         return _TEXT[self.words.lang][key].format(**kw)
@@ -146,6 +149,7 @@ def write_pages(
     priorities: pl.DataFrame | None = None,
     year: int | str | None = None,
     lang: Lang | None = None,
+    invariance: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Write one HTML page per published group of an estimate table, and ``index.html``.
 
@@ -171,6 +175,10 @@ def write_pages(
         Shown in the titles.
     lang : {"sv", "en"}, optional
         Default: the instrument's language.
+    invariance : polars.DataFrame, optional
+        The table of :func:`invariance` across the units: every page then says, under the
+        index table, which dimensions are not comparable between units and why (the
+        verdict, in the language it was written in).
 
     Returns
     -------
@@ -208,6 +216,12 @@ def write_pages(
         year="" if year is None else str(year),
         pages={},
     )
+    if invariance is not None:
+        ctx.comparability = [
+            ctx.text("comparability", dimension=ctx.labels.get(d, d), verdict=verdict)
+            for d, (comparable, verdict) in _invariance_flags(invariance).items()
+            if comparable is False and verdict
+        ]
     groups = _groups(table, by)
     for key in groups:
         ctx.pages[key] = "index.html" if key[0] == 0 else _file_name(key)
@@ -284,6 +298,7 @@ def _page(ctx: _Context, key: tuple) -> str:
         parts.append(f"<nav><a href='index.html'>{_e(ctx.text('back'))}</a></nav>")
     parts.append(_key_figures(ctx, rows))
     parts.append(_measures_table(ctx, key, rows))
+    parts.extend(f"<p class='note'>{_e(text)}</p>" for text in ctx.comparability)
     parts.append(_statements(ctx, key, rows))
     children = _children(ctx, key)
     if children:

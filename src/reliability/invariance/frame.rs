@@ -1,0 +1,517 @@
+//! The polars edge of measurement invariance: the complete respondents of every group that
+//! the publication layer shows, one model per dimension (or one for the whole instrument),
+//! the sequence of steps, and one table with the fit of every step, the differences between
+//! steps, the items that work differently and a verdict in the instrument's language.
+//!
+//! Privacy: a group the publication layer blanks (for any measure of the model) is left out
+//! of the model altogether, so nothing in the table depends on its answers; so is a group
+//! with fewer complete respondents than the minimum group size. `note` names them.
+
+use super::{invariance_steps, Criteria, Kind, MgFit, Moments, Outcome, Step, StepResult};
+use crate::error::{Error, ReliabilityError};
+use crate::instrument::{Instrument, Lang};
+use crate::publish::groups::{group_rows, Groups};
+use crate::publish::publication::{Thresholds, Visibility};
+use crate::publish::table::Table;
+use crate::reliability::frame::Prepared;
+use crate::reliability::{ItemValues, Missing, PairSums};
+use polars::prelude::*;
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+/// Which factor model is tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// One one-factor model per dimension: a verdict per dimension.
+    Dimensions,
+    /// One model of the instrument's correlated dimensions.
+    Instrument,
+}
+
+crate::choice!(Model, "model", {
+    Dimensions => "dimensions",
+    Instrument => "instrument",
+});
+
+/// Options of [`invariance_frame`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvarianceOptions {
+    /// The grouping the invariance is tested across (a unit column, a year column).
+    pub by: Vec<String>,
+    pub model: Model,
+    pub criteria: Criteria,
+    pub min_group: Option<usize>,
+    pub lang: Option<Lang>,
+}
+
+/// One model to test: a dimension (or the instrument) and its items.
+struct Unit<'i> {
+    id: &'i str,
+    items: Vec<&'i str>,
+    factor: Vec<usize>,
+    m: usize,
+}
+
+fn units(inst: &Instrument, model: Model) -> Vec<Unit<'_>> {
+    let index = || Unit {
+        id: inst.index.id.as_str(),
+        items: inst.index_items(),
+        factor: vec![0; inst.index_items().len()],
+        m: 1,
+    };
+    if inst.dimensions.is_empty() {
+        return vec![index()];
+    }
+    match model {
+        Model::Dimensions => inst
+            .dimensions
+            .iter()
+            .map(|d| Unit {
+                id: d.id.as_str(),
+                items: d.items.iter().map(String::as_str).collect(),
+                factor: vec![0; d.items.len()],
+                m: 1,
+            })
+            .collect(),
+        Model::Instrument => {
+            let mut items = Vec::new();
+            let mut factor = Vec::new();
+            for (a, d) in inst.dimensions.iter().enumerate() {
+                for item in &d.items {
+                    if !items.contains(&item.as_str()) {
+                        items.push(item.as_str());
+                        factor.push(a);
+                    }
+                }
+            }
+            vec![Unit {
+                id: inst.index.id.as_str(),
+                items,
+                factor,
+                m: inst.dimensions.len(),
+            }]
+        }
+    }
+}
+
+/// The group's key values for people ("Socialförvaltningen", "2025").
+fn group_name(groups: &Groups, g: usize) -> String {
+    groups
+        .keys
+        .columns()
+        .iter()
+        .map(|c| {
+            c.get(g)
+                .map(|v| v.to_string().trim_matches('"').to_string())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// The groups that enter a unit's model with their moments, and a note on those left out.
+fn unit_moments(
+    prep: &Prepared,
+    unit: &Unit,
+    groups: &Groups,
+    members: &[Vec<u32>],
+    visible: &Visibility,
+    min_complete: u64,
+) -> (Vec<usize>, Vec<Moments>, Vec<String>) {
+    let scored = prep.scored(&unit.items);
+    let refs: Vec<&dyn ItemValues> = scored.iter().map(|s| s as &dyn ItemValues).collect();
+    let p = unit.items.len();
+    let mut kept = Vec::new();
+    let mut moments = Vec::new();
+    let mut left_out = Vec::new();
+    for (g, rows) in members.iter().enumerate() {
+        let shown = visible.group(g)
+            && visible.measure(g, unit.id)
+            && unit.items.iter().all(|id| visible.measure(g, id));
+        let name = group_name(groups, g);
+        if !shown {
+            left_out.push(format!("{name}: blanked by the publication layer"));
+            continue;
+        }
+        let sums = PairSums::compute(&refs, rows, Missing::Listwise);
+        let n = sums.rows_complete;
+        if n < min_complete {
+            left_out.push(format!(
+                "{name}: fewer complete respondents than the {min_complete} a group needs"
+            ));
+            continue;
+        }
+        let cov = match sums.covariance(&name, &unit.items) {
+            Ok(c) => c,
+            Err(e) => {
+                left_out.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let scale = (n as f64 - 1.0) / n as f64;
+        let mean = (0..p).map(|j| sums.mean(j).unwrap_or(f64::NAN)).collect();
+        moments.push(Moments {
+            n,
+            mean,
+            cov: cov.c.iter().map(|v| v * scale).collect(),
+        });
+        kept.push(g);
+    }
+    (kept, moments, left_out)
+}
+
+/// The highest step accepted ("partial …" when any step up to it freed items), and whether
+/// the dimension's means compare: metric and scalar both hold without freed items.
+fn level(steps: &[StepResult]) -> (String, bool) {
+    let outcome = |step: Step| steps.iter().find(|s| s.step == step).map(|s| s.outcome);
+    let accepted = |o: Option<Outcome>| matches!(o, Some(Outcome::Holds | Outcome::Partial));
+    let highest = Step::ALL
+        .iter()
+        .take_while(|s| accepted(outcome(**s)))
+        .last()
+        .copied()
+        .unwrap_or(Step::Configural);
+    let partial = Step::ALL
+        .iter()
+        .filter(|s| **s <= highest)
+        .any(|s| outcome(*s) == Some(Outcome::Partial));
+    let comparable = [Step::Metric, Step::Scalar]
+        .iter()
+        .all(|s| outcome(*s) == Some(Outcome::Holds));
+    let name = if partial {
+        format!("partial {}", highest.name())
+    } else {
+        highest.name().to_string()
+    };
+    (name, comparable)
+}
+
+/// The group whose own parameter of `kind` for `item` lies furthest from the mean of the
+/// other groups' (in `fit`, where that parameter is free per group). Leave-one-out and
+/// unweighted, so one large deviating group does not pull the reference towards itself.
+fn most_different(fit: &MgFit, groups: usize, kind: Kind, item: usize) -> usize {
+    let p = fit.loadings.len() / groups;
+    let values = match kind {
+        Kind::Loading => &fit.loadings,
+        Kind::Intercept => &fit.intercepts,
+        Kind::Residual => &fit.residuals,
+    };
+    let value = |g: usize| values[g * p + item];
+    let total: f64 = (0..groups).map(value).sum();
+    let distance = |g: usize| (value(g) - (total - value(g)) / (groups - 1) as f64).abs();
+    (0..groups)
+        .max_by(|&a, &b| distance(a).total_cmp(&distance(b)))
+        .unwrap_or(0)
+}
+
+/// A sentence for people: are the dimension's means comparable across the groups, and if
+/// not, which items work differently (loadings or intercepts; residual variances do not
+/// decide it) and in which group most.
+fn verdict(
+    inst: &Instrument,
+    lang: Lang,
+    steps: &[StepResult],
+    unit: &Unit,
+    group_names: &[String],
+) -> String {
+    let (_, comparable) = level(steps);
+    let first = steps.iter().find(|s| {
+        matches!(s.step, Step::Metric | Step::Scalar)
+            && matches!(s.outcome, Outcome::Partial | Outcome::Fails)
+    });
+    let Some(first) = first.filter(|_| !comparable) else {
+        return match lang {
+            Lang::Sv => "jämförbar mellan grupperna".into(),
+            Lang::En => "comparable across the groups".into(),
+        };
+    };
+    let kind = first.step.equates().unwrap_or(Kind::Intercept);
+    let fit = first.search.as_ref().or(first.fit.as_ref());
+    let named: Vec<String> = first
+        .freed_here
+        .iter()
+        .take(2)
+        .map(|&i| {
+            let label = inst
+                .items
+                .iter()
+                .find(|it| it.id == unit.items[i])
+                .map_or(unit.items[i], |it| it.text.get(lang));
+            let place = fit
+                .map(|f| group_names[most_different(f, group_names.len(), kind, i)].clone())
+                .unwrap_or_default();
+            match lang {
+                Lang::Sv => format!("”{label}” fungerar olika (mest i {place})"),
+                Lang::En => format!("“{label}” works differently (most in {place})"),
+            }
+        })
+        .collect();
+    let items = named.join("; ");
+    // Scalar reached with freed intercepts only: the latent means compare, the plain
+    // index of all items does not quite.
+    let partly = steps
+        .iter()
+        .any(|s| s.step == Step::Scalar && s.outcome == Outcome::Partial);
+    match (lang, partly, items.is_empty()) {
+        (Lang::Sv, _, true) => "inte jämförbar mellan grupperna".into(),
+        (Lang::En, _, true) => "not comparable across the groups".into(),
+        (Lang::Sv, true, false) => format!("delvis jämförbar: {items}"),
+        (Lang::En, true, false) => format!("partly comparable: {items}"),
+        (Lang::Sv, false, false) => format!("inte jämförbar: {items}"),
+        (Lang::En, false, false) => format!("not comparable: {items}"),
+    }
+}
+
+/// A unit's models: the steps (or why it could not be tested), the groups that entered
+/// (positions in the grouping), and the groups left out and why.
+struct Tested {
+    steps: Result<Vec<StepResult>, String>,
+    kept: Vec<usize>,
+    left_out: Vec<String>,
+}
+
+/// One output row: a step of a unit's sequence (or a unit that could not be tested).
+struct Row<'a> {
+    unit: &'a str,
+    step: Step,
+    result: Option<&'a StepResult>,
+    /// The row of a partial step's fully constrained model (not accepted).
+    constrained: bool,
+    groups: usize,
+    freed: Option<String>,
+    level: Option<String>,
+    comparable: Option<bool>,
+    verdict: Option<String>,
+    note: Option<String>,
+}
+
+impl Row<'_> {
+    fn fit(&self) -> Option<&MgFit> {
+        let r = self.result?;
+        if self.constrained {
+            r.constrained.as_ref()
+        } else {
+            r.fit.as_ref()
+        }
+    }
+    fn delta(&self) -> Option<(&MgFit, &MgFit)> {
+        Some((self.fit()?, self.result?.previous.as_ref()?))
+    }
+    fn outcome(&self) -> Option<&'static str> {
+        let r = self.result?;
+        Some(if self.constrained {
+            Outcome::Fails.name()
+        } else {
+            r.outcome.name()
+        })
+    }
+}
+
+/// Measurement invariance of the instrument across the groups of `opts.by`.
+pub fn invariance_frame(
+    df: &DataFrame,
+    inst: &Instrument,
+    opts: &InvarianceOptions,
+    visible: &Visibility,
+) -> Result<DataFrame, Error> {
+    check_options(opts)?;
+    let prep = Prepared::new(df, inst)?;
+    let groups = group_rows(df, &opts.by)?;
+    let members = groups.rows();
+    let lang = opts.lang.unwrap_or(inst.language);
+    let min_group = Thresholds::of(inst, opts.min_group)?.min_group;
+    let names: Vec<String> = (0..groups.len()).map(|g| group_name(&groups, g)).collect();
+    let units = units(inst, opts.model);
+    let tested: Vec<Tested> = units
+        .iter()
+        .map(|unit| {
+            let min_complete = min_group.max(unit.items.len() as u64 + 1);
+            let (kept, moments, left_out) =
+                unit_moments(&prep, unit, &groups, &members, visible, min_complete);
+            let label = format!("invariance of `{}`", unit.id);
+            let steps = if unit.items.len() < 3 {
+                Err(format!(
+                    "{} item(s); a factor model of its own needs at least 3",
+                    unit.items.len()
+                ))
+            } else if kept.len() < 2 {
+                Err(format!(
+                    "{} group(s) may enter the model; invariance needs at least 2",
+                    kept.len()
+                ))
+            } else {
+                invariance_steps(&moments, &unit.factor, unit.m, opts.criteria, &label)
+                    .map_err(|e| e.to_string())
+            };
+            Tested {
+                steps,
+                kept,
+                left_out,
+            }
+        })
+        .collect();
+    if tested.iter().all(|t| t.steps.is_err()) {
+        let reason = units
+            .iter()
+            .zip(&tested)
+            .map(|(unit, t)| {
+                let mut why = format!(
+                    "`{}`: {}",
+                    unit.id,
+                    t.steps.as_ref().err().map_or("", |e| e)
+                );
+                if !t.left_out.is_empty() {
+                    why.push_str(&format!(" (left out: {})", t.left_out.join("; ")));
+                }
+                why
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(ReliabilityError::Undefined {
+            scale: format!("invariance across `{}`", opts.by.join(", ")),
+            message: format!("no model could be tested: {reason}"),
+        }
+        .into());
+    }
+    let mut rows = Vec::new();
+    for (unit, t) in units.iter().zip(&tested) {
+        let (steps, n_groups, left_out) = (&t.steps, &t.kept.len(), &t.left_out);
+        let kept_names: Vec<String> = t.kept.iter().map(|&g| names[g].clone()).collect();
+        let mut note_parts = Vec::new();
+        if !left_out.is_empty() {
+            note_parts.push(format!("left out: {}", left_out.join("; ")));
+        }
+        match steps {
+            Err(why) => {
+                note_parts.insert(0, why.clone());
+                rows.push(Row {
+                    unit: unit.id,
+                    step: Step::Configural,
+                    result: None,
+                    constrained: false,
+                    groups: *n_groups,
+                    freed: None,
+                    level: None,
+                    comparable: None,
+                    verdict: None,
+                    note: Some(note_parts.join("; ")),
+                });
+            }
+            Ok(steps) => {
+                let (lvl, comparable) = level(steps);
+                let sentence = verdict(inst, lang, steps, unit, &kept_names);
+                let note = (!note_parts.is_empty()).then(|| note_parts.join("; "));
+                for s in steps {
+                    if s.constrained.is_some() {
+                        rows.push(Row {
+                            unit: unit.id,
+                            step: s.step,
+                            result: Some(s),
+                            constrained: true,
+                            groups: *n_groups,
+                            freed: None,
+                            level: Some(lvl.clone()),
+                            comparable: Some(comparable),
+                            verdict: Some(sentence.clone()),
+                            note: note.clone(),
+                        });
+                    }
+                    let freed = (!s.freed_here.is_empty()).then(|| {
+                        s.freed_here
+                            .iter()
+                            .map(|&i| unit.items[i])
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    });
+                    rows.push(Row {
+                        unit: unit.id,
+                        step: s.step,
+                        result: Some(s),
+                        constrained: false,
+                        groups: *n_groups,
+                        freed,
+                        level: Some(lvl.clone()),
+                        comparable: Some(comparable),
+                        verdict: Some(sentence.clone()),
+                        note: note.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let across = opts.by.join(", ");
+    Table::new(&rows)
+        .text("across", |_| Some(across.as_str()))
+        .text("dimension", |r| Some(r.unit))
+        .text("step", |r| Some(r.step.name()))
+        .text("outcome", |r| r.outcome())
+        .count("groups", |r| Some(r.groups as u64))
+        .count("n", |r| r.fit().map(|f| f.n))
+        .finite_float("chisq", |r| r.fit().map(|f| f.chi.chisq))
+        .count("df", |r| r.fit().map(|f| f.chi.df as u64))
+        .finite_float("p_value", |r| r.fit().map(|f| f.chi.p_value))
+        .finite_float("cfi", |r| r.fit().map(|f| f.chi.cfi))
+        .finite_float("tli", |r| r.fit().and_then(|f| f.chi.tli))
+        .finite_float("rmsea", |r| r.fit().and_then(|f| f.chi.rmsea))
+        .finite_float("rmsea_low", |r| {
+            r.fit().and_then(|f| f.chi.rmsea_ci).map(|c| c.0)
+        })
+        .finite_float("rmsea_high", |r| {
+            r.fit().and_then(|f| f.chi.rmsea_ci).map(|c| c.1)
+        })
+        .finite_float("srmr", |r| r.fit().map(|f| f.srmr))
+        .finite_float("aic", |r| r.fit().map(|f| f.aic))
+        .finite_float("bic", |r| r.fit().map(|f| f.bic))
+        .finite_float("delta_chisq", |r| {
+            r.delta().map(|(f, p)| f.chi.chisq - p.chi.chisq)
+        })
+        .count("delta_df", |r| {
+            r.delta().map(|(f, p)| (f.chi.df - p.chi.df) as u64)
+        })
+        .finite_float("delta_p", |r| {
+            r.delta().and_then(|(f, p)| {
+                let d = (f.chi.df - p.chi.df) as f64;
+                ChiSquared::new(d)
+                    .ok()
+                    .map(|c| c.sf((f.chi.chisq - p.chi.chisq).max(0.0)))
+            })
+        })
+        .finite_float("delta_cfi", |r| {
+            r.delta().map(|(f, p)| f.chi.cfi - p.chi.cfi)
+        })
+        .finite_float("delta_rmsea", |r| {
+            r.delta()
+                .map(|(f, p)| f.chi.rmsea.unwrap_or(0.0) - p.chi.rmsea.unwrap_or(0.0))
+        })
+        .owned_text("freed", |r| r.freed.clone())
+        .owned_text("level", |r| r.level.clone())
+        .flag("comparable", |r| r.comparable)
+        .owned_text("verdict", |r| r.verdict.clone())
+        .text("estimator", |_| Some("ML"))
+        .owned_text("note", |r| r.note.clone())
+        .finish()
+}
+
+fn check_options(opts: &InvarianceOptions) -> Result<(), Error> {
+    if opts.by.is_empty() {
+        return Err(ReliabilityError::Parameter {
+            parameter: "group".into(),
+            message: "name the column whose groups are compared (e.g. group=\"forvaltning\"), or give waves".into(),
+        }
+        .into());
+    }
+    let rmsea = opts.criteria.max_rmsea_rise;
+    for (name, v, hint) in [
+        ("max_cfi_drop", Some(opts.criteria.max_cfi_drop), "0.01"),
+        ("max_rmsea_rise", rmsea, "0.015"),
+    ] {
+        let Some(v) = v else { continue };
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(ReliabilityError::Parameter {
+                parameter: name.into(),
+                message: format!("must be a number ≥ 0 (the usual value is {hint}), got {v}"),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
