@@ -89,6 +89,8 @@ def model_keys(table: pl.DataFrame) -> dict[str, float]:
     a partial one keeps its freed items, so it is the "partial" model too."""
     out, partial = {}, set()
     for r in table.iter_rows(named=True):
+        if r["outcome"] == "fails" and r["freed"] is not None:
+            continue  # a failed search's model, which the R script does not fit
         if r["outcome"] == "partial":
             partial.add(r["dimension"])
         suffix = " partial" if r["dimension"] in partial and r["outcome"] != "fails" else ""

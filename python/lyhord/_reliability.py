@@ -561,10 +561,14 @@ def invariance(
     Returns
     -------
     polars.DataFrame
-        One row per dimension and step: ``across``, ``dimension``, ``step``
-        (``configural``, ``metric``, ``scalar``, ``strict``), ``outcome`` (``holds``,
-        ``partial``, ``fails``, ``not tested`` after a failed step), ``groups`` and ``n`` in
-        the model, the fit and difference columns above, ``freed``, then per dimension:
+        One row per dimension and model: ``across``, ``dimension``, ``step``
+        (``configural``, ``metric``, ``scalar``, ``strict``), ``outcome`` (``holds``;
+        ``fails`` for a step's fully constrained model that is rejected, followed by the
+        model the search ended with: ``partial`` when accepted, ``fails`` again when not;
+        ``not tested`` after a failed step), ``groups`` and ``n`` in the model, the fit and
+        difference columns above (each row's model against the last accepted one),
+        ``freed`` (the items of that row's model with their own parameter per group at
+        this step), then per dimension:
         ``level`` (the highest step accepted, e.g. ``"partial scalar"``), ``comparable``
         (scalar invariance without freed items: the dimension's means and index compare
         across the groups), ``verdict`` (a sentence for people naming the items that work

@@ -285,3 +285,34 @@ def test_manager_pages_say_which_dimension_does_not_compare(tmp_path, staff_2025
     # Without the table, no such note.
     plain = ly.write_pages(table, "epl-staff", tmp_path / "plain", by="forvaltning")
     assert "Jämförbarhet" not in plain[0].read_text(encoding="utf-8")
+
+
+def test_not_comparable_when_too_many_items_differ(staff_2025):
+    """Three of the four learning items shifted in Socialförvaltningen (by -1, +2 and +1
+    codes, clipped to 1-5): partial invariance may free only two intercepts (two must stay
+    equal), so scalar invariance fails and strict is not tested."""
+    social = pl.col("forvaltning") == "Socialförvaltningen"
+    shifted = staff_2025.with_columns(
+        pl.when(social & pl.col(c).is_between(1, 5))
+        .then((pl.col(c) + step).clip(1, 5))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c, step in (("lar1", -1), ("lar2", 2), ("lar4", 1))
+    )
+    inv = ly.invariance(shifted, "epl-staff", group="forvaltning").filter(dimension="learning")
+    assert inv.select("step", "outcome").rows() == [
+        ("configural", "holds"),
+        ("metric", "fails"),
+        ("metric", "partial"),
+        ("scalar", "fails"),
+        ("scalar", "fails"),
+        ("strict", "not tested"),
+    ]
+    # The second scalar row is the search's last model: two intercepts free, still rejected.
+    searched = inv.row(4, named=True)
+    assert len(searched["freed"].split(", ")) == 2 and searched["delta_cfi"] < -0.01
+    assert inv.row(3, named=True)["freed"] is None
+    assert inv["chisq"][5] is None
+    assert (inv["level"][0], inv["comparable"][0]) == ("partial metric", False)
+    assert inv["verdict"][0].startswith("inte jämförbar: ”")
+    assert "Socialförvaltningen" in inv["verdict"][0]

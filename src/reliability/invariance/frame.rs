@@ -204,8 +204,10 @@ fn most_different(fit: &MgFit, groups: usize, kind: Kind, item: usize) -> usize 
 }
 
 /// A sentence for people: are the dimension's means comparable across the groups, and if
-/// not, which items work differently (loadings or intercepts; residual variances do not
-/// decide it) and in which group most.
+/// not, which items work differently (loadings or intercepts, at most two named; residual
+/// variances do not decide it) and in which group most. "Partly comparable" when scalar
+/// invariance holds once some items keep their own parameters (the latent means compare,
+/// the plain index of all items not quite); "not comparable" when it does not hold.
 fn verdict(
     inst: &Instrument,
     lang: Lang,
@@ -214,44 +216,43 @@ fn verdict(
     group_names: &[String],
 ) -> String {
     let (_, comparable) = level(steps);
-    let first = steps.iter().find(|s| {
-        matches!(s.step, Step::Metric | Step::Scalar)
-            && matches!(s.outcome, Outcome::Partial | Outcome::Fails)
-    });
-    let Some(first) = first.filter(|_| !comparable) else {
+    if comparable {
         return match lang {
             Lang::Sv => "jämförbar mellan grupperna".into(),
             Lang::En => "comparable across the groups".into(),
         };
-    };
-    let kind = first.step.equates().unwrap_or(Kind::Intercept);
-    let fit = first.search.as_ref().or(first.fit.as_ref());
-    let named: Vec<String> = first
-        .freed_here
-        .iter()
+    }
+    let differing = steps.iter().filter(|s| {
+        matches!(s.step, Step::Metric | Step::Scalar)
+            && matches!(s.outcome, Outcome::Partial | Outcome::Fails)
+    });
+    let named: Vec<String> = differing
+        .flat_map(|s| s.freed_here.iter().map(move |&i| (s, i)))
         .take(2)
-        .map(|&i| {
+        .map(|(s, i)| {
             let label = inst
                 .items
                 .iter()
                 .find(|it| it.id == unit.items[i])
                 .map_or(unit.items[i], |it| it.text.get(lang));
-            let place = fit
-                .map(|f| group_names[most_different(f, group_names.len(), kind, i)].clone())
-                .unwrap_or_default();
-            match lang {
-                Lang::Sv => format!("”{label}” fungerar olika (mest i {place})"),
-                Lang::En => format!("“{label}” works differently (most in {place})"),
+            let kind = s.step.equates().unwrap_or(Kind::Intercept);
+            let place = s
+                .search
+                .as_ref()
+                .map(|f| group_names[most_different(f, group_names.len(), kind, i)].clone());
+            match (lang, place) {
+                (Lang::Sv, Some(g)) => format!("”{label}” fungerar olika (mest i {g})"),
+                (Lang::En, Some(g)) => format!("“{label}” works differently (most in {g})"),
+                (Lang::Sv, None) => format!("”{label}” fungerar olika"),
+                (Lang::En, None) => format!("“{label}” works differently"),
             }
         })
         .collect();
     let items = named.join("; ");
-    // Scalar reached with freed intercepts only: the latent means compare, the plain
-    // index of all items does not quite.
-    let partly = steps
+    let scalar_accepted = steps
         .iter()
-        .any(|s| s.step == Step::Scalar && s.outcome == Outcome::Partial);
-    match (lang, partly, items.is_empty()) {
+        .any(|s| s.step == Step::Scalar && matches!(s.outcome, Outcome::Holds | Outcome::Partial));
+    match (lang, scalar_accepted, items.is_empty()) {
         (Lang::Sv, _, true) => "inte jämförbar mellan grupperna".into(),
         (Lang::En, _, true) => "not comparable across the groups".into(),
         (Lang::Sv, true, false) => format!("delvis jämförbar: {items}"),
@@ -269,15 +270,17 @@ struct Tested {
     left_out: Vec<String>,
 }
 
-/// One output row: a step of a unit's sequence (or a unit that could not be tested).
+/// One output row: a model of a unit's sequence (or a unit that could not be tested).
 struct Row<'a> {
     unit: &'a str,
     step: Step,
-    result: Option<&'a StepResult>,
-    /// The row of a partial step's fully constrained model (not accepted).
-    constrained: bool,
-    groups: usize,
+    outcome: Option<&'static str>,
+    model: Option<&'a MgFit>,
+    /// The model the step is compared with (the last accepted one).
+    previous: Option<&'a MgFit>,
+    /// Items of this row's model whose parameter stays free per group at this step.
     freed: Option<String>,
+    groups: usize,
     level: Option<String>,
     comparable: Option<bool>,
     verdict: Option<String>,
@@ -285,24 +288,32 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn fit(&self) -> Option<&MgFit> {
-        let r = self.result?;
-        if self.constrained {
-            r.constrained.as_ref()
-        } else {
-            r.fit.as_ref()
-        }
-    }
     fn delta(&self) -> Option<(&MgFit, &MgFit)> {
-        Some((self.fit()?, self.result?.previous.as_ref()?))
+        Some((self.model?, self.previous?))
     }
-    fn outcome(&self) -> Option<&'static str> {
-        let r = self.result?;
-        Some(if self.constrained {
-            Outcome::Fails.name()
-        } else {
-            r.outcome.name()
-        })
+}
+
+/// The models of one step as (outcome, model, whether it is the search's): the fully
+/// constrained model, then, where the search for partial invariance ran, the model it
+/// ended with (accepted: "partial"; not: "fails" again). None for a step not tested.
+fn step_models(s: &StepResult) -> Vec<(&'static str, &MgFit, bool)> {
+    match (
+        s.outcome,
+        s.constrained.as_ref(),
+        s.fit.as_ref(),
+        s.search.as_ref(),
+    ) {
+        (Outcome::Partial, Some(full), Some(partial), _) => vec![
+            (Outcome::Fails.name(), full, false),
+            (Outcome::Partial.name(), partial, true),
+        ],
+        (Outcome::Fails, _, Some(full), Some(searched)) => vec![
+            (Outcome::Fails.name(), full, false),
+            (Outcome::Fails.name(), searched, true),
+        ],
+        (outcome, _, Some(fit), _) => vec![(outcome.name(), fit, false)],
+        // Not tested: no model.
+        _ => Vec::new(),
     }
 }
 
@@ -386,8 +397,9 @@ pub fn invariance_frame(
                 rows.push(Row {
                     unit: unit.id,
                     step: Step::Configural,
-                    result: None,
-                    constrained: false,
+                    outcome: None,
+                    model: None,
+                    previous: None,
                     groups: *n_groups,
                     freed: None,
                     level: None,
@@ -401,20 +413,6 @@ pub fn invariance_frame(
                 let sentence = verdict(inst, lang, steps, unit, &kept_names);
                 let note = (!note_parts.is_empty()).then(|| note_parts.join("; "));
                 for s in steps {
-                    if s.constrained.is_some() {
-                        rows.push(Row {
-                            unit: unit.id,
-                            step: s.step,
-                            result: Some(s),
-                            constrained: true,
-                            groups: *n_groups,
-                            freed: None,
-                            level: Some(lvl.clone()),
-                            comparable: Some(comparable),
-                            verdict: Some(sentence.clone()),
-                            note: note.clone(),
-                        });
-                    }
                     let freed = (!s.freed_here.is_empty()).then(|| {
                         s.freed_here
                             .iter()
@@ -422,18 +420,27 @@ pub fn invariance_frame(
                             .collect::<Vec<_>>()
                             .join(", ")
                     });
-                    rows.push(Row {
-                        unit: unit.id,
-                        step: s.step,
-                        result: Some(s),
-                        constrained: false,
-                        groups: *n_groups,
-                        freed,
-                        level: Some(lvl.clone()),
-                        comparable: Some(comparable),
-                        verdict: Some(sentence.clone()),
-                        note: note.clone(),
-                    });
+                    let models = step_models(s);
+                    let untested = models.is_empty().then_some(("not tested", None, false));
+                    let models = models
+                        .into_iter()
+                        .map(|(o, m, f)| (o, Some(m), f))
+                        .chain(untested);
+                    for (outcome, model, searched) in models {
+                        rows.push(Row {
+                            unit: unit.id,
+                            step: s.step,
+                            outcome: Some(outcome),
+                            model,
+                            previous: s.previous.as_ref(),
+                            freed: freed.clone().filter(|_| searched),
+                            groups: *n_groups,
+                            level: Some(lvl.clone()),
+                            comparable: Some(comparable),
+                            verdict: Some(sentence.clone()),
+                            note: note.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -443,24 +450,24 @@ pub fn invariance_frame(
         .text("across", |_| Some(across.as_str()))
         .text("dimension", |r| Some(r.unit))
         .text("step", |r| Some(r.step.name()))
-        .text("outcome", |r| r.outcome())
+        .text("outcome", |r| r.outcome)
         .count("groups", |r| Some(r.groups as u64))
-        .count("n", |r| r.fit().map(|f| f.n))
-        .finite_float("chisq", |r| r.fit().map(|f| f.chi.chisq))
-        .count("df", |r| r.fit().map(|f| f.chi.df as u64))
-        .finite_float("p_value", |r| r.fit().map(|f| f.chi.p_value))
-        .finite_float("cfi", |r| r.fit().map(|f| f.chi.cfi))
-        .finite_float("tli", |r| r.fit().and_then(|f| f.chi.tli))
-        .finite_float("rmsea", |r| r.fit().and_then(|f| f.chi.rmsea))
+        .count("n", |r| r.model.map(|f| f.n))
+        .finite_float("chisq", |r| r.model.map(|f| f.chi.chisq))
+        .count("df", |r| r.model.map(|f| f.chi.df as u64))
+        .finite_float("p_value", |r| r.model.map(|f| f.chi.p_value))
+        .finite_float("cfi", |r| r.model.map(|f| f.chi.cfi))
+        .finite_float("tli", |r| r.model.and_then(|f| f.chi.tli))
+        .finite_float("rmsea", |r| r.model.and_then(|f| f.chi.rmsea))
         .finite_float("rmsea_low", |r| {
-            r.fit().and_then(|f| f.chi.rmsea_ci).map(|c| c.0)
+            r.model.and_then(|f| f.chi.rmsea_ci).map(|c| c.0)
         })
         .finite_float("rmsea_high", |r| {
-            r.fit().and_then(|f| f.chi.rmsea_ci).map(|c| c.1)
+            r.model.and_then(|f| f.chi.rmsea_ci).map(|c| c.1)
         })
-        .finite_float("srmr", |r| r.fit().map(|f| f.srmr))
-        .finite_float("aic", |r| r.fit().map(|f| f.aic))
-        .finite_float("bic", |r| r.fit().map(|f| f.bic))
+        .finite_float("srmr", |r| r.model.map(|f| f.srmr))
+        .finite_float("aic", |r| r.model.map(|f| f.aic))
+        .finite_float("bic", |r| r.model.map(|f| f.bic))
         .finite_float("delta_chisq", |r| {
             r.delta().map(|(f, p)| f.chi.chisq - p.chi.chisq)
         })
