@@ -1129,9 +1129,9 @@ whole.select("step", "outcome", "df", pl.col("cfi", "delta_cfi").round(3), "free
         """## Ordinal answers
 
 Answers on a 1–5 scale are ordinal. The invariance models here are fitted by maximum
-likelihood on the item scores (the estimator is named in the `estimator` column); for the
-reliability, the ordinal view is available: polychoric correlations and ordinal α and ω
-(`ordinal=True`), and ω hierarchical in `dimension_check`.""",
+likelihood on the item scores (the estimator is named in the `estimator` column). The
+dimension check and the reliability have an ordinal view (`ordinal=True`): the factor model
+by lavaan's WLSMV on polychoric correlations, and ordinal α and ω.""",
     ),
     (
         "code",
@@ -1141,9 +1141,12 @@ reliability, the ordinal view is available: polychoric correlations and ordinal 
     ),
     (
         "code",
-        """ly.dimension_check(staff[2025], "epl-staff").select(
-    pl.col("omega_hierarchical", "omega_total", "omega_asymptotic").round(3)
-).head(1)""",
+        """pl.concat(
+    ly.dimension_check(staff[2025], "epl-staff", ordinal=ordinal).select(
+        "estimator", pl.col("cfi", "rmsea", "srmr", "omega_hierarchical", "omega_total").round(3)
+    ).head(1)
+    for ordinal in (False, True)
+)""",
     ),
     (
         "md",

@@ -788,3 +788,88 @@ proptest::proptest! {
         }
     }
 }
+
+/// lavaan 0.6-14 (R 4.2.2), the two-factor model of bfi A1–A5, C1–C5 (A1, C4, C5 reversed
+/// as 7 − x, complete respondents, N = 2,632) with the items as ordered:
+/// `cfa("A =~ A1 + A2 + A3 + A4 + A5; C =~ C1 + C2 + C3 + C4 + C5", data = d,
+/// ordered = TRUE, std.lv = TRUE)` (estimator WLSMV); `fitMeasures(f)`,
+/// `lavInspect(f, "std")$lambda`, `$psi`.
+#[test]
+fn ordinal_cfa_matches_lavaans_wlsmv_on_bfi() {
+    let (names, cols) = read_csv("tests/data/bfi_ac.csv");
+    let complete: Vec<usize> = (0..cols[0].len())
+        .filter(|&r| cols.iter().all(|c| c[r].is_some()))
+        .collect();
+    let codes: Vec<Vec<i16>> = cols
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            complete
+                .iter()
+                .map(|&r| {
+                    let v = c[r].unwrap() as i16;
+                    if [0, 8, 9].contains(&j) {
+                        7 - v
+                    } else {
+                        v
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let names = names_of(&names);
+    let factor = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+    let fit = wls::fit_wlsmv(&codes, &factor, &names, &["A", "C"]).unwrap();
+    assert_eq!(fit.n, 2632);
+    assert_eq!(fit.standard.df, 34);
+    assert!(
+        close(fit.standard.chisq, 449.277799196, 1e-4),
+        "{}",
+        fit.standard.chisq
+    );
+    assert!(
+        close(fit.scaling_factor, 0.764275814964, 1e-7),
+        "{}",
+        fit.scaling_factor
+    );
+    assert!(close(fit.shift, 5.64796423636, 1e-5), "{}", fit.shift);
+    assert!(
+        close(fit.scaled.chisq, 593.495689363, 1e-4),
+        "{}",
+        fit.scaled.chisq
+    );
+    assert!(
+        close(fit.standard.cfi, 0.974784956914, 1e-7),
+        "{}",
+        fit.standard.cfi
+    );
+    assert!(
+        close(fit.scaled.cfi, 0.946457614836, 1e-7),
+        "{}",
+        fit.scaled.cfi
+    );
+    assert!(close(fit.scaled.tli.unwrap(), 0.92913507846, 1e-7));
+    assert!(close(fit.scaled.rmsea.unwrap(), 0.0790857959453, 1e-7));
+    let (lo, hi) = fit.scaled.rmsea_ci.unwrap();
+    assert!(
+        close(lo, 0.073571753837, 1e-6) && close(hi, 0.0847321352853, 1e-6),
+        "{lo} {hi}"
+    );
+    assert!(close(fit.srmr, 0.0506166302711, 1e-7), "{}", fit.srmr);
+    let want = [
+        0.4081686099,
+        0.7222350539,
+        0.7868038625,
+        0.5699899797,
+        0.6756753258,
+        0.5948014129,
+        0.6635992987,
+        0.5928762958,
+        0.7220023276,
+        0.6436451064,
+    ];
+    for (got, want) in fit.loadings.iter().zip(want) {
+        assert!(close(*got, want, 1e-6), "{got} vs {want}");
+    }
+    assert!(close(fit.factor_correlations[1], 0.3706650721, 1e-6));
+}

@@ -369,7 +369,9 @@ def priority_matrix(
     )
 
 
-def dimension_check(answers: FrameLike, instrument: Instrument | str | Path) -> pl.DataFrame:
+def dimension_check(
+    answers: FrameLike, instrument: Instrument | str | Path, *, ordinal: bool = False
+) -> pl.DataFrame:
     """Confirmatory check of the dimension structure: does each item belong to its dimension?
 
     Fits a confirmatory factor model in which every item loads only on its own dimension and
@@ -393,6 +395,20 @@ def dimension_check(answers: FrameLike, instrument: Instrument | str | Path) -> 
       ``omega_hierarchical = (Σg)² / V`` (how much of the index is one general factor),
       ``omega_total = ((Σg)² + Σ_dimensions (Σs)²) / V``, ``omega_asymptotic = ω_h / ω_t``.
 
+    With ``ordinal=True`` the answers are treated as ordinal, as R
+    ``lavaan::cfa(model, data, ordered = TRUE, std.lv = TRUE)`` does by default (estimator
+    **WLSMV**): thresholds and polychoric correlations of the complete respondents, their
+    asymptotic covariance ``Γ`` from each respondent's scores (Muthén 1984), the loadings by
+    diagonally weighted least squares ``F = Σ w (r − σ(θ))²``, ``w = 1/diag Γ``, on the
+    polychoric correlations (the latent responses have variance 1, so the loadings are
+    standardised), ``χ² = (N − 1)·F``, and the mean-and-variance adjusted test
+    ``T = a·χ² + b`` with ``U = W − WΔ(ΔᵀWΔ)⁻¹ΔᵀW``, ``a = √(df / tr((UΓ)²))``,
+    ``b = df − √(df · tr(UΓ)² / tr((UΓ)²))`` (Asparouhov & Muthén 2010). ``chisq``,
+    ``p_value``, ``cfi``, ``tli`` and ``rmsea`` are then lavaan's ``.scaled`` measures
+    (from ``T`` and the baseline's own adjusted statistic); ``srmr`` is the root mean square
+    of the polychoric residuals; ω uses the polychoric matrix. ``estimator`` names the
+    choice (``"ML"`` or ``"WLSMV"``).
+
     Common rules of thumb: CFI, TLI ≥ 0.95, RMSEA ≤ 0.06, SRMR ≤ 0.08; loadings ≥ 0.4. The χ²
     test rejects almost any model with thousands of respondents. An instrument without
     dimensions is checked as one factor over its index items.
@@ -403,6 +419,9 @@ def dimension_check(answers: FrameLike, instrument: Instrument | str | Path) -> 
     instrument : Instrument, str or path
         Each item must belong to exactly one dimension; a dimension needs two items (three
         when it is the only one).
+    ordinal : bool
+        Treat the answers as ordinal (WLSMV on polychoric correlations) instead of as
+        continuous (ML on Pearson correlations).
 
     Returns
     -------
@@ -412,8 +431,8 @@ def dimension_check(answers: FrameLike, instrument: Instrument | str | Path) -> 
         ``tli``, ``rmsea``, ``srmr`` (the same on every row), the item's
         ``general_loading`` and ``group_loading``, the instrument's ``omega_hierarchical``,
         ``omega_total`` and ``omega_asymptotic`` (null when the dimensions admit no
-        Schmid–Leiman solution) and ``note`` (Heywood cases, factor correlations above 1,
-        why ω hierarchical is missing).
+        Schmid–Leiman solution), ``estimator`` and ``note`` (Heywood cases, factor
+        correlations above 1, why ω hierarchical is missing).
 
     Raises
     ------
@@ -436,9 +455,12 @@ def dimension_check(answers: FrameLike, instrument: Instrument | str | Path) -> 
     [('motivation', 0.75, 0.04), ('ledarskap', 0.74, 0.99), ('styrning', 0.77, 0.99)]
     >>> fit.select(pl.col("cfi", "rmsea", "srmr").round(3), "df").row(0)
     (0.989, 0.042, 0.028, 24)
+    >>> ordinal = ly.dimension_check(answers, "hme", ordinal=True)
+    >>> ordinal.select("estimator", pl.col("loading", "cfi").round(2)).row(0)
+    ('WLSMV', 0.78, 1.0)
     """
     inst = resolve_instrument(instrument)
-    return _lyhord._dimension_check(_collect(answers, "answers"), inst)
+    return _lyhord._dimension_check(_collect(answers, "answers"), inst, bool(ordinal))
 
 
 def polychoric(answers: FrameLike, instrument: Instrument | str | Path) -> pl.DataFrame:

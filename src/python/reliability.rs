@@ -8,13 +8,15 @@ use pyo3::prelude::*;
 use pyo3_polars::PyDataFrame;
 
 #[pyfunction]
+#[pyo3(signature = (answers, instrument, ordinal))]
 fn _dimension_check(
     py: Python<'_>,
     answers: PyDataFrame,
     instrument: PyInstrument,
+    ordinal: bool,
 ) -> PyResult<PyDataFrame> {
     let out = py
-        .detach(|| structure_frame(&answers.0, &instrument.inner))
+        .detach(|| structure_frame(&answers.0, &instrument.inner, ordinal))
         .py_err()?;
     Ok(PyDataFrame(out))
 }

@@ -120,22 +120,19 @@ impl Model<'_> {
     }
 }
 
-/// Fits the model to a p × p correlation matrix `r` of `n` complete respondents; `factor[i]`
-/// is item i's dimension (0..m). `names` / `dims` name items and dimensions in errors.
-pub fn fit_cfa(
-    r: &[f64],
-    n: u64,
+/// Whether a correlated-factors model of `factor` (item → dimension) can be checked: positive
+/// degrees of freedom (more correlations than loadings and factor correlations), two items
+/// per dimension (three when it is the only one) and at least `q + 2` respondents for `q`
+/// free parameters. Shared by the ML and the ordinal (WLSMV) check.
+pub fn check_structure(
     factor: &[usize],
-    names: &[&str],
     dims: &[&str],
-) -> Result<CfaFit, ReliabilityError> {
-    let p = factor.len();
-    let m = dims.len();
+    n: u64,
+    q: usize,
+) -> Result<(), ReliabilityError> {
+    let (p, m) = (factor.len(), dims.len());
     let scale = "dimension structure".to_string();
-    let model = Model { r, p, m, factor };
-    let q = model.n_params();
-    let moments = p * (p + 1) / 2;
-    if moments <= q {
+    if p * p.saturating_sub(1) / 2 <= p + m * m.saturating_sub(1) / 2 {
         return Err(ReliabilityError::TooFewItems {
             scale,
             k: p,
@@ -163,6 +160,25 @@ pub fn fit_cfa(
             needed: q as u64 + 2,
         });
     }
+    Ok(())
+}
+
+/// Fits the model to a p × p correlation matrix `r` of `n` complete respondents; `factor[i]`
+/// is item i's dimension (0..m). `names` / `dims` name items and dimensions in errors.
+pub fn fit_cfa(
+    r: &[f64],
+    n: u64,
+    factor: &[usize],
+    names: &[&str],
+    dims: &[&str],
+) -> Result<CfaFit, ReliabilityError> {
+    let p = factor.len();
+    let m = dims.len();
+    let scale = "dimension structure".to_string();
+    let model = Model { r, p, m, factor };
+    let q = model.n_params();
+    check_structure(factor, dims, n, q)?;
+    let moments = p * (p + 1) / 2;
     let (_, log_det_r) = spd_inverse(r, p).ok_or_else(|| ReliabilityError::Singular {
         scale: scale.clone(),
         items: names.join(", "),

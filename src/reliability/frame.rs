@@ -1035,56 +1035,17 @@ fn unit_priorities(
         .collect()
 }
 
-/// Output columns of [`structure_frame`].
-pub const STRUCTURE_COLUMNS: [&str; 14] = [
-    "dimension",
-    "item",
-    "loading",
-    "uniqueness",
-    "max_factor_r",
-    "n",
-    "chisq",
-    "df",
-    "p_value",
-    "cfi",
-    "tli",
-    "rmsea",
-    "srmr",
-    "note",
-];
-
 /// Confirmatory check of the dimension structure (one factor per dimension, correlated
-/// factors, ML on the listwise item correlation matrix); see [`super::cfa`].
-pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, Error> {
+/// factors) on the complete respondents: ML on the item correlation matrix
+/// ([`super::cfa`]), or with `ordinal` DWLS on the polychoric correlations with the
+/// scaled-and-shifted test ([`super::wls`], lavaan's WLSMV).
+pub fn structure_frame(
+    df: &DataFrame,
+    inst: &Instrument,
+    ordinal: bool,
+) -> Result<DataFrame, Error> {
     let prep = Prepared::new(df, inst)?;
-    let (dims, ids, factor): (Vec<&str>, Vec<&str>, Vec<usize>) = if inst.dimensions.is_empty() {
-        let ids = inst.index_items();
-        let n = ids.len();
-        (vec![inst.index.id.as_str()], ids, vec![0; n])
-    } else {
-        let mut ids = Vec::new();
-        let mut factor = Vec::new();
-        for (a, d) in inst.dimensions.iter().enumerate() {
-            for item in &d.items {
-                if ids.contains(&item.as_str()) {
-                    return Err(ReliabilityError::Undefined {
-                        scale: "dimension structure".into(),
-                        message: format!(
-                            "item `{item}` belongs to more than one dimension; the check needs each item in one dimension"
-                        ),
-                    }
-                    .into());
-                }
-                ids.push(item.as_str());
-                factor.push(a);
-            }
-        }
-        (
-            inst.dimensions.iter().map(|d| d.id.as_str()).collect(),
-            ids,
-            factor,
-        )
-    };
+    let CheckItems { dims, ids, factor } = structure_items(inst)?;
     let scored = prep.scored(&ids);
     let refs: Vec<&dyn ItemValues> = scored.iter().map(|s| s as &dyn ItemValues).collect();
     let rows: Vec<u32> = (0..df.height() as u32).collect();
@@ -1098,8 +1059,110 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
         }
         .into());
     }
-    let r = sums.covariance(label, &ids)?.correlation();
-    let fit = super::cfa::fit_cfa(&r, sums.rows_complete, &factor, &ids, &dims)?;
+    let fit = if ordinal {
+        let items = prep.ordinal(&ids);
+        let complete: Vec<usize> = (0..df.height())
+            .filter(|&r| items.iter().all(|it| it.answered(r)))
+            .collect();
+        let codes: Vec<Vec<i16>> = items
+            .iter()
+            .map(|it| complete.iter().map(|&r| it.codes[r]).collect())
+            .collect();
+        let o = super::wls::fit_wlsmv(&codes, &factor, &ids, &dims)?;
+        StructureFit {
+            n: o.n,
+            loadings: o.loadings,
+            uniqueness: o.uniqueness,
+            factor_correlations: o.factor_correlations,
+            chi: o.scaled,
+            srmr: o.srmr,
+            notes: o.notes,
+            total_variance: o.polychoric.iter().sum(),
+            estimator: "WLSMV",
+        }
+    } else {
+        let r = sums.covariance(label, &ids)?.correlation();
+        let o = super::cfa::fit_cfa(&r, sums.rows_complete, &factor, &ids, &dims)?;
+        StructureFit {
+            n: o.n,
+            loadings: o.loadings,
+            uniqueness: o.uniqueness,
+            factor_correlations: o.factor_correlations,
+            chi: o.chi,
+            srmr: o.srmr,
+            notes: o.notes,
+            total_variance: r.iter().sum(),
+            estimator: "ML",
+        }
+    };
+    structure_table(&fit, &dims, &ids, &factor)
+}
+
+/// The dimension check's model, from either estimator.
+struct StructureFit {
+    n: u64,
+    loadings: Vec<f64>,
+    uniqueness: Vec<f64>,
+    factor_correlations: Vec<f64>,
+    chi: super::fit::ChisqFit,
+    srmr: f64,
+    notes: Vec<String>,
+    /// The sum of the correlation matrix the model was fitted to (ω's denominator, as
+    /// psych::omega takes the observed matrix).
+    total_variance: f64,
+    estimator: &'static str,
+}
+
+/// (dimensions, items, each item's dimension) of the check: the instrument's dimensions,
+/// or one factor over the index items when it has none.
+fn structure_items(inst: &Instrument) -> Result<CheckItems<'_>, Error> {
+    if inst.dimensions.is_empty() {
+        let ids = inst.index_items();
+        let n = ids.len();
+        return Ok(CheckItems {
+            dims: vec![inst.index.id.as_str()],
+            ids,
+            factor: vec![0; n],
+        });
+    }
+    let mut ids = Vec::new();
+    let mut factor = Vec::new();
+    for (a, d) in inst.dimensions.iter().enumerate() {
+        for item in &d.items {
+            if ids.contains(&item.as_str()) {
+                return Err(ReliabilityError::Undefined {
+                    scale: "dimension structure".into(),
+                    message: format!(
+                        "item `{item}` belongs to more than one dimension; the check needs each item in one dimension"
+                    ),
+                }
+                .into());
+            }
+            ids.push(item.as_str());
+            factor.push(a);
+        }
+    }
+    Ok(CheckItems {
+        dims: inst.dimensions.iter().map(|d| d.id.as_str()).collect(),
+        ids,
+        factor,
+    })
+}
+
+/// The factors of the dimension check and the items loading on each.
+struct CheckItems<'a> {
+    dims: Vec<&'a str>,
+    ids: Vec<&'a str>,
+    /// Each item's factor (position in `dims`).
+    factor: Vec<usize>,
+}
+
+fn structure_table(
+    fit: &StructureFit,
+    dims: &[&str],
+    ids: &[&str],
+    factor: &[usize],
+) -> Result<DataFrame, Error> {
     let m = dims.len();
     // The strongest correlation of an item's factor with any other factor.
     let max_r = |a: usize| {
@@ -1108,21 +1171,20 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
             .map(|b| fit.factor_correlations[a * m + b].abs())
             .reduce(f64::max)
     };
-    // ω hierarchical of the instrument: the total variance is the sum of the correlation
-    // matrix the model was fitted to, as psych::omega takes the observed one.
     let mut notes = fit.notes.clone();
     let sl = super::omega::schmid_leiman(
         &fit.loadings,
-        &factor,
+        factor,
         &fit.factor_correlations,
-        dims.len(),
-        r.iter().sum(),
+        m,
+        fit.total_variance,
     )
     .map_err(|e| notes.push(format!("omega hierarchical: {e}")))
     .ok();
     let note = (!notes.is_empty()).then(|| notes.join("; "));
     // One row per item; the fit statistics repeat on every row.
     let items: Vec<usize> = (0..ids.len()).collect();
+    let chi = &fit.chi;
     Table::new(&items)
         .text("dimension", |&i| Some(dims[factor[i]]))
         .text("item", |&i| Some(ids[i]))
@@ -1130,12 +1192,12 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
         .finite_float("uniqueness", |&i| Some(fit.uniqueness[i]))
         .finite_float("max_factor_r", |&i| max_r(factor[i]))
         .count("n", |_| Some(fit.n))
-        .finite_float("chisq", |_| Some(fit.chi.chisq))
-        .count("df", |_| Some(fit.chi.df as u64))
-        .finite_float("p_value", |_| Some(fit.chi.p_value))
-        .finite_float("cfi", |_| Some(fit.chi.cfi))
-        .finite_float("tli", |_| fit.chi.tli)
-        .finite_float("rmsea", |_| fit.chi.rmsea)
+        .finite_float("chisq", |_| Some(chi.chisq))
+        .count("df", |_| Some(chi.df as u64))
+        .finite_float("p_value", |_| Some(chi.p_value))
+        .finite_float("cfi", |_| Some(chi.cfi))
+        .finite_float("tli", |_| chi.tli)
+        .finite_float("rmsea", |_| chi.rmsea)
         .finite_float("srmr", |_| Some(fit.srmr))
         .finite_float("general_loading", |&i| sl.as_ref().map(|sl| sl.general[i]))
         .finite_float("group_loading", |&i| sl.as_ref().map(|sl| sl.group[i]))
@@ -1146,6 +1208,7 @@ pub fn structure_frame(df: &DataFrame, inst: &Instrument) -> Result<DataFrame, E
         .finite_float("omega_asymptotic", |_| {
             sl.as_ref().map(|sl| sl.omega_asymptotic)
         })
+        .text("estimator", |_| Some(fit.estimator))
         .owned_text("note", |_| note.clone())
         .finish()
 }

@@ -16,6 +16,7 @@ pub mod linalg;
 pub mod omega;
 pub mod optimise;
 pub mod polychoric;
+pub mod wls;
 
 use crate::error::ReliabilityError;
 use crate::score::ScoreTable;

@@ -439,6 +439,75 @@ def test_dimension_check_matches_lavaan():
     assert fit["max_factor_r"][0] == pytest.approx(0.3349168060, abs=5e-6)
 
 
+def test_ordinal_dimension_check_matches_lavaans_wlsmv():
+    # R, lavaan 0.6-14, the same model and data with the items as ordered (estimator WLSMV):
+    #   f <- cfa(model, data = d, ordered = TRUE, std.lv = TRUE); fitMeasures(f)
+    #   chisq.scaled 593.495689363, df 34, cfi.scaled 0.946457614836, tli.scaled
+    #   0.92913507846, rmsea.scaled 0.0790857959453, srmr 0.0506166302711;
+    #   lavInspect(f, "std")$lambda: A1 0.4081686099 ... C5 0.6436451064; psi A~~C 0.3706650721
+    fit = ly.dimension_check(pl.read_csv(DATA / "bfi_ac.csv"), bfi_two_factor(), ordinal=True)
+    row = fit.row(0, named=True)
+    assert (row["n"], row["df"], row["estimator"]) == (2632, 34, "WLSMV")
+    assert row["chisq"] == pytest.approx(593.495689363, abs=1e-4)
+    assert row["cfi"] == pytest.approx(0.946457614836, abs=1e-7)
+    assert row["tli"] == pytest.approx(0.92913507846, abs=1e-7)
+    assert row["rmsea"] == pytest.approx(0.0790857959453, abs=1e-7)
+    assert row["srmr"] == pytest.approx(0.0506166302711, abs=1e-7)
+    assert fit["loading"].to_list() == pytest.approx(
+        [0.4081686099, 0.7222350539, 0.7868038625, 0.5699899797, 0.6756753258]
+        + [0.5948014129, 0.6635992987, 0.5928762958, 0.7220023276, 0.6436451064],
+        abs=1e-6,
+    )
+    assert row["max_factor_r"] == pytest.approx(0.3706650721, abs=1e-6)
+    assert (
+        ly.dimension_check(pl.read_csv(DATA / "bfi_ac.csv"), bfi_two_factor())["estimator"][0]
+        == "ML"
+    )
+
+
+def test_ordinal_dimension_check_matches_lavaan_when_installed(tmp_path):
+    """Differential: lavaan's WLSMV on Exempelkommun's participation and learning items
+    (reverse-keyed del5 turned as scoring turns it, "vet ej" missing, complete respondents)."""
+    if shutil.which("Rscript") is None:
+        pytest.skip("R is not installed")
+    items = ["del1", "del2", "del3", "del4", "del5", "lar1", "lar2", "lar3", "lar4"]
+    staff = ly.example_data("staff", year=2024, n=3000)
+    codes = staff.select(
+        pl.when(pl.col(c).is_between(1, 5))
+        .then(6 - pl.col(c) if c == "del5" else pl.col(c))
+        .alias(c)
+        for c in items
+    ).drop_nulls()
+    path = tmp_path / "codes.csv"
+    codes.write_csv(path)
+    script = f"""
+    suppressPackageStartupMessages(library(lavaan))
+    d <- read.csv("{path}")
+    f <- cfa("P =~ del1 + del2 + del3 + del4 + del5; L =~ lar1 + lar2 + lar3 + lar4",
+             data = d, ordered = TRUE, std.lv = TRUE)
+    m <- fitMeasures(f, c("chisq.scaled", "cfi.scaled", "tli.scaled", "rmsea.scaled", "srmr"))
+    cat(sprintf("%.12g", c(m, lavInspect(f, "std")$lambda[lavInspect(f, "std")$lambda != 0])))
+    """
+    done = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=False)
+    if "there is no package called" in done.stderr:
+        pytest.skip("R's lavaan package is not installed")
+    assert done.returncode == 0, done.stderr
+    want = [float(x) for x in done.stdout.split()]
+    fit = ly.dimension_check(staff, participation_and_learning(), ordinal=True)
+    got = [fit["chisq"][0], fit["cfi"][0], fit["tli"][0], fit["rmsea"][0], fit["srmr"][0]]
+    assert fit["n"][0] == codes.height
+    assert got == pytest.approx(want[:5], abs=2e-6)
+    assert fit["loading"].to_list() == pytest.approx(want[5:], abs=2e-6)
+
+
+def participation_and_learning():
+    """epl-staff with its participation and learning dimensions only."""
+    text = ly.Instrument.builtin("epl-staff").to_toml()
+    start = text.index("[[dimensions]]")
+    end = text.index("[[dimensions]]", start + 1)
+    return ly.Instrument.from_toml_str(text[:start] + text[end:])
+
+
 def test_omega_hierarchical_by_schmid_leiman_on_bfi():
     # R: the Schmid–Leiman split of lavaan's solution above (loadings λ, φ_AC = 0.3349168060;
     # two factors: both load √φ on the general factor, psych's option = "equal"):
@@ -462,11 +531,17 @@ def test_omega_hierarchical_by_schmid_leiman_on_bfi():
 
 def test_dimension_check_errors():
     df = synthetic(200)
-    with pytest.raises(ly.EstimationError, match="positive degrees of freedom"):
-        ly.dimension_check(
-            pl.DataFrame({"x": [1, 2, 3], "y": [2, 3, 4], "z": [1, 1, 2]}),
-            instrument(["x", "y", "z"]),
-        )
+    for ordinal in (False, True):
+        with pytest.raises(ly.EstimationError, match="positive degrees of freedom"):
+            ly.dimension_check(
+                pl.DataFrame({"x": [1, 2, 3], "y": [2, 3, 4], "z": [1, 1, 2]}),
+                instrument(["x", "y", "z"]),
+                ordinal=ordinal,
+            )
+    # An item answered in one category only has no thresholds to estimate.
+    flat = df.with_columns(pl.lit(3).alias("eng1"))
+    with pytest.raises(ly.EstimationError, match="item `eng1` has zero variance"):
+        ly.dimension_check(flat, "epl-staff", ordinal=True)
     text = ly.Instrument.builtin("epl-staff").to_toml()
     twice = text.replace('items = ["lar1", "lar2", "lar3", "lar4"]', 'items = ["lar1", "eng1"]')
     with pytest.raises(ly.EstimationError, match="`eng1` belongs to more than one dimension"):
