@@ -9,6 +9,8 @@ Example config (TOML; paths relative to the config file):
     formats = ["csv", "xlsx"]           # tables written as csv, xlsx and/or parquet
     min_group = 5                       # optional, default the instrument's
     mapping = "mapping.toml"            # optional, for every wave: [columns], [labels]
+    invariance = true                   # optional: do the dimensions compare between the
+                                        # top-level groups of the latest wave?
 
     [waves]                             # year = export file, or a table of import options
     2024 = "medarbetarenkat_2024.csv"
@@ -38,7 +40,9 @@ record, so a new year, a pooled period or a coarser grouping never reopens a bla
 earlier run. A year already in the store is read from it, not from its export.
 
 Output: estimates per year and period, change (latest two waves), trend, targets, figures
-and one HTML page per top-level group. Everything is written to a temporary folder and
+and one HTML page per top-level group; with `invariance = true` also the invariance table
+across the top-level groups of the latest wave, its verdicts on the pages and in the
+workbook's notes. Everything is written to a temporary folder and
 moved into place only when the whole run succeeded.
 
 Check a config without running it: lyhord followup --config followup.toml --check
@@ -69,6 +73,7 @@ from ._followup import compare_waves, targets, trend
 from ._import import read_export
 from ._lyhord import ArgumentError, DataError, EstimationError, Instrument, LyhordError
 from ._publication import Publication
+from ._reliability import invariance
 from ._tables import read_table, write_table
 from ._types import Lang
 from .datasets import example_data, headcounts
@@ -106,6 +111,8 @@ TOP_KEYS = {
     "periods": 'a table: name = [years], e.g. "2024-2025" = [2024, 2025]',
     "unit_map": "one table per year of the new organisation",
     "targets": "a list of [[targets]] tables",
+    "invariance": "true or false: test whether the dimensions compare between the top-level"
+    " groups of the latest wave (its answers must be read in this run, not from the store)",
 }
 
 
@@ -131,6 +138,7 @@ class Config:
     periods: dict[str, list[int]]
     unit_map: dict[int, dict]
     targets: list[dict]
+    invariance: bool = False
 
     @property
     def base(self) -> Path:
@@ -175,6 +183,7 @@ def load_config(path: Path) -> Config:
         periods=_periods(raw.get("periods", {}), {w.year for w in waves}, fail),
         unit_map=_unit_map(raw.get("unit_map", {}), fail),
         targets=_targets(raw.get("targets", []), by, fail),
+        invariance=_flag(raw.get("invariance", False), "invariance", fail),
     )
 
 
@@ -259,6 +268,12 @@ def _min_group(value: Any, fail: Callable[[str], Any]) -> int | None:
     return value
 
 
+def _flag(value: Any, key: str, fail: Callable[[str], Any]) -> bool:
+    if not isinstance(value, bool):
+        fail(f"`{key}` must be true or false, got {value!r}")
+    return value
+
+
 def _lang(value: Any, fail: Callable[[str], Any]) -> Lang | None:
     """The core parses it (one parser of every choice); the config error says where."""
     if value is None:
@@ -325,14 +340,22 @@ def store_path(store: Path, instrument_id: str, year: int) -> Path:
     return store / instrument_id / f"year={year}.parquet"
 
 
-def wave_sums(config: Config, wave: Wave, log: Callable[[str], None]) -> pl.DataFrame:
-    """A wave's sums: from the store when it holds the year, else read from its export."""
+def wave_sums(
+    config: Config,
+    wave: Wave,
+    log: Callable[[str], None],
+    answers_read: dict[int, pl.DataFrame] | None = None,
+) -> pl.DataFrame:
+    """A wave's sums: from the store when it holds the year, else read from its export
+    (whose answers go to ``answers_read`` when given)."""
     if config.store:
         stored = store_path(config.store, config.instrument.id, wave.year)
         if stored.exists():
             log(f"{wave.year}: from the store ({stored.name})")
             return _stored_sums(stored, config.by)
     answers = read_wave(config, wave, log)
+    if answers_read is not None:
+        answers_read[wave.year] = answers
     try:
         return _api.summarise(answers, config.instrument, by=config.by)
     except LyhordError as e:
@@ -558,9 +581,14 @@ def run(config_path: Path, log: Callable[[str], None] | None = None) -> dict[str
     target and moved into place at the end, and the store is updated after it."""
     log = log or (lambda line: print(line, file=sys.stderr))
     config = load_config(config_path)
-    sums = {w.year: wave_sums(config, w, log) for w in config.waves}
+    answers: dict[int, pl.DataFrame] = {}
+    sums = {w.year: wave_sums(config, w, log, answers) for w in config.waves}
     pub, per_year, periods = publish(config, sums, read_record(config, log), log)
     tables = _tables(config, per_year, periods)
+    if config.invariance:
+        comparability = _invariance(config, per_year, answers, log)
+        if comparability is not None:
+            tables["invariance"] = comparability
     staging = Path(tempfile.mkdtemp(prefix=f".{config.out.name}-", dir=_parent(config.out)))
     try:
         written = _write(config, tables, per_year, staging)
@@ -572,6 +600,34 @@ def run(config_path: Path, log: Callable[[str], None] | None = None) -> dict[str
     for tmp, final in store_files:
         os.replace(tmp, final)
     return {k: [config.out / p.relative_to(staging) for p in v] for k, v in written.items()}
+
+
+def _invariance(
+    config: Config,
+    per_year: dict[int, pl.DataFrame],
+    answers: dict[int, pl.DataFrame],
+    log: Callable[[str], None],
+) -> pl.DataFrame | None:
+    """Invariance across the top-level groups of the latest wave, from its answers, over
+    the groups this run published at that level only (a blanked group leaves no trace)."""
+    latest = max(per_year)
+    top = config.by[0]
+    if latest not in answers:
+        log(f"note: invariance is not tested: {latest} was read from the store, not its answers")
+        return None
+    table = per_year[latest]
+    shown = table.filter((pl.col("level") == 1) & ~pl.col("suppressed"))[top].unique()
+    try:
+        return invariance(
+            answers[latest].filter(pl.col(top).is_in(shown.implode())),
+            config.instrument,
+            group=top,
+            min_group=config.min_group,
+            lang=config.lang,
+        )
+    except EstimationError as e:
+        log(f"note: invariance is not tested: {e}")
+        return None
 
 
 def _parent(out: Path) -> Path:
@@ -618,7 +674,13 @@ def _write(
         path = out / f"rapport_{years[-1]}.xlsx"
         latest_two = {str(y): per_year[y] for y in years[-2:]}
         written["tables"].append(
-            write_report(latest_two, config.instrument, path, lang=config.lang)
+            write_report(
+                latest_two,
+                config.instrument,
+                path,
+                lang=config.lang,
+                invariance=tables.get("invariance"),
+            )
         )
     earlier = per_year[years[-2]] if len(years) > 1 else None
     written["html"] = write_pages(
@@ -629,6 +691,7 @@ def _write(
         earlier=earlier,
         year=years[-1],
         lang=config.lang,
+        invariance=tables.get("invariance"),
     )
     return written
 

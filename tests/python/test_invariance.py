@@ -316,3 +316,12 @@ def test_not_comparable_when_too_many_items_differ(staff_2025):
     assert (inv["level"][0], inv["comparable"][0]) == ("partial metric", False)
     assert inv["verdict"][0].startswith("inte jämförbar: ”")
     assert "Socialförvaltningen" in inv["verdict"][0]
+
+
+def test_the_excel_report_carries_the_verdicts(tmp_path, staff_2025, by_forvaltning):
+    table = ly.estimate(staff_2025, "epl-staff", by="forvaltning")
+    path = ly.write_report(table, "epl-staff", tmp_path / "r.xlsx", invariance=by_forvaltning)
+    notes = pl.read_excel(path, sheet_name="Förklaringar", has_header=False)
+    rows = {r[0]: r[1] for r in notes.rows() if r[0] is not None}
+    assert rows["Jämförbarhet – Engagemang"] == "jämförbar mellan grupperna"
+    assert rows["Jämförbarhet – Lärande"].startswith("delvis jämförbar: ”Det finns tid")

@@ -293,6 +293,7 @@ def test_any_grouping_columns_and_a_blank_unit_name(tmp_path, by):
         ('formats = ["xls"]', "`formats`: unknown format 'xls'; use csv, xlsx, parquet"),
         ('min_group = "5"', "`min_group` must be a whole number ≥ 1, got '5'"),
         ("min_group = 0", "`min_group` must be a whole number ≥ 1, got 0"),
+        ('invariance = "yes"', "`invariance` must be true or false, got 'yes'"),
         ('[periods]\n"2024-25" = [2024]', '[periods] "2024-25" must list at least two years'),
         ('[periods]\n"2023-25" = [2023, 2025]', '[periods] "2023-25" names 2023, not a wave'),
     ],
@@ -633,3 +634,28 @@ def test_a_period_that_cannot_be_protected_is_left_out_and_reported(tmp_path, ca
     ]
     data = pl.concat([a.with_columns(year=pl.lit(y)) for y, a in answers.items()])
     assert assert_nothing_pinned(data, published, min_group) > 0
+
+
+def test_invariance_in_the_yearly_run_reaches_the_pages_and_the_workbook(tmp_path):
+    """`invariance = true`: the latest wave's top-level groups (only those published) are
+    tested, the table is written, and the pages and the workbook carry the verdicts."""
+    text = CONFIG.format(min_group=5).replace(
+        'formats = ["csv", "parquet"]', 'formats = ["csv", "xlsx"]\ninvariance = true'
+    )
+    config = tmp_path / "followup.toml"
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    out = tmp_path / "out"
+    table = pl.read_csv(out / "invariance.csv")
+    learning = table.filter(pl.col("dimension") == "learning")
+    assert learning["verdict"][0].startswith("delvis jämförbar: ”Det finns tid")
+    assert set(table["groups"]) == {5}
+    index = (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert "Jämförbarhet mellan grupper – Lärande: delvis jämförbar" in index
+    notes = pl.read_excel(out / "rapport_2025.xlsx", sheet_name="Förklaringar", has_header=False)
+    assert "Jämförbarhet – Lärande" in notes[:, 0].to_list()
+    # Read from the store the second time: no answers, so no invariance, said so.
+    config.write_text(text, encoding="utf-8")
+    lines = []
+    ly._yearly.run(config, lines.append)
+    assert any("invariance is not tested: 2025 was read from the store" in x for x in lines)

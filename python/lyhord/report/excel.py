@@ -33,6 +33,7 @@ CSV_DIALECTS: dict[str, dict[str, Any]] = {
 _TEXT = {
     "sv": {
         "notes": "Förklaringar",
+        "comparability": "Jämförbarhet – {dimension}",
         "date": "Datum",
         "source": "Källa",
         "respondents": "Antal svarande",
@@ -85,6 +86,7 @@ _TEXT = {
     },
     "en": {
         "notes": "Notes",
+        "comparability": "Comparability – {dimension}",
         "date": "Date",
         "source": "Source",
         "respondents": "Respondents",
@@ -197,6 +199,7 @@ def write_report(
     title: str | None = None,
     source: str | None = None,
     by: Mapping[str, str] | None = None,
+    invariance: pl.DataFrame | None = None,
 ) -> Path:
     """Writes the Excel report people read: a sheet per level, units × measures.
 
@@ -228,6 +231,10 @@ def write_report(
     by : dict of str → str, optional
         Names for people of the grouping columns, e.g. ``{"enhet": "Enheter"}``; default
         the column name capitalised (``forvaltning`` spelt ``Förvaltning``).
+    invariance : polars.DataFrame, optional
+        The table of :func:`lyhord.invariance`: the notes sheet then says, per dimension,
+        whether it is comparable between the groups and which statements work differently
+        (the verdict).
 
     Returns
     -------
@@ -308,6 +315,7 @@ def write_report(
         source,
         has_rate,
         formats,
+        _comparability(invariance, inst, words),
     )
     _write_data(workbook.add_worksheet("Data"), tables, inst, words, formats)
     workbook.close()
@@ -456,8 +464,28 @@ def _join(parts: list[str], word: str) -> str:
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {word} {parts[-1]}"
 
 
-def _write_notes(sheet, tables, inst, spec, words, title, today, source, has_rate, formats) -> None:
-    """The notes sheet: what the values, the scale and a blank mean, once."""
+def _comparability(
+    invariance: pl.DataFrame | None, inst: Instrument, words: Words
+) -> list[tuple[str, str]]:
+    """(term, verdict) per dimension of an invariance table, for the notes sheet."""
+    if invariance is None:
+        return []
+    from .._followup import _invariance_flags
+
+    labels = dict(inst.labels(lang=words.lang).select("measure", "label").iter_rows())
+    text = _TEXT[words.lang]["comparability"]
+    return [
+        (text.format(dimension=labels.get(dimension, dimension)), verdict)
+        for dimension, (_, verdict) in _invariance_flags(invariance).items()
+        if verdict
+    ]
+
+
+def _write_notes(
+    sheet, tables, inst, spec, words, title, today, source, has_rate, formats, comparability
+) -> None:
+    """The notes sheet: what the values, the scale and a blank mean, once; then whether
+    each dimension compares between groups, when an invariance table was given."""
     text = _TEXT[words.lang]
     lang = words.lang
     sheet.set_column(0, 0, 30)
@@ -530,6 +558,7 @@ def _write_notes(sheet, tables, inst, spec, words, title, today, source, has_rat
     rows.append((text["respondents"], text["respondents_text"]))
     if has_rate:
         rows.append((words["response_rate"], text["response_rate_text"]))
+    rows.extend(comparability)
     rows.append((text["data"], text["data_text"]))
     rows.append((text["date"], today))
     rows.append((text["source"], source))
