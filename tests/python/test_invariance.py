@@ -325,3 +325,13 @@ def test_the_excel_report_carries_the_verdicts(tmp_path, staff_2025, by_forvaltn
     rows = {r[0]: r[1] for r in notes.rows() if r[0] is not None}
     assert rows["Jämförbarhet – Engagemang"] == "jämförbar mellan grupperna"
     assert rows["Jämförbarhet – Lärande"].startswith("delvis jämförbar: ”Det finns tid")
+
+
+def test_respondents_without_a_group_are_a_group_named_in_words(staff_2025):
+    social = pl.col("forvaltning") == "Socialförvaltningen"
+    unnamed = staff_2025.with_columns(
+        pl.when(social).then(None).otherwise(pl.col("forvaltning")).alias("forvaltning")
+    )
+    inv = ly.invariance(unnamed, "epl-staff", group="forvaltning").filter(dimension="learning")
+    assert inv["groups"][0] == 5
+    assert inv["verdict"][0].endswith("fungerar olika (mest i gruppen utan uppgift)")

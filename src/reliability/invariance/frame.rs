@@ -93,16 +93,20 @@ fn units(inst: &Instrument, model: Model) -> Vec<Unit<'_>> {
     }
 }
 
-/// The group's key values for people ("Socialförvaltningen", "2025").
-fn group_name(groups: &Groups, g: usize) -> String {
+/// The group's key values for people ("Socialförvaltningen", "2025"); a missing key (the
+/// group of respondents without one) in words.
+fn group_name(groups: &Groups, g: usize, lang: Lang) -> String {
+    let missing = match lang {
+        Lang::Sv => "gruppen utan uppgift",
+        Lang::En => "the group without a value",
+    };
     groups
         .keys
         .columns()
         .iter()
-        .map(|c| {
-            c.get(g)
-                .map(|v| v.to_string().trim_matches('"').to_string())
-                .unwrap_or_default()
+        .map(|c| match c.get(g) {
+            Ok(AnyValue::Null) | Err(_) => missing.to_string(),
+            Ok(v) => v.to_string().trim_matches('"').to_string(),
         })
         .collect::<Vec<_>>()
         .join(" / ")
@@ -112,7 +116,7 @@ fn group_name(groups: &Groups, g: usize) -> String {
 fn unit_moments(
     prep: &Prepared,
     unit: &Unit,
-    groups: &Groups,
+    names: &[String],
     members: &[Vec<u32>],
     visible: &Visibility,
     min_complete: u64,
@@ -127,7 +131,7 @@ fn unit_moments(
         let shown = visible.group(g)
             && visible.measure(g, unit.id)
             && unit.items.iter().all(|id| visible.measure(g, id));
-        let name = group_name(groups, g);
+        let name = &names[g];
         if !shown {
             left_out.push(format!("{name}: blanked by the publication layer"));
             continue;
@@ -140,7 +144,7 @@ fn unit_moments(
             ));
             continue;
         }
-        let cov = match sums.covariance(&name, &unit.items) {
+        let cov = match sums.covariance(name, &unit.items) {
             Ok(c) => c,
             Err(e) => {
                 left_out.push(format!("{name}: {e}"));
@@ -330,14 +334,16 @@ pub fn invariance_frame(
     let members = groups.rows();
     let lang = opts.lang.unwrap_or(inst.language);
     let min_group = Thresholds::of(inst, opts.min_group)?.min_group;
-    let names: Vec<String> = (0..groups.len()).map(|g| group_name(&groups, g)).collect();
+    let names: Vec<String> = (0..groups.len())
+        .map(|g| group_name(&groups, g, lang))
+        .collect();
     let units = units(inst, opts.model);
     let tested: Vec<Tested> = units
         .iter()
         .map(|unit| {
             let min_complete = min_group.max(unit.items.len() as u64 + 1);
             let (kept, moments, left_out) =
-                unit_moments(&prep, unit, &groups, &members, visible, min_complete);
+                unit_moments(&prep, unit, &names, &members, visible, min_complete);
             let label = format!("invariance of `{}`", unit.id);
             let steps = if unit.items.len() < 3 {
                 Err(format!(
