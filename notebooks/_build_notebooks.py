@@ -1117,11 +1117,15 @@ change.filter(pl.col("level") == 1, pl.col("kind") != "item").select(
 
 `model="instrument"` fits the three dimensions together as correlated factors — the same
 structure `dimension_check` tests in one group — and gives one verdict for the instrument.
+A group enters a model with 10 complete respondents per item by default (140 for all 14
+items, which two small förvaltningar do not have); `min_respondents` lowers that.
 `lang="en"` writes the verdicts in English.""",
     ),
     (
         "code",
-        """whole = ly.invariance(staff[2025], "epl-staff", group="forvaltning", model="instrument", lang="en")
+        """whole = ly.invariance(
+    staff[2025], "epl-staff", group="forvaltning", model="instrument", min_respondents=50, lang="en"
+)
 whole.select("step", "outcome", "df", pl.col("cfi", "delta_cfi").round(3), "freed", "verdict")""",
     ),
     (

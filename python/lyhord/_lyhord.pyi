@@ -191,6 +191,7 @@ class _InvarianceOptions(TypedDict):
     max_cfi_drop: float
     max_rmsea_rise: float | None
     min_group: int | None
+    min_respondents: int | None
     lang: Lang | None
 
 @type_check_only

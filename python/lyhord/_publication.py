@@ -254,6 +254,7 @@ class Publication:
         max_cfi_drop: float = 0.01,
         max_rmsea_rise: float | None = None,
         min_group: int | None = None,
+        min_respondents: int | None = None,
         lang: Lang | None = None,
     ) -> pl.DataFrame:
         """Measurement invariance across the groups of ``by`` (as :func:`invariance`).
@@ -267,6 +268,9 @@ class Publication:
             max_cfi_drop=max_cfi_drop,
             max_rmsea_rise=max_rmsea_rise,
             min_group=self._threshold(min_group),
+            min_respondents=None if min_respondents is None else _count(
+                min_respondents, "min_respondents", 1
+            ),
             lang=lang,
         )
 

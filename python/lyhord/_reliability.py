@@ -524,6 +524,7 @@ def invariance(
     max_cfi_drop: float = 0.01,
     max_rmsea_rise: float | None = None,
     min_group: int | None = None,
+    min_respondents: int | None = None,
     lang: Lang | None = None,
 ) -> pl.DataFrame:
     """Measurement invariance: do the items measure the same thing in every group and year?
@@ -575,8 +576,12 @@ def invariance(
     max_cfi_drop, max_rmsea_rise : float
         How much a constrained step may worsen the fit and still be accepted.
     min_group : int, optional
-        A group enters the models with at least this many complete respondents (default:
-        the instrument's minimum group size; never fewer than items + 1).
+        The minimum group size of the publication layer (default: the instrument's): a
+        group it blanks is left out of the models.
+    min_respondents : int, optional
+        Complete respondents (answering every item of the model) a group needs to enter it;
+        default 10 per item, never fewer than ``min_group`` nor than items + 1. A group's
+        own covariance structure from fewer answers is mostly noise.
     lang : {"sv", "en"}, optional
         Language of ``verdict`` (default: the instrument's).
 
@@ -607,9 +612,11 @@ def invariance(
 
     Notes
     -----
-    Privacy: the groups enter through the publication layer; a group it blanks, or one
-    with fewer complete respondents than ``min_group``, is left out of every model, so no
-    output depends on its answers. Answers are treated as continuous (ML); the ordinal
+    Privacy: the groups enter through the publication layer; a group it blanks is left out
+    of every model, so no output depends on its answers. A group with too few complete
+    respondents (``min_respondents``) or linearly dependent answers is left out too, and
+    ``note`` says so. A negative residual variance (a Heywood case) is kept, as lavaan
+    keeps it, and named in ``note``. Answers are treated as continuous (ML); the ordinal
     (WLSMV) estimator is not implemented yet.
 
     Examples
@@ -645,6 +652,7 @@ def invariance(
         "max_cfi_drop": max_cfi_drop,
         "max_rmsea_rise": max_rmsea_rise,
         "min_group": min_group,
+        "min_respondents": min_respondents,
         "lang": lang,
     }
     tables = [

@@ -127,6 +127,7 @@ struct InvarianceArgs {
     max_cfi_drop: f64,
     max_rmsea_rise: Option<f64>,
     min_group: Option<usize>,
+    min_respondents: Option<usize>,
     lang: Option<String>,
 }
 
@@ -140,6 +141,7 @@ impl InvarianceArgs {
                 max_rmsea_rise: self.max_rmsea_rise,
             },
             min_group: self.min_group,
+            min_respondents: self.min_respondents,
             lang: self.lang.map(|l| l.parse::<Lang>()).transpose().py_err()?,
         })
     }

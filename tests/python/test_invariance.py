@@ -154,9 +154,10 @@ def test_lavaan_agrees_on_fresh_data_when_installed(tmp_path, staff_2025):
         pytest.skip("R's lavaan package is not installed")
     assert result.returncode == 0, result.stderr
     want = [[float(x) for x in line.split()] for line in result.stdout.splitlines()]
-    inv = ly.invariance(staff_2025, "epl-staff", group="kon", max_cfi_drop=1.0).filter(
-        dimension="participation"
-    )
+    # Every kön group enters, as in R (the default asks 10 complete respondents per item).
+    inv = ly.invariance(
+        staff_2025, "epl-staff", group="kon", max_cfi_drop=1.0, min_respondents=1
+    ).filter(dimension="participation")
     assert inv["n"][0] == codes.height and inv["groups"][0] == codes["kon"].n_unique()
     got = inv.filter(outcome="holds").select("chisq", "df", "cfi", "rmsea", "srmr").rows()
     assert len(got) == 4
@@ -260,9 +261,12 @@ def test_bad_input_gets_clear_errors(staff_2025):
 
 
 def test_the_instrument_model_tests_all_dimensions_together(staff_2025):
-    inv = ly.invariance(staff_2025, "epl-staff", group="forvaltning", model="instrument")
+    inv = ly.invariance(
+        staff_2025, "epl-staff", group="forvaltning", model="instrument", min_respondents=50
+    )
     assert inv["dimension"].unique().to_list() == ["epl"]
     configural = inv.filter(step="configural").row(0, named=True)
+    assert configural["groups"] == 5
     # 14 items on 3 correlated factors in 5 groups: 5 · (14·15/2 + 14) moments minus
     # 5 · (14 loadings + 14 intercepts + 14 residuals + 3 factor correlations).
     assert configural["df"] == 5 * (105 + 14) - 5 * (14 * 3 + 3)

@@ -14,6 +14,7 @@ use crate::publish::groups::{group_rows, Groups};
 use crate::publish::publication::{Thresholds, Visibility};
 use crate::publish::table::Table;
 use crate::reliability::frame::Prepared;
+use crate::reliability::linalg::spd_inverse;
 use crate::reliability::{ItemValues, Missing, PairSums};
 use polars::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
@@ -40,6 +41,9 @@ pub struct InvarianceOptions {
     pub model: Model,
     pub criteria: Criteria,
     pub min_group: Option<usize>,
+    /// Complete respondents a group needs to enter a model; default 10 per item (never
+    /// fewer than the minimum group size, nor than items + 1).
+    pub min_respondents: Option<usize>,
     pub lang: Option<Lang>,
 }
 
@@ -152,12 +156,15 @@ fn unit_moments(
             }
         };
         let scale = (n as f64 - 1.0) / n as f64;
+        let cov: Vec<f64> = cov.c.iter().map(|v| v * scale).collect();
+        if spd_inverse(&cov, p).is_none() {
+            left_out.push(format!(
+                "{name}: its answers to these items are linearly dependent (a singular covariance matrix)"
+            ));
+            continue;
+        }
         let mean = (0..p).map(|j| sums.mean(j).unwrap_or(f64::NAN)).collect();
-        moments.push(Moments {
-            n,
-            mean,
-            cov: cov.c.iter().map(|v| v * scale).collect(),
-        });
+        moments.push(Moments { n, mean, cov });
         kept.push(g);
     }
     (kept, moments, left_out)
@@ -190,9 +197,12 @@ fn level(steps: &[StepResult]) -> (String, bool) {
 }
 
 /// The group whose own parameter of `kind` for `item` lies furthest from the mean of the
-/// other groups' (in `fit`, where that parameter is free per group). Leave-one-out and
-/// unweighted, so one large deviating group does not pull the reference towards itself.
-fn most_different(fit: &MgFit, groups: usize, kind: Kind, item: usize) -> usize {
+/// other groups' (in `fit`, where that parameter is free per group), the distance weighted
+/// by √n so that a small group's noise does not outrank a large group's real difference.
+/// Leave-one-out and unweighted mean, so one large deviating group does not pull the
+/// reference towards itself.
+fn most_different(fit: &MgFit, kind: Kind, item: usize) -> usize {
+    let groups = fit.group_n.len();
     let p = fit.loadings.len() / groups;
     let values = match kind {
         Kind::Loading => &fit.loadings,
@@ -201,7 +211,10 @@ fn most_different(fit: &MgFit, groups: usize, kind: Kind, item: usize) -> usize 
     };
     let value = |g: usize| values[g * p + item];
     let total: f64 = (0..groups).map(value).sum();
-    let distance = |g: usize| (value(g) - (total - value(g)) / (groups - 1) as f64).abs();
+    let distance = |g: usize| {
+        let others = (total - value(g)) / (groups - 1) as f64;
+        (value(g) - others).abs() * (fit.group_n[g] as f64).sqrt()
+    };
     (0..groups)
         .max_by(|&a, &b| distance(a).total_cmp(&distance(b)))
         .unwrap_or(0)
@@ -243,7 +256,7 @@ fn verdict(
             let place = s
                 .search
                 .as_ref()
-                .map(|f| group_names[most_different(f, group_names.len(), kind, i)].clone());
+                .map(|f| group_names[most_different(f, kind, i)].clone());
             match (lang, place) {
                 (Lang::Sv, Some(g)) => format!("”{label}” fungerar olika (mest i {g})"),
                 (Lang::En, Some(g)) => format!("“{label}” works differently (most in {g})"),
@@ -264,6 +277,34 @@ fn verdict(
         (Lang::Sv, false, false) => format!("inte jämförbar: {items}"),
         (Lang::En, false, false) => format!("not comparable: {items}"),
     }
+}
+
+/// Negative residual variances (Heywood cases) in any model of the sequence, once each by
+/// item and group: the estimate is kept, as lavaan keeps it, and said.
+fn heywood_cases(steps: &[StepResult], unit: &Unit, group_names: &[String]) -> Vec<String> {
+    let p = unit.items.len();
+    let mut seen = Vec::new();
+    for fit in steps
+        .iter()
+        .flat_map(|s| [&s.fit, &s.constrained, &s.search])
+    {
+        let Some(fit) = fit else { continue };
+        for (gi, v) in fit.residuals.iter().enumerate() {
+            let key = (gi / p, gi % p);
+            if *v < 0.0 && !seen.contains(&key) {
+                seen.push(key);
+            }
+        }
+    }
+    seen.sort_unstable();
+    seen.iter()
+        .map(|&(g, i)| {
+            format!(
+                "negative residual variance (a Heywood case) for `{}` in {}",
+                unit.items[i], group_names[g]
+            )
+        })
+        .collect()
 }
 
 /// A unit's models: the steps (or why it could not be tested), the groups that entered
@@ -341,7 +382,12 @@ pub fn invariance_frame(
     let tested: Vec<Tested> = units
         .iter()
         .map(|unit| {
-            let min_complete = min_group.max(unit.items.len() as u64 + 1);
+            let p = unit.items.len() as u64;
+            let min_complete = opts
+                .min_respondents
+                .map_or(10 * p, |m| m as u64)
+                .max(min_group)
+                .max(p + 1);
             let (kept, moments, left_out) =
                 unit_moments(&prep, unit, &names, &members, visible, min_complete);
             let label = format!("invariance of `{}`", unit.id);
@@ -417,6 +463,7 @@ pub fn invariance_frame(
             Ok(steps) => {
                 let (lvl, comparable) = level(steps);
                 let sentence = verdict(inst, lang, steps, unit, &kept_names);
+                note_parts.extend(heywood_cases(steps, unit, &kept_names));
                 let note = (!note_parts.is_empty()).then(|| note_parts.join("; "));
                 for s in steps {
                     let freed = (!s.freed_here.is_empty()).then(|| {

@@ -13,7 +13,9 @@
 //!   any item's loading be freed in a partial model;
 //! - F = Σ_g (n_g/N) [ln|Σ_g| + tr(S_g Σ_g⁻¹) − ln|S_g| − p + (x̄_g − μ_g)ᵀ Σ_g⁻¹ (x̄_g − μ_g)],
 //!   S_g with divisor n_g, χ² = N·F (lavaan's `likelihood = "normal"`), minimised by BFGS
-//!   with analytic gradients. Residual variances are parametrised as exp(t).
+//!   with analytic gradients. Residual variances are free as in lavaan: a negative one (a
+//!   Heywood case) is an estimate, reported by the caller, as long as every Σ_g stays
+//!   positive definite.
 //!
 //! The moments are scaled by the pooled SD of each item before fitting (ML is invariant
 //! to it, and the optimiser then works on numbers near 1); estimates are scaled back.
@@ -119,6 +121,8 @@ pub struct MgFit {
     pub step: Step,
     pub freed: Freed,
     pub n: u64,
+    /// Complete respondents of each group.
+    pub group_n: Vec<u64>,
     /// χ², df, p, CFI, TLI, RMSEA and its interval.
     pub chi: ChisqFit,
     pub srmr: f64,
@@ -139,7 +143,7 @@ struct Layout {
     m: usize,
     lambda: Vec<usize>,
     nu: Vec<usize>,
-    log_theta: Vec<usize>,
+    theta_ii: Vec<usize>,
     /// `g·m·m + a·m + b`, the same index at (a, b) and (b, a); `None`: a variance fixed to 1.
     phi: Vec<Option<usize>>,
     /// `g·m + a`; `None`: a mean fixed to 0.
@@ -166,7 +170,7 @@ impl Layout {
         };
         let lambda = item_params(Kind::Loading);
         let nu = item_params(Kind::Intercept);
-        let log_theta = item_params(Kind::Residual);
+        let theta_ii = item_params(Kind::Residual);
         let mut phi = vec![None; groups * m * m];
         let mut alpha = vec![None; groups * m];
         for g in 0..groups {
@@ -191,7 +195,7 @@ impl Layout {
             m,
             lambda,
             nu,
-            log_theta,
+            theta_ii,
             phi,
             alpha,
             q,
@@ -229,9 +233,7 @@ impl Problem<'_> {
     fn implied(&self, theta: &[f64], g: usize) -> Implied {
         let (p, m, l) = (self.layout.p, self.layout.m, &self.layout);
         let lambda: Vec<f64> = (0..p).map(|i| theta[l.lambda[g * p + i]]).collect();
-        let psi: Vec<f64> = (0..p)
-            .map(|i| theta[l.log_theta[g * p + i]].exp())
-            .collect();
+        let psi: Vec<f64> = (0..p).map(|i| theta[l.theta_ii[g * p + i]]).collect();
         let phi: Vec<f64> = (0..m * m)
             .map(|ab| match l.phi[g * m * m + ab] {
                 Some(k) => theta[k],
@@ -304,7 +306,7 @@ impl Problem<'_> {
                 let fi = self.factor[i];
                 let glp: f64 = (0..m).map(|a| gl[i * m + a] * im.phi[a * m + fi]).sum();
                 grad[l.lambda[g * p + i]] += w * (2.0 * glp + gmu[i] * im.alpha[fi]);
-                grad[l.log_theta[g * p + i]] += w * gm[i * p + i] * im.psi[i];
+                grad[l.theta_ii[g * p + i]] += w * gm[i * p + i];
                 grad[l.nu[g * p + i]] += w * gmu[i];
             }
             for a in 0..m {
@@ -337,7 +339,7 @@ impl Problem<'_> {
         for (g, s) in self.groups.iter().enumerate() {
             for i in 0..p {
                 theta[l.lambda[g * p + i]] = 0.7;
-                theta[l.log_theta[g * p + i]] = 0.5f64.ln();
+                theta[l.theta_ii[g * p + i]] = 0.5;
                 theta[l.nu[g * p + i]] = s.mean[i];
             }
             for a in 0..m {
@@ -493,6 +495,7 @@ fn measures(problem: &Problem, minimum: &Minimum, step: Step, freed: &Freed) -> 
         step,
         freed: freed.clone(),
         n: problem.total,
+        group_n: problem.groups.iter().map(|g| g.n).collect(),
         chi: x,
         srmr,
         loglik,
