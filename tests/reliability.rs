@@ -651,6 +651,7 @@ fn partial_scalar_invariance_frees_the_items_lavaans_score_test_names() {
     let criteria = Criteria {
         max_cfi_drop: 0.01,
         max_rmsea_rise: Some(0.015),
+        min_configural_cfi: 0.9,
     };
     let steps = invariance_steps(&groups, &factor, 3, criteria, "HS").unwrap();
     let outcomes: Vec<Outcome> = steps.iter().map(|s| s.outcome).collect();

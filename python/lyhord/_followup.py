@@ -37,12 +37,14 @@ def _invariance_flags(invariance: pl.DataFrame) -> dict[str, tuple[bool | None, 
     rows = invariance.select("dimension", "comparable", "verdict").unique(maintain_order=True)
     for dimension, comparable, verdict in rows.iter_rows():
         before, said = flags.get(dimension, (True, None))
-        if comparable is None or before is None:
+        if before is False:
+            continue  # not comparable across one grouping: that stays, with its verdict
+        if comparable is False:
+            flags[dimension] = (False, verdict)
+        elif comparable is None or before is None:
             flags[dimension] = (None, said or verdict)
-        elif not comparable:
-            flags[dimension] = (False, said if before is False else verdict)
         else:
-            flags[dimension] = (before, said or verdict)
+            flags[dimension] = (True, said or verdict)
     return flags
 
 

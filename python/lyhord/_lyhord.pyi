@@ -190,6 +190,7 @@ class _InvarianceOptions(TypedDict):
     model: InvarianceModel
     max_cfi_drop: float
     max_rmsea_rise: float | None
+    min_configural_cfi: float
     min_group: int | None
     min_respondents: int | None
     lang: Lang | None

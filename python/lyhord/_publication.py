@@ -253,6 +253,7 @@ class Publication:
         model: InvarianceModel = "dimensions",
         max_cfi_drop: float = 0.01,
         max_rmsea_rise: float | None = None,
+        min_configural_cfi: float = 0.90,
         min_group: int | None = None,
         min_respondents: int | None = None,
         lang: Lang | None = None,
@@ -267,6 +268,7 @@ class Publication:
             model=model,
             max_cfi_drop=max_cfi_drop,
             max_rmsea_rise=max_rmsea_rise,
+            min_configural_cfi=min_configural_cfi,
             min_group=self._threshold(min_group),
             min_respondents=None if min_respondents is None else _count(
                 min_respondents, "min_respondents", 1

@@ -14,7 +14,7 @@ import polars as pl
 
 from . import _lyhord
 from ._args import FrameLike, _by_list, _collect, resolve_instrument
-from ._lyhord import DEFAULT_SEED, ArgumentError, Instrument
+from ._lyhord import DEFAULT_SEED, ArgumentError, ArgumentTypeError, Instrument
 from ._publication import Publication
 from ._types import CiMethod, InvarianceModel, Lang, Missing
 
@@ -460,7 +460,9 @@ def dimension_check(
     ('WLSMV', 0.78, 1.0)
     """
     inst = resolve_instrument(instrument)
-    return _lyhord._dimension_check(_collect(answers, "answers"), inst, bool(ordinal))
+    if not isinstance(ordinal, bool):
+        raise ArgumentTypeError(f"parameter `ordinal` must be True or False, got {ordinal!r}")
+    return _lyhord._dimension_check(_collect(answers, "answers"), inst, ordinal)
 
 
 def polychoric(answers: FrameLike, instrument: Instrument | str | Path) -> pl.DataFrame:
@@ -523,6 +525,7 @@ def invariance(
     model: InvarianceModel = "dimensions",
     max_cfi_drop: float = 0.01,
     max_rmsea_rise: float | None = None,
+    min_configural_cfi: float = 0.90,
     min_group: int | None = None,
     min_respondents: int | None = None,
     lang: Lang | None = None,
@@ -575,6 +578,10 @@ def invariance(
         dimensions, a verdict for the instrument.
     max_cfi_drop, max_rmsea_rise : float
         How much a constrained step may worsen the fit and still be accepted.
+    min_configural_cfi : float
+        The configural model must reach this CFI (default 0.90): otherwise the items do not
+        form the same structure in every group, the later steps are not tested and the
+        verdict says so.
     min_group : int, optional
         The minimum group size of the publication layer (default: the instrument's): a
         group it blanks is left out of the models.
@@ -641,7 +648,7 @@ def invariance(
     lar3 lower than the other förvaltningar, so its learning index is not comparable.
     """
     inst = resolve_instrument(instrument)
-    if group is None and waves is None:
+    if not _by_list(group) and not _by_list(waves):
         raise ArgumentError(
             'name the grouping to compare: group="forvaltning" (a unit column) or '
             'waves="year" (a wave column)'
@@ -651,6 +658,7 @@ def invariance(
         "model": model,
         "max_cfi_drop": max_cfi_drop,
         "max_rmsea_rise": max_rmsea_rise,
+        "min_configural_cfi": min_configural_cfi,
         "min_group": min_group,
         "min_respondents": min_respondents,
         "lang": lang,
@@ -658,6 +666,6 @@ def invariance(
     tables = [
         publication.invariance(_by_list(by), **options)  # type: ignore[arg-type]
         for by in (group, waves)
-        if by is not None
+        if _by_list(by)
     ]
     return pl.concat(tables)

@@ -615,8 +615,11 @@ def _invariance(
     if latest not in answers:
         log(f"note: invariance is not tested: {latest} was read from the store, not its answers")
         return None
-    table = per_year[latest]
-    shown = table.filter((pl.col("level") == 1) & ~pl.col("suppressed"))[top].unique()
+    # Only groups the run published whole at that level: a group with any blanked measure
+    # (blanked for a period, an earlier run or a unit below it) stays out altogether.
+    level = per_year[latest].filter(pl.col("level") == 1)
+    blanked = level.filter(pl.col("suppressed"))[top].unique()
+    shown = level.filter(~pl.col(top).is_in(blanked.implode()))[top].unique()
     try:
         return invariance(
             answers[latest].filter(pl.col(top).is_in(shown.implode())),

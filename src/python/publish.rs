@@ -126,6 +126,7 @@ struct InvarianceArgs {
     model: String,
     max_cfi_drop: f64,
     max_rmsea_rise: Option<f64>,
+    min_configural_cfi: f64,
     min_group: Option<usize>,
     min_respondents: Option<usize>,
     lang: Option<String>,
@@ -139,6 +140,7 @@ impl InvarianceArgs {
             criteria: Criteria {
                 max_cfi_drop: self.max_cfi_drop,
                 max_rmsea_rise: self.max_rmsea_rise,
+                min_configural_cfi: self.min_configural_cfi,
             },
             min_group: self.min_group,
             min_respondents: self.min_respondents,

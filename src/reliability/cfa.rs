@@ -3,8 +3,8 @@
 //! item correlation matrix of complete respondents (as R `lavaan::cfa(std.lv = TRUE)`).
 //!
 //! Σ(θ) = Λ Φ Λᵀ + Ψ, factor variances fixed to 1; F = ln|Σ| + tr(R Σ⁻¹) − ln|R| − p,
-//! minimised by BFGS with analytic gradients. Uniquenesses are parametrised as exp(t) so
-//! they stay positive; a uniqueness that runs to zero (a Heywood case) is reported.
+//! minimised by BFGS with analytic gradients. Uniquenesses are free, as in lavaan: one
+//! that runs to zero or below (a Heywood case) is kept and reported.
 
 use super::fit::{chisq_fit, ChisqFit};
 use super::linalg::spd_inverse;
@@ -39,11 +39,11 @@ impl Model<'_> {
         2 * self.p + self.m * (self.m - 1) / 2
     }
 
-    /// (Λ as loadings per item, ψ, Φ) from θ = [λ (p), t (p), φ (lower triangle)].
+    /// (Λ as loadings per item, ψ, Φ) from θ = [λ (p), ψ (p), φ (lower triangle)].
     fn unpack(&self, theta: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let (p, m) = (self.p, self.m);
         let lambda = theta[..p].to_vec();
-        let psi = theta[p..2 * p].iter().map(|t| t.exp()).collect();
+        let psi = theta[p..2 * p].to_vec();
         let mut phi = super::linalg::identity(m);
         let mut idx = 2 * p;
         for a in 0..m {
@@ -102,7 +102,7 @@ impl Model<'_> {
             // dF/dλ_i = 2 (G Λ Φ)_{i, f_i}
             let fi = self.factor[i];
             grad[i] = 2.0 * (0..m).map(|a| gl[i * m + a] * phi[a * m + fi]).sum::<f64>();
-            grad[p + i] = g[i * p + i] * psi[i];
+            grad[p + i] = g[i * p + i];
         }
         let mut idx = 2 * p;
         for a in 0..m {
@@ -187,7 +187,7 @@ pub fn fit_cfa(
     let mut theta = vec![0.0; q];
     for i in 0..p {
         theta[i] = 0.7;
-        theta[p + i] = 0.51f64.ln();
+        theta[p + i] = 0.51;
     }
     for t in theta.iter_mut().skip(2 * p) {
         *t = 0.3;
@@ -217,7 +217,7 @@ pub fn fit_cfa(
     for (i, u) in uniqueness.iter().enumerate() {
         if *u < 1e-4 {
             notes.push(format!(
-                "item `{}`: residual variance near zero (Heywood case)",
+                "item `{}`: residual variance near zero or negative (Heywood case)",
                 names[i]
             ));
         }

@@ -339,3 +339,42 @@ def test_respondents_without_a_group_are_a_group_named_in_words(staff_2025):
     inv = ly.invariance(unnamed, "epl-staff", group="forvaltning").filter(dimension="learning")
     assert inv["groups"][0] == 5
     assert inv["verdict"][0].endswith("fungerar olika (mest i gruppen utan uppgift)")
+
+
+def test_a_configural_model_that_fits_poorly_is_not_comparable(staff_2025):
+    inv = ly.invariance(staff_2025, "epl-staff", group="forvaltning", min_configural_cfi=0.9995)
+    engagement = inv.filter(dimension="engagement")  # configural CFI 0.9993
+    assert engagement.select("step", "outcome").rows() == [
+        ("configural", "fails"),
+        ("metric", "not tested"),
+        ("scalar", "not tested"),
+        ("strict", "not tested"),
+    ]
+    assert (engagement["level"][0], engagement["comparable"][0]) == ("none", False)
+    assert engagement["verdict"][0].startswith("inte jämförbar: frågorna hänger inte ihop")
+    with pytest.raises(ly.EstimationError, match="parameter `min_configural_cfi`"):
+        ly.invariance(staff_2025, "epl-staff", group="forvaltning", min_configural_cfi=1.5)
+
+
+def test_not_comparable_in_one_grouping_stays_not_comparable():
+    from lyhord._followup import _invariance_flags
+
+    table = pl.DataFrame(
+        {
+            "dimension": ["learning", "learning", "engagement"],
+            "comparable": [False, None, True],
+            "verdict": ["delvis jämförbar: x", None, "jämförbar mellan grupperna"],
+        },
+        schema_overrides={"comparable": pl.Boolean},
+    )
+    assert _invariance_flags(table) == {
+        "learning": (False, "delvis jämförbar: x"),
+        "engagement": (True, "jämförbar mellan grupperna"),
+    }
+
+
+def test_keyword_types_are_checked(staff_2025):
+    with pytest.raises(ly.ArgumentError, match='group="forvaltning"'):
+        ly.invariance(staff_2025, "epl-staff", waves=[])
+    with pytest.raises(ly.ArgumentTypeError, match="parameter `ordinal`"):
+        ly.dimension_check(staff_2025, "epl-staff", ordinal="false")

@@ -7,7 +7,9 @@
 //! of the model altogether, so nothing in the table depends on its answers; so is a group
 //! with fewer complete respondents than the minimum group size. `note` names them.
 
-use super::{invariance_steps, Criteria, Kind, MgFit, Moments, Outcome, Step, StepResult};
+use super::{
+    fit_model, invariance_steps, Criteria, Freed, Kind, MgFit, Moments, Outcome, Step, StepResult,
+};
 use crate::error::{Error, ReliabilityError};
 use crate::instrument::{Instrument, Lang};
 use crate::publish::groups::{group_rows, Groups};
@@ -55,7 +57,7 @@ struct Unit<'i> {
     m: usize,
 }
 
-fn units(inst: &Instrument, model: Model) -> Vec<Unit<'_>> {
+fn units(inst: &Instrument, model: Model) -> Result<Vec<Unit<'_>>, Error> {
     let index = || Unit {
         id: inst.index.id.as_str(),
         items: inst.index_items(),
@@ -63,9 +65,9 @@ fn units(inst: &Instrument, model: Model) -> Vec<Unit<'_>> {
         m: 1,
     };
     if inst.dimensions.is_empty() {
-        return vec![index()];
+        return Ok(vec![index()]);
     }
-    match model {
+    Ok(match model {
         Model::Dimensions => inst
             .dimensions
             .iter()
@@ -81,10 +83,17 @@ fn units(inst: &Instrument, model: Model) -> Vec<Unit<'_>> {
             let mut factor = Vec::new();
             for (a, d) in inst.dimensions.iter().enumerate() {
                 for item in &d.items {
-                    if !items.contains(&item.as_str()) {
-                        items.push(item.as_str());
-                        factor.push(a);
+                    if items.contains(&item.as_str()) {
+                        return Err(ReliabilityError::Parameter {
+                            parameter: "model".into(),
+                            message: format!(
+                                "item `{item}` belongs to more than one dimension; model=\"instrument\" needs each item in one dimension (use model=\"dimensions\")"
+                            ),
+                        }
+                        .into());
                     }
+                    items.push(item.as_str());
+                    factor.push(a);
                 }
             }
             vec![Unit {
@@ -94,7 +103,7 @@ fn units(inst: &Instrument, model: Model) -> Vec<Unit<'_>> {
                 m: inst.dimensions.len(),
             }]
         }
-    }
+    })
 }
 
 /// The group's key values for people ("Socialförvaltningen", "2025"); a missing key (the
@@ -148,7 +157,7 @@ fn unit_moments(
             ));
             continue;
         }
-        let cov = match sums.covariance(name, &unit.items) {
+        let cov = match sums.covariance(&format!("`{}`", unit.id), &unit.items) {
             Ok(c) => c,
             Err(e) => {
                 left_out.push(format!("{name}: {e}"));
@@ -164,7 +173,23 @@ fn unit_moments(
             continue;
         }
         let mean = (0..p).map(|j| sums.mean(j).unwrap_or(f64::NAN)).collect();
-        moments.push(Moments { n, mean, cov });
+        let own = Moments { n, mean, cov };
+        // A group whose own factor model has no proper solution would stop every model.
+        let alone = fit_model(
+            std::slice::from_ref(&own),
+            &unit.factor,
+            unit.m,
+            Step::Configural,
+            &Freed::default(),
+            name,
+        );
+        if alone.is_err() {
+            left_out.push(format!(
+                "{name}: its own factor model does not converge (no proper solution)"
+            ));
+            continue;
+        }
+        moments.push(own);
         kept.push(g);
     }
     (kept, moments, left_out)
@@ -175,6 +200,9 @@ fn unit_moments(
 fn level(steps: &[StepResult]) -> (String, bool) {
     let outcome = |step: Step| steps.iter().find(|s| s.step == step).map(|s| s.outcome);
     let accepted = |o: Option<Outcome>| matches!(o, Some(Outcome::Holds | Outcome::Partial));
+    if !accepted(outcome(Step::Configural)) {
+        return ("none".into(), false);
+    }
     let highest = Step::ALL
         .iter()
         .take_while(|s| accepted(outcome(**s)))
@@ -232,11 +260,17 @@ fn verdict(
     unit: &Unit,
     group_names: &[String],
 ) -> String {
-    let (_, comparable) = level(steps);
+    let (level, comparable) = level(steps);
     if comparable {
         return match lang {
             Lang::Sv => "jämförbar mellan grupperna".into(),
             Lang::En => "comparable across the groups".into(),
+        };
+    }
+    if level == "none" {
+        return match lang {
+            Lang::Sv => "inte jämförbar: frågorna hänger inte ihop på samma sätt i alla grupper (den konfigurala modellen passar dåligt)".into(),
+            Lang::En => "not comparable: the items do not hang together the same way in every group (the configural model fits poorly)".into(),
         };
     }
     let differing = steps.iter().filter(|s| {
@@ -378,7 +412,7 @@ pub fn invariance_frame(
     let names: Vec<String> = (0..groups.len())
         .map(|g| group_name(&groups, g, lang))
         .collect();
-    let units = units(inst, opts.model);
+    let units = units(inst, opts.model)?;
     let tested: Vec<Tested> = units
         .iter()
         .map(|unit| {
@@ -464,6 +498,12 @@ pub fn invariance_frame(
                 let (lvl, comparable) = level(steps);
                 let sentence = verdict(inst, lang, steps, unit, &kept_names);
                 note_parts.extend(heywood_cases(steps, unit, &kept_names));
+                note_parts.extend(
+                    steps
+                        .iter()
+                        .filter(|s| s.outcome == Outcome::Fails && s.fit.is_none())
+                        .map(|s| format!("the {} model did not converge", s.step.name())),
+                );
                 let note = (!note_parts.is_empty()).then(|| note_parts.join("; "));
                 for s in steps {
                     let freed = (!s.freed_here.is_empty()).then(|| {
@@ -474,7 +514,7 @@ pub fn invariance_frame(
                             .join(", ")
                     });
                     let models = step_models(s);
-                    let untested = models.is_empty().then_some(("not tested", None, false));
+                    let untested = models.is_empty().then_some((s.outcome.name(), None, false));
                     let models = models
                         .into_iter()
                         .map(|(o, m, f)| (o, Some(m), f))
@@ -556,6 +596,14 @@ fn check_options(opts: &InvarianceOptions) -> Result<(), Error> {
         return Err(ReliabilityError::Parameter {
             parameter: "group".into(),
             message: "name the column whose groups are compared (e.g. group=\"forvaltning\"), or give waves".into(),
+        }
+        .into());
+    }
+    let cfi = opts.criteria.min_configural_cfi;
+    if !(0.0..=1.0).contains(&cfi) {
+        return Err(ReliabilityError::Parameter {
+            parameter: "min_configural_cfi".into(),
+            message: format!("must lie in 0–1 (the usual value is 0.90), got {cfi}"),
         }
         .into());
     }

@@ -532,6 +532,9 @@ fn group_srmr(s: &Moments, im: &Implied, p: usize) -> f64 {
 pub struct Criteria {
     pub max_cfi_drop: f64,
     pub max_rmsea_rise: Option<f64>,
+    /// The configural model must fit at least this well (CFI) for the structure to be the
+    /// same in every group at all; 0.90 is the usual "acceptable".
+    pub min_configural_cfi: f64,
 }
 
 impl Criteria {
@@ -617,9 +620,14 @@ pub fn invariance_steps(
         &Freed::default(),
         label,
     )?;
+    let configural_holds = configural.chi.cfi >= criteria.min_configural_cfi - 1e-12;
     let mut out = vec![StepResult {
         step: Step::Configural,
-        outcome: Outcome::Holds,
+        outcome: if configural_holds {
+            Outcome::Holds
+        } else {
+            Outcome::Fails
+        },
         fit: Some(configural.clone()),
         previous: None,
         freed_here: Vec::new(),
@@ -627,7 +635,7 @@ pub fn invariance_steps(
         constrained: None,
     }];
     let mut accepted = configural;
-    let mut failed = false;
+    let mut failed = !configural_holds;
     for step in [Step::Metric, Step::Scalar, Step::Strict] {
         if failed {
             out.push(StepResult {
@@ -642,7 +650,20 @@ pub fn invariance_steps(
             continue;
         }
         let Some(kind) = step.equates() else { continue };
-        let full = fit_model(groups, factor, m, step, &accepted.freed, label)?;
+        let Ok(full) = fit_model(groups, factor, m, step, &accepted.freed, label) else {
+            // No converged model: the step cannot be accepted (the caller says why).
+            out.push(StepResult {
+                step,
+                outcome: Outcome::Fails,
+                fit: None,
+                previous: Some(accepted.clone()),
+                freed_here: Vec::new(),
+                search: None,
+                constrained: None,
+            });
+            failed = true;
+            continue;
+        };
         if criteria.accepts(&full, &accepted) {
             out.push(StepResult {
                 step,
@@ -662,7 +683,12 @@ pub fn invariance_steps(
         loop {
             let mut best: Option<MgFit> = None;
             for i in candidates(factor, &current.freed, kind) {
-                let fit = fit_model(groups, factor, m, step, &current.freed.with(kind, i), label)?;
+                // A candidate model that does not converge is no candidate.
+                let Ok(fit) =
+                    fit_model(groups, factor, m, step, &current.freed.with(kind, i), label)
+                else {
+                    continue;
+                };
                 if best.as_ref().is_none_or(|b| fit.chi.chisq < b.chi.chisq) {
                     best = Some(fit);
                 }
