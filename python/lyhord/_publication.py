@@ -270,9 +270,9 @@ class Publication:
             max_rmsea_rise=max_rmsea_rise,
             min_configural_cfi=min_configural_cfi,
             min_group=self._threshold(min_group),
-            min_respondents=None if min_respondents is None else _count(
-                min_respondents, "min_respondents", 1
-            ),
+            min_respondents=None
+            if min_respondents is None
+            else _count(min_respondents, "min_respondents", 1),
             lang=lang,
         )
 
