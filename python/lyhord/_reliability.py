@@ -554,9 +554,11 @@ def invariance(
       the mean residuals, averaged over the groups with weights ``n_g/N``; ``aic``, ``bic``.
     - each step against the last accepted one: ``delta_chisq``, ``delta_df``, ``delta_p``
       (the χ² difference test), ``delta_cfi``, ``delta_rmsea``. A step is accepted when
-      ``delta_cfi ≥ −max_cfi_drop`` (Cheung & Rensvold 2002) and
-      ``delta_rmsea ≤ max_rmsea_rise`` (Chen 2007); the χ² test is shown but not used,
-      as it rejects trivial differences with thousands of respondents.
+      ``delta_cfi ≥ −max_cfi_drop`` (Cheung & Rensvold 2002) and, when
+      ``max_rmsea_rise`` is given, ``delta_rmsea ≤ max_rmsea_rise`` (Chen 2007; lavaan's
+      multi-group RMSEA carries ``√G``, so its rise grows with the number of groups); the
+      χ² test is shown but not used, as it rejects trivial differences with thousands of
+      respondents. The configural model itself must reach ``min_configural_cfi``.
     - **partial invariance**: a step that is not accepted is searched item by item: the item
       whose own parameter per group lowers χ² most is freed, then the next, until the step
       is accepted or each dimension has only two constrained items left (Byrne, Shavelson &
@@ -576,8 +578,10 @@ def invariance(
         ``"dimensions"``: one one-factor model per dimension, a verdict per dimension
         (each needs three items). ``"instrument"``: one model of the correlated
         dimensions, a verdict for the instrument.
-    max_cfi_drop, max_rmsea_rise : float
-        How much a constrained step may worsen the fit and still be accepted.
+    max_cfi_drop : float
+        How much CFI a constrained step may lose and still be accepted.
+    max_rmsea_rise : float, optional
+        How much RMSEA it may gain (not checked by default).
     min_configural_cfi : float
         The configural model must reach this CFI (default 0.90): otherwise the items do not
         form the same structure in every group, the later steps are not tested and the
