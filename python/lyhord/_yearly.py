@@ -581,8 +581,10 @@ def run(config_path: Path, log: Callable[[str], None] | None = None) -> dict[str
     target and moved into place at the end, and the store is updated after it."""
     log = log or (lambda line: print(line, file=sys.stderr))
     config = load_config(config_path)
+    # The answers are kept only when the invariance test needs them.
     answers: dict[int, pl.DataFrame] = {}
-    sums = {w.year: wave_sums(config, w, log, answers) for w in config.waves}
+    keep = answers if config.invariance else None
+    sums = {w.year: wave_sums(config, w, log, keep) for w in config.waves}
     pub, per_year, periods = publish(config, sums, read_record(config, log), log)
     tables = _tables(config, per_year, periods)
     if config.invariance:

@@ -1045,20 +1045,13 @@ pub fn structure_frame(
     ordinal: bool,
 ) -> Result<DataFrame, Error> {
     let prep = Prepared::new(df, inst)?;
-    let CheckItems { dims, ids, factor } = structure_items(inst)?;
-    let scored = prep.scored(&ids);
-    let refs: Vec<&dyn ItemValues> = scored.iter().map(|s| s as &dyn ItemValues).collect();
-    let rows: Vec<u32> = (0..df.height() as u32).collect();
-    let sums = PairSums::compute(&refs, &rows, Missing::Listwise);
-    let label = "dimension structure (complete respondents)";
-    if sums.rows_complete < 3 {
-        return Err(ReliabilityError::TooFewRespondents {
-            scale: label.into(),
-            n: sums.rows_complete,
-            needed: 3,
-        }
-        .into());
-    }
+    let CheckItems { dims, ids, factor } =
+        structure_items(inst).map_err(|item| ReliabilityError::Undefined {
+            scale: "dimension structure".into(),
+            message: format!(
+                "item `{item}` belongs to more than one dimension; the check needs each item in one dimension"
+            ),
+        })?;
     let fit = if ordinal {
         let items = prep.ordinal(&ids);
         let complete: Vec<usize> = (0..df.height())
@@ -1081,6 +1074,19 @@ pub fn structure_frame(
             estimator: "WLSMV",
         }
     } else {
+        let scored = prep.scored(&ids);
+        let refs: Vec<&dyn ItemValues> = scored.iter().map(|s| s as &dyn ItemValues).collect();
+        let rows: Vec<u32> = (0..df.height() as u32).collect();
+        let sums = PairSums::compute(&refs, &rows, Missing::Listwise);
+        let label = "dimension structure (complete respondents)";
+        if sums.rows_complete < 3 {
+            return Err(ReliabilityError::TooFewRespondents {
+                scale: label.into(),
+                n: sums.rows_complete,
+                needed: 3,
+            }
+            .into());
+        }
         let r = sums.covariance(label, &ids)?.correlation();
         let o = super::cfa::fit_cfa(&r, sums.rows_complete, &factor, &ids, &dims)?;
         StructureFit {
@@ -1113,9 +1119,10 @@ struct StructureFit {
     estimator: &'static str,
 }
 
-/// (dimensions, items, each item's dimension) of the check: the instrument's dimensions,
-/// or one factor over the index items when it has none.
-fn structure_items(inst: &Instrument) -> Result<CheckItems<'_>, Error> {
+/// The correlated-factors structure of an instrument: its dimensions, their items and each
+/// item's dimension, or one factor over the index items when it has none. `Err` names an
+/// item listed in two dimensions (each caller says what that means for its model).
+pub(crate) fn structure_items(inst: &Instrument) -> Result<CheckItems<'_>, String> {
     if inst.dimensions.is_empty() {
         let ids = inst.index_items();
         let n = ids.len();
@@ -1130,13 +1137,7 @@ fn structure_items(inst: &Instrument) -> Result<CheckItems<'_>, Error> {
     for (a, d) in inst.dimensions.iter().enumerate() {
         for item in &d.items {
             if ids.contains(&item.as_str()) {
-                return Err(ReliabilityError::Undefined {
-                    scale: "dimension structure".into(),
-                    message: format!(
-                        "item `{item}` belongs to more than one dimension; the check needs each item in one dimension"
-                    ),
-                }
-                .into());
+                return Err(item.clone());
             }
             ids.push(item.as_str());
             factor.push(a);
@@ -1149,12 +1150,12 @@ fn structure_items(inst: &Instrument) -> Result<CheckItems<'_>, Error> {
     })
 }
 
-/// The factors of the dimension check and the items loading on each.
-struct CheckItems<'a> {
-    dims: Vec<&'a str>,
-    ids: Vec<&'a str>,
+/// The factors of a correlated-factors model and the items loading on each.
+pub(crate) struct CheckItems<'a> {
+    pub dims: Vec<&'a str>,
+    pub ids: Vec<&'a str>,
     /// Each item's factor (position in `dims`).
-    factor: Vec<usize>,
+    pub factor: Vec<usize>,
 }
 
 fn structure_table(

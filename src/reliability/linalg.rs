@@ -163,3 +163,32 @@ pub fn spd_inverse(a: &[f64], n: usize) -> Option<(Vec<f64>, f64)> {
     }
     Some((inv, log_det))
 }
+
+/// A B for n × n matrices (skipping zero entries of A, which are common in the sparse
+/// matrices of the ordinal model).
+pub fn mat_mul(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * n];
+    for i in 0..n {
+        for k in 0..n {
+            let x = a[i * n + k];
+            if x == 0.0 {
+                continue;
+            }
+            for j in 0..n {
+                out[i * n + j] += x * b[k * n + j];
+            }
+        }
+    }
+    out
+}
+
+/// A Bᵀ for n × n matrices.
+pub fn mat_mul_t(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            out[i * n + j] = (0..n).map(|k| a[i * n + k] * b[j * n + k]).sum();
+        }
+    }
+    out
+}

@@ -170,15 +170,18 @@ pub fn thresholds(counts: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Cut `k` of an item with thresholds `t`: the lower edge of category `k` (−∞ for the
+/// first, +∞ past the last).
+pub fn cut(t: &[f64], k: usize) -> f64 {
+    if k == 0 {
+        f64::NEG_INFINITY
+    } else {
+        t.get(k - 1).copied().unwrap_or(f64::INFINITY)
+    }
+}
+
 /// The cell masses of a pair's table under correlation `rho`, row-major.
 fn cell_masses(rows: &[f64], cols: &[f64], rho: f64) -> Vec<f64> {
-    let cut = |t: &[f64], i: usize| -> f64 {
-        if i == 0 {
-            f64::NEG_INFINITY
-        } else {
-            t.get(i - 1).copied().unwrap_or(f64::INFINITY)
-        }
-    };
     let (nr, nc) = (rows.len() + 1, cols.len() + 1);
     // Cumulative masses at every pair of cuts, then the cells as their differences.
     let mut cum = vec![0.0; (nr + 1) * (nc + 1)];

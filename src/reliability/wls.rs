@@ -18,8 +18,9 @@
 
 use super::fit::{chisq_fit, ChisqFit};
 use super::linalg::spd_inverse;
+use super::linalg::{mat_mul, mat_mul_t};
 use super::optimise::bfgs;
-use super::polychoric::{bivariate_normal_cdf, polychoric_pair, thresholds};
+use super::polychoric::{bivariate_normal_cdf, cut, polychoric_pair, thresholds};
 use crate::error::ReliabilityError;
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 
@@ -46,15 +47,6 @@ pub struct OrdinalCfa {
 
 fn normal() -> Normal {
     Normal::standard()
-}
-
-/// Threshold `k` of an item with cut points `t` (k = 0: −∞; k = len + 1: +∞).
-fn cut(t: &[f64], k: usize) -> f64 {
-    if k == 0 {
-        f64::NEG_INFINITY
-    } else {
-        t.get(k - 1).copied().unwrap_or(f64::INFINITY)
-    }
 }
 
 /// The bivariate normal density at (x, y), 0 at an infinite limit.
@@ -345,33 +337,6 @@ fn asymptotic_covariance(cats: &[Vec<usize>], st: &Statistics) -> Option<Vec<f64
     let mut gamma = mat_mul_t(&bi, &binv, pt);
     gamma.iter_mut().for_each(|v| *v *= n as f64);
     Some(gamma)
-}
-
-fn mat_mul(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n * n];
-    for i in 0..n {
-        for k in 0..n {
-            let x = a[i * n + k];
-            if x == 0.0 {
-                continue;
-            }
-            for j in 0..n {
-                out[i * n + j] += x * b[k * n + j];
-            }
-        }
-    }
-    out
-}
-
-/// A Bᵀ.
-fn mat_mul_t(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            out[i * n + j] = (0..n).map(|k| a[i * n + k] * b[j * n + k]).sum();
-        }
-    }
-    out
 }
 
 /// The correlation structure σ_ij = λ_i λ_j φ_{f(i) f(j)} with θ = [λ (p), φ (lower

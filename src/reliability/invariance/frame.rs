@@ -15,7 +15,7 @@ use crate::instrument::{Instrument, Lang};
 use crate::publish::groups::{group_rows, Groups};
 use crate::publish::publication::{Thresholds, Visibility};
 use crate::publish::table::Table;
-use crate::reliability::frame::Prepared;
+use crate::reliability::frame::{structure_items, Prepared};
 use crate::reliability::linalg::spd_inverse;
 use crate::reliability::{ItemValues, Missing, PairSums};
 use polars::prelude::*;
@@ -58,17 +58,8 @@ struct Unit<'i> {
 }
 
 fn units(inst: &Instrument, model: Model) -> Result<Vec<Unit<'_>>, Error> {
-    let index = || Unit {
-        id: inst.index.id.as_str(),
-        items: inst.index_items(),
-        factor: vec![0; inst.index_items().len()],
-        m: 1,
-    };
-    if inst.dimensions.is_empty() {
-        return Ok(vec![index()]);
-    }
-    Ok(match model {
-        Model::Dimensions => inst
+    if model == Model::Dimensions && !inst.dimensions.is_empty() {
+        return Ok(inst
             .dimensions
             .iter()
             .map(|d| Unit {
@@ -77,33 +68,21 @@ fn units(inst: &Instrument, model: Model) -> Result<Vec<Unit<'_>>, Error> {
                 factor: vec![0; d.items.len()],
                 m: 1,
             })
-            .collect(),
-        Model::Instrument => {
-            let mut items = Vec::new();
-            let mut factor = Vec::new();
-            for (a, d) in inst.dimensions.iter().enumerate() {
-                for item in &d.items {
-                    if items.contains(&item.as_str()) {
-                        return Err(ReliabilityError::Parameter {
-                            parameter: "model".into(),
-                            message: format!(
-                                "item `{item}` belongs to more than one dimension; model=\"instrument\" needs each item in one dimension (use model=\"dimensions\")"
-                            ),
-                        }
-                        .into());
-                    }
-                    items.push(item.as_str());
-                    factor.push(a);
-                }
-            }
-            vec![Unit {
-                id: inst.index.id.as_str(),
-                items,
-                factor,
-                m: inst.dimensions.len(),
-            }]
-        }
-    })
+            .collect());
+    }
+    // The instrument's correlated dimensions (one factor over the index without any).
+    let structure = structure_items(inst).map_err(|item| ReliabilityError::Parameter {
+        parameter: "model".into(),
+        message: format!(
+            "item `{item}` belongs to more than one dimension; model=\"instrument\" needs each item in one dimension (use model=\"dimensions\")"
+        ),
+    })?;
+    Ok(vec![Unit {
+        id: inst.index.id.as_str(),
+        m: structure.dims.len(),
+        items: structure.ids,
+        factor: structure.factor,
+    }])
 }
 
 /// The group's key values for people ("Socialförvaltningen", "2025"); a missing key (the
