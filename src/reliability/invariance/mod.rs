@@ -331,24 +331,48 @@ impl Problem<'_> {
         Some((f, grad))
     }
 
-    /// Loadings 0.7, residual variances 0.5, intercepts the group's means (for an equal
-    /// intercept the last group's), factors uncorrelated with variance 1 and mean 0.
-    fn start(&self) -> Vec<f64> {
+    /// Starting points: loadings `loading`, residual variances 1 − loading², factors
+    /// uncorrelated with variance 1; intercepts the group's means, an equal intercept the
+    /// first (reference) group's; a free factor mean 0, or (with `means`) the group's mean
+    /// difference from the reference on the factor's items divided by the loading.
+    fn start(&self, loading: f64, means: bool) -> Vec<f64> {
         let (p, m, l) = (self.layout.p, self.layout.m, &self.layout);
         let mut theta = vec![0.0; l.q];
-        for (g, s) in self.groups.iter().enumerate() {
+        // Groups in reverse, so the reference group's value is the one an equal
+        // parameter keeps.
+        for (g, s) in self.groups.iter().enumerate().rev() {
             for i in 0..p {
-                theta[l.lambda[g * p + i]] = 0.7;
-                theta[l.theta_ii[g * p + i]] = 0.5;
+                theta[l.lambda[g * p + i]] = loading;
+                theta[l.theta_ii[g * p + i]] = 1.0 - loading * loading;
                 theta[l.nu[g * p + i]] = s.mean[i];
             }
             for a in 0..m {
                 if let Some(k) = l.phi[g * m * m + a * m + a] {
                     theta[k] = 1.0;
                 }
+                if let (Some(k), true) = (l.alpha[g * m + a], means) {
+                    let items: Vec<usize> = (0..p).filter(|&i| self.factor[i] == a).collect();
+                    let shift: f64 = items
+                        .iter()
+                        .map(|&i| s.mean[i] - self.groups[0].mean[i])
+                        .sum::<f64>()
+                        / items.len().max(1) as f64;
+                    theta[k] = shift / loading;
+                }
             }
         }
         theta
+    }
+
+    /// Several starting points: factor models with mean structures have local minima
+    /// (a step could otherwise fit worse than a more constrained one), so the best
+    /// converged solution of these is kept.
+    fn starts(&self) -> Vec<Vec<f64>> {
+        vec![
+            self.start(0.7, false),
+            self.start(0.7, true),
+            self.start(0.4, true),
+        ]
     }
 }
 
@@ -418,22 +442,16 @@ pub fn fit_model(
         log_det_s,
         weight,
     };
-    let minimum = bfgs(|t| problem.value_grad(t), problem.start(), 10_000).ok_or_else(|| {
-        ReliabilityError::Undefined {
-            scale: label.into(),
-            message: "the starting values give no positive definite covariance matrix".into(),
-        }
+    let minimum = problem
+        .starts()
+        .into_iter()
+        .filter_map(|start| bfgs(|t| problem.value_grad(t), start, 10_000))
+        .filter(|m| m.converged)
+        .min_by(|a, b| a.value.total_cmp(&b.value));
+    let minimum = minimum.ok_or_else(|| ReliabilityError::Undefined {
+        scale: label.into(),
+        message: format!("the {} model did not converge", step.name()),
     })?;
-    if !minimum.converged {
-        return Err(ReliabilityError::Undefined {
-            scale: label.into(),
-            message: format!(
-                "the {} model did not converge ({} iterations)",
-                step.name(),
-                minimum.iterations
-            ),
-        });
-    }
     Ok(measures(&problem, &minimum, step, freed))
 }
 
