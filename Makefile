@@ -89,11 +89,13 @@ browser:
 	  else echo "chromium is missing and cannot be installed here: the page tests will skip"; exit 0; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# R with survey, psych, GPArotation and lavaan, for the differential tests against R (Debian's
-# packages, installed here when missing and the machine lets us; otherwise those tests skip).
-R_PACKAGES := r-base-core r-cran-survey r-cran-psych r-cran-gparotation r-cran-lavaan
+# R with survey, psych, GPArotation, lavaan, sandwich and clubSandwich, for the differential
+# tests against R (Debian's packages, installed here when missing and the machine lets us;
+# otherwise those tests skip).
+R_PACKAGES := r-base-core r-cran-survey r-cran-psych r-cran-gparotation r-cran-lavaan \
+	r-cran-sandwich r-cran-clubsandwich
 r-reference:
-	@Rscript -e 'library(survey); library(psych); library(GPArotation); library(lavaan)' >/dev/null 2>&1 || { \
+	@Rscript -e 'library(survey); library(psych); library(GPArotation); library(lavaan); library(sandwich); library(clubSandwich)' >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
 	  else echo "R is missing and cannot be installed here: the R differential tests will skip"; exit 0; fi; \
 	  command -v apt-get >/dev/null 2>&1 || { echo "no apt-get: the R differential tests will skip"; exit 0; }; \

@@ -1169,6 +1169,398 @@ publication.invariance("enhet").select("dimension", "step", "outcome", "groups",
 ]
 
 
+ACTIONS = [
+    (
+        "md",
+        """# Did it work? Actions and their effect
+
+*Leder utfallet till åtgärder — och fungerade åtgärderna?* A staff survey is meant to lead
+to action: a unit reads its results, picks something to work on and does it. A year later
+the question is whether it made a difference. Looking at the unit's own change is not
+enough: the whole kommun moves from year to year, and a unit that scored unusually low tends
+to rise by itself the year after (regression to the mean).
+
+lyhord keeps the actions as data — an **action register**: which unit did what, from when,
+aimed at which measure — and compares the change of the units that acted with the change of
+comparable units that did not (**difference in differences**), from the published numbers
+only. Exempelkommun has four staff waves, 2023–2026, each fielded in October, and two
+actions whose true effect is known because lyhord planted it:
+
+- **Ledarskapsutbildning** (a leadership programme for the managers) in 11 units, started
+  November 2025 – January 2026, aimed at *Ledarskap*: true effect +5,8 points from 2026;
+- **Målbild på APT** (the unit's goals discussed at every workplace meeting) in 8 units from
+  February 2025, aimed at *Styrning*: true effect 0.""",
+    ),
+    (
+        "code",
+        """import lyhord as ly
+import polars as pl
+
+pl.Config.set_tbl_rows(20)
+pl.Config.set_fmt_str_lengths(100)
+register = ly.example_data("actions")
+register""",
+    ),
+    (
+        "md",
+        """## Four waves, published
+
+Each wave is estimated as it was published that year: by förvaltning and enhet, with the
+headcounts for the finite-population correction, small units blanked. Everything below uses
+these tables, never the answers.""",
+    ),
+    (
+        "code",
+        """by = ["forvaltning", "enhet"]
+years = (2023, 2024, 2025, 2026)
+waves = {
+    year: ly.estimate(
+        ly.example_data("staff", year=year), "hme", by=by, headcounts=ly.headcounts(year=year)
+    )
+    for year in years
+}
+pl.DataFrame(
+    {
+        "year": years,
+        "respondents": [t.filter(level=0, measure="hme")["n_respondents"][0] for t in waves.values()],
+        "headcount": [t.filter(level=0, measure="hme")["headcount"][0] for t in waves.values()],
+        "units_published": [t.filter(level=2, measure="hme", suppressed=False).height for t in waves.values()],
+        "units_blanked": [t.filter(level=2, measure="hme", suppressed=True).height for t in waves.values()],
+        "ledarskap": [round(t.filter(level=0, measure="ledarskap")["mean"][0], 1) for t in waves.values()],
+    }
+)""",
+    ),
+    (
+        "md",
+        """## The register, checked
+
+`ly.actions` reads the register (a polars frame, CSV/Excel, or TOML with one `[[action]]`
+table per row) and checks it against the published units and the waves. The unit columns
+are the estimates' grouping columns; `measures` names dimensions, the index or items by id
+or label; `start` is a date. Each action is measured from the first wave fielded after its
+start (`first_wave`; fieldwork on 1 October by default, `fieldwork="MM-DD"` otherwise)
+against the last wave before it (`base_wave`).""",
+    ),
+    (
+        "code",
+        """checked = ly.actions(register, "hme", units=waves, waves=years)
+checked.group_by("action", "base_wave", "first_wave", maintain_order=True).agg(
+    units=pl.len(), starts=pl.col("start").unique().sort(), measures=pl.col("measures").first()
+)""",
+    ),
+    (
+        "md",
+        """Every problem is an error naming the register's row and column and what would fix it;
+nothing is dropped or guessed. A misspelled unit:""",
+    ),
+    (
+        "code",
+        """typo = register.with_columns(pl.col("enhet").replace("Räddningstjänsten", "Räddningstjänst"))
+try:
+    ly.actions(typo, "hme", units=waves, waves=years)
+except ly.DataError as e:
+    print(f"{type(e).__name__}: {e}")""",
+    ),
+    (
+        "md",
+        """A register kept by hand reads well as TOML. A row that names only a förvaltning covers
+all its units, and measures may be given by their labels:""",
+    ),
+    (
+        "code",
+        """import tempfile
+from pathlib import Path
+
+toml = Path(tempfile.mkdtemp()) / "atgarder.toml"
+toml.write_text(
+    '''[[action]]
+forvaltning = "Kultur- och fritidsförvaltningen"
+action = "Friskvårdstimme"
+start = 2025-03-01
+measures = ["Motivation"]
+
+[[action]]
+enhet = "Bygglov"
+action = "Ny chef"
+start = 2024-12-01
+measures = "Ledarskap, Styrning"
+''',
+    encoding="utf-8",
+)
+ly.actions(toml, "hme", units=waves, waves=years).select(
+    "enhet", "action", "measures", "base_wave", "first_wave", "row"
+)""",
+    ),
+    (
+        "md",
+        """## The effect
+
+`ly.action_effects` takes the published tables of every wave and the register. For each
+action and each measure it aims at, every unit contributes its change from the base wave to
+the waves after the start. The comparison units are those with no registered action aimed at
+that measure. The effect is the coefficient of "has the action" in a least-squares fit of
+the changes that also adjusts for each unit's level and size in the base wave; its standard
+error is cluster-robust by unit (HC2) and the interval uses the Bell–McCaffrey degrees of
+freedom, so it holds with a handful of units (see the methods page). The `sentence` is what a
+manager page says.""",
+    ),
+    (
+        "code",
+        """effects = ly.action_effects(waves, register, "hme")
+effects.filter(view="effect").select(
+    "action",
+    "label",
+    pl.col("estimate", "ci_low", "ci_high", "df").round(1),
+    "treated_units",
+    "comparison_units",
+    "sentence",
+)""",
+    ),
+    (
+        "md",
+        """The degrees of freedom are about the number of units with the action, not the thousands
+of respondents behind them: nine units are nine observations of "what the programme did".
+
+### Against the truth
+
+Exempelkommun's answers were generated with the effects in `ly.datasets.planted_effects()`.
+Both intervals hold the true value: the leadership programme's +5,8 is found, and the
+goals-at-APT routine, which did nothing, is not credited with anything.""",
+    ),
+    (
+        "code",
+        """truth = ly.datasets.planted_effects().group_by("action", "measure").agg(pl.col("true_effect").mean())
+effects.filter(view="effect").join(truth, on=["action", "measure"]).select(
+    "action",
+    "measure",
+    "true_effect",
+    pl.col("estimate", "ci_low", "ci_high").round(1),
+    covered=pl.col("true_effect").is_between("ci_low", "ci_high"),
+)""",
+    ),
+    (
+        "md",
+        """## Wave by wave: the event view
+
+`view="event"` is the same comparison for each wave on its own, against the base wave
+(`event_time` −1). Waves after the start (0, 1, …) show how the effect builds up; **waves
+before the start are a placebo**: an action cannot work before it begins, so a clear
+"effect" there would mean the units were already on another path than their comparison
+units, and the difference in differences would not be believable. Here the pre-waves stay
+close to zero, and the leadership programme jumps at its first wave.""",
+    ),
+    (
+        "code",
+        """event = effects.filter(view="event").select(
+    "action", "wave", "event_time", pl.col("estimate", "ci_low", "ci_high").round(1), "treated_units"
+)
+event""",
+    ),
+    (
+        "code",
+        """import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(1, 2, figsize=(8, 3), sharey=True)
+for ax, (action, rows) in zip(axes, event.partition_by("action", as_dict=True).items(), strict=True):
+    t, est = rows["event_time"], rows["estimate"]
+    after = (t >= 0).to_list()
+    ax.errorbar(
+        t, est, yerr=[est - rows["ci_low"], rows["ci_high"] - est], fmt="none", ecolor="0.4", capsize=3
+    )
+    ax.scatter(t, est, c=["#1f4e79" if a else "0.6" for a in after], zorder=3)
+    ax.scatter([-1], [0], marker="o", facecolors="white", edgecolors="0.3", zorder=3)
+    ax.axhline(0, color="0.7", lw=0.8)
+    ax.axvline(-0.5, color="0.7", ls=":", lw=1)
+    true = truth.filter(action=action[0])["true_effect"][0]
+    ax.hlines(true, -0.2, t.max() + 0.2, colors="#c0504d", linestyles="--", lw=1, label="planted")
+    ax.set_title(action[0], fontsize=10)
+    ax.set_xlabel("event_time (0: first wave after the start)")
+    ax.set_xticks(range(t.min(), t.max() + 1))
+axes[0].set_ylabel("effect, points (0–100)")
+axes[0].legend(frameon=False, fontsize=8)
+fig.tight_layout()""",
+    ),
+    (
+        "md",
+        """## Unit by unit
+
+`view="unit"` gives each unit with the action its own effect: its change minus what the
+comparison units' fit predicts for a unit of its level and size. Its interval is much wider
+than the pooled one. It adds the unit's own sampling error (from the published SEs, with the
+finite-population correction), the year-to-year variation any unit's change has beyond
+sampling, and the uncertainty of the prediction; and the intervals hold jointly over the
+action's units (Bonferroni), so that among nine units one does not look "clearly changed" by
+chance.""",
+    ),
+    (
+        "code",
+        """effects.filter(view="unit", action="Ledarskapsutbildning").select(
+    "forvaltning", "enhet", pl.col("estimate", "ci_low", "ci_high").round(1), "sentence"
+)""",
+    ),
+    (
+        "md",
+        """Every one of these units had the same +5,8, yet most of them cannot show it on their own:
+one unit's change is one noisy observation. What the programme did is the pooled effect; a
+unit row is for the manager's own page, with its honest interval.""",
+    ),
+    (
+        "md",
+        """## Placebo measures
+
+`view="placebo"` estimates the same comparison on the dimensions that share no statement
+with what the action aimed at. A leadership programme should not move Motivation or
+Styrning by itself; a clear "effect" there would suggest the units differed in some other
+way (a reorganisation, a new manager), not that the programme worked.""",
+    ),
+    (
+        "code",
+        """effects.filter(view="placebo").select(
+    "action", "label", pl.col("estimate", "ci_low", "ci_high").round(1), "sentence"
+)""",
+    ),
+    (
+        "md",
+        """## Why adjust for the base level
+
+Actions tend to go to the units that scored low. Part of a low score is chance — this year's
+respondents, a bad week — and chance does not repeat, so those units rise the next year
+whether anything is done or not (**regression to the mean**). Compared with all other units,
+that rise looks like an effect. Adjusting for the base-wave level compares each unit with
+comparison units that started at the same level (and adjusting for size, with units of the
+same size).
+
+Suppose Exempelkommun gave a programme that does nothing to the ten units with the lowest
+Motivation in 2025, starting January 2026. Without the adjustment (`adjust=False`, the plain
+difference of mean changes) the programme "works"; with it, it does not:""",
+    ),
+    (
+        "code",
+        """import datetime as dt
+
+lowest = (
+    waves[2025]
+    .filter(level=2, measure="motivation", suppressed=False)
+    .sort("mean")
+    .head(10)
+    .select(*by, action=pl.lit("Inget alls"), start=pl.lit(dt.date(2026, 1, 15)), measures=pl.lit("motivation"))
+)
+pl.concat(
+    ly.action_effects(waves, lowest, "hme", adjust=adjust, placebo=False)
+    .filter(view="effect")
+    .select(
+        pl.lit(adjust).alias("adjust"), pl.col("estimate", "ci_low", "ci_high").round(1), "sentence"
+    )
+    for adjust in (False, True)
+)""",
+    ),
+    (
+        "md",
+        """The adjustment assumes that, without the action, units of the same base level and size
+would have changed alike (parallel trends conditional on level and size). The event view's
+pre-waves and the placebo measures are the checks on that assumption the data can give.
+Where units were already on their way up or down, `trend=True` also adjusts for each unit's
+change from the wave before the base.
+
+## Power before acting
+
+Before a förvaltning starts something, it can ask what the next wave will be able to see.
+`ly.detectable_change` gives, from the last published table, the smallest change of each
+group's mean that a two-sided test at 95 % would detect with 80 % probability (Bloom 1995),
+with the census finite-population correction: the more of the staff answer, the smaller the
+change that shows. In 2025, before the leadership programme:""",
+    ),
+    (
+        "code",
+        """detectable = ly.detectable_change(waves[2025])
+detectable.filter(level=1).pivot(on="measure", index="forvaltning", values="detectable").select(
+    "forvaltning", pl.col("hme", "motivation", "ledarskap", "styrning").round(1)
+)""",
+    ),
+    (
+        "md",
+        """A whole förvaltning would see a change of one to three points or so. A single enhet needs
+several points; a higher response rate next time (`response_rate=0.9`: 90 % of the headcount) helps.
+How many of the published enheter would see a change the size of the leadership programme's:""",
+    ),
+    (
+        "code",
+        """units = pl.concat(
+    ly.detectable_change(waves[2025], response_rate=rate)
+    .filter(pl.col("detectable").is_not_null(), level=2, measure="ledarskap")
+    .select(
+        pl.lit("as in 2025" if rate is None else f"{rate:.0%} of the headcount").alias("next_wave"),
+        pl.len().alias("units"),
+        pl.col("detectable").median().round(1).alias("median"),
+        (pl.col("detectable") <= 5.8).sum().alias("would_see_5_8"),
+    )
+    for rate in (None, 0.9)
+)
+units""",
+    ),
+    (
+        "md",
+        """This is the change of the unit's own mean. An action's effect is judged against
+comparison units too, and a unit's change varies from year to year beyond its sampling, so
+the unit view above needs more than this (a unit where everyone answered has a detectable
+change of 0 here: its mean is known exactly, its year-to-year swing is not). The pooled
+effect over several units is what a programme can be judged on.
+
+## Privacy: only published numbers
+
+`ly.action_effects` reads the published estimate tables, nothing else. A unit blanked in a
+wave the comparison needs takes no part in it: it is neither a unit with the action nor a
+comparison unit, and it gets no row of its own. The `note` column says how many of the
+action's units were left out; `comparison` names the comparison units (all of them
+published).""",
+    ),
+    (
+        "code",
+        """effects.filter(pl.col("note").is_not_null()).select(
+    "action", "view", "label", "event_time", "treated_units", "note"
+)""",
+    ),
+    (
+        "code",
+        """# the programme's units blanked in a wave it needs (2025 or 2026)
+blanked = {
+    unit
+    for year in (2025, 2026)
+    for unit in waves[year].filter(level=2, measure="ledarskap", suppressed=True)["enhet"]
+} & set(register.filter(action="Ledarskapsutbildning")["enhet"])
+shown = set(effects.filter(view="unit", action="Ledarskapsutbildning")["enhet"])
+print(len(blanked), "blanked;", "with a row of their own:", blanked & shown or "none")""",
+    ),
+    (
+        "md",
+        """## In the yearly run
+
+`lyhord followup --config followup.toml` takes the register beside the waves:
+
+```toml
+actions = "atgarder.csv"
+```
+
+or, when the survey is fielded at another time of year,
+
+```toml
+[actions]
+file = "atgarder.toml"
+fieldwork = "09-15"
+```
+
+and then writes the checked register (`actions`) and the effects (`action_effects`, the
+table above) with the other tables, and a section *Åtgärder och utfall* on the manager pages,
+from the published tables only. The register is kept in the store. In English: `lang="en"`
+(or `lang = "en"` in the config).""",
+    ),
+    (
+        "code",
+        """ly.action_effects(waves, register, "hme", lang="en").filter(view="effect")["sentence"].to_list()""",
+    ),
+]
+
+
 def notebooks():
     """Every notebook by file name."""
     return {
@@ -1179,6 +1571,7 @@ def notebooks():
         "05_interviews.ipynb": INTERVIEWS,
         "06_yearly_followup.ipynb": FOLLOWUP,
         "07_measuring_the_right_things.ipynb": INVARIANCE,
+        "08_did_it_work.ipynb": ACTIONS,
     }
 
 

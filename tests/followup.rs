@@ -247,3 +247,123 @@ mod targets {
         );
     }
 }
+
+// ---- action effects (`followup::actions`)
+
+mod actions {
+    use lyhord::followup::actions::*;
+    use proptest::prelude::*;
+
+    fn unit(treated: bool, change: f64, covariates: Vec<f64>, sampling_var: f64) -> UnitChange {
+        UnitChange {
+            treated,
+            change,
+            covariates,
+            sampling_var,
+        }
+    }
+
+    /// The hand panel of tests/python/test_action_effects_reference.py: units A–C took the
+    /// action (changes 6, 3, 9; sampling variances 1.5² + 2², …), D–H did not (1, −2, 3,
+    /// 0, 3).
+    fn hand_panel() -> Vec<UnitChange> {
+        let treated = [(6.0, 6.25), (3.0, 2.65), (9.0, 7.24)];
+        let others = [
+            (1.0, 2.0),
+            (-2.0, 2.08),
+            (3.0, 2.02),
+            (0.0, 2.44),
+            (3.0, 1.0),
+        ];
+        treated
+            .iter()
+            .map(|&(c, v)| unit(true, c, vec![], v))
+            .chain(others.iter().map(|&(c, v)| unit(false, c, vec![], v)))
+            .collect()
+    }
+
+    /// By hand: 6 − 1 = 5; Welch's SE √(9/3 + 4.5/5) = √3.9 (HC2 without covariates);
+    /// Bell–McCaffrey df (tr MWM)²/tr((MWM)²) = 256/59 (M, W written out by hand; also a
+    /// dense numpy computation in the Python reference test).
+    #[test]
+    fn pooled_effect_without_covariates_is_welch() {
+        let e = pooled_effect(&hand_panel(), 0.95).unwrap();
+        assert!((e.estimate - 5.0).abs() < 1e-12);
+        assert!((e.se - 3.9f64.sqrt()).abs() < 1e-12);
+        assert!((e.df - 256.0 / 59.0).abs() < 1e-10, "{}", e.df);
+    }
+
+    /// By hand: prediction = the comparisons' mean change 1, effect 6 − 1 = 5; variance =
+    /// shock (4.5 − mean sampling variance 1.908 = 2.592) + A's own 6.25 + the prediction's
+    /// 4.5/5 = 0.9, so 9.742, with t(5 − 1).
+    #[test]
+    fn unit_effect_splits_the_variance_by_hand() {
+        let panel = hand_panel();
+        let e = unit_effect(&panel[0], &panel[3..], 0.95).unwrap();
+        assert!((e.estimate - 5.0).abs() < 1e-12);
+        assert!((e.se * e.se - 9.742).abs() < 1e-12, "{}", e.se * e.se);
+        assert_eq!(e.df, 4.0);
+    }
+
+    #[test]
+    fn too_few_units_and_a_constant_covariate_are_errors_that_say_why() {
+        let panel = hand_panel();
+        let err = pooled_effect(&panel[2..], 0.95).unwrap_err().to_string();
+        assert!(err.contains("at least 2 units with the action"), "{err}");
+        let flat: Vec<UnitChange> = panel
+            .iter()
+            .map(|u| unit(u.treated, u.change, vec![70.0], 0.0))
+            .collect();
+        let err = pooled_effect(&flat, 0.95).unwrap_err().to_string();
+        assert!(err.contains("do not vary in a covariate"), "{err}");
+    }
+
+    /// Bloom (1995): δ ≈ (z₀.₉₇₅ + z₀.₈)·SE = 2.8015852·20·√(2/50) = 11.20634 when the
+    /// far tail (Φ(−4.76) ≈ 1e-6) is left out; the exact root lies just below it.
+    #[test]
+    fn detectable_change_is_blooms_with_the_far_tail() {
+        let d = detectable_change(20.0, 50.0, 50.0, None, 0.95, 0.8).unwrap();
+        assert!(d < 11.206_34 && d > 11.2063 - 1e-4, "{d}");
+        // A census (everyone answers both times) measures any change exactly.
+        assert_eq!(
+            detectable_change(20.0, 50.0, 50.0, Some(50.0), 0.95, 0.8).unwrap(),
+            0.0
+        );
+        // The finite-population correction shrinks it: √(1 − 50/100).
+        let half = detectable_change(20.0, 50.0, 50.0, Some(100.0), 0.95, 0.8).unwrap();
+        assert!((half - d * 0.5f64.sqrt()).abs() < 1e-9);
+        assert!(detectable_change(20.0, 50.0, 50.0, None, 0.95, 1.2).is_err());
+    }
+
+    fn panels() -> impl Strategy<Value = Vec<UnitChange>> {
+        prop::collection::vec((-20.0..20.0f64, 40.0..90.0f64, 1.0..5.0f64), 8..40).prop_map(
+            |rows| {
+                rows.into_iter()
+                    .enumerate()
+                    .map(|(i, (c, level, size))| unit(i % 3 == 0, c, vec![level, size], 1.0))
+                    .collect()
+            },
+        )
+    }
+
+    proptest! {
+        /// What every unit shares cancels; what only the action's units got is the effect,
+        /// exactly, whatever the covariates; the uncertainty is the same either way.
+        #[test]
+        fn shifts_move_the_effect_as_a_difference_in_differences(
+            units in panels(), common in -10.0..10.0f64, extra in -10.0..10.0f64
+        ) {
+            let Ok(base) = pooled_effect(&units, 0.95) else { return Ok(()) };
+            let shifted: Vec<UnitChange> = units
+                .iter()
+                .map(|u| unit(u.treated, u.change + common + if u.treated { extra } else { 0.0 },
+                              u.covariates.clone(), u.sampling_var))
+                .collect();
+            let moved = pooled_effect(&shifted, 0.95).unwrap();
+            prop_assert!((moved.estimate - base.estimate - extra).abs() < 1e-8);
+            prop_assert!((moved.se - base.se).abs() < 1e-8 * (1.0 + base.se));
+            prop_assert!((moved.df - base.df).abs() < 1e-6 * base.df);
+            prop_assert!(base.ci_low <= base.estimate && base.estimate <= base.ci_high);
+        }
+    }
+}

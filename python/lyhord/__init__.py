@@ -29,6 +29,7 @@ from ._design import (
     replicate_weights,
 )
 from ._exports import write_example_exports
+from ._actions import action_effects, actions, detectable_change
 from ._followup import compare_waves, targets, trend
 from ._import import Export, ImportReport, Table, TableReport, read_export, read_table, write_sav
 from ._lyhord import ImportSource
@@ -64,6 +65,9 @@ from .datasets import changed_units, example_data, headcounts
 from .report import wide, write_csv, write_pages, write_report
 
 __all__ = [
+    "action_effects",
+    "actions",
+    "detectable_change",
     "DataError",
     "EstimationError",
     "Instrument",

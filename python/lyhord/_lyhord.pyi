@@ -57,6 +57,10 @@ __all__ = [
     "__version__",
     "_agreement",
     "_changed_units",
+    "_detectable_change",
+    "_example_actions",
+    "_pooled_effect",
+    "_unit_effect",
     "_choice",
     "_choices",
     "_citizen_data",
@@ -156,6 +160,19 @@ class _SumsAccumulator:
 def _staff_data(year: int, seed: int, n: int | None = None) -> pl.DataFrame: ...
 def _headcounts(year: int, seed: int) -> pl.DataFrame: ...
 def _changed_units() -> list[tuple[str, str, float]]: ...
+def _example_actions() -> list[tuple[str, str, str, str, str, float, float]]: ...
+
+# (treated, change, covariates, sampling variance) → (estimate, se, df, ci_low, ci_high, p)
+_UnitChange = tuple[bool, float, list[float], float]
+_Effect = tuple[float, float, float, float, float, float]
+
+def _pooled_effect(units: list[_UnitChange], confidence: float) -> _Effect: ...
+def _unit_effect(
+    unit: _UnitChange, comparisons: list[_UnitChange], confidence: float
+) -> _Effect: ...
+def _detectable_change(
+    rows: list[tuple[float, float, float, float | None]], confidence: float, power: float
+) -> list[float]: ...
 def _dimension_check(
     answers: pl.DataFrame, instrument: Instrument, ordinal: bool
 ) -> pl.DataFrame: ...

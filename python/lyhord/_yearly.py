@@ -11,6 +11,8 @@ Example config (TOML; paths relative to the config file):
     mapping = "mapping.toml"            # optional, for every wave: [columns], [labels]
     invariance = true                   # optional: do the dimensions compare between the
                                         # top-level groups of the latest wave?
+    actions = "atgarder.csv"            # optional: the action register (see ly.actions);
+                                        # or [actions] file = "…", fieldwork = "10-01"
 
     [waves]                             # year = export file, or a table of import options
     2024 = "medarbetarenkat_2024.csv"
@@ -42,7 +44,10 @@ earlier run. A year already in the store is read from it, not from its export.
 Output: estimates per year and period, change (latest two waves), trend, targets, figures
 and one HTML page per top-level group; with `invariance = true` also the invariance table
 across the top-level groups of the latest wave, its verdicts on the pages and in the
-workbook's notes. Everything is written to a temporary folder and
+workbook's notes; with `actions` the checked register (`actions`), the effect of every
+action on what it aimed at (`action_effects`, see ly.action_effects) and a section
+"Åtgärder och utfall" on the pages, from the published tables only; the register is kept
+in the store. Everything is written to a temporary folder and
 moved into place only when the whole run succeeded.
 
 Check a config without running it: lyhord followup --config followup.toml --check
@@ -68,6 +73,7 @@ except ImportError:  # Python 3.10
 import polars as pl
 
 from . import _api
+from ._actions import action_effects, actions, wave_dates
 from ._args import choice
 from ._followup import compare_waves, targets, trend
 from ._import import read_export
@@ -113,7 +119,10 @@ TOP_KEYS = {
     "targets": "a list of [[targets]] tables",
     "invariance": "true or false: test whether the dimensions compare between the top-level"
     " groups of the latest wave (its answers must be read in this run, not from the store)",
+    "actions": 'the action register: a file, or a table with file = "…" and fieldwork = "MM-DD"',
 }
+ACTION_OPTIONS = ("file", "fieldwork")
+ACTIONS_STORED = "actions.parquet"
 
 
 @dataclass
@@ -121,6 +130,12 @@ class Wave:
     year: int
     source: str  # a file relative to the config, or "example"
     options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Actions:
+    source: str  # a file relative to the config, or "example"
+    fieldwork: str = "10-01"
 
 
 @dataclass
@@ -139,6 +154,7 @@ class Config:
     unit_map: dict[int, dict]
     targets: list[dict]
     invariance: bool = False
+    actions: Actions | None = None
 
     @property
     def base(self) -> Path:
@@ -184,6 +200,7 @@ def load_config(path: Path) -> Config:
         unit_map=_unit_map(raw.get("unit_map", {}), fail),
         targets=_targets(raw.get("targets", []), by, fail),
         invariance=_flag(raw.get("invariance", False), "invariance", fail),
+        actions=_actions(raw.get("actions"), fail),
     )
 
 
@@ -331,6 +348,51 @@ def _targets(value: Any, by: list[str], fail: Callable[[str], Any]) -> list[dict
             if key not in t:
                 fail(f"[[targets]] number {i} needs `{key}`")
     return value
+
+
+def _actions(value: Any, fail: Callable[[str], Any]) -> Actions | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Actions(_text(value, "actions", fail))
+    if not isinstance(value, dict):
+        return fail(f"`actions` must be {TOP_KEYS['actions']}; got {value!r}")
+    unknown = sorted(set(value) - set(ACTION_OPTIONS))
+    if unknown:
+        fail(
+            f"[actions]: unknown option `{unknown[0]}`; the options are {', '.join(ACTION_OPTIONS)}"
+        )
+    if "file" not in value:
+        fail('[actions]: give the register as file = "…"')
+    fieldwork = _text(value.get("fieldwork", "10-01"), "actions.fieldwork", fail)
+    try:
+        wave_dates(None, fieldwork)
+    except ArgumentError as e:
+        fail(f"[actions] {str(e).removeprefix('parameter ')}")
+    return Actions(_text(value["file"], "actions.file", fail), fieldwork)
+
+
+def read_register(
+    config: Config, years: list[int], units: dict[int, pl.DataFrame] | None = None
+) -> pl.DataFrame | None:
+    """The action register checked against the waves (and the published units when given);
+    every problem names the config key and the register's row."""
+    if config.actions is None:
+        return None
+    source = config.actions.source
+    register: pl.DataFrame | Path = (
+        example_data("actions") if source == "example" else config.base / source
+    )
+    try:
+        return actions(
+            register,
+            config.instrument,
+            units=units,
+            waves=years,
+            fieldwork=config.actions.fieldwork,
+        )
+    except LyhordError as e:
+        raise type(e)(f"[actions] ({source}): {e}") from None
 
 
 # ---- the waves: sums from the store or from the exports
@@ -567,6 +629,10 @@ def check(config_path: Path, log: Callable[[str], None] = print) -> Config:
     for year, source in config.headcounts.items():
         if source != "example" and not (config.base / source).is_file():
             raise LyhordError(f"[headcounts] {year}: no such file {config.base / source}")
+    register = read_register(config, [w.year for w in config.waves])
+    if register is not None:
+        kinds = register["action"].n_unique()
+        log(f"[actions]: {register.height} unit action(s) of {kinds} kind(s)")
     log(
         f"{config.path}: config OK — instrument {config.instrument.id}, by "
         f"{', '.join(config.by)}, {len(config.waves)} wave(s), output {config.out}"
@@ -591,10 +657,20 @@ def run(config_path: Path, log: Callable[[str], None] | None = None) -> dict[str
         comparability = _invariance(config, per_year, answers, log)
         if comparability is not None:
             tables["invariance"] = comparability
+    register = read_register(config, sorted(per_year), per_year)
+    if register is not None:
+        tables["actions"] = _as_text(register)
+        tables["action_effects"] = action_effects(
+            per_year,
+            register,
+            config.instrument,
+            fieldwork=config.actions.fieldwork if config.actions else "10-01",
+            lang=config.lang,
+        )
     staging = Path(tempfile.mkdtemp(prefix=f".{config.out.name}-", dir=_parent(config.out)))
     try:
         written = _write(config, tables, per_year, staging)
-        store_files = _stage_store(config, sums, pub)
+        store_files = _stage_store(config, sums, pub, register)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -669,7 +745,7 @@ def _write(
     for name, table in tables.items():
         for fmt in config.formats:
             path = out / f"{name}.{fmt}"
-            write_table(table, path)
+            write_table(_as_text(table), path)
             written["tables"].append(path)
     change = tables.get("change")
     if change is not None:
@@ -685,6 +761,7 @@ def _write(
                 path,
                 lang=config.lang,
                 invariance=tables.get("invariance"),
+                actions=tables.get("action_effects"),
             )
         )
     earlier = per_year[years[-2]] if len(years) > 1 else None
@@ -697,14 +774,26 @@ def _write(
         year=years[-1],
         lang=config.lang,
         invariance=tables.get("invariance"),
+        actions=tables.get("action_effects"),
     )
     return written
 
 
+def _as_text(table: pl.DataFrame) -> pl.DataFrame:
+    """List columns (an action's measures, the comparison units) as text, which every
+    table format can hold."""
+    lists = [c for c, t in table.schema.items() if isinstance(t, pl.List)]
+    return table.with_columns(pl.col(c).list.join(", ") for c in lists)
+
+
 def _stage_store(
-    config: Config, sums: dict[int, pl.DataFrame], pub: Publication
+    config: Config,
+    sums: dict[int, pl.DataFrame],
+    pub: Publication,
+    register: pl.DataFrame | None = None,
 ) -> list[tuple[Path, Path]]:
-    """New years' sums and the record, written beside their final names (moved in last)."""
+    """New years' sums, the record and the action register as this run read it, written
+    beside their final names (moved in last)."""
     if config.store is None:
         return []
     folder = config.store / config.instrument.id
@@ -719,6 +808,10 @@ def _stage_store(
         final = folder / RELEASED
         staged.append((final.with_name(final.name + ".tmp"), final))
         staged[-1][0].write_text(record_json(pub), encoding="utf-8")
+        if register is not None:
+            final = folder / ACTIONS_STORED
+            staged.append((final.with_name(final.name + ".tmp"), final))
+            register.write_parquet(staged[-1][0])
     except BaseException:  # a full disk: nothing half-written stays in the store
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)

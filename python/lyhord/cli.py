@@ -299,7 +299,7 @@ def _demo_report(
 
     by = ["forvaltning", "enhet"]
     earlier = None
-    if year > 2024:
+    if year > 2023:
         earlier = _api.estimate(example_data("staff", year=year - 1), inst, by=by)
     pages = write_pages(
         table, inst, out / "sidor", by=by, earlier=earlier, priorities=priorities, year=year
@@ -520,7 +520,7 @@ def _add_demo(sub) -> None:
         epilog=DEMO_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    d.add_argument("--year", type=int, default=2025, choices=(2024, 2025))
+    d.add_argument("--year", type=int, default=2025, choices=(2023, 2024, 2025, 2026))
     d.add_argument("--out", default="lyhord-demo", help="output folder (default: lyhord-demo)")
     d.set_defaults(func=cmd_demo)
 

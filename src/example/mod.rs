@@ -6,9 +6,10 @@
 //! engagement, participation and learning traits, coloured by the unit's work climate and
 //! manager; items are ordinal cuts of those traits. Missing answers (about 4–5 %, some
 //! respondents stop part-way), "vet ej" (code 6) on the governance, participation and
-//! learning items, and two waves, 2024 and 2025, in which the units of [`changed_units`]
-//! really changed. Reverse-keyed items (eng4, del5) are answered reversed, as a real
-//! respondent would.
+//! learning items, and four waves, 2023–2026: the units of [`changed_units`] really changed
+//! from 2024 to 2025 (and keep that level), and the actions of [`actions`] had the effect
+//! their register row says from their first wave on. Reverse-keyed items (eng4, del5) are
+//! answered reversed, as a real respondent would.
 //!
 //! The PRNG is our own (see `rng`), so a seed gives the same data on every platform and
 //! version.
@@ -26,8 +27,11 @@ use staff::TraitShift;
 
 /// The seed of the documented data set.
 pub const DEFAULT_SEED: u64 = 20250101;
-/// The waves that exist.
-pub const YEARS: [i32; 2] = [2024, 2025];
+/// The waves that exist (each fielded in October, see [`FIELDWORK`]).
+pub const YEARS: [i32; 4] = [2023, 2024, 2025, 2026];
+/// Month and day of each wave's fieldwork: an action started after it counts from the
+/// next wave on.
+pub const FIELDWORK: &str = "10-01";
 
 /// A unit and its population for a wave.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +90,212 @@ pub fn changed_units() -> Vec<(String, &'static str, f64)> {
     CHANGES
         .iter()
         .map(|&(enhet, dimension, change)| (enhet.to_string(), dimension, change))
+        .collect()
+}
+
+/// One row of Exempelkommun's action register, with the true effect built into the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRow {
+    pub forvaltning: &'static str,
+    pub enhet: &'static str,
+    pub action: &'static str,
+    /// ISO date the action started.
+    pub start: &'static str,
+    /// The measure it aims at (an `hme` dimension).
+    pub measure: &'static str,
+    /// Cost in kronor.
+    pub cost: f64,
+    /// The true effect on `measure` in 0–100 points from the first wave after `start` on.
+    pub true_effect: f64,
+}
+
+/// A leadership programme for eleven managers after the 2025 wave (the effect is real: the
+/// staff's leadership items sit [`LEADERSHIP_PROGRAMME_LATENT`] latent SD higher from 2026),
+/// and goals discussed at every workplace meeting in eight units before the 2025 wave (no
+/// effect at all: a null for the method to get right). Familjerätten is so small that it is
+/// usually blanked. No unit of [`changed_units`] is in the register.
+const ACTIONS: [(&str, &str, &str, &str, &str, f64); 19] = [
+    (
+        "Socialförvaltningen",
+        "Hemtjänst Öster",
+        LEADERSHIP,
+        "2025-11-03",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Socialförvaltningen",
+        "Särskilt boende Almen",
+        LEADERSHIP,
+        "2025-11-03",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Socialförvaltningen",
+        "Hemsjukvården",
+        LEADERSHIP,
+        "2025-11-03",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Socialförvaltningen",
+        "Familjerätten",
+        LEADERSHIP,
+        "2025-11-03",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Barn- och utbildningsförvaltningen",
+        "Lindskolan F-6",
+        LEADERSHIP,
+        "2025-11-17",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Barn- och utbildningsförvaltningen",
+        "Söderskolan F-6",
+        LEADERSHIP,
+        "2025-11-17",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Barn- och utbildningsförvaltningen",
+        "Förskolan Tallbacken",
+        LEADERSHIP,
+        "2025-11-17",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Samhällsbyggnadsförvaltningen",
+        "VA-enheten",
+        LEADERSHIP,
+        "2026-01-12",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Samhällsbyggnadsförvaltningen",
+        "Räddningstjänsten",
+        LEADERSHIP,
+        "2026-01-12",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Kommunledningsförvaltningen",
+        "Ekonomienheten",
+        LEADERSHIP,
+        "2026-01-12",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Kultur- och fritidsförvaltningen",
+        "Idrottsanläggningar",
+        LEADERSHIP,
+        "2026-01-12",
+        "ledarskap",
+        42_000.0,
+    ),
+    (
+        "Socialförvaltningen",
+        "Hemtjänst Väster",
+        GOALS,
+        "2025-02-03",
+        "styrning",
+        8_000.0,
+    ),
+    (
+        "Socialförvaltningen",
+        "Särskilt boende Eken",
+        GOALS,
+        "2025-02-03",
+        "styrning",
+        8_000.0,
+    ),
+    (
+        "Socialförvaltningen",
+        "Korttidsboendet",
+        GOALS,
+        "2025-02-03",
+        "styrning",
+        8_000.0,
+    ),
+    (
+        "Barn- och utbildningsförvaltningen",
+        "Ekbackens skola F-6",
+        GOALS,
+        "2025-02-03",
+        "styrning",
+        8_000.0,
+    ),
+    (
+        "Barn- och utbildningsförvaltningen",
+        "Hagaskolan F-9",
+        GOALS,
+        "2025-02-03",
+        "styrning",
+        8_000.0,
+    ),
+    (
+        "Barn- och utbildningsförvaltningen",
+        "Gymnasieskolan Yrkesgymnasiet",
+        GOALS,
+        "2025-02-03",
+        "styrning",
+        8_000.0,
+    ),
+    (
+        "Samhällsbyggnadsförvaltningen",
+        "Bygglov",
+        GOALS,
+        "2025-02-03",
+        "styrning",
+        8_000.0,
+    ),
+    (
+        "Kommunledningsförvaltningen",
+        "HR-enheten",
+        GOALS,
+        "2025-02-03",
+        "styrning",
+        8_000.0,
+    ),
+];
+const LEADERSHIP: &str = "Ledarskapsutbildning";
+const GOALS: &str = "Målbild på APT";
+/// The leadership programme's shift of the leadership items' latent signal, calibrated on
+/// a million-respondent draw: Ledarskap rises [`LEADERSHIP_PROGRAMME_POINTS`] on average
+/// over the programme's units (3.4–7.2: units near the ceiling move less).
+const LEADERSHIP_PROGRAMME_LATENT: f64 = 0.43;
+/// The programme's true effect on Ledarskap (0–100 points) in its units from 2026.
+pub const LEADERSHIP_PROGRAMME_POINTS: f64 = 5.8;
+
+/// Exempelkommun's action register, each row with its true effect.
+pub fn actions() -> Vec<ActionRow> {
+    ACTIONS
+        .iter()
+        .map(
+            |&(forvaltning, enhet, action, start, measure, cost)| ActionRow {
+                forvaltning,
+                enhet,
+                action,
+                start,
+                measure,
+                cost,
+                true_effect: if action == LEADERSHIP {
+                    LEADERSHIP_PROGRAMME_POINTS
+                } else {
+                    0.0
+                },
+            },
+        )
         .collect()
 }
 
@@ -158,7 +368,7 @@ fn check_year(year: i32) -> Result<(), ExampleError> {
     } else {
         Err(ExampleError::Parameter {
             parameter: "year".into(),
-            message: format!("Exempelkommun has the waves 2024 and 2025; got {year}"),
+            message: format!("Exempelkommun has the waves 2023 to 2026; got {year}"),
         })
     }
 }
@@ -170,6 +380,13 @@ fn response_rate(rng: &mut Rng) -> f64 {
 
 fn shift_of(unit: &Unit, year: i32) -> TraitShift {
     let mut shift = TraitShift::default();
+    if year >= 2026
+        && ACTIONS
+            .iter()
+            .any(|a| a.1 == unit.enhet && a.2 == LEADERSHIP)
+    {
+        shift.leadership += LEADERSHIP_PROGRAMME_LATENT;
+    }
     if year < 2025 {
         return shift;
     }

@@ -100,6 +100,8 @@ pub struct TraitShift {
     pub engagement: f64,
     pub participation: f64,
     pub learning: f64,
+    /// Added to the leadership items' signal only (what a leadership programme changes).
+    pub leadership: f64,
 }
 
 /// The latent traits of one respondent.
@@ -108,6 +110,7 @@ struct Traits {
     participation: f64,
     learning: f64,
     manager: f64,
+    leadership: f64,
 }
 
 fn draw_traits(unit: &Unit, shift: TraitShift, rng: &mut Rng) -> Traits {
@@ -119,6 +122,7 @@ fn draw_traits(unit: &Unit, shift: TraitShift, rng: &mut Rng) -> Traits {
         participation: trait_of(0.6 * unit.manager + shift.participation),
         learning: trait_of(0.4 * unit.manager + shift.learning),
         manager: unit.manager,
+        leadership: shift.leadership,
     }
 }
 
@@ -139,7 +143,7 @@ fn latent_answer(model: &ItemModel, t: &Traits, rng: &mut Rng) -> f64 {
         Engagement => t.engagement,
         Participation => t.participation,
         Learning => t.learning,
-        Leadership => 0.6 * t.participation + 0.8 * t.manager,
+        Leadership => 0.6 * t.participation + 0.8 * t.manager + t.leadership,
         Governance => 0.5 * (t.participation + t.learning),
     };
     model.intercept + LOADING * signal + ITEM_NOISE_SD * rng.normal()

@@ -2,6 +2,7 @@
 
 use super::errors::IntoPyResult;
 use super::results::PyTargetStatus;
+use crate::followup::actions::{detectable_change, pooled_effect, unit_effect, Effect, UnitChange};
 use crate::followup::compare::Adjust;
 use crate::followup::frame::{compare_frames, CompareOptions};
 use pyo3::prelude::*;
@@ -92,7 +93,62 @@ fn _restate_wave(
     Ok(PyDataFrame(out))
 }
 
+/// A unit's change as Python passes it: (treated, change, covariates, sampling variance).
+type ChangeTuple = (bool, f64, Vec<f64>, f64);
+/// estimate, se, df, ci_low, ci_high, p.
+type EffectTuple = (f64, f64, f64, f64, f64, f64);
+
+fn to_change((treated, change, covariates, sampling_var): ChangeTuple) -> UnitChange {
+    UnitChange {
+        treated,
+        change,
+        covariates,
+        sampling_var,
+    }
+}
+
+fn to_tuple(e: Effect) -> EffectTuple {
+    (e.estimate, e.se, e.df, e.ci_low, e.ci_high, e.p)
+}
+
+/// The pooled effect of an action (`followup::actions::pooled_effect`).
+#[pyfunction]
+fn _pooled_effect(units: Vec<ChangeTuple>, confidence: f64) -> PyResult<EffectTuple> {
+    let units: Vec<UnitChange> = units.into_iter().map(to_change).collect();
+    Ok(to_tuple(pooled_effect(&units, confidence).py_err()?))
+}
+
+/// One unit's effect against the comparison units (`followup::actions::unit_effect`).
+#[pyfunction]
+fn _unit_effect(
+    unit: ChangeTuple,
+    comparisons: Vec<ChangeTuple>,
+    confidence: f64,
+) -> PyResult<EffectTuple> {
+    let comparisons: Vec<UnitChange> = comparisons.into_iter().map(to_change).collect();
+    Ok(to_tuple(
+        unit_effect(&to_change(unit), &comparisons, confidence).py_err()?,
+    ))
+}
+
+/// The detectable change of each row (sd, n now, n next, headcount or None).
+#[pyfunction]
+fn _detectable_change(
+    rows: Vec<(f64, f64, f64, Option<f64>)>,
+    confidence: f64,
+    power: f64,
+) -> PyResult<Vec<f64>> {
+    rows.into_iter()
+        .map(|(sd, n_now, n_next, headcount)| {
+            detectable_change(sd, n_now, n_next, headcount, confidence, power).py_err()
+        })
+        .collect()
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_pooled_effect, m)?)?;
+    m.add_function(wrap_pyfunction!(_unit_effect, m)?)?;
+    m.add_function(wrap_pyfunction!(_detectable_change, m)?)?;
     m.add_function(wrap_pyfunction!(_restate_wave, m)?)?;
     m.add_function(wrap_pyfunction!(_target_status, m)?)?;
     m.add_function(wrap_pyfunction!(_compare_waves, m)?)?;

@@ -354,6 +354,35 @@ fn _headcounts(year: i32, seed: u64) -> PyResult<PyDataFrame> {
     Ok(PyDataFrame(datasets::headcount_frame(year, seed).py_err()?))
 }
 
+/// Exempelkommun's action register: (förvaltning, enhet, action, start, measure, cost,
+/// true effect).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn _example_actions() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+)> {
+    example::actions()
+        .into_iter()
+        .map(|a| {
+            (
+                a.forvaltning,
+                a.enhet,
+                a.action,
+                a.start,
+                a.measure,
+                a.cost,
+                a.true_effect,
+            )
+        })
+        .collect()
+}
+
 #[pyfunction]
 fn _changed_units() -> Vec<(String, &'static str, f64)> {
     example::changed_units()
@@ -396,6 +425,7 @@ fn _lyhord(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_staff_data, m)?)?;
     m.add_function(wrap_pyfunction!(_headcounts, m)?)?;
     m.add_function(wrap_pyfunction!(_changed_units, m)?)?;
+    m.add_function(wrap_pyfunction!(_example_actions, m)?)?;
     reliability::register(m)?;
     publish::register(m)?;
     followup::register(m)?;

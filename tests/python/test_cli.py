@@ -303,10 +303,11 @@ def test_bad_codebook_is_one_line(capsys, tmp_path, hme_csv):
 
 
 def test_usage_errors_of_every_command_are_one_line(capsys, tmp_path):
-    assert cli_run(capsys, "demo", "--year", "2023") == (
+    assert cli_run(capsys, "demo", "--year", "2022") == (
         2,
         "",
-        "lyhord: error: argument --year: invalid choice: 2023 (choose from 2024, 2025) "
+        "lyhord: error: argument --year: invalid choice: 2022 (choose from 2023, 2024, 2025, "
+        "2026) "
         "(see lyhord demo --help)\n",
     )
     code, _, err = cli_run(capsys, "followup")

@@ -15,6 +15,7 @@ MODULES = [
     "lyhord.report.html",
     "lyhord._reliability",
     "lyhord._followup",
+    "lyhord._actions",
     "lyhord._agreement",
     "lyhord._interviews",
     "lyhord._design",
@@ -45,6 +46,9 @@ def test_every_public_function_has_an_example():
     assert {"score", "estimate", "reliability", "compare_waves"} <= set(functions)
     for name in functions:
         assert "Examples" in (getattr(ly, name).__doc__ or ""), name
+        # ... and its module's examples are run above (a new module must be listed)
+        module = getattr(ly, name).__module__
+        assert module in MODULES or module.startswith("lyhord._lyhord"), (name, module)
     assert "Examples" in ly.expr.score.__doc__
 
 

@@ -2,8 +2,9 @@
 
 About 6,000 employees in 5 förvaltningar and ~120 enheter (some with fewer than five
 respondents), answers driven by correlated engagement / participation / learning traits,
-3–8 % missing answers and some "vet ej" (code 6), two waves (2024, 2025) with real change in
-some units (see :func:`changed_units`).
+3–8 % missing answers and some "vet ej" (code 6), four waves (2023–2026, each fielded in
+October) with real change in some units from 2024 to 2025 (see :func:`changed_units`), and an
+action register whose actions had a known effect (see :func:`planted_effects`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from .._args import one_of
 from .._lyhord import ArgumentError
 
 DEFAULT_SEED: int = _lyhord.DEFAULT_SEED
-KINDS = ("staff", "interviews", "citizens", "citizen_population")
+KINDS = ("staff", "interviews", "citizens", "citizen_population", "actions")
 
 
 def example_data(
@@ -65,6 +66,10 @@ def example_data(
         if kind == "citizen_population":
             return _lyhord._citizen_population()
         return _lyhord._citizen_data(seed)
+    if kind == "actions":
+        if n is not None:
+            raise ArgumentError("the example actions have no `n`")
+        return _action_register()
     if kind == "interviews":
         if year != 2025 or n is not None:
             raise ArgumentError("the example interviews exist for year=2025 only, without `n`")
@@ -95,3 +100,28 @@ def changed_units() -> pl.DataFrame:
     """
     rows = _lyhord._changed_units()
     return pl.DataFrame(rows, schema=["enhet", "dimension", "change"], orient="row")
+
+
+def _action_register() -> pl.DataFrame:
+    rows = [r[:6] for r in _lyhord._example_actions()]
+    return pl.DataFrame(
+        rows,
+        schema=["forvaltning", "enhet", "action", "start", "measures", "cost"],
+        orient="row",
+    ).with_columns(pl.col("start").str.to_date())
+
+
+def planted_effects() -> pl.DataFrame:
+    """The true effect of each action in Exempelkommun's register (``action``, ``enhet``,
+    ``measure``, ``true_effect`` in 0–100 points from the first wave after the start; the
+    programme's latent shift calibrated on a million-respondent draw).
+
+    Examples
+    --------
+    >>> import lyhord as ly, polars as pl
+    >>> fx = ly.datasets.planted_effects()
+    >>> fx.group_by("action").agg(pl.col("true_effect").mean()).sort("action").rows()
+    [('Ledarskapsutbildning', 5.8), ('Målbild på APT', 0.0)]
+    """
+    rows = [(r[2], r[1], r[4], r[6]) for r in _lyhord._example_actions()]
+    return pl.DataFrame(rows, schema=["action", "enhet", "measure", "true_effect"], orient="row")

@@ -38,6 +38,7 @@ _WORDS = {
         "group": ("grupp", "grupper"),
         "answer": ("svar", "svar"),
         "respondent": ("svarande", "svarande"),
+        "unit_noun": ("enhet", "enheter"),
     },
     "en": {
         "total": "Whole organisation",
@@ -59,6 +60,7 @@ _WORDS = {
         "group": ("group", "groups"),
         "answer": ("answer", "answers"),
         "respondent": ("respondent", "respondents"),
+        "unit_noun": ("unit", "units"),
     },
 }
 
@@ -125,3 +127,15 @@ def labelled(table: pl.DataFrame, instrument: Instrument | str, words: Words) ->
     """``table`` with a ``label`` column beside ``measure``: the name people read."""
     labels = measure_labels(instrument, words)
     return table.with_columns(pl.col("measure").replace_strict(labels, default=None).alias("label"))
+
+
+def measured_waves(fx: pl.DataFrame, row: dict) -> str:
+    """The waves after the start the effect is over: "2026" or "2025–2026"."""
+    after = fx.filter(
+        (pl.col("view") == "event")
+        & (pl.col("action") == row["action"])
+        & (pl.col("first_wave") == row["first_wave"])
+        & (pl.col("event_time") >= 0)
+    )["wave"]
+    last = int(after.max()) if after.len() else row["first_wave"]  # type: ignore[arg-type]
+    return str(row["first_wave"]) if last == row["first_wave"] else f"{row['first_wave']}–{last}"

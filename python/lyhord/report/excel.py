@@ -21,7 +21,7 @@ import polars as pl
 from .._args import one_of, require, resolve_instrument
 from .._lyhord import ArgumentError, ArgumentTypeError, Instrument, __version__
 from .._types import Lang
-from ._format import BLANK, Words, labelled
+from ._format import BLANK, Words, labelled, measured_waves
 from ._wide import column_title, group_name_column, key_columns, wide
 
 #: CSV dialects of :func:`write_csv`: separator, decimal comma, byte order mark, line end.
@@ -34,6 +34,11 @@ _TEXT = {
     "sv": {
         "notes": "Förklaringar",
         "comparability": "Jämförbarhet – {dimension}",
+        "actions": "Åtgärder och utfall",
+        "action_all": "Alla enheter med åtgärden",
+        "action_text": "Förändringen efter åtgärden minus förändringen i enheter utan den, "
+        "med hänsyn till nivå och storlek före start, i poäng 0–100; 95 % intervall "
+        "(enheternas gäller alla åtgärdens enheter samtidigt). Bara publicerade värden används.",
         "date": "Datum",
         "source": "Källa",
         "respondents": "Antal svarande",
@@ -87,6 +92,11 @@ _TEXT = {
     "en": {
         "notes": "Notes",
         "comparability": "Comparability – {dimension}",
+        "actions": "Actions and outcomes",
+        "action_all": "All units with the action",
+        "action_text": "The change after the action minus the change in units without it, "
+        "allowing for level and size before the start, in points 0–100; 95 % intervals (the "
+        "units' hold for all of the action's units at once). Only published values are used.",
         "date": "Date",
         "source": "Source",
         "respondents": "Respondents",
@@ -190,6 +200,39 @@ def write_csv(table: pl.DataFrame, path: str | Path, *, dialect: str = "excel-sv
     return path
 
 
+#: The columns of the actions sheet, per language.
+_ACTION_HEAD = {
+    "sv": [
+        "Åtgärd",
+        "Enhet",
+        "Mått",
+        "Mätt",
+        "Jämfört med",
+        "Skillnad mot jämförbara enheter",
+        "Intervall, lägsta",
+        "Intervall, högsta",
+        "Enheter med åtgärden",
+        "Jämförbara enheter",
+        "Slutsats",
+        "Anmärkning",
+    ],
+    "en": [
+        "Action",
+        "Unit",
+        "Measure",
+        "Measured",
+        "Compared with",
+        "Difference from comparable units",
+        "Interval, low",
+        "Interval, high",
+        "Units with the action",
+        "Comparable units",
+        "Conclusion",
+        "Note",
+    ],
+}
+
+
 def write_report(
     tables_or_table: pl.DataFrame | Sequence[pl.DataFrame] | Mapping[str, pl.DataFrame],
     instrument: Instrument | str | Path,
@@ -200,6 +243,7 @@ def write_report(
     source: str | None = None,
     by: Mapping[str, str] | None = None,
     invariance: pl.DataFrame | None = None,
+    actions: pl.DataFrame | None = None,
 ) -> Path:
     """Writes the Excel report people read: a sheet per level, units × measures.
 
@@ -235,6 +279,10 @@ def write_report(
         The table of :func:`lyhord.invariance`: the notes sheet then says, per dimension,
         whether it is comparable between the groups and which statements work differently
         (the verdict).
+    actions : polars.DataFrame, optional
+        The table of :func:`lyhord.action_effects`: a sheet ``Åtgärder och utfall`` then
+        gives each action's effect, for all its units and unit by unit, with its interval,
+        the number of comparison units and the conclusion in words.
 
     Returns
     -------
@@ -317,9 +365,49 @@ def write_report(
         formats,
         _comparability(invariance, inst, words),
     )
+    if actions is not None:
+        _write_actions(workbook.add_worksheet(text["actions"]), actions, words, title, formats)
     _write_data(workbook.add_worksheet("Data"), tables, inst, words, formats)
     workbook.close()
     return path
+
+
+def _write_actions(sheet, effects: pl.DataFrame, words: Words, title: str, formats) -> None:
+    """Each action's effect (all its units, then each unit shown), numbers as numbers."""
+    text = _TEXT[words.lang]
+    sheet.write_string(0, 0, text["actions"], formats["title"])
+    sheet.write_string(1, 0, title, formats["meta"])
+    sheet.write_string(2, 0, text["action_text"], formats["meta"])
+    head = _ACTION_HEAD[words.lang]
+    for col, name in enumerate(head):
+        sheet.write_string(4, col, name, formats["header"])
+    shown = effects.filter(pl.col("view").is_in(["effect", "unit"]))
+    unit_column = effects.columns[
+        effects.columns.index("label") + 1 : effects.columns.index("wave")
+    ]
+    row_number = 5
+    for row in shown.iter_rows(named=True):
+        unit = row[unit_column[-1]] if row["view"] == "unit" else text["action_all"]
+        first = measured_waves(effects, row)
+        cells = [row["action"], unit, row["label"], first, str(row["base_wave"])]
+        for col, value in enumerate(cells):
+            sheet.write_string(row_number, col, value, formats["text"])
+        for col, key in enumerate(("estimate", "ci_low", "ci_high"), start=len(cells)):
+            value = row[key]
+            if _is_blank(value):
+                sheet.write_string(row_number, col, BLANK, formats["blank"])
+            else:
+                sheet.write_number(row_number, col, value, formats["one"])
+        sheet.write_number(row_number, 8, row["treated_units"], formats["int"])
+        sheet.write_number(row_number, 9, row["comparison_units"], formats["int"])
+        sheet.write_string(row_number, 10, row["sentence"] or "", formats["text"])
+        sheet.write_string(row_number, 11, row["note"] or "", formats["text"])
+        row_number += 1
+    sheet.set_column(0, 2, 24)
+    sheet.set_column(3, 9, 12)
+    sheet.set_column(10, 10, 70)
+    sheet.set_column(11, 11, 50)
+    sheet.freeze_panes(5, 2)
 
 
 def _named_tables(

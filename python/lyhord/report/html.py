@@ -20,7 +20,7 @@ from .._args import resolve_instrument
 from .._followup import _invariance_flags, compare_waves
 from .._lyhord import DataError, Instrument
 from .._types import Lang
-from ._format import BLANK, Words, measure_labels
+from ._format import BLANK, Words, measure_labels, measured_waves
 from ._wide import column_title
 
 __all__ = ["write_pages"]
@@ -84,6 +84,15 @@ _TEXT = {
         "difference": "Skillnad",
         "difference_note": "Skillnad = värdet minus {group}s värde.",
         "interval": "Under värdet: 95 % konfidensintervall.",
+        "actions": "Åtgärder och utfall",
+        "action_all": "{action} ({units}, {first} jämfört med {base}): {sentence}.",
+        "action_unit": "{unit}: {sentence}.",
+        "action_pretrend": "Obs: redan före {action} utvecklades {label} annorlunda än i "
+        "jämförbara enheter, så skillnaden behöver inte bero på åtgärden.",
+        "action_note": "Förändringen efter åtgärden jämförs med enheter utan den, med hänsyn "
+        "till nivå och storlek före start. Intervall 95 %; enheternas intervall gäller alla "
+        "åtgärdens enheter samtidigt. Bara publicerade värden används.",
+        "action_none": "{action} ({first} jämfört med {base}): {note}.",
     },
     "en": {
         "title": "{name}, {year}",
@@ -118,6 +127,15 @@ _TEXT = {
         "difference": "Difference",
         "difference_note": "Difference = the value minus that of {group}.",
         "interval": "Below the value: 95 % confidence interval.",
+        "actions": "Actions and outcomes",
+        "action_all": "{action} ({units}, {first} compared with {base}): {sentence}.",
+        "action_unit": "{unit}: {sentence}.",
+        "action_pretrend": "Note: already before {action}, {label} moved differently than in "
+        "comparable units, so the difference need not be the action's doing.",
+        "action_note": "The change after the action is compared with units without it, "
+        "allowing for level and size before the start. 95 % intervals; the units' intervals "
+        "hold for all of the action's units at once. Only published values are used.",
+        "action_none": "{action} ({first} compared with {base}): {note}.",
     },
 }
 
@@ -134,6 +152,7 @@ class _Context:
     year: str
     pages: dict[tuple, str]
     comparability: list[str] = field(default_factory=list)
+    actions: pl.DataFrame | None = None
 
     def text(self, key: str, **kw: object) -> str:
         return _TEXT[self.words.lang][key].format(**kw)
@@ -150,6 +169,7 @@ def write_pages(
     year: int | str | None = None,
     lang: Lang | None = None,
     invariance: pl.DataFrame | None = None,
+    actions: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Write one HTML page per published group of an estimate table, and ``index.html``.
 
@@ -179,6 +199,11 @@ def write_pages(
         The table of :func:`invariance` across the units: every page then says, under the
         index table, which dimensions are not comparable between units and why (the
         verdict, in the language it was written in).
+    actions : polars.DataFrame, optional
+        The table of :func:`action_effects` from the same published tables: every page
+        then has a section "Åtgärder och utfall" with the effect of each action that ran
+        in the group's units (all its units together, then each unit shown), and a warning
+        when the units already moved differently before the action.
 
     Returns
     -------
@@ -222,6 +247,7 @@ def write_pages(
             for d, (comparable, verdict) in _invariance_flags(invariance).items()
             if comparable is False and verdict
         ]
+    ctx.actions = actions
     groups = _groups(table, by)
     for key in groups:
         ctx.pages[key] = "index.html" if key[0] == 0 else _file_name(key)
@@ -300,6 +326,7 @@ def _page(ctx: _Context, key: tuple) -> str:
     parts.append(_measures_table(ctx, key, rows))
     parts.extend(f"<p class='note'>{_e(text)}</p>" for text in ctx.comparability)
     parts.append(_statements(ctx, key, rows))
+    parts.append(_actions_section(ctx, key))
     children = _children(ctx, key)
     if children:
         parts.append(children)
@@ -308,6 +335,81 @@ def _page(ctx: _Context, key: tuple) -> str:
     made = ctx.text("made", date=date.today().isoformat(), instrument=ctx.inst.name)
     parts.append(f"<p class='note'>{_e(made)}</p></main></body></html>")
     return "\n".join(parts)
+
+
+def _actions_section(ctx: _Context, key: tuple) -> str:
+    """The effect of each action in the group's units: all of them together, then each unit
+    shown (its own row of the effects, so a unit is matched by its whole key)."""
+    if ctx.actions is None or ctx.actions.height == 0:
+        return ""
+    fx = ctx.actions
+    lines = []
+    for row in fx.filter(pl.col("view") == "effect").iter_rows(named=True):
+        units = _unit_rows(fx, row)
+        mine = [u for u in units if _under(u, key, ctx.by)]
+        if key[0] > 0 and not mine:
+            continue
+        lines.extend(_action_lines(ctx, fx, row))
+        for unit in mine:
+            if unit["sentence"]:
+                name = unit[ctx.by[-1]]
+                lines.append(ctx.text("action_unit", unit=name, sentence=unit["sentence"]))
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_e(line)}</li>" for line in lines)
+    note = f"<p class='note'>{_e(ctx.text('action_note'))}</p>"
+    return f"<h2>{_e(ctx.text('actions'))}</h2><ul>{items}</ul>{note}"
+
+
+def _action_lines(ctx: _Context, fx: pl.DataFrame, row: dict) -> list[str]:
+    """An action's pooled effect in words (or why there is none), and the placebo warning."""
+    first, base = measured_waves(fx, row), str(row["base_wave"])
+    if row["estimate"] is None:
+        note = row["note"]
+        return [ctx.text("action_none", action=row["action"], first=first, base=base, note=note)]
+    count = ctx.words.count(len(row["units"] or []), "unit_noun")
+    lines = [
+        ctx.text(
+            "action_all",
+            action=row["action"],
+            first=first,
+            base=base,
+            units=count,
+            sentence=row["sentence"],
+        )
+    ]
+    if _pretrend(fx, row):
+        lines.append(ctx.text("action_pretrend", action=row["action"], label=row["label"]))
+    return lines
+
+
+def _unit_rows(fx: pl.DataFrame, row: dict) -> list[dict]:
+    """The unit rows of a pooled effect's action, wave and measure."""
+    return fx.filter(
+        (pl.col("view") == "unit")
+        & (pl.col("action") == row["action"])
+        & (pl.col("first_wave") == row["first_wave"])
+        & (pl.col("measure") == row["measure"])
+    ).to_dicts()
+
+
+def _under(unit: dict, key: tuple, by: list[str]) -> bool:
+    """Whether an effects row's unit lies in the page's group (keys compared as text: the
+    effects hold them as text whatever the estimate table's type)."""
+    level = key[0]
+    return all(str(unit[c]) == str(v) for c, v in zip(by[:level], key[1 : level + 1], strict=True))
+
+
+def _pretrend(fx: pl.DataFrame, row: dict) -> bool:
+    """Whether a wave before the start already shows a clear difference (the placebo)."""
+    before = fx.filter(
+        (pl.col("view") == "event")
+        & (pl.col("action") == row["action"])
+        & (pl.col("first_wave") == row["first_wave"])
+        & (pl.col("measure") == row["measure"])
+        & (pl.col("event_time") < -1)
+    )
+    return bool(before.filter((pl.col("ci_low") > 0) | (pl.col("ci_high") < 0)).height)
 
 
 def _head(ctx: _Context, title: str) -> str:

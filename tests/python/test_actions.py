@@ -1,0 +1,457 @@
+"""The action register, action effects as a user meets them (Exempelkommun, errors, the
+yearly run, the pages) and what they may show of blanked units. The estimator's numbers
+against independent references are in test_action_effects_reference.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import lyhord as ly
+import polars as pl
+import pytest
+from lyhord import cli
+
+BY = ["forvaltning", "enhet"]
+YEARS = (2023, 2024, 2025, 2026)
+
+
+@pytest.fixture(scope="module")
+def answers() -> dict[int, pl.DataFrame]:
+    return {y: ly.example_data("staff", year=y) for y in YEARS}
+
+
+def estimates_of(answers: dict[int, pl.DataFrame]) -> dict[int, pl.DataFrame]:
+    return {
+        y: ly.estimate(a, "hme", by=BY, headcounts=ly.headcounts(year=y))
+        for y, a in answers.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def estimates(answers) -> dict[int, pl.DataFrame]:
+    return estimates_of(answers)
+
+
+@pytest.fixture(scope="module")
+def effects(estimates) -> pl.DataFrame:
+    return ly.action_effects(estimates, ly.example_data("actions"), "hme")
+
+
+def register(**row) -> pl.DataFrame:
+    base = {
+        "enhet": "VA-enheten",
+        "action": "Ledarskapsutbildning",
+        "start": dt.date(2025, 11, 3),
+        "measures": "ledarskap",
+    }
+    return pl.DataFrame([{**base, **row}])
+
+
+def check(estimates, reg) -> pl.DataFrame:
+    return ly.actions(reg, "hme", units=estimates, waves=YEARS)
+
+
+# ---- the register
+
+
+def test_the_example_register_is_checked_and_placed_between_waves(estimates):
+    reg = check(estimates, ly.example_data("actions"))
+    assert reg.height == 19 and reg["row"].to_list() == list(range(1, 20))
+    lead = reg.filter(action="Ledarskapsutbildning")
+    # started November 2025 to January 2026: after the 2025 wave (fielded 1 October)
+    assert set(lead["base_wave"]) == {2025} and set(lead["first_wave"]) == {2026}
+    goals = reg.filter(action="Målbild på APT")
+    assert set(goals["base_wave"]) == {2024} and set(goals["first_wave"]) == {2025}
+    assert reg.filter(enhet="Bygglov")["forvaltning"].item() == "Samhällsbyggnadsförvaltningen"
+
+
+def test_a_row_naming_a_forvaltning_covers_its_units_and_labels_are_measures(estimates):
+    reg = pl.DataFrame(
+        {
+            "forvaltning": ["Kultur- och fritidsförvaltningen"],
+            "action": ["Medarbetarsamtal"],
+            "start": ["2025-03-01"],
+            "measures": ["Styrning; hme4, Ledarskap"],
+        }
+    )
+    out = check(estimates, reg)
+    units = estimates[2026].filter(
+        pl.col("level") == 2, forvaltning="Kultur- och fritidsförvaltningen"
+    )["enhet"]
+    assert sorted(out["enhet"]) == sorted(units.unique())
+    assert out["measures"][0].to_list() == ["styrning", "hme4", "ledarskap"]
+    assert set(out["first_wave"]) == {2025}
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            {"enhet": "Hemtjänst Östr"},
+            "register row 1, column `enhet`: `Hemtjänst Östr` is not a unit of the estimates "
+            "(did you mean `Hemtjänst Öster`?)",
+        ),
+        (
+            {"measures": "ledarskapet"},
+            "register row 1, column `measures`: `ledarskapet` is not a measure of hme (did you "
+            "mean `ledarskap`?); use a dimension (motivation, ledarskap, styrning), `hme` or an "
+            "item id",
+        ),
+        ({"measures": " "}, "register row 1, column `measures`: empty; name the dimension(s)"),
+        (
+            {"start": "3/11/2025"},
+            "register row 1, column `start`: '3/11/2025' is not a date; write it as YYYY-MM-DD",
+        ),
+        (
+            {"start": dt.date(2023, 5, 1)},
+            "register row 1, column `start`: 2023-05-01 is before the first wave (2023, fielded "
+            "2023-10-01): there is no measurement before the action to compare with",
+        ),
+        (
+            {"start": dt.date(2026, 11, 1)},
+            "register row 1, column `start`: 2026-11-01 is after the last wave (2026, fielded "
+            "2026-10-01): nothing is measured after it yet",
+        ),
+        ({"action": ""}, "register row 1, column `action`: empty; name the action"),
+        ({"enhet": None}, "register row 1: names no unit; fill in `forvaltning` or `enhet`"),
+        (
+            {"kostnad": 3},
+            "register column `kostnad` is neither a unit column of the estimates (forvaltning, "
+            "enhet) nor one of action, start, measures, intensity, cost, note",
+        ),
+    ],
+)
+def test_a_bad_register_row_is_named_with_its_fix(estimates, row, message):
+    with pytest.raises(ly.DataError) as e:
+        check(estimates, register(**row))
+    assert message in str(e.value)
+
+
+def test_a_unit_registered_twice_for_one_action_names_both_rows(estimates):
+    twice = pl.concat([register(), register(measures="styrning")])
+    with pytest.raises(ly.DataError, match=r"register rows 1 and 2 both register"):
+        check(estimates, twice)
+
+
+def test_a_register_without_a_needed_column_says_which(estimates):
+    with pytest.raises(ly.DataError, match="the register has no column `start`"):
+        check(estimates, register().drop("start"))
+
+
+def test_fieldwork_is_checked_as_a_keyword(estimates):
+    with pytest.raises(ly.ArgumentError, match="parameter `fieldwork` must be the month and day"):
+        ly.actions(register(), "hme", units=estimates, waves=YEARS, fieldwork="13-01")
+    # a spring survey: the November start is before the 2026 wave, as in autumn
+    spring = ly.actions(register(), "hme", units=estimates, waves=YEARS, fieldwork="03-15")
+    assert spring.select("base_wave", "first_wave").row(0) == (2025, 2026)
+    early = register(start=dt.date(2025, 2, 1))
+    assert ly.actions(early, "hme", waves=YEARS, fieldwork="03-15")["first_wave"].item() == 2025
+
+
+def test_a_register_is_read_from_csv_and_toml(tmp_path, estimates):
+    csv = tmp_path / "atgarder.csv"
+    ly.example_data("actions").write_csv(csv, separator=";")
+    from_csv = check(estimates, csv)
+    assert from_csv.equals(check(estimates, ly.example_data("actions")))
+    toml = tmp_path / "atgarder.toml"
+    toml.write_text(
+        '[[action]]\nenhet = "VA-enheten"\naction = "Ledarskapsutbildning"\n'
+        'start = 2025-11-03\nmeasures = ["ledarskap"]\ncost = 42000\n',
+        encoding="utf-8",
+    )
+    got = check(estimates, toml)
+    assert got.select("enhet", "first_wave", "cost").row(0) == ("VA-enheten", 2026, 42000.0)
+    assert got["measures"][0].to_list() == ["ledarskap"]
+    (tmp_path / "bad.toml").write_text('[actions]\nenhet = "x"\n', encoding="utf-8")
+    with pytest.raises(ly.DataError, match=r"give one \[\[action\]\] table per row"):
+        check(estimates, tmp_path / "bad.toml")
+    with pytest.raises(ly.LyhordError, match="no such file"):
+        check(estimates, tmp_path / "saknas.csv")
+
+
+def test_the_input_register_is_not_modified(estimates):
+    raw = ly.example_data("actions")
+    before = raw.clone()
+    check(estimates, raw)
+    ly.action_effects(estimates, raw, "hme")
+    assert raw.equals(before)
+
+
+# ---- effects on Exempelkommun
+
+
+def test_every_action_gets_each_view_with_its_comparison(effects):
+    views = effects.group_by("action", "view").len().sort("action", "view")
+    assert views.rows() == [
+        ("Ledarskapsutbildning", "effect", 1),
+        ("Ledarskapsutbildning", "event", 3),  # 2023, 2024 (before) and 2026 against 2025
+        ("Ledarskapsutbildning", "placebo", 2),  # motivation and styrning
+        ("Ledarskapsutbildning", "unit", 9),
+        ("Målbild på APT", "effect", 1),
+        ("Målbild på APT", "event", 3),
+        ("Målbild på APT", "placebo", 2),
+        ("Målbild på APT", "unit", 7),
+    ]
+    lead = effects.filter(action="Ledarskapsutbildning", view="event").sort("wave")
+    assert lead["event_time"].to_list() == [-3, -2, 0]
+    pooled = effects.filter(action="Ledarskapsutbildning", view="effect").row(0, named=True)
+    # the pooled row is the event row of the only wave after the start
+    assert pooled["estimate"] == pytest.approx(lead["estimate"][-1], abs=1e-12)
+    assert len(pooled["units"]) == pooled["treated_units"] == 9
+    assert len(pooled["comparison"]) == pooled["comparison_units"]
+    # no unit with a leadership action is its own comparison
+    assert not set(pooled["comparison"]) & set(
+        ly.example_data("actions").filter(action="Ledarskapsutbildning")["enhet"]
+    )
+
+
+def test_the_sentence_is_swedish_with_decimal_commas_and_english_on_request(estimates, effects):
+    row = effects.filter(action="Ledarskapsutbildning", view="effect").row(0, named=True)
+    x, lo, hi = (
+        f"{v:.1f}".replace(".", ",") for v in (row["estimate"], row["ci_low"], row["ci_high"])
+    )
+    assert row["sentence"] == f"Ledarskap steg {x} ({lo} till {hi}) mer än i jämförbara enheter"
+    null = effects.filter(action="Målbild på APT", view="effect").row(0, named=True)
+    assert null["sentence"].startswith("Styrning: ingen säker skillnad mot jämförbara enheter (")
+    en = ly.action_effects(estimates, ly.example_data("actions"), "hme", lang="en")
+    row = en.filter(action="Ledarskapsutbildning", view="effect").row(0, named=True)
+    assert re.fullmatch(
+        r"Leadership rose \d+\.\d \(\d+\.\d to \d+\.\d\) more than in comparable units",
+        row["sentence"],
+    ), row["sentence"]
+
+
+def test_unit_intervals_hold_jointly_over_the_actions_units(effects):
+    """Bonferroni over the action's m units: each interval at 1 − 0.05/m, p times m."""
+    from scipy import stats
+
+    units = effects.filter(action="Ledarskapsutbildning", view="unit")
+    m = units.height
+    for row in units.iter_rows(named=True):
+        q = stats.t.ppf(1 - 0.05 / m / 2, row["df"])
+        assert row["ci_high"] - row["estimate"] == pytest.approx(q * row["se"], rel=1e-9)
+        raw = 2 * stats.t.sf(abs(row["estimate"] / row["se"]), row["df"])
+        assert row["p"] == pytest.approx(min(1.0, m * raw), rel=1e-9)
+
+
+def test_only_units_published_in_every_needed_wave_take_part(estimates, effects):
+    """Familjerätten (about six employees) is blanked: it has no row, the note counts it."""
+    leaf = {
+        y: t.filter(pl.col("level") == 2, ~pl.col("suppressed"), measure="ledarskap")
+        for y, t in estimates.items()
+    }
+    lead = ly.example_data("actions").filter(action="Ledarskapsutbildning")["enhet"].to_list()
+    published = [u for u in lead if all(u in set(leaf[y]["enhet"]) for y in (2025, 2026))]
+    assert "Familjerätten" not in published and len(published) < len(lead)
+    rows = effects.filter(action="Ledarskapsutbildning", view="unit")
+    assert sorted(rows["enhet"]) == sorted(published)
+    pooled = effects.filter(action="Ledarskapsutbildning", view="effect").row(0, named=True)
+    missing = len(lead) - len(published)
+    assert pooled["note"] == (
+        f"{missing} av åtgärdens {len(lead)} enheter ingår inte (visas inte alla år som behövs)"
+    )
+    shown = set(leaf[2025]["enhet"]) & set(leaf[2026]["enhet"])
+    assert set(pooled["comparison"]) <= shown
+
+
+def test_the_effects_read_nothing_of_a_blanked_row(estimates, effects):
+    """Whatever stood in the blanked rows (numbers the engine never publishes), every
+    number and word of the effects stays: they are made of published cells only."""
+    garbage = {
+        y: t.with_columns(
+            pl.when("suppressed").then(pl.lit(v)).otherwise(pl.col(c)).alias(c)
+            for c, v in (("mean", 99.0), ("se", 0.01), ("sd", 1.0), ("n", 10_000))
+        )
+        for y, t in estimates.items()
+    }
+    assert any(t.filter("suppressed").height for t in garbage.values())
+    assert ly.action_effects(garbage, ly.example_data("actions"), "hme").equals(effects)
+
+
+def test_too_few_comparison_units_is_a_row_with_the_reason(estimates):
+    fx = ly.action_effects(estimates, register(), "hme", min_comparison=500, placebo=False)
+    row = fx.filter(view="effect").row(0, named=True)
+    assert row["estimate"] is None and row["sentence"] is None
+    assert row["note"].startswith("inget resultat: 1 enheter med åtgärden och ")
+    with pytest.raises(ly.ArgumentError, match="parameter `min_comparison` must be a whole"):
+        ly.action_effects(estimates, register(), "hme", min_comparison=1)
+    with pytest.raises(ly.ArgumentError, match="at least two years"):
+        ly.action_effects({2026: estimates[2026]}, register(), "hme")
+
+
+def test_estimates_grouped_differently_are_refused(estimates):
+    other = dict(estimates)
+    other[2024] = ly.estimate(ly.example_data("staff", year=2024), "hme", by="enhet")
+    with pytest.raises(ly.DataError, match=r"the 2024 table is grouped by \[enhet\]"):
+        ly.action_effects(other, register(), "hme")
+
+
+# ---- power before acting
+
+
+def test_detectable_change_blanks_stay_blank_and_a_census_sees_everything(estimates):
+    d = ly.detectable_change(estimates[2025])
+    t = estimates[2025]
+    assert d.height == t.height
+    blank = d.filter(pl.Series(t["suppressed"]))
+    assert blank["detectable"].null_count() == blank.height > 0
+    assert blank["n"].null_count() == blank.height
+    # smaller units need bigger changes to be seen
+    units = d.filter(pl.col("level") == 2, measure="hme").drop_nulls("detectable")
+    assert units.select(pl.corr("n", "detectable", method="spearman")).item() < -0.8
+    census = t.filter(pl.col("level") == 0).with_columns(headcount=pl.col("n"))
+    assert ly.detectable_change(census)["detectable"].to_list() == [0.0] * census.height
+
+
+def test_detectable_change_options_are_checked():
+    t = ly.estimate(ly.example_data("staff", year=2025), "hme", by="forvaltning")
+    with pytest.raises(ly.ArgumentError, match="`response_rate` needs headcounts"):
+        ly.detectable_change(t, response_rate=0.8)
+    with pytest.raises(ly.ArgumentError, match="parameter `power` must be between 0 and 1"):
+        ly.detectable_change(t, power=80)
+    lower = ly.detectable_change(t, power=0.5)["detectable"]
+    assert (lower < ly.detectable_change(t)["detectable"]).all()
+
+
+# ---- the yearly run
+
+
+FOLLOWUP = """
+instrument = "hme"
+by = ["forvaltning", "enhet"]
+out = "ut"
+store = "store"
+formats = ["csv", "xlsx"]
+{actions}
+
+[waves]
+2023 = "example"
+2024 = "example"
+2025 = "example"
+2026 = "example"
+
+[headcounts]
+2025 = "example"
+2026 = "example"
+"""
+
+
+def followup(tmp_path, actions: str):
+    config = tmp_path / "followup.toml"
+    config.write_text(FOLLOWUP.format(actions=actions), encoding="utf-8")
+    return config
+
+
+def test_the_yearly_run_writes_effects_pages_and_keeps_the_register(tmp_path):
+    ly.example_data("actions").write_csv(tmp_path / "atgarder.csv")
+    config = followup(tmp_path, 'actions = "atgarder.csv"')
+    assert cli.main(["followup", "--config", str(config)]) == 0
+    out = tmp_path / "ut"
+    effects = pl.read_csv(out / "action_effects.csv")
+    pooled = effects.filter(view="effect", action="Ledarskapsutbildning").row(0, named=True)
+    assert pooled["ci_low"] > 0 and pooled["sentence"].startswith("Ledarskap steg")
+    assert (out / "actions.csv").is_file() and (out / "action_effects.xlsx").is_file()
+    sheet = pl.read_excel(
+        out / "rapport_2026.xlsx", sheet_name="Åtgärder och utfall", read_options={"header_row": 4}
+    )
+    first = sheet.row(0, named=True)
+    assert first["Enhet"] == "Alla enheter med åtgärden" and first["Jämfört med"] == "2025"
+    assert first["Slutsats"] == pooled["sentence"]
+    assert first["Skillnad mot jämförbara enheter"] == pytest.approx(pooled["estimate"], abs=0.051)
+    goals = sheet.filter(pl.col("Åtgärd") == "Målbild på APT")
+    assert goals["Mätt"][0] == "2025–2026" and goals.height == 1 + 7
+    stored = pl.read_parquet(tmp_path / "store" / "hme" / "actions.parquet")
+    assert stored.height == 19 and stored.schema["measures"] == pl.List(pl.String)
+    page = (out / "html" / "2-socialförvaltningen-hemtjänst-öster.html").read_text("utf-8")
+    section = page[page.index("<h2>Åtgärder och utfall</h2>") :]
+    assert "Ledarskapsutbildning (9 enheter, 2026 jämfört med 2025): Ledarskap steg" in section
+    assert "Hemtjänst Öster: Ledarskap" in section
+    assert "Målbild på APT" not in section.split("</ul>")[0]  # not this unit's action
+    # the published tables, not the answers: a unit blanked in the run has no effect row
+    blanked = pl.read_csv(out / "estimates_2026.csv").filter(pl.col("level") == 2)["enhet"]
+    for name in effects.filter(view="unit")["enhet"]:
+        assert name in set(blanked)
+
+
+@pytest.mark.parametrize(
+    ("actions", "message"),
+    [
+        ('[actions]\nfile = "atgarder.csv"\nfieldwork = "10-32"', "[actions] `fieldwork` must"),
+        ('[actions]\nfil = "atgarder.csv"', "[actions]: unknown option `fil`; the options are"),
+        ("[actions]\nfieldwork = '03-01'", '[actions]: give the register as file = "…"'),
+        ("actions = 5", "`actions` must be the action register: a file, or a table"),
+        ('actions = "saknas.csv"', "[actions] (saknas.csv): register"),
+    ],
+)
+def test_the_actions_config_is_strict(tmp_path, capsys, actions, message):
+    config = followup(tmp_path, actions)
+    assert cli.main(["followup", "--config", str(config), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+
+
+def test_a_bad_register_row_stops_the_run_before_anything_is_written(tmp_path, capsys):
+    register(enhet="VA-enhet").write_csv(tmp_path / "atgarder.csv")
+    config = followup(tmp_path, 'actions = "atgarder.csv"')
+    assert cli.main(["followup", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "[actions] (atgarder.csv): register row 1, column `enhet`: `VA-enhet` is not a unit "
+        "of the estimates (did you mean `VA-enheten`?)"
+    ) in err, err
+    assert not (tmp_path / "ut").exists() and not (tmp_path / "store").exists()
+
+
+def test_the_earlier_trend_is_a_third_covariate(estimates):
+    """trend=True: the same HC2 fit with each unit's 2024→2025 change beside its 2025 level
+    and ln n (reference: statsmodels OLS(...).fit(cov_type="HC2") on the published cells)."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    fx = ly.action_effects(estimates, ly.example_data("actions"), "hme", trend=True)
+    row = fx.filter(view="effect", action="Ledarskapsutbildning").row(0, named=True)
+    cells = {
+        y: dict(
+            estimates[y]
+            .filter(pl.col("level") == 2, ~pl.col("suppressed"), measure="ledarskap")
+            .select("enhet", pl.struct("mean", "n"))
+            .iter_rows()
+        )
+        for y in (2024, 2025, 2026)
+    }
+    lead = set(ly.example_data("actions").filter(action="Ledarskapsutbildning")["enhet"])
+    units = [u for u in cells[2025] if u in cells[2024] and u in cells[2026]]
+    assert sorted(row["units"]) == sorted(u for u in units if u in lead)
+    assert sorted(row["comparison"]) == sorted(u for u in units if u not in lead)
+    change = np.array([cells[2026][u]["mean"] - cells[2025][u]["mean"] for u in units])
+    covariates = np.array(
+        [
+            [
+                cells[2025][u]["mean"],
+                np.log(cells[2025][u]["n"]),
+                cells[2025][u]["mean"] - cells[2024][u]["mean"],
+            ]
+            for u in units
+        ]
+    )
+    treated = np.array([u in lead for u in units], dtype=float)
+    x = np.column_stack([np.ones(len(units)), treated, covariates - covariates.mean(0)])
+    fit = sm.OLS(change, x).fit(cov_type="HC2")
+    assert row["estimate"] == pytest.approx(fit.params[1], rel=1e-10)
+    assert row["se"] == pytest.approx(fit.bse[1], rel=1e-10)
+    plain = ly.action_effects(estimates, ly.example_data("actions"), "hme")
+    assert row["estimate"] != pytest.approx(
+        plain.filter(view="effect", action="Ledarskapsutbildning")["estimate"][0], abs=1e-6
+    )
+
+
+def test_units_sharing_a_name_are_told_apart_by_their_whole_key(answers):
+    """Two förvaltningar each with a "Kansliet": the comparison names both by their key."""
+    rename = pl.col("enhet").replace("Barn- och utbildningskansliet", "Kansliet")
+    renamed = {y: ly.estimate(a.with_columns(rename), "hme", by=BY) for y, a in answers.items()}
+    fx = ly.action_effects(renamed, ly.example_data("actions"), "hme", placebo=False)
+    names = fx.filter(view="effect", action="Ledarskapsutbildning")["comparison"][0].to_list()
+    # (Kommunledningsförvaltningen's Kansliet is blanked in 2026, so it takes no part)
+    assert "Barn- och utbildningsförvaltningen / Kansliet" in names
+    assert all(" / " in name for name in names)
