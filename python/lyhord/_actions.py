@@ -21,6 +21,7 @@ import polars as pl
 
 from . import _lyhord
 from ._args import _collect, file_problem, resolve_instrument
+from ._followup import UnitMap, trend
 from ._lyhord import ArgumentError, ArgumentTypeError, DataError, Instrument, LyhordError
 from ._types import Lang
 
@@ -394,6 +395,7 @@ def action_effects(
     confidence: float = 0.95,
     min_comparison: int = 5,
     fieldwork: str = FIELDWORK,
+    unit_map: UnitMap | Mapping[int, UnitMap] = None,
     lang: Lang | None = None,
 ) -> pl.DataFrame:
     r"""Did the actions work? Each action's effect on the measures it aims at, against
@@ -459,6 +461,11 @@ def action_effects(
         Fewest comparison units (default 5).
     fieldwork : str
         Month-day of each wave's fieldwork (see :func:`actions`).
+    unit_map : mapping or polars.DataFrame, optional
+        Reorganisations, as for :func:`trend`: every earlier wave is first restated in the
+        latest organisation, so a renamed unit keeps its line (the register names units as
+        the latest wave has them). A merged unit's dimensions cannot be restated from
+        published cells and it takes no part in them.
     lang : {"sv", "en"}, optional
         Language of ``label`` and ``sentence``; default the instrument's.
 
@@ -503,6 +510,8 @@ def action_effects(
         )
     if not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
         raise ArgumentError(f"parameter `confidence` must be between 0 and 1, got {confidence!r}")
+    if unit_map is not None:
+        estimates = _restated(estimates, unit_map)
     panel = _Panel.of(estimates)
     reg = actions(register, inst, units=estimates, waves=panel.years, fieldwork=fieldwork)
     from .report._format import Words, measure_labels
@@ -528,6 +537,15 @@ def action_effects(
                 treated = [_key(r, panel.by) for r in cohort.iter_rows(named=True)]
                 rows.extend(ctx.pooled(action, first, base, measure, treated, "placebo"))
     return _effect_frame(rows, panel.by)
+
+
+def _restated(
+    estimates: Mapping[int, pl.DataFrame], unit_map: UnitMap | Mapping[int, UnitMap]
+) -> dict[int, pl.DataFrame]:
+    """Every wave in the latest organisation, as :func:`trend` restates it."""
+    series = trend(estimates, unit_map=unit_map)
+    columns = [c for c in series.columns if c not in ("year", "mapping")]
+    return {int(y): series.filter(pl.col("year") == y).select(columns) for y in estimates}
 
 
 def _key(row: dict, by: list[str]) -> tuple:

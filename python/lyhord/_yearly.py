@@ -665,6 +665,7 @@ def run(config_path: Path, log: Callable[[str], None] | None = None) -> dict[str
             register,
             config.instrument,
             fieldwork=config.actions.fieldwork if config.actions else "10-01",
+            unit_map=config.unit_map or None,
             lang=config.lang,
         )
     staging = Path(tempfile.mkdtemp(prefix=f".{config.out.name}-", dir=_parent(config.out)))

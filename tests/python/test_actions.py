@@ -455,3 +455,26 @@ def test_units_sharing_a_name_are_told_apart_by_their_whole_key(answers):
     # (Kommunledningsförvaltningen's Kansliet is blanked in 2026, so it takes no part)
     assert "Barn- och utbildningsförvaltningen / Kansliet" in names
     assert all(" / " in name for name in names)
+
+
+def test_a_renamed_unit_keeps_its_line_through_the_unit_map(answers, estimates, effects):
+    """Hemtjänst Öster is Hemtjänst Östra from 2026 (and so in the register): without the
+    map it takes no part (the note counts it); with it, every number is as before."""
+    rename = pl.col("enhet").replace("Hemtjänst Öster", "Hemtjänst Östra")
+    renamed = dict(estimates)
+    renamed[2026] = ly.estimate(
+        answers[2026].with_columns(rename),
+        "hme",
+        by=BY,
+        headcounts=ly.headcounts(year=2026).with_columns(rename),
+    )
+    register = ly.example_data("actions").with_columns(rename)
+    plain = ly.action_effects(renamed, register, "hme")
+    row = plain.filter(view="effect", action="Ledarskapsutbildning").row(0, named=True)
+    assert row["treated_units"] == 8 and row["note"].startswith("3 av åtgärdens 11")
+    mapped = ly.action_effects(
+        renamed, register, "hme", unit_map={2026: {"Hemtjänst Öster": "Hemtjänst Östra"}}
+    )
+    same = [c for c in effects.columns if c not in ("enhet", "units", "comparison")]
+    assert mapped.select(same).equals(effects.select(same))
+    assert "Hemtjänst Östra" in mapped.filter(view="unit")["enhet"].to_list()
