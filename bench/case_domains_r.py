@@ -19,8 +19,7 @@ import subprocess
 from pathlib import Path
 
 import polars as pl
-from case_domains import make_sample
-from timing import best_of
+from case_domains import lyhord_run, make_sample
 
 WHAT = "domain means + Taylor SE at 100,000 rows, 50 strata, 2,000 PSUs, 1,000 and 6 domains"
 TOOLS = ["lyhord", "R survey"]
@@ -59,17 +58,7 @@ def prepare(quick: bool) -> None:
 def work(tool: str, quick: bool) -> dict:
     parquet, csv = paths(quick)
     if tool == "lyhord":
-        import lyhord as ly
-
-        df = pl.read_parquet(parquet)
-        design = ly.Design(weights="w", strata="stratum", psu="psu")
-
-        def job(by: str):
-            out = ly.design_estimate(df, design, "y", by=by, min_group=1)
-            return out.filter(pl.col("level") == 1).sort(by)
-
-        seconds, out = best_of(lambda: job("domain"), 3)
-        seconds_6, _ = best_of(lambda: job("region"), 3)
+        seconds, seconds_6, out = lyhord_run(pl.read_parquet(parquet))
         return {
             "seconds": seconds,
             "seconds_6_domains": seconds_6,

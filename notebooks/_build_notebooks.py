@@ -1187,7 +1187,7 @@ only. Exempelkommun has four staff waves, 2023–2026, each fielded in October, 
 actions whose true effect is known because lyhord planted it:
 
 - **Ledarskapsutbildning** (a leadership programme for the managers) in 11 units, started
-  November 2025 – January 2026, aimed at *Ledarskap*: true effect +5,8 points from 2026;
+  November 2025 – January 2026, aimed at *Ledarskap*: true effect +5.8 points on average from 2026;
 - **Målbild på APT** (the unit's goals discussed at every workplace meeting) in 8 units from
   February 2025, aimed at *Styrning*: true effect 0.""",
     ),
@@ -1324,7 +1324,7 @@ of respondents behind them: nine units are nine observations of "what the progra
 ### Against the truth
 
 Exempelkommun's answers were generated with the effects in `ly.datasets.planted_effects()`.
-Both intervals hold the true value: the leadership programme's +5,8 is found, and the
+Both intervals hold the true value: the leadership programme's +5.8 is found, and the
 goals-at-APT routine, which did nothing, is not credited with anything.""",
     ),
     (
@@ -1400,7 +1400,8 @@ chance.""",
     ),
     (
         "md",
-        """Every one of these units had the same +5,8, yet most of them cannot show it on their own:
+        """Every one of these units really gained (about +5.8 on average; between +3.4 and +7.2,
+as units near the ceiling move less), yet most of them cannot show it on their own:
 one unit's change is one noisy observation. What the programme did is the pooled effect; a
 unit row is for the manager's own page, with its honest interval.""",
     ),

@@ -318,6 +318,28 @@ mod actions {
         assert!(err.contains("do not vary in a covariate"), "{err}");
     }
 
+    /// By hand: weights 4 and 6 → estimate (4·2 + 6·5)/10 = 3.8, SE (4·1 + 6·2)/10 = 1.6
+    /// (perfect correlation), df min(8, 12) = 8.
+    #[test]
+    fn combined_cohorts_are_weighted_and_conservative() {
+        let effect = |estimate: f64, se: f64, df: f64| Effect {
+            estimate,
+            se,
+            df,
+            ci_low: 0.0,
+            ci_high: 0.0,
+            p: 0.0,
+        };
+        let e = combined_effect(
+            &[(effect(2.0, 1.0, 8.0), 4.0), (effect(5.0, 2.0, 12.0), 6.0)],
+            0.95,
+        )
+        .unwrap();
+        assert!((e.estimate - 3.8).abs() < 1e-12 && (e.se - 1.6).abs() < 1e-12);
+        assert_eq!(e.df, 8.0);
+        assert!(combined_effect(&[(effect(2.0, 1.0, 8.0), 4.0)], 0.95).is_err());
+    }
+
     /// Bloom (1995): δ ≈ (z₀.₉₇₅ + z₀.₈)·SE = 2.8015852·20·√(2/50) = 11.20634 when the
     /// far tail (Φ(−4.76) ≈ 1e-6) is left out; the exact root lies just below it.
     #[test]

@@ -29,7 +29,8 @@ from ._design import (
     replicate_weights,
 )
 from ._exports import write_example_exports
-from ._actions import action_effects, actions, detectable_change
+from ._actions import actions
+from ._effects import action_effects, detectable_change
 from ._followup import compare_waves, targets, trend
 from ._import import Export, ImportReport, Table, TableReport, read_export, read_table, write_sav
 from ._lyhord import ImportSource

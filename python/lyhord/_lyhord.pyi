@@ -57,6 +57,7 @@ __all__ = [
     "__version__",
     "_agreement",
     "_changed_units",
+    "_combined_effect",
     "_detectable_change",
     "_example_actions",
     "_pooled_effect",
@@ -170,6 +171,7 @@ def _pooled_effect(units: list[_UnitChange], confidence: float) -> _Effect: ...
 def _unit_effect(
     unit: _UnitChange, comparisons: list[_UnitChange], confidence: float
 ) -> _Effect: ...
+def _combined_effect(cohorts: list[tuple[_Effect, float]], confidence: float) -> _Effect: ...
 def _detectable_change(
     rows: list[tuple[float, float, float, float | None]], confidence: float, power: float
 ) -> list[float]: ...

@@ -41,8 +41,9 @@ everything the follow-up has published. Every run publishes its tables jointly w
 record, so a new year, a pooled period or a coarser grouping never reopens a blank of an
 earlier run. A year already in the store is read from it, not from its export.
 
-Output: estimates per year and period, change (latest two waves), trend, targets, figures
-and one HTML page per top-level group; with `invariance = true` also the invariance table
+Output: estimates per year and period, change (latest two waves), trend, targets, the
+change each group's next wave can show (detectable_change), figures and one HTML page per
+top-level group; with `invariance = true` also the invariance table
 across the top-level groups of the latest wave, its verdicts on the pages and in the
 workbook's notes; with `actions` the checked register (`actions`), the effect of every
 action on what it aimed at (`action_effects`, see ly.action_effects) and a section
@@ -73,8 +74,9 @@ except ImportError:  # Python 3.10
 import polars as pl
 
 from . import _api
-from ._actions import action_effects, actions, wave_dates
+from ._actions import FIELDWORK, actions, wave_dates
 from ._args import choice
+from ._effects import action_effects, detectable_change
 from ._followup import compare_waves, targets, trend
 from ._import import read_export
 from ._lyhord import ArgumentError, DataError, EstimationError, Instrument, LyhordError
@@ -135,7 +137,7 @@ class Wave:
 @dataclass
 class Actions:
     source: str  # a file relative to the config, or "example"
-    fieldwork: str = "10-01"
+    fieldwork: str = FIELDWORK
 
 
 @dataclass
@@ -364,7 +366,7 @@ def _actions(value: Any, fail: Callable[[str], Any]) -> Actions | None:
         )
     if "file" not in value:
         fail('[actions]: give the register as file = "…"')
-    fieldwork = _text(value.get("fieldwork", "10-01"), "actions.fieldwork", fail)
+    fieldwork = _text(value.get("fieldwork", FIELDWORK), "actions.fieldwork", fail)
     try:
         wave_dates(None, fieldwork)
     except ArgumentError as e:
@@ -375,8 +377,8 @@ def _actions(value: Any, fail: Callable[[str], Any]) -> Actions | None:
 def read_register(
     config: Config, years: list[int], units: dict[int, pl.DataFrame] | None = None
 ) -> pl.DataFrame | None:
-    """The action register checked against the waves (and the published units when given);
-    every problem names the config key and the register's row."""
+    """The action register checked against the waves and `by` (and the published units
+    when given); every problem names the config key and the register's row."""
     if config.actions is None:
         return None
     source = config.actions.source
@@ -388,11 +390,14 @@ def read_register(
             register,
             config.instrument,
             units=units,
+            by=config.by,
             waves=years,
             fieldwork=config.actions.fieldwork,
         )
     except LyhordError as e:
-        raise type(e)(f"[actions] ({source}): {e}") from None
+        # The config names the file already: "register <path>: " would say it twice.
+        said = f"register {register}: " if isinstance(register, Path) else ""
+        raise type(e)(f"[actions] ({source}): {str(e).removeprefix(said)}") from None
 
 
 # ---- the waves: sums from the store or from the exports
@@ -659,13 +664,14 @@ def run(config_path: Path, log: Callable[[str], None] | None = None) -> dict[str
             tables["invariance"] = comparability
     register = read_register(config, sorted(per_year), per_year)
     if register is not None:
-        tables["actions"] = _as_text(register)
+        tables["actions"] = register
         tables["action_effects"] = action_effects(
             per_year,
             register,
             config.instrument,
-            fieldwork=config.actions.fieldwork if config.actions else "10-01",
+            fieldwork=config.actions.fieldwork if config.actions else FIELDWORK,
             unit_map=config.unit_map or None,
+            by=config.by,
             lang=config.lang,
         )
     staging = Path(tempfile.mkdtemp(prefix=f".{config.out.name}-", dir=_parent(config.out)))
@@ -725,6 +731,8 @@ def _tables(
     tables.update({f"estimates_{_slug(n)}": published(t) for n, t in periods.items()})
     series = trend(per_year, unit_map=config.unit_map or None)
     tables["trend"] = published(series)
+    # Power before acting: the change each published group's next wave can show.
+    tables["detectable_change"] = detectable_change(published(per_year[years[-1]]))
     if len(years) >= 2:
         change = compare_waves(
             per_year[years[-2]], per_year[years[-1]], unit_map=config.unit_map.get(years[-1])
@@ -776,6 +784,7 @@ def _write(
         lang=config.lang,
         invariance=tables.get("invariance"),
         actions=tables.get("action_effects"),
+        detectable=tables.get("detectable_change"),
     )
     return written
 

@@ -137,6 +137,37 @@ pub fn unit_effect(
     finish(unit.change - prediction, variance, residual_df, confidence)
 }
 
+/// One action started in different waves (staggered cohorts): the cohorts' effects
+/// averaged with the given weights (their numbers of units). The cohorts share comparison
+/// units, so their estimates are positively correlated by an amount not estimated here;
+/// the variance takes them as perfectly correlated, (Σ wᵢ SEᵢ)², an upper bound, with the
+/// smallest of their degrees of freedom: a conservative interval.
+pub fn combined_effect(
+    cohorts: &[(Effect, f64)],
+    confidence: f64,
+) -> Result<Effect, FollowupError> {
+    let total: f64 = cohorts.iter().map(|(_, w)| w).sum();
+    // Written so that a NaN weight fails too.
+    let usable = |w: f64| w.is_finite() && w >= 0.0;
+    if cohorts.len() < 2
+        || !usable(total)
+        || total == 0.0
+        || !cohorts.iter().all(|(_, w)| usable(*w))
+    {
+        return Err(param(
+            "cohorts",
+            "combining needs at least two cohorts with positive weights".into(),
+        ));
+    }
+    let estimate = cohorts.iter().map(|(e, w)| w * e.estimate).sum::<f64>() / total;
+    let se = cohorts.iter().map(|(e, w)| w * e.se).sum::<f64>() / total;
+    let df = cohorts
+        .iter()
+        .map(|(e, _)| e.df)
+        .fold(f64::INFINITY, f64::min);
+    finish(estimate, se * se, df, confidence)
+}
+
 /// The smallest true change of a group's mean between this wave and the next that a
 /// two-sided test at `confidence` detects with probability `power`:
 /// the δ solving Φ(δ/SE − z) + Φ(−δ/SE − z) = power, z = Φ⁻¹(1 − α/2), with

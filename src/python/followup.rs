@@ -2,7 +2,9 @@
 
 use super::errors::IntoPyResult;
 use super::results::PyTargetStatus;
-use crate::followup::actions::{detectable_change, pooled_effect, unit_effect, Effect, UnitChange};
+use crate::followup::actions::{
+    combined_effect, detectable_change, pooled_effect, unit_effect, Effect, UnitChange,
+};
 use crate::followup::compare::Adjust;
 use crate::followup::frame::{compare_frames, CompareOptions};
 use pyo3::prelude::*;
@@ -131,6 +133,26 @@ fn _unit_effect(
     ))
 }
 
+/// Staggered cohorts of one action combined (`followup::actions::combined_effect`).
+#[pyfunction]
+fn _combined_effect(cohorts: Vec<(EffectTuple, f64)>, confidence: f64) -> PyResult<EffectTuple> {
+    let cohorts: Vec<(Effect, f64)> = cohorts
+        .into_iter()
+        .map(|((estimate, se, df, ci_low, ci_high, p), w)| {
+            let e = Effect {
+                estimate,
+                se,
+                df,
+                ci_low,
+                ci_high,
+                p,
+            };
+            (e, w)
+        })
+        .collect();
+    Ok(to_tuple(combined_effect(&cohorts, confidence).py_err()?))
+}
+
 /// The detectable change of each row (sd, n now, n next, headcount or None).
 #[pyfunction]
 fn _detectable_change(
@@ -148,6 +170,7 @@ fn _detectable_change(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_pooled_effect, m)?)?;
     m.add_function(wrap_pyfunction!(_unit_effect, m)?)?;
+    m.add_function(wrap_pyfunction!(_combined_effect, m)?)?;
     m.add_function(wrap_pyfunction!(_detectable_change, m)?)?;
     m.add_function(wrap_pyfunction!(_restate_wave, m)?)?;
     m.add_function(wrap_pyfunction!(_target_status, m)?)?;

@@ -87,6 +87,7 @@ def hand_table(wave: int) -> pl.DataFrame:
             "measure": ["ledarskap"] * len(rows),
             "mean": [v[wave] for _, v in rows],
             "se": [v[4 + wave] for _, v in rows],
+            "n_respondents": pl.Series([v[2 + wave] for _, v in rows], dtype=pl.UInt64),
             "n": pl.Series([v[2 + wave] for _, v in rows], dtype=pl.UInt64),
             "suppressed": [False] * len(rows),
         }
@@ -427,7 +428,10 @@ def test_apt_goal_effect_covers_its_planted_zero(town):
 def test_leadership_pre_waves_and_placebo_dimensions_cover_zero(town):
     _, fx = town
     lead = fx.filter(action="Ledarskapsutbildning")
-    checks = pl.concat([lead.filter(pl.col("event_time") < -1), lead.filter(view="placebo")])
+    placebo = lead.filter(
+        pl.col("view") == "placebo", pl.col("measure").is_in(["motivation", "styrning"])
+    )
+    checks = pl.concat([lead.filter(pl.col("event_time") < -1), placebo])
     # No effect before the start (2023, 2024) nor on motivation and styrning (planted 0).
     assert checks.height == 4
     assert (checks["ci_low"] <= 0).all() and (checks["ci_high"] >= 0).all()

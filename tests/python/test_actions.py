@@ -76,10 +76,15 @@ def test_a_row_naming_a_forvaltning_covers_its_units_and_labels_are_measures(est
         }
     )
     out = check(estimates, reg)
-    units = estimates[2026].filter(
-        pl.col("level") == 2, forvaltning="Kultur- och fritidsförvaltningen"
-    )["enhet"]
-    assert sorted(out["enhet"]) == sorted(units.unique())
+    # its units published in some wave: one never shown is not revealed by the expansion
+    leaf = pl.concat(
+        t.filter(pl.col("level") == 2, forvaltning="Kultur- och fritidsförvaltningen")
+        for t in estimates.values()
+    )
+    shown = leaf.filter(~pl.col("suppressed"))["enhet"].unique()
+    never = set(leaf["enhet"]) - set(shown)
+    assert sorted(out["enhet"]) == sorted(shown) and never  # e.g. Fritidsbanken (3 employees)
+    assert not set(out["enhet"]) & never
     assert out["measures"][0].to_list() == ["styrning", "hme4", "ledarskap"]
     assert set(out["first_wave"]) == {2025}
 
@@ -116,9 +121,9 @@ def test_a_row_naming_a_forvaltning_covers_its_units_and_labels_are_measures(est
         ({"action": ""}, "register row 1, column `action`: empty; name the action"),
         ({"enhet": None}, "register row 1: names no unit; fill in `forvaltning` or `enhet`"),
         (
-            {"kostnad": 3},
-            "register column `kostnad` is neither a unit column of the estimates (forvaltning, "
-            "enhet) nor one of action, start, measures, intensity, cost, note",
+            {"budget": 3},
+            "register column `budget` is neither a unit column (by: forvaltning, enhet) nor one "
+            "of action, start, measures, intensity, cost, note",
         ),
     ],
 )
@@ -186,11 +191,12 @@ def test_every_action_gets_each_view_with_its_comparison(effects):
     assert views.rows() == [
         ("Ledarskapsutbildning", "effect", 1),
         ("Ledarskapsutbildning", "event", 3),  # 2023, 2024 (before) and 2026 against 2025
-        ("Ledarskapsutbildning", "placebo", 2),  # motivation and styrning
+        # motivation and styrning, and their statements hme1–3 and hme7–9
+        ("Ledarskapsutbildning", "placebo", 8),
         ("Ledarskapsutbildning", "unit", 9),
         ("Målbild på APT", "effect", 1),
         ("Målbild på APT", "event", 3),
-        ("Målbild på APT", "placebo", 2),
+        ("Målbild på APT", "placebo", 8),
         ("Målbild på APT", "unit", 7),
     ]
     lead = effects.filter(action="Ledarskapsutbildning", view="event").sort("wave")
@@ -273,8 +279,10 @@ def test_too_few_comparison_units_is_a_row_with_the_reason(estimates):
     fx = ly.action_effects(estimates, register(), "hme", min_comparison=500, placebo=False)
     row = fx.filter(view="effect").row(0, named=True)
     assert row["estimate"] is None and row["sentence"] is None
-    assert row["note"].startswith("inget resultat: 1 enheter med åtgärden och ")
-    with pytest.raises(ly.ArgumentError, match="parameter `min_comparison` must be a whole"):
+    assert row["note"].startswith("inget resultat: 1 enhet med åtgärden och ")
+    with pytest.raises(
+        ly.ArgumentError, match="`min_comparison` must be a whole number ≥ 2, got 1"
+    ):
         ly.action_effects(estimates, register(), "hme", min_comparison=1)
     with pytest.raises(ly.ArgumentError, match="at least two years"):
         ly.action_effects({2026: estimates[2026]}, register(), "hme")
@@ -368,6 +376,12 @@ def test_the_yearly_run_writes_effects_pages_and_keeps_the_register(tmp_path):
     assert "Ledarskapsutbildning (9 enheter, 2026 jämfört med 2025): Ledarskap steg" in section
     assert "Hemtjänst Öster: Ledarskap" in section
     assert "Målbild på APT" not in section.split("</ul>")[0]  # not this unit's action
+    # power before acting: the published groups' detectable change, and a line per page
+    power = pl.read_csv(out / "detectable_change.csv")
+    mine = power.filter(enhet="Hemtjänst Öster", measure="hme")["detectable"].item()
+    x = f"{mine:.1f}".replace(".", ",")
+    assert f"Nästa mätning kan visa en förändring av HME totalindex på {x} poäng" in page
+    assert set(power["enhet"].drop_nulls()) <= set(pl.read_csv(out / "estimates_2026.csv")["enhet"])
     # the published tables, not the answers: a unit blanked in the run has no effect row
     blanked = pl.read_csv(out / "estimates_2026.csv").filter(pl.col("level") == 2)["enhet"]
     for name in effects.filter(view="unit")["enhet"]:
@@ -381,7 +395,7 @@ def test_the_yearly_run_writes_effects_pages_and_keeps_the_register(tmp_path):
         ('[actions]\nfil = "atgarder.csv"', "[actions]: unknown option `fil`; the options are"),
         ("[actions]\nfieldwork = '03-01'", '[actions]: give the register as file = "…"'),
         ("actions = 5", "`actions` must be the action register: a file, or a table"),
-        ('actions = "saknas.csv"', "[actions] (saknas.csv): register"),
+        ('actions = "saknas.csv"', "[actions] (saknas.csv): no such file; check the path"),
     ],
 )
 def test_the_actions_config_is_strict(tmp_path, capsys, actions, message):
@@ -478,3 +492,222 @@ def test_a_renamed_unit_keeps_its_line_through_the_unit_map(answers, estimates, 
     same = [c for c in effects.columns if c not in ("enhet", "units", "comparison")]
     assert mapped.select(same).equals(effects.select(same))
     assert "Hemtjänst Östra" in mapped.filter(view="unit")["enhet"].to_list()
+
+
+# ---- registers as municipalities write them, and what the review found
+
+
+def test_an_excel_register_with_date_cells_and_swedish_headers(tmp_path, estimates):
+    import xlsxwriter
+
+    path = tmp_path / "åtgärder.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    for col, name in enumerate(["Enhet", "Åtgärd", "Startdatum", "Mått", "Kostnad"]):
+        sheet.write_string(0, col, name)
+    sheet.write_string(1, 0, "VA-enheten")
+    sheet.write_string(1, 1, "Ledarskapsutbildning")
+    sheet.write_datetime(1, 2, dt.datetime(2025, 11, 3), dates)
+    sheet.write_string(1, 3, "Ledarskap")
+    sheet.write_number(1, 4, 42000)
+    book.close()
+    reg = ly.actions(path, "hme", units=estimates, by=["forvaltning", "enhet"])
+    assert reg.select("enhet", "start", "first_wave", "cost").row(0) == (
+        "VA-enheten",
+        dt.date(2025, 11, 3),
+        2026,
+        42000.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[[action]]\nenhet = "VA-enheten"\naction = "Kurs"\nstart = 2025-11-03T08:00:00\n'
+            'measures = ["ledarskap"]\ncost = "okänd"\n',
+            "register row 1, column `cost`: 'okänd' is not a number; write it without units",
+        ),
+        (
+            '[[action]]\nenhet = "VA-enheten"\naction = 5\nstart = 2025-11-03\nmeasures = "x"\n',
+            "register row 1, column `action`: 5 is not a text; name the action",
+        ),
+        (
+            '[[action]]\nenhet = "VA-enheten"\naction = "Kurs"\nstart = 2025-11-03\nmeasures = 5\n',
+            "register row 1, column `measures`: 5 is not a measure",
+        ),
+        (
+            'titel = "Åtgärder"\n[[action]]\nenhet = "VA-enheten"\n',
+            "unknown key `titel`; give one [[action]] table per row",
+        ),
+        (
+            '[[action]]\nenhet = "VA-enhet"\naction = "Kurs"\nstart = 2025-11-03\n'
+            'measures = "ledarskap"\n',
+            "atgarder.toml: register row 1, column `enhet`: `VA-enhet` is not a unit",
+        ),
+    ],
+)
+def test_a_bad_toml_register_names_the_file_row_and_fix(tmp_path, estimates, toml, message):
+    path = tmp_path / "atgarder.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ly.DataError) as e:
+        check(estimates, path)
+    assert message in str(e.value)
+
+
+def test_a_toml_datetime_is_its_date(tmp_path, estimates):
+    path = tmp_path / "atgarder.toml"
+    path.write_text(
+        '[[action]]\nenhet = "VA-enheten"\naction = "Kurs"\nstart = 2025-11-03T08:00:00\n'
+        'measures = "ledarskap"\n',
+        encoding="utf-8",
+    )
+    assert check(estimates, path)["start"].to_list() == [dt.date(2025, 11, 3)]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"start": None}, "column `start`: empty; give the date the action started"),
+        ({"cost": "42 000 kr"}, "column `cost`: '42 000 kr' is not a number"),
+    ],
+)
+def test_more_bad_rows(estimates, row, message):
+    with pytest.raises(ly.DataError, match=re.escape(message)):
+        check(estimates, register(**row))
+
+
+def test_an_enhet_name_two_forvaltningar_share_needs_its_forvaltning(answers):
+    rename = pl.col("enhet").replace("Barn- och utbildningskansliet", "Kansliet")
+    tables = {y: ly.estimate(a.with_columns(rename), "hme", by=BY) for y, a in answers.items()}
+    with pytest.raises(ly.DataError) as e:
+        ly.actions(register(enhet="Kansliet"), "hme", units=tables)
+    assert str(e.value) == (
+        "register row 1: `Kansliet` is a unit of several forvaltning (Barn- och "
+        "utbildningsförvaltningen, Kommunledningsförvaltningen); fill in `forvaltning` to say "
+        "which"
+    )
+    named = register(enhet="Kansliet", forvaltning="Kommunledningsförvaltningen")
+    assert ly.actions(named, "hme", units=tables).height == 1
+
+
+@pytest.mark.parametrize(
+    ("keywords", "error", "message"),
+    [
+        ({"fieldwork": "02-29"}, ly.ArgumentError, "(not 02-29)"),
+        ({"waves": "2025"}, ly.ArgumentTypeError, "parameter `waves` must be a list of years"),
+        ({"waves": ["a"]}, ly.ArgumentError, "parameter `waves` must be a list of years"),
+        ({"by": ["enhet"]}, ly.ArgumentError, "parameter `by` must be the first grouping"),
+    ],
+)
+def test_bad_keywords_are_named(estimates, keywords, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        ly.actions(register(), "hme", units=estimates, **{"waves": YEARS, **keywords})
+
+
+def test_units_grouped_differently_are_refused(estimates):
+    mixed = {2025: estimates[2025], 2024: ly.estimate(ly.example_data("staff", year=2024), "hme")}
+    with pytest.raises(ly.DataError, match="the estimate tables are grouped differently"):
+        ly.actions(register(), "hme", units=mixed)
+
+
+def test_lazy_estimates_are_collected(estimates, effects):
+    lazy = {y: t.lazy() for y, t in estimates.items()}
+    assert ly.action_effects(lazy, ly.example_data("actions"), "hme").equals(effects)
+
+
+def test_a_background_breakdown_is_not_a_unit_when_by_says_so(answers, estimates, effects):
+    tables = {
+        y: ly.estimate(a, "hme", by=BY, background="kon", headcounts=ly.headcounts(year=y))
+        for y, a in answers.items()
+    }
+    fx = ly.action_effects(tables, ly.example_data("actions"), "hme", by=BY)
+    # the same as on the unit rows alone (the breakdown changes what is blanked, so not
+    # the same numbers as a table without it)
+    units = {y: t.filter(pl.col("level") <= 2).drop("kon") for y, t in tables.items()}
+    alone = ly.action_effects(units, ly.example_data("actions"), "hme")
+    assert "kon" not in fx.columns and fx.equals(alone)
+
+
+def test_the_event_view_is_not_fitted_away_by_the_trend(estimates):
+    fx = ly.action_effects(estimates, ly.example_data("actions"), "hme", trend=True)
+    events = fx.filter(view="event", action="Ledarskapsutbildning").sort("wave")
+    plain = ly.action_effects(estimates, ly.example_data("actions"), "hme")
+    assert events["se"].min() > 0.5  # the 2024 row is a real placebo, not 0 ± 1e-16
+    same = plain.filter(view="event", action="Ledarskapsutbildning").sort("wave")
+    assert events["estimate"].to_list() == same["estimate"].to_list()
+
+
+def test_too_few_comparison_units_for_the_fit_is_a_note_not_a_crash(estimates):
+    """With the trend the unit fit has 4 coefficients: 5 comparison units are too few."""
+    keep = ["VA-enheten", "Gata och park", "Lokalvård", "Kostenheten", "IT-enheten", "SFI"]
+    few = {
+        y: t.filter((pl.col("level") < 2) | pl.col("enhet").is_in(keep))
+        for y, t in estimates.items()
+    }
+    fx = ly.action_effects(few, register(), "hme", trend=True, placebo=False)
+    unit = fx.filter(view="unit").row(0, named=True)
+    assert unit["estimate"] is None and unit["comparison_units"] == 5
+    assert unit["note"] == (
+        "inget resultat: 1 enhet med åtgärden och 5 jämförbara visas; det behövs minst 1 och 6"
+    )
+
+
+def test_the_pages_say_what_the_comparison_was(tmp_path, estimates):
+    fx = ly.action_effects(
+        estimates, ly.example_data("actions"), "hme", confidence=0.9, adjust=False
+    )
+    pages = ly.write_pages(estimates[2026], "hme", tmp_path, by=BY, actions=fx, year=2026)
+    text = pages[0].read_text(encoding="utf-8")
+    assert "jämförs med enheter utan den, i poäng 0–100. Intervall 90 %" in text
+    assert "nivå och storlek" not in text
+
+
+def test_a_response_rate_counts_the_answers_to_the_measure(estimates):
+    t = estimates[2025]
+    row = t.filter(enhet="Hemtjänst Öster", measure="hme").row(0, named=True)
+    rate = row["n_respondents"] / row["headcount"]
+    d = ly.detectable_change(t, response_rate=rate).filter(enhet="Hemtjänst Öster", measure="hme")
+    # today's response rate again: as many answers to the index as today
+    assert d["n_next"].item() == row["n"]
+
+
+def test_check_reads_the_register_against_by(tmp_path, capsys):
+    """`--check` reads no answers but knows `by`: a register column that is not one of
+    them is found before the run."""
+    register(förvaltning="Samhällsbyggnadsförvaltningen").write_csv(tmp_path / "atgarder.csv")
+    config = followup(tmp_path, 'actions = "atgarder.csv"')
+    assert cli.main(["followup", "--config", str(config), "--check"]) == 2
+    assert (
+        "[actions] (atgarder.csv): register column `förvaltning` is neither a unit column (by: "
+        "forvaltning, enhet)"
+    ) in capsys.readouterr().err
+
+
+def test_an_action_started_in_two_waves_is_shown_per_start_and_together(tmp_path, estimates):
+    """Five units started the programme before the 2025 wave, the rest before 2026: one
+    effect row per start, and one for the starts together (units-weighted, the SE as if
+    the starts were perfectly correlated, the smaller df: conservative)."""
+    reg = ly.example_data("actions").filter(action="Ledarskapsutbildning")
+    early = ["Hemtjänst Öster", "Särskilt boende Almen", "Hemsjukvården", "Lindskolan F-6"]
+    reg = reg.with_columns(
+        start=pl.when(pl.col("enhet").is_in(early))
+        .then(pl.lit(dt.date(2024, 11, 4)))
+        .otherwise("start")
+    )
+    fx = ly.action_effects(estimates, reg, "hme", placebo=False)
+    starts = fx.filter(view="effect").sort("first_wave", nulls_last=True)
+    assert starts["first_wave"].to_list() == [2025, 2026, None]
+    (a, b, both) = starts.iter_rows(named=True)
+    weights = a["treated_units"], b["treated_units"]
+    mean = (weights[0] * a["estimate"] + weights[1] * b["estimate"]) / sum(weights)
+    se = (weights[0] * a["se"] + weights[1] * b["se"]) / sum(weights)
+    assert both["estimate"] == pytest.approx(mean, rel=1e-12)
+    assert both["se"] == pytest.approx(se, rel=1e-12)
+    assert both["df"] == min(a["df"], b["df"])
+    assert both["treated_units"] == sum(weights)
+    assert both["note"].startswith("alla starter tillsammans (mätt från 2025, 2026)")
+    pages = ly.write_pages(estimates[2026], "hme", tmp_path, by=BY, actions=fx, year=2026)
+    index = pages[0].read_text(encoding="utf-8")
+    assert "Ledarskapsutbildning, alla starter tillsammans (" in index

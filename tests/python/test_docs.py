@@ -16,6 +16,7 @@ MODULES = [
     "lyhord._reliability",
     "lyhord._followup",
     "lyhord._actions",
+    "lyhord._effects",
     "lyhord._agreement",
     "lyhord._interviews",
     "lyhord._design",

@@ -130,7 +130,10 @@ def labelled(table: pl.DataFrame, instrument: Instrument | str, words: Words) ->
 
 
 def measured_waves(fx: pl.DataFrame, row: dict) -> str:
-    """The waves after the start the effect is over: "2026" or "2025–2026"."""
+    """The waves after the start the effect is over: "2026" or "2025–2026" (empty for an
+    action's starts together, which have no one first wave)."""
+    if row["first_wave"] is None:
+        return ""
     after = fx.filter(
         (pl.col("view") == "event")
         & (pl.col("action") == row["action"])
@@ -139,3 +142,35 @@ def measured_waves(fx: pl.DataFrame, row: dict) -> str:
     )["wave"]
     last = int(after.max()) if after.len() else row["first_wave"]  # type: ignore[arg-type]
     return str(row["first_wave"]) if last == row["first_wave"] else f"{row['first_wave']}–{last}"
+
+
+_ACTION_NOTE = {
+    "sv": {
+        "text": "Förändringen efter åtgärden jämförs med enheter utan den{adjusted}, i poäng "
+        "0–100. Intervall {conf} %; enheternas gäller alla åtgärdens enheter samtidigt. Bara "
+        "publicerade värden används.",
+        "level_size": ", med hänsyn till nivå och storlek före start",
+        "level_size_trend": ", med hänsyn till nivå, storlek och tidigare trend före start",
+        "trend": ", med hänsyn till tidigare trend före start",
+        "none": "",
+    },
+    "en": {
+        "text": "The change after the action is compared with units without it{adjusted}, in "
+        "points 0–100. {conf} % intervals; the units' hold for all of the action's units at "
+        "once. Only published values are used.",
+        "level_size": ", allowing for level and size before the start",
+        "level_size_trend": ", allowing for level, size and earlier trend before the start",
+        "trend": ", allowing for the earlier trend before the start",
+        "none": "",
+    },
+}
+
+
+def action_note(effects: pl.DataFrame, words: Words) -> str:
+    """What the action effects compare, as the effects table says it was done (its
+    ``adjustment`` and ``confidence``): one note for the pages and the workbook."""
+    texts = _ACTION_NOTE[words.lang]
+    adjustment = effects["adjustment"][0] if effects.height else "none"
+    confidence = effects["confidence"][0] if effects.height else 0.95
+    conf = words.number(100 * confidence, 0 if (100 * confidence).is_integer() else 1)
+    return texts["text"].format(adjusted=texts[adjustment], conf=conf)

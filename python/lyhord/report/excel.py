@@ -21,7 +21,7 @@ import polars as pl
 from .._args import one_of, require, resolve_instrument
 from .._lyhord import ArgumentError, ArgumentTypeError, Instrument, __version__
 from .._types import Lang
-from ._format import BLANK, Words, labelled, measured_waves
+from ._format import BLANK, Words, action_note, labelled, measured_waves
 from ._wide import column_title, group_name_column, key_columns, wide
 
 #: CSV dialects of :func:`write_csv`: separator, decimal comma, byte order mark, line end.
@@ -36,9 +36,6 @@ _TEXT = {
         "comparability": "Jämförbarhet – {dimension}",
         "actions": "Åtgärder och utfall",
         "action_all": "Alla enheter med åtgärden",
-        "action_text": "Förändringen efter åtgärden minus förändringen i enheter utan den, "
-        "med hänsyn till nivå och storlek före start, i poäng 0–100; 95 % intervall "
-        "(enheternas gäller alla åtgärdens enheter samtidigt). Bara publicerade värden används.",
         "date": "Datum",
         "source": "Källa",
         "respondents": "Antal svarande",
@@ -94,9 +91,6 @@ _TEXT = {
         "comparability": "Comparability – {dimension}",
         "actions": "Actions and outcomes",
         "action_all": "All units with the action",
-        "action_text": "The change after the action minus the change in units without it, "
-        "allowing for level and size before the start, in points 0–100; 95 % intervals (the "
-        "units' hold for all of the action's units at once). Only published values are used.",
         "date": "Date",
         "source": "Source",
         "respondents": "Respondents",
@@ -377,19 +371,17 @@ def _write_actions(sheet, effects: pl.DataFrame, words: Words, title: str, forma
     text = _TEXT[words.lang]
     sheet.write_string(0, 0, text["actions"], formats["title"])
     sheet.write_string(1, 0, title, formats["meta"])
-    sheet.write_string(2, 0, text["action_text"], formats["meta"])
+    sheet.write_string(2, 0, action_note(effects, words), formats["meta"])
     head = _ACTION_HEAD[words.lang]
     for col, name in enumerate(head):
         sheet.write_string(4, col, name, formats["header"])
     shown = effects.filter(pl.col("view").is_in(["effect", "unit"]))
-    unit_column = effects.columns[
-        effects.columns.index("label") + 1 : effects.columns.index("wave")
-    ]
     row_number = 5
     for row in shown.iter_rows(named=True):
-        unit = row[unit_column[-1]] if row["view"] == "unit" else text["action_all"]
+        unit = row["units"][0] if row["view"] == "unit" else text["action_all"]
         first = measured_waves(effects, row)
-        cells = [row["action"], unit, row["label"], first, str(row["base_wave"])]
+        base = "" if row["base_wave"] is None else str(row["base_wave"])
+        cells = [row["action"], unit, row["label"], first, base]
         for col, value in enumerate(cells):
             sheet.write_string(row_number, col, value, formats["text"])
         for col, key in enumerate(("estimate", "ci_low", "ci_high"), start=len(cells)):

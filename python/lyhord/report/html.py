@@ -20,7 +20,7 @@ from .._args import resolve_instrument
 from .._followup import _invariance_flags, compare_waves
 from .._lyhord import DataError, Instrument
 from .._types import Lang
-from ._format import BLANK, Words, measure_labels, measured_waves
+from ._format import BLANK, Words, action_note, measure_labels, measured_waves
 from ._wide import column_title
 
 __all__ = ["write_pages"]
@@ -85,13 +85,13 @@ _TEXT = {
         "difference_note": "Skillnad = värdet minus {group}s värde.",
         "interval": "Under värdet: 95 % konfidensintervall.",
         "actions": "Åtgärder och utfall",
+        "detectable": "Nästa mätning kan visa en förändring av {index} på {x} poäng eller mer "
+        "(med {power} % sannolikhet, om lika många svarar).",
         "action_all": "{action} ({units}, {first} jämfört med {base}): {sentence}.",
+        "action_starts": "{action}, alla starter tillsammans ({units}): {sentence}.",
         "action_unit": "{unit}: {sentence}.",
         "action_pretrend": "Obs: redan före {action} utvecklades {label} annorlunda än i "
         "jämförbara enheter, så skillnaden behöver inte bero på åtgärden.",
-        "action_note": "Förändringen efter åtgärden jämförs med enheter utan den, med hänsyn "
-        "till nivå och storlek före start. Intervall 95 %; enheternas intervall gäller alla "
-        "åtgärdens enheter samtidigt. Bara publicerade värden används.",
         "action_none": "{action} ({first} jämfört med {base}): {note}.",
     },
     "en": {
@@ -128,13 +128,13 @@ _TEXT = {
         "difference_note": "Difference = the value minus that of {group}.",
         "interval": "Below the value: 95 % confidence interval.",
         "actions": "Actions and outcomes",
+        "detectable": "The next wave can show a change in the {index} of {x} points or more "
+        "(with {power} % probability, if as many answer).",
         "action_all": "{action} ({units}, {first} compared with {base}): {sentence}.",
+        "action_starts": "{action}, all starts together ({units}): {sentence}.",
         "action_unit": "{unit}: {sentence}.",
         "action_pretrend": "Note: already before {action}, {label} moved differently than in "
         "comparable units, so the difference need not be the action's doing.",
-        "action_note": "The change after the action is compared with units without it, "
-        "allowing for level and size before the start. 95 % intervals; the units' intervals "
-        "hold for all of the action's units at once. Only published values are used.",
         "action_none": "{action} ({first} compared with {base}): {note}.",
     },
 }
@@ -153,6 +153,7 @@ class _Context:
     pages: dict[tuple, str]
     comparability: list[str] = field(default_factory=list)
     actions: pl.DataFrame | None = None
+    detectable: pl.DataFrame | None = None
 
     def text(self, key: str, **kw: object) -> str:
         return _TEXT[self.words.lang][key].format(**kw)
@@ -170,6 +171,7 @@ def write_pages(
     lang: Lang | None = None,
     invariance: pl.DataFrame | None = None,
     actions: pl.DataFrame | None = None,
+    detectable: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Write one HTML page per published group of an estimate table, and ``index.html``.
 
@@ -204,6 +206,9 @@ def write_pages(
         then has a section "Åtgärder och utfall" with the effect of each action that ran
         in the group's units (all its units together, then each unit shown), and a warning
         when the units already moved differently before the action.
+    detectable : polars.DataFrame, optional
+        The table of :func:`detectable_change` for ``table``: every page then says how
+        large a change of the index the next wave can show for the group.
 
     Returns
     -------
@@ -247,7 +252,7 @@ def write_pages(
             for d, (comparable, verdict) in _invariance_flags(invariance).items()
             if comparable is False and verdict
         ]
-    ctx.actions = actions
+    ctx.actions, ctx.detectable = actions, detectable
     groups = _groups(table, by)
     for key in groups:
         ctx.pages[key] = "index.html" if key[0] == 0 else _file_name(key)
@@ -325,6 +330,7 @@ def _page(ctx: _Context, key: tuple) -> str:
     parts.append(_key_figures(ctx, rows))
     parts.append(_measures_table(ctx, key, rows))
     parts.extend(f"<p class='note'>{_e(text)}</p>" for text in ctx.comparability)
+    parts.append(_detectable(ctx, key))
     parts.append(_statements(ctx, key, rows))
     parts.append(_actions_section(ctx, key))
     children = _children(ctx, key)
@@ -335,6 +341,23 @@ def _page(ctx: _Context, key: tuple) -> str:
     made = ctx.text("made", date=date.today().isoformat(), instrument=ctx.inst.name)
     parts.append(f"<p class='note'>{_e(made)}</p></main></body></html>")
     return "\n".join(parts)
+
+
+def _detectable(ctx: _Context, key: tuple) -> str:
+    """How large a change of the index the next wave can show for the group (none for a
+    blank: a blanked group has no page, and a blanked index no number)."""
+    if ctx.detectable is None:
+        return ""
+    rows = _rows_of(ctx.detectable, ctx.by, key).filter(pl.col("measure") == ctx.inst.index_id)
+    if rows.height == 0 or rows["detectable"][0] is None:
+        return ""
+    text = ctx.text(
+        "detectable",
+        index=ctx.labels[ctx.inst.index_id],
+        x=ctx.words.number(rows["detectable"][0]),
+        power=ctx.words.number(100 * rows["power"][0], 0),
+    )
+    return f"<p class='note'>{_e(text)}</p>"
 
 
 def _actions_section(ctx: _Context, key: tuple) -> str:
@@ -357,7 +380,7 @@ def _actions_section(ctx: _Context, key: tuple) -> str:
     if not lines:
         return ""
     items = "".join(f"<li>{_e(line)}</li>" for line in lines)
-    note = f"<p class='note'>{_e(ctx.text('action_note'))}</p>"
+    note = f"<p class='note'>{_e(action_note(fx, ctx.words))}</p>"
     return f"<h2>{_e(ctx.text('actions'))}</h2><ul>{items}</ul>{note}"
 
 
@@ -368,6 +391,11 @@ def _action_lines(ctx: _Context, fx: pl.DataFrame, row: dict) -> list[str]:
         note = row["note"]
         return [ctx.text("action_none", action=row["action"], first=first, base=base, note=note)]
     count = ctx.words.count(len(row["units"] or []), "unit_noun")
+    if row["first_wave"] is None:
+        text = ctx.text(
+            "action_starts", action=row["action"], units=count, sentence=row["sentence"]
+        )
+        return [text]
     lines = [
         ctx.text(
             "action_all",
