@@ -30,6 +30,7 @@ FIELDS = ("action", "start", "measures", "intensity", "cost", "note")
 DERIVED = ("base_wave", "first_wave", "row")
 #: Swedish headers a municipality's own register may have, and the field each one is.
 ALIASES = {
+    **{field: field for field in FIELDS},
     "åtgärd": "action",
     "startdatum": "start",
     "start_datum": "start",
@@ -191,7 +192,12 @@ def _register_frame(register: Any) -> tuple[pl.DataFrame, str | None]:
         frame = _collect(register, "register")
     frame = frame.drop(DERIVED, strict=False)
     renames = {c: ALIASES[c.casefold()] for c in frame.columns if c.casefold() in ALIASES}
-    frame = frame.rename({c: f for c, f in renames.items() if f not in frame.columns})
+    twice = [f for f in set(renames.values()) if list(renames.values()).count(f) > 1]
+    if twice:
+        columns = " and ".join(f"`{c}`" for c, f in renames.items() if f == twice[0])
+        where = f"{source}: " if source else ""
+        raise DataError(f"{where}columns {columns} both say `{twice[0]}`; keep one of them")
+    frame = frame.rename({c: f for c, f in renames.items() if c != f})
     if source is not None:
         frame = _excel_dates(frame, Path(register))
     for column in ("action", "start", "measures"):
@@ -206,13 +212,23 @@ def _register_frame(register: Any) -> tuple[pl.DataFrame, str | None]:
 
 
 def _excel_dates(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
-    """A spreadsheet's date cells may arrive as Excel's day numbers: read them as dates."""
+    """A spreadsheet's date cells may arrive as Excel's day numbers (as numbers, or as text
+    where the column mixes them with typed dates): read those as dates. Other values stay
+    as they are, for the row's own error."""
     if path.suffix.lower() not in SPREADSHEETS or "start" not in frame.columns:
         return frame
-    if not frame.schema["start"].is_numeric():
-        return frame
-    days = pl.col("start").cast(pl.Float64).floor().cast(pl.Int64)
-    return frame.with_columns((pl.lit(EXCEL_EPOCH) + pl.duration(days=days)).alias("start"))
+    values = [_excel_day(v) for v in frame["start"].to_list()]
+    return frame.with_columns(pl.Series("start", values, dtype=pl.Object))
+
+
+def _excel_day(value: Any) -> Any:
+    """Excel's day number of a date from 1954 to 2119 as that date; anything else as is
+    (a year such as 2025, or 20251103, is not a day number)."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"\d{5}(\.0+)?", text):
+        return value
+    days = int(float(text))
+    return EXCEL_EPOCH + dt.timedelta(days=days) if 20_000 <= days <= 80_000 else value
 
 
 def _toml_register(path: Path) -> pl.DataFrame:
@@ -299,8 +315,10 @@ class _Units:
             return matches
         # A parent covers its units published somewhere: one never published is not
         # revealed by the expansion (its own row still names it, the user's own word).
+        # With none published the row stays as it was written: nothing is dropped.
         assert self.shown is not None
-        return [u for u in matches if u in self.shown]
+        shown = [u for u in matches if u in self.shown]
+        return shown or [tuple(named.get(c) for c in self.by)]
 
     def _unknown(self, named: dict, number: int) -> str:
         column = next(c for c in reversed(self.by) if c in named)
@@ -397,7 +415,9 @@ def wave_dates(waves: Sequence[int] | None, fieldwork: str) -> dict[int, dt.date
         return None
     if isinstance(waves, (str, bytes)) or not isinstance(waves, Sequence | set):
         raise ArgumentTypeError(f"parameter `waves` must be a list of years, got {waves!r}")
-    bad = [y for y in waves if isinstance(y, bool) or not isinstance(y, int) or not 1900 <= y]
+    bad = [
+        y for y in waves if isinstance(y, bool) or not isinstance(y, int) or not 1900 <= y <= 2200
+    ]
     if bad or not waves:
         raise ArgumentError(
             f"parameter `waves` must be a list of years, e.g. [2025, 2026]; got {waves!r}"
@@ -416,8 +436,13 @@ def _start(value: Any, number: int) -> dt.date:
             "as YYYY-MM-DD"
         )
     if isinstance(value, str):
+        # A date, or a date and a time of day as a CSV export writes a timestamp.
+        match = re.fullmatch(
+            r"(\d{4}-\d{2}-\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?", value.strip()
+        )
         try:
-            return dt.date.fromisoformat(value.strip()[:10])
+            if match:
+                return dt.date.fromisoformat(match[1])
         except ValueError:
             pass
     raise DataError(
@@ -467,13 +492,15 @@ def _extra(value: Any, column: str, number: int) -> Any:
         return None if value is None else str(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    try:
-        return float(str(value).replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except ValueError:
+    text = str(value).strip().replace("\u00a0", " ")
+    # 42000, 42 000, 42000,50 or 42000.50; not "42,000" (a thousand or a decimal?)
+    match = re.fullmatch(r"-?\d{1,3}( \d{3})*([.,]\d+)?|-?\d+([.,]\d+)?", text)
+    if not match or re.fullmatch(r"-?\d{1,3}[.,]\d{3}", text):
         raise DataError(
             f"register row {number}, column `{column}`: {value!r} is not a number; write it "
-            "without units, e.g. 42000"
-        ) from None
+            "without units or thousands separators, e.g. 42000 (or 42,5)"
+        )
+    return float(text.replace(" ", "").replace(",", "."))
 
 
 def _measure_resolver(inst: Instrument) -> dict[str, str]:

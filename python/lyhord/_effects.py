@@ -164,7 +164,12 @@ def action_effects(
     _share("confidence", confidence)
     estimates = _tables(estimates)
     if unit_map is not None:
-        estimates = _restated(estimates, unit_map)
+        if not isinstance(unit_map, (Mapping, pl.DataFrame)):
+            raise ArgumentTypeError(
+                'parameter `unit_map` must be a mapping such as {2026: {"Old": "New"}} '
+                f"or a frame with year, earlier, later; got {type(unit_map).__name__}"
+            )
+        estimates = restated(estimates, unit_map)
     panel = _Panel.of(estimates, by)
     reg = actions(
         register, inst, units=estimates, by=panel.by, waves=panel.years, fieldwork=fieldwork
@@ -205,7 +210,7 @@ def _tables(estimates: Any) -> dict[int, pl.DataFrame]:
         )
     out = {}
     for year, table in estimates.items():
-        if isinstance(year, bool) or not isinstance(year, int):
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
             raise ArgumentError(f"parameter `estimates`: the key {year!r} is not a year")
         out[year] = _collect(table, f"estimates[{year}]")
     return out
@@ -218,7 +223,7 @@ def _share(name: str, value: object) -> float:
     return float(value)
 
 
-def _restated(
+def restated(
     estimates: Mapping[int, pl.DataFrame], unit_map: UnitMap | Mapping[int, UnitMap]
 ) -> dict[int, pl.DataFrame]:
     """Every wave in the latest organisation, as :func:`trend` restates it."""
@@ -430,11 +435,13 @@ class _Effects:
         out = []
         groups: dict[tuple, list[dict]] = {}
         for row in rows:
-            if row["view"] == "effect" and row.get("estimate") is not None:
+            if row["view"] == "effect":
                 groups.setdefault((row["action"], row["measure"]), []).append(row)
-        for (action, measure), cohorts in groups.items():
-            if len(cohorts) < 2:
+        for (action, measure), starts in groups.items():
+            cohorts = [r for r in starts if r.get("estimate") is not None]
+            if len(starts) < 2 or len(cohorts) < 2:
                 continue
+            without = [str(r["first_wave"]) for r in starts if r.get("estimate") is None]
             parts = [(_effect_tuple(r), float(r["treated_units"])) for r in cohorts]
             effect = _lyhord._combined_effect(parts, self.confidence)
             row = self._row(action, None, None, "effect", measure)
@@ -447,7 +454,8 @@ class _Effects:
                 units=units,
                 comparison=comparison,
                 sentence=self.sentence(measure, effect, "effect"),
-                note=self._text("cohorts", waves=", ".join(str(r["first_wave"]) for r in cohorts)),
+                note=self._text("cohorts", waves=", ".join(str(r["first_wave"]) for r in cohorts))
+                + (self._text("cohorts_without", waves=", ".join(without)) if without else ""),
             )
             out.append(row)
         return out
@@ -522,8 +530,9 @@ _TEXTS = {
         "flat": "inget resultat: enheterna skiljer sig inte i nivå eller storlek före start, så "
         "jämförelsen kan inte justeras för dem (adjust=False jämför utan justering)",
         "no_fit": "inget resultat: jämförelsen går inte att skatta med dessa enheter",
-        "cohorts": "alla starter tillsammans (mätt från {waves}); intervallet är försiktigt "
+        "cohorts": "starterna mätta från {waves} tillsammans; intervallet är försiktigt "
         "beräknat eftersom starterna delar jämförbara enheter",
+        "cohorts_without": "; starten mätt från {waves} ingår inte (inget resultat)",
     },
     "en": {
         "rose": "rose",
@@ -538,8 +547,9 @@ _TEXTS = {
         "flat": "no result: the units do not differ in level or size before the start, so the "
         "comparison cannot be adjusted for them (adjust=False compares without adjustment)",
         "no_fit": "no result: the comparison cannot be estimated with these units",
-        "cohorts": "all starts together (measured from {waves}); the interval is conservative "
+        "cohorts": "the starts measured from {waves} together; the interval is conservative "
         "because the starts share comparable units",
+        "cohorts_without": "; the start measured from {waves} is not included (no result)",
     },
 }
 

@@ -76,7 +76,7 @@ import polars as pl
 from . import _api
 from ._actions import FIELDWORK, actions, wave_dates
 from ._args import choice
-from ._effects import action_effects, detectable_change
+from ._effects import action_effects, detectable_change, restated
 from ._followup import compare_waves, targets, trend
 from ._import import read_export
 from ._lyhord import ArgumentError, DataError, EstimationError, Instrument, LyhordError
@@ -374,6 +374,28 @@ def _actions(value: Any, fail: Callable[[str], Any]) -> Actions | None:
     return Actions(_text(value["file"], "actions.file", fail), fieldwork)
 
 
+def _action_tables(
+    config: Config, per_year: dict[int, pl.DataFrame]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The register checked once, in the latest organisation (the waves restated through
+    `unit_map`), and the effects of its actions from the published tables."""
+    units = restated(per_year, config.unit_map) if config.unit_map else per_year
+    register = read_register(config, sorted(units), units)
+    assert register is not None and config.actions is not None
+    try:
+        effects = action_effects(
+            units,
+            register,
+            config.instrument,
+            fieldwork=config.actions.fieldwork,
+            by=config.by,
+            lang=config.lang,
+        )
+    except LyhordError as e:
+        raise type(e)(f"[actions] ({config.actions.source}): {e}") from None
+    return register, effects
+
+
 def read_register(
     config: Config, years: list[int], units: dict[int, pl.DataFrame] | None = None
 ) -> pl.DataFrame | None:
@@ -397,7 +419,10 @@ def read_register(
     except LyhordError as e:
         # The config names the file already: "register <path>: " would say it twice.
         said = f"register {register}: " if isinstance(register, Path) else ""
-        raise type(e)(f"[actions] ({source}): {str(e).removeprefix(said)}") from None
+        message = str(e).removeprefix(said)
+        if config.unit_map and "is not a unit" in message:
+            message += " (units are named as in the latest wave, after [unit_map])"
+        raise type(e)(f"[actions] ({source}): {message}") from None
 
 
 # ---- the waves: sums from the store or from the exports
@@ -637,7 +662,10 @@ def check(config_path: Path, log: Callable[[str], None] = print) -> Config:
     register = read_register(config, [w.year for w in config.waves])
     if register is not None:
         kinds = register["action"].n_unique()
-        log(f"[actions]: {register.height} unit action(s) of {kinds} kind(s)")
+        log(
+            f"[actions]: {register.height} row(s), {kinds} action(s); the unit names are "
+            "checked when the run reads the waves"
+        )
     log(
         f"{config.path}: config OK — instrument {config.instrument.id}, by "
         f"{', '.join(config.by)}, {len(config.waves)} wave(s), output {config.out}"
@@ -662,18 +690,10 @@ def run(config_path: Path, log: Callable[[str], None] | None = None) -> dict[str
         comparability = _invariance(config, per_year, answers, log)
         if comparability is not None:
             tables["invariance"] = comparability
-    register = read_register(config, sorted(per_year), per_year)
-    if register is not None:
+    register = None
+    if config.actions is not None:
+        register, tables["action_effects"] = _action_tables(config, per_year)
         tables["actions"] = register
-        tables["action_effects"] = action_effects(
-            per_year,
-            register,
-            config.instrument,
-            fieldwork=config.actions.fieldwork if config.actions else FIELDWORK,
-            unit_map=config.unit_map or None,
-            by=config.by,
-            lang=config.lang,
-        )
     staging = Path(tempfile.mkdtemp(prefix=f".{config.out.name}-", dir=_parent(config.out)))
     try:
         written = _write(config, tables, per_year, staging)

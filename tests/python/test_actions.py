@@ -707,7 +707,151 @@ def test_an_action_started_in_two_waves_is_shown_per_start_and_together(tmp_path
     assert both["se"] == pytest.approx(se, rel=1e-12)
     assert both["df"] == min(a["df"], b["df"])
     assert both["treated_units"] == sum(weights)
-    assert both["note"].startswith("alla starter tillsammans (mätt från 2025, 2026)")
+    assert both["note"].startswith("starterna mätta från 2025, 2026 tillsammans;")
     pages = ly.write_pages(estimates[2026], "hme", tmp_path, by=BY, actions=fx, year=2026)
     index = pages[0].read_text(encoding="utf-8")
-    assert "Ledarskapsutbildning, alla starter tillsammans (" in index
+    assert "Ledarskapsutbildning, starterna 2025 och 2026 tillsammans (9 enheter): " in index
+
+
+# ---- the second review
+
+
+def test_the_yearly_run_checks_the_register_in_the_latest_organisation(tmp_path, answers):
+    """Hemtjänst Öster is Hemtjänst Ost from 2026; a row naming only its förvaltning covers
+    the unit under its new name, and the old name is refused naming the unit map."""
+    from lyhord import _yearly
+
+    rename = pl.col("enhet").replace("Hemtjänst Öster", "Hemtjänst Ost")
+    per_year = {
+        y: ly.estimate(a.with_columns(rename) if y == 2026 else a, "hme", by=BY)
+        for y, a in answers.items()
+    }
+    register(forvaltning="Socialförvaltningen", enhet=None).write_csv(tmp_path / "a.csv")
+    config = tmp_path / "followup.toml"
+    config.write_text(
+        FOLLOWUP.format(actions='actions = "a.csv"')
+        + '\n[unit_map.2026]\n"Hemtjänst Öster" = "Hemtjänst Ost"\n',
+        encoding="utf-8",
+    )
+    reg, fx = _yearly._action_tables(_yearly.load_config(config), per_year)
+    assert "Hemtjänst Ost" in reg["enhet"].to_list()
+    assert "Hemtjänst Ost" in fx.filter(view="effect")["units"][0].to_list()
+    register(enhet="Hemtjänst Öster").write_csv(tmp_path / "a.csv")
+    with pytest.raises(ly.DataError) as e:
+        _yearly._action_tables(_yearly.load_config(config), per_year)
+    assert str(e.value).startswith("[actions] (a.csv): register row 1, column `enhet`: ")
+    assert str(e.value).endswith("(units are named as in the latest wave, after [unit_map])")
+
+
+def test_a_start_without_a_result_is_named_beside_the_starts_together(estimates):
+    reg = ly.example_data("actions").filter(action="Ledarskapsutbildning")
+    early = ["Hemtjänst Öster", "Särskilt boende Almen", "Hemsjukvården", "Lindskolan F-6"]
+    reg = reg.with_columns(
+        start=pl.when(pl.col("enhet").is_in(early))
+        .then(pl.lit(dt.date(2024, 11, 4)))
+        .when(pl.col("enhet") == "VA-enheten")
+        .then(pl.lit(dt.date(2023, 11, 6)))
+        .otherwise("start")
+    )
+    fx = ly.action_effects(estimates, reg, "hme", placebo=False)
+    both = fx.filter(pl.col("view") == "effect", pl.col("first_wave").is_null()).row(0, named=True)
+    assert both["note"] == (
+        "starterna mätta från 2025, 2026 tillsammans; intervallet är försiktigt beräknat "
+        "eftersom starterna delar jämförbara enheter; starten mätt från 2024 ingår inte "
+        "(inget resultat)"
+    )
+
+
+def test_excel_day_numbers_beside_typed_dates_and_numbers_that_are_not_dates(tmp_path, estimates):
+    import xlsxwriter
+
+    path = tmp_path / "register.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for col, name in enumerate(["enhet", "action", "start", "measures"]):
+        sheet.write_string(0, col, name)
+    starts = [dt.datetime(2025, 11, 3), "2025-11-17", 20251103]
+    for row, (unit, start) in enumerate(
+        zip(["VA-enheten", "IT-enheten", "SFI"], starts, strict=True), 1
+    ):
+        sheet.write_string(row, 0, unit)
+        sheet.write_string(row, 1, "Kurs")
+        if isinstance(start, dt.datetime):
+            sheet.write_datetime(row, 2, start, book.add_format({"num_format": "yyyy-mm-dd"}))
+        elif isinstance(start, str):
+            sheet.write_string(row, 2, start)
+        else:
+            sheet.write_number(row, 2, start)
+        sheet.write_string(row, 3, "ledarskap")
+    book.close()
+    with pytest.raises(ly.DataError) as e:
+        check(estimates, path)
+    assert str(e.value).endswith(
+        "register row 3, column `start`: '20251103' is not a date; write it as YYYY-MM-DD, "
+        "e.g. 2025-11-03"
+    ) or str(e.value).endswith(
+        "register row 3, column `start`: 20251103 is not a date; write it as YYYY-MM-DD, "
+        "e.g. 2025-11-03"
+    ), str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"Kommentar": "a", "Anteckning": "b"}, "columns `Kommentar` and `Anteckning` both say"),
+        ({"cost": "42,000"}, "column `cost`: '42,000' is not a number"),
+        ({"start": "2025-11-30 till 2025-12-15"}, "column `start`: '2025-11-30 till"),
+    ],
+)
+def test_lenient_reading_stops_where_a_value_is_ambiguous(estimates, changes, message):
+    with pytest.raises(ly.DataError, match=re.escape(message)):
+        check(estimates, register(**changes))
+
+
+def test_english_headers_in_any_case(estimates):
+    reg = register(cost=42000).rename({"action": "Action", "start": "Start", "cost": "Cost"})
+    assert check(estimates, reg).select("action", "cost").row(0) == (
+        "Ledarskapsutbildning",
+        42000.0,
+    )
+
+
+def test_a_forvaltning_row_with_no_published_unit_stays_as_written(estimates):
+    hidden = {
+        y: t.with_columns(
+            suppressed=pl.col("suppressed")
+            | (
+                (pl.col("level") == 2)
+                & (pl.col("forvaltning") == "Kultur- och fritidsförvaltningen")
+            )
+        )
+        for y, t in estimates.items()
+    }
+    row = register(forvaltning="Kultur- och fritidsförvaltningen", enhet=None)
+    out = ly.actions(row, "hme", units=hidden, waves=YEARS)
+    assert out.select("forvaltning", "enhet").rows() == [("Kultur- och fritidsförvaltningen", None)]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "error", "message"),
+    [
+        ({"unit_map": 5}, ly.ArgumentTypeError, "parameter `unit_map` must be a mapping"),
+    ],
+)
+def test_bad_effect_keywords_are_named(estimates, keywords, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        ly.action_effects(estimates, register(), "hme", **keywords)
+    with pytest.raises(ly.ArgumentError, match="the key 10000 is not a year"):
+        ly.action_effects({**estimates, 10000: estimates[2026]}, register(), "hme")
+    with pytest.raises(ly.ArgumentError, match="parameter `waves` must be a list of years"):
+        ly.actions(register(), "hme", waves=[2025, 10000])
+
+
+def test_a_group_where_everyone_answers_is_told_so(tmp_path, estimates):
+    t = estimates[2026]
+    census = t.with_columns(headcount=pl.col("n"))
+    d = ly.detectable_change(census)
+    pages = ly.write_pages(census, "hme", tmp_path, by=BY, detectable=d, year=2026)
+    assert "Här svarar alla: nästa mätning visar varje förändring av HME totalindex" in (
+        pages[0].read_text(encoding="utf-8")
+    )

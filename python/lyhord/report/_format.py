@@ -39,6 +39,7 @@ _WORDS = {
         "answer": ("svar", "svar"),
         "respondent": ("svarande", "svarande"),
         "unit_noun": ("enhet", "enheter"),
+        "and": "och",
     },
     "en": {
         "total": "Whole organisation",
@@ -61,6 +62,7 @@ _WORDS = {
         "answer": ("answer", "answers"),
         "respondent": ("respondent", "respondents"),
         "unit_noun": ("unit", "units"),
+        "and": "and",
     },
 }
 
@@ -147,8 +149,8 @@ def measured_waves(fx: pl.DataFrame, row: dict) -> str:
 _ACTION_NOTE = {
     "sv": {
         "text": "Förändringen efter åtgärden jämförs med enheter utan den{adjusted}, i poäng "
-        "0–100. Intervall {conf} %; enheternas gäller alla åtgärdens enheter samtidigt. Bara "
-        "publicerade värden används.",
+        "0–100. Intervall {conf} %; de enskilda enheternas gäller alla enheter med samma start "
+        "samtidigt. Bara publicerade värden används.",
         "level_size": ", med hänsyn till nivå och storlek före start",
         "level_size_trend": ", med hänsyn till nivå, storlek och tidigare trend före start",
         "trend": ", med hänsyn till tidigare trend före start",
@@ -156,8 +158,8 @@ _ACTION_NOTE = {
     },
     "en": {
         "text": "The change after the action is compared with units without it{adjusted}, in "
-        "points 0–100. {conf} % intervals; the units' hold for all of the action's units at "
-        "once. Only published values are used.",
+        "points 0–100. {conf} % intervals; single units' hold for all units with the same "
+        "start at once. Only published values are used.",
         "level_size": ", allowing for level and size before the start",
         "level_size_trend": ", allowing for level, size and earlier trend before the start",
         "trend": ", allowing for the earlier trend before the start",
@@ -172,5 +174,6 @@ def action_note(effects: pl.DataFrame, words: Words) -> str:
     texts = _ACTION_NOTE[words.lang]
     adjustment = effects["adjustment"][0] if effects.height else "none"
     confidence = effects["confidence"][0] if effects.height else 0.95
-    conf = words.number(100 * confidence, 0 if (100 * confidence).is_integer() else 1)
+    percent = round(100 * confidence, 6)
+    conf = words.number(percent, 0 if percent.is_integer() else 1)
     return texts["text"].format(adjusted=texts[adjustment], conf=conf)

@@ -88,7 +88,9 @@ _TEXT = {
         "detectable": "Nästa mätning kan visa en förändring av {index} på {x} poäng eller mer "
         "(med {power} % sannolikhet, om lika många svarar).",
         "action_all": "{action} ({units}, {first} jämfört med {base}): {sentence}.",
-        "action_starts": "{action}, alla starter tillsammans ({units}): {sentence}.",
+        "action_starts": "{action}, starterna {waves} tillsammans ({units}): {sentence}.",
+        "detectable_all": "Här svarar alla: nästa mätning visar varje förändring av {index}, "
+        "om alla svarar igen.",
         "action_unit": "{unit}: {sentence}.",
         "action_pretrend": "Obs: redan före {action} utvecklades {label} annorlunda än i "
         "jämförbara enheter, så skillnaden behöver inte bero på åtgärden.",
@@ -131,7 +133,9 @@ _TEXT = {
         "detectable": "The next wave can show a change in the {index} of {x} points or more "
         "(with {power} % probability, if as many answer).",
         "action_all": "{action} ({units}, {first} compared with {base}): {sentence}.",
-        "action_starts": "{action}, all starts together ({units}): {sentence}.",
+        "action_starts": "{action}, the starts {waves} together ({units}): {sentence}.",
+        "detectable_all": "Everyone answers here: the next wave shows any change in the {index} "
+        "if everyone answers again.",
         "action_unit": "{unit}: {sentence}.",
         "action_pretrend": "Note: already before {action}, {label} moved differently than in "
         "comparable units, so the difference need not be the action's doing.",
@@ -351,6 +355,9 @@ def _detectable(ctx: _Context, key: tuple) -> str:
     rows = _rows_of(ctx.detectable, ctx.by, key).filter(pl.col("measure") == ctx.inst.index_id)
     if rows.height == 0 or rows["detectable"][0] is None:
         return ""
+    if rows["detectable"][0] == 0:
+        text = ctx.text("detectable_all", index=ctx.labels[ctx.inst.index_id])
+        return f"<p class='note'>{_e(text)}</p>"
     text = ctx.text(
         "detectable",
         index=ctx.labels[ctx.inst.index_id],
@@ -367,7 +374,10 @@ def _actions_section(ctx: _Context, key: tuple) -> str:
         return ""
     fx = ctx.actions
     lines = []
-    for row in fx.filter(pl.col("view") == "effect").iter_rows(named=True):
+    pooled = fx.filter(pl.col("view") == "effect").sort(
+        "action", "first_wave", nulls_last=True, maintain_order=True
+    )
+    for row in pooled.iter_rows(named=True):
         units = _unit_rows(fx, row)
         mine = [u for u in units if _under(u, key, ctx.by)]
         if key[0] > 0 and not mine:
@@ -392,8 +402,13 @@ def _action_lines(ctx: _Context, fx: pl.DataFrame, row: dict) -> list[str]:
         return [ctx.text("action_none", action=row["action"], first=first, base=base, note=note)]
     count = ctx.words.count(len(row["units"] or []), "unit_noun")
     if row["first_wave"] is None:
+        waves = _combined_waves(fx, row, ctx.words)
         text = ctx.text(
-            "action_starts", action=row["action"], units=count, sentence=row["sentence"]
+            "action_starts",
+            action=row["action"],
+            waves=waves,
+            units=count,
+            sentence=row["sentence"],
         )
         return [text]
     lines = [
@@ -412,13 +427,31 @@ def _action_lines(ctx: _Context, fx: pl.DataFrame, row: dict) -> list[str]:
 
 
 def _unit_rows(fx: pl.DataFrame, row: dict) -> list[dict]:
-    """The unit rows of a pooled effect's action, wave and measure."""
-    return fx.filter(
+    """The unit rows of a pooled effect's action, wave and measure (every start's, for the
+    starts together)."""
+    same = (
         (pl.col("view") == "unit")
         & (pl.col("action") == row["action"])
-        & (pl.col("first_wave") == row["first_wave"])
         & (pl.col("measure") == row["measure"])
-    ).to_dicts()
+    )
+    if row["first_wave"] is not None:
+        same &= pl.col("first_wave") == row["first_wave"]
+    return fx.filter(same).to_dicts()
+
+
+def _combined_waves(fx: pl.DataFrame, row: dict, words: Words) -> str:
+    """The first waves of the starts a combined row is made of: "2025 och 2026"."""
+    starts = fx.filter(
+        (pl.col("view") == "effect")
+        & (pl.col("action") == row["action"])
+        & (pl.col("measure") == row["measure"])
+        & pl.col("first_wave").is_not_null()
+        & pl.col("estimate").is_not_null()
+    )["first_wave"]
+    waves = [str(w) for w in sorted(starts.to_list())]
+    return (
+        f"{', '.join(waves[:-1])} {words['and']} {waves[-1]}" if len(waves) > 1 else "".join(waves)
+    )
 
 
 def _under(unit: dict, key: tuple, by: list[str]) -> bool:
