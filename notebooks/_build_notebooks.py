@@ -1409,10 +1409,12 @@ unit row is for the manager's own page, with its honest interval.""",
         "md",
         """## Placebo measures
 
-`view="placebo"` estimates the same comparison on the dimensions that share no statement
-with what the action aimed at. A leadership programme should not move Motivation or
-Styrning by itself; a clear "effect" there would suggest the units differed in some other
-way (a reorganisation, a new manager), not that the programme worked.""",
+`view="placebo"` estimates the same comparison on the dimensions and statements that share
+no statement with what the action aimed at. A leadership programme should not move
+Motivation or Styrning (or their statements) by itself; a clear "effect" there would suggest
+the units differed in some other way (a reorganisation, a new manager), not that the
+programme worked. With eight placebo rows per action, one of them now and then excludes zero
+by chance at 95 %: it is a pattern across them that would matter.""",
     ),
     (
         "code",
