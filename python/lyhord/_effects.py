@@ -143,7 +143,7 @@ def action_effects(
 
     Examples
     --------
-    Exempelkommun's leadership programme (true effect on Ledarskap: 5,8 points):
+    Exempelkommun's leadership programme (true effect on Ledarskap: 5.8 points on average):
 
     >>> import lyhord as ly
     >>> est = {y: ly.estimate(ly.example_data("staff", year=y), "hme",
@@ -179,27 +179,17 @@ def action_effects(
     words = Words.of(inst, lang)
     options = _Options(adjust, trend, float(confidence), min_comparison)
     ctx = _Effects(inst, panel, reg, options, words, measure_labels(inst, words))
-    rows: list[dict[str, Any]] = []
-    cohorts = reg.select("action", "first_wave", "base_wave").unique(maintain_order=True)
-    for action, first, base in cohorts.iter_rows():
-        cohort = reg.filter(action=action, first_wave=first)
-        targeted = list(dict.fromkeys(m for ms in cohort["measures"] for m in ms))
-        for measure in targeted:
-            treated = [
-                _key(r, panel.by)
-                for r in cohort.filter(pl.col("measures").list.contains(measure)).iter_rows(
-                    named=True
-                )
-            ]
-            rows.extend(ctx.measure_rows(action, first, base, measure, treated))
-        if placebo:
-            for measure in ctx.untouched(targeted):
-                treated = [_key(r, panel.by) for r in cohort.iter_rows(named=True)]
-                rows.extend(ctx.pooled(action, first, base, measure, treated, "placebo"))
+    rows = [row for cohort in _cohorts(reg) for row in ctx.cohort_rows(cohort, placebo)]
     rows.extend(ctx.combined(rows))
     return _effect_frame(rows, panel.by).with_columns(
         confidence=pl.lit(float(confidence)), adjustment=pl.lit(ADJUSTMENTS[(adjust, trend)])
     )
+
+
+def _cohorts(reg: pl.DataFrame) -> list[pl.DataFrame]:
+    """The register's units grouped by action and first wave after the start."""
+    keys = reg.select("action", "first_wave").unique(maintain_order=True)
+    return [reg.filter(action=a, first_wave=f) for a, f in keys.iter_rows()]
 
 
 def _tables(estimates: Any) -> dict[int, pl.DataFrame]:
@@ -314,6 +304,21 @@ class _Effects:
             if r["action"] == action or any(self.items[m] & items for m in r["measures"])
         }
         return [u for u in self.panel.units if u not in touched]
+
+    def cohort_rows(self, cohort: pl.DataFrame, placebo: bool) -> list[dict]:
+        """A cohort's rows: each measure it aims at (all views), then the placebo measures."""
+        action, first, base = cohort.select("action", "first_wave", "base_wave").row(0)
+        targeted = list(dict.fromkeys(m for ms in cohort["measures"] for m in ms))
+        rows = []
+        for measure in targeted:
+            aimed = cohort.filter(pl.col("measures").list.contains(measure))
+            treated = [_key(r, self.panel.by) for r in aimed.iter_rows(named=True)]
+            rows += self.measure_rows(action, first, base, measure, treated)
+        if placebo:
+            everyone = [_key(r, self.panel.by) for r in cohort.iter_rows(named=True)]
+            for measure in self.untouched(targeted):
+                rows += self.pooled(action, first, base, measure, everyone, "placebo")
+        return rows
 
     def measure_rows(self, action, first, base, measure, treated) -> list[dict]:
         rows = self.pooled(action, first, base, measure, treated, "effect")
