@@ -117,9 +117,8 @@ def actions(
     raw, source = _register_frame(register)
     try:
         known = _Units.of(raw, units, by)
-        raw = raw.rename(
-            {c: g for c in raw.columns for g in known.by if c != g and c.casefold() == g.casefold()}
-        )
+        spelled = _spelled(known.by)
+        raw = raw.rename({c: spelled[c.casefold()] for c in raw.columns if c.casefold() in spelled})
         return _checked(raw, inst, known, wave_dates(waves, fieldwork))
     except DataError as e:
         raise DataError(f"{source}: {e}" if source else str(e)) from None
@@ -272,12 +271,10 @@ class _Units:
     @classmethod
     def of(cls, raw: pl.DataFrame, units: Any, by: Sequence[str] | None) -> _Units:
         tables = _tables(units)
-        grouping = _grouping_of(tables, by)
+        grouping = grouping_of(tables, by)
         present = [c for c in raw.columns if c not in FIELDS]
         if grouping is not None:
-            # "Enhet" in a register names the `enhet` column
-            spelled = {g.casefold(): g for g in grouping}
-            present = [spelled.get(c.casefold(), c) for c in present]
+            present = [_spelled(grouping).get(c.casefold(), c) for c in present]
         if grouping is None:
             if not present:
                 raise DataError("the register names no unit: add a unit column (e.g. `enhet`)")
@@ -292,7 +289,7 @@ class _Units:
             raise DataError(f"the register names no unit: add a column among {', '.join(grouping)}")
         if not tables:
             return cls(grouping)
-        leaf = [_leaf(t, grouping) for t in tables]
+        leaf = [_leaf(t, grouping) for t in tables.values()]
         known = sorted(set(pl.concat([t.select(grouping) for t in leaf]).iter_rows()), key=str)
         published = pl.concat([t.filter(~pl.col("suppressed")).select(grouping) for t in leaf])
         return cls(grouping, known, set(published.iter_rows()))
@@ -341,39 +338,49 @@ class _Units:
         )
 
 
-def _tables(units: Any) -> list[pl.DataFrame]:
+def _tables(units: Any) -> dict[Any, pl.DataFrame]:
+    """The estimate tables by their year (one table: by None)."""
     if units is None:
-        return []
+        return {}
     if isinstance(units, (pl.DataFrame, pl.LazyFrame)):
-        return [_collect(units, "units")]
+        return {None: _collect(units, "units")}
     if isinstance(units, Mapping):
-        return [_collect(t, f"units[{y}]") for y, t in units.items()]
+        return {y: _collect(t, f"units[{y}]") for y, t in units.items()}
     raise ArgumentTypeError(
         f"`units` must be an estimate table or a mapping of year to them, not "
         f"{type(units).__name__}"
     )
 
 
-def _grouping_of(tables: list[pl.DataFrame], by: Sequence[str] | None) -> list[str] | None:
-    """The unit columns: ``by`` (checked against the tables) or the tables' grouping."""
-    groupings = [key_columns(t) for t in tables]
-    if any(g != groupings[0] for g in groupings):
-        raise DataError(
-            "the estimate tables are grouped differently ("
-            + "; ".join(f"[{', '.join(g)}]" for g in groupings)
-            + "); estimate every wave with the same `by`"
-        )
+def grouping_of(tables: Mapping[Any, pl.DataFrame], by: Sequence[str] | None) -> list[str] | None:
+    """The unit columns: ``by`` (checked against the tables) or the tables' grouping; the one
+    check that every wave's table is grouped alike, for the register and the effects."""
+    groupings = {label: key_columns(t) for label, t in tables.items()}
+    first = next(iter(groupings.values()), None)
+    for label, grouping in groupings.items():
+        if grouping != first:
+            assert first is not None
+            raise DataError(
+                f"the estimate tables are grouped differently: the {label} table is grouped by "
+                f"[{', '.join(grouping)}], the others by [{', '.join(first)}]; estimate every "
+                "wave with the same `by`"
+            )
     if by is None:
-        return groupings[0] if groupings else None
+        return first
     if isinstance(by, str) or not all(isinstance(c, str) for c in by):
         raise ArgumentTypeError(f"parameter `by` must be a list of column names, got {by!r}")
     by = list(by)
-    if groupings and groupings[0][: len(by)] != by:
+    if first is not None and first[: len(by)] != by:
         raise ArgumentError(
             f"parameter `by` must be the first grouping columns of the estimates "
-            f"({', '.join(groupings[0])}), got {by}"
+            f"({', '.join(first)}), got {by}"
         )
     return by
+
+
+def _spelled(by: list[str]) -> dict[str, str]:
+    """A register's spelling of a unit column → the column: "Enhet" names `enhet`."""
+    return {c.casefold(): c for c in by}
 
 
 def _leaf(table: pl.DataFrame, by: list[str]) -> pl.DataFrame:

@@ -13,10 +13,10 @@ from typing import Any
 import polars as pl
 
 from . import _lyhord
-from ._actions import FIELDWORK, actions
+from ._actions import FIELDWORK, actions, grouping_of
 from ._args import _collect, _count, resolve_instrument
 from ._followup import UnitMap, trend
-from ._lyhord import ArgumentError, ArgumentTypeError, DataError, Instrument, LyhordError
+from ._lyhord import ArgumentError, ArgumentTypeError, Instrument, LyhordError
 from ._types import Lang
 from .report._wide import key_columns
 
@@ -237,19 +237,8 @@ class _Panel:
     @classmethod
     def of(cls, estimates: dict[int, pl.DataFrame], by: list[str] | None) -> _Panel:
         years = sorted(estimates)
-        grouping = key_columns(estimates[years[0]])
-        for year, table in estimates.items():
-            if key_columns(table) != grouping:
-                raise DataError(
-                    f"the {year} table is grouped by [{', '.join(key_columns(table))}], the "
-                    f"others by [{', '.join(grouping)}]; estimate every wave with the same `by`"
-                )
-        if by is not None and list(by) != grouping[: len(by)]:
-            raise ArgumentError(
-                f"parameter `by` must be the first grouping columns of the estimates "
-                f"({', '.join(grouping)}), got {by!r}"
-            )
-        by = grouping if by is None else list(by)
+        by = grouping_of(dict(sorted(estimates.items())), by)
+        assert by is not None
         values: dict[tuple, tuple] = {}
         for year, table in estimates.items():
             leaf = table.filter(
@@ -286,6 +275,7 @@ class _Effects:
         self.confidence, self.min_comparison = options.confidence, options.min_comparison
         self.words, self.labels = words, labels
         self.items = _items_of(inst)
+        self._comparisons: dict[tuple[str, str], list[tuple]] = {}
 
     def untouched(self, targeted: list[str]) -> list[str]:
         """Dimensions and statements sharing no statement with what the action aims at."""
@@ -296,14 +286,17 @@ class _Effects:
     def comparisons(self, measure: str, action: str) -> list[tuple]:
         """Units with neither this action nor any registered action aimed at a statement
         of ``measure`` (for a placebo measure the action's own units are not comparisons
-        either)."""
-        items = self.items[measure]
-        touched = {
-            _key(r, self.panel.by)
-            for r in self.reg.iter_rows(named=True)
-            if r["action"] == action or any(self.items[m] & items for m in r["measures"])
-        }
-        return [u for u in self.panel.units if u not in touched]
+        either). Asked for by every view and wave of a measure: found once."""
+        if (measure, action) not in self._comparisons:
+            items = self.items[measure]
+            touched = {
+                _key(r, self.panel.by)
+                for r in self.reg.iter_rows(named=True)
+                if r["action"] == action or any(self.items[m] & items for m in r["measures"])
+            }
+            found = [u for u in self.panel.units if u not in touched]
+            self._comparisons[(measure, action)] = found
+        return self._comparisons[(measure, action)]
 
     def cohort_rows(self, cohort: pl.DataFrame, placebo: bool) -> list[dict]:
         """A cohort's rows: each measure it aims at (all views), then the placebo measures."""

@@ -9,7 +9,7 @@
 
 use crate::error::FollowupError;
 use crate::estimate::stats::{two_sided_p, two_sided_quantile};
-use crate::reliability::linalg::{mat_mul, spd_inverse};
+use crate::reliability::linalg::{dot, mat_mul, quadratic_form, spd_inverse};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// One unit's change between the base wave and the wave(s) after the action.
@@ -67,7 +67,7 @@ pub fn pooled_effect(units: &[UnitChange], confidence: f64) -> Result<Effect, Fo
         .map(|i| dot(&fit.inverse[tau * k..(tau + 1) * k], &x[i * k..(i + 1) * k]))
         .collect();
     let leverage: Vec<f64> = (0..units.len())
-        .map(|i| quad(&fit.inverse, &x[i * k..(i + 1) * k], k))
+        .map(|i| quadratic_form(&fit.inverse, &x[i * k..(i + 1) * k]))
         .collect();
     if leverage.iter().any(|&h| h > 1.0 - 1e-10) {
         return Err(param(
@@ -133,7 +133,7 @@ pub fn unit_effect(
         .chain(unit.covariates.iter().zip(&means).map(|(c, m)| c - m))
         .collect();
     let prediction = dot(&fit.beta, &xu);
-    let variance = shock + unit.sampling_var + quad(&fit.inverse, &xu, k) * sigma2;
+    let variance = shock + unit.sampling_var + quadratic_form(&fit.inverse, &xu) * sigma2;
     finish(unit.change - prediction, variance, residual_df, confidence)
 }
 
@@ -355,13 +355,4 @@ fn finish(estimate: f64, variance: f64, df: f64, confidence: f64) -> Result<Effe
             f64::NAN
         },
     })
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(a, b)| a * b).sum()
-}
-
-/// xᵀAx for a k × k row-major A.
-fn quad(a: &[f64], x: &[f64], k: usize) -> f64 {
-    (0..k).map(|i| x[i] * dot(&a[i * k..(i + 1) * k], x)).sum()
 }

@@ -111,6 +111,16 @@ impl Eigen {
     }
 }
 
+/// Σ aᵢbᵢ (the plain loop; the α kernel has its own vectorised one on its hot path).
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// xᵀAx for a square row-major `A`.
+pub fn quadratic_form(a: &[f64], x: &[f64]) -> f64 {
+    dot(x, &mat_vec(a, x))
+}
+
 /// `y = A x` for a square row-major `A`.
 pub fn mat_vec(a: &[f64], x: &[f64]) -> Vec<f64> {
     let n = x.len();

@@ -4,7 +4,7 @@
 //! defined (a covariance matrix that is not positive definite), which the line search
 //! treats as "step too long".
 
-use super::linalg::identity;
+use super::linalg::{dot, identity};
 
 /// Where the minimiser stopped.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,10 +18,6 @@ pub struct Minimum {
 
 fn largest(v: &[f64]) -> f64 {
     v.iter().fold(0.0f64, |a, g| a.max(g.abs()))
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Minimises `objective` (value and gradient) from `start`; `None` when the objective is
