@@ -78,8 +78,10 @@ demo: build
 
 test: $(DEV) build test-rust test-python
 
+# The library's own unit tests (src/) find libpython through LD_LIBRARY_PATH (build.rs).
 test-rust: build
-	$(CARGO) test --features python --message-format=short
+	LD_LIBRARY_PATH=$$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))') \
+	  $(CARGO) test --features python --message-format=short
 
 # Headless chromium renders the report pages in the tests (Debian's package, installed
 # here when missing and the machine lets us: as root or with sudo).

@@ -58,10 +58,9 @@ def prepare(quick: bool) -> None:
 def work(tool: str, quick: bool) -> dict:
     parquet, csv = paths(quick)
     if tool == "lyhord":
-        seconds, seconds_6, out = lyhord_run(pl.read_parquet(parquet))
+        times, out = lyhord_run(pl.read_parquet(parquet))
         return {
-            "seconds": seconds,
-            "seconds_6_domains": seconds_6,
+            **times,
             "domains": out.height,
             "estimates": out["estimate"].to_list(),
             "ses": out["se"].to_list(),

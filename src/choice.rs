@@ -107,6 +107,7 @@ pub fn all_choices() -> Vec<ChoiceInfo> {
         info::<agreement::Level>("AgreementLevel"),
         info::<agreement::Weights>("AgreementWeights"),
         info::<agreement::SeMethod>("AgreementSe"),
+        info::<agreement::AgreementStatistic>("AgreementStatistic"),
         info::<followup::compare::Adjust>("Adjust"),
         info::<followup::targets::Direction>("Direction"),
         info::<design::LonelyPsu>("LonelyPsu"),

@@ -27,5 +27,9 @@ pub mod score;
 #[cfg(feature = "python")]
 mod python;
 
+// The unit tests' binary links libpython (written by build.rs; see there).
+#[cfg(all(test, feature = "python"))]
+include!(concat!(env!("OUT_DIR"), "/python_link.rs"));
+
 pub use error::{Error, Result};
 pub use instrument::Instrument;

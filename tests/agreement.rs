@@ -33,6 +33,7 @@ fn request(level: Level, weights: &[Weights]) -> Request {
         n_boot: 0,
         confidence: 0.95,
         seed: 1,
+        statistics: None,
     }
 }
 
@@ -551,6 +552,7 @@ fn options(level: Level, n_boot: usize) -> AgreementOptions {
         n_boot,
         confidence: 0.95,
         seed: 7,
+        statistics: None,
     }
 }
 
@@ -755,6 +757,7 @@ mod properties {
             n_boot: 0,
             confidence: 0.95,
             seed: 3,
+            statistics: None,
         };
         agreement(r, &req)
             .unwrap()

@@ -104,3 +104,42 @@ fn score_table_ignores_sentinels() {
     assert_eq!(table.score(MISSING), None);
     assert_eq!(table.score(DONT_KNOW), None);
 }
+
+mod table_recode {
+    use lyhord::instrument::Instrument;
+    use lyhord::score::{recode_codes, recode_item};
+    use polars::prelude::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The table route gives exactly what classifying each answer gives: codes,
+        /// reverse keying, "vet ej" and not-applicable codes, nulls and counts; an answer
+        /// outside the scale is the same error, naming the same row.
+        #[test]
+        fn table_recode_equals_classifying_each_answer(
+            answers in prop::collection::vec(prop::option::of(-2i64..12), 0..300),
+            item in 0usize..14,
+            chunks in 1usize..4,
+        ) {
+            let inst = Instrument::builtin("epl-staff").unwrap();
+            let item = &inst.items[item % inst.items.len()];
+            let mut codes = Int64Chunked::from_iter_options("q".into(), answers.iter().copied());
+            // Several chunks, as a frame read in parts has.
+            for _ in 1..chunks {
+                let part = Int64Chunked::from_iter_options("q".into(), answers.iter().copied());
+                codes.append(&part).unwrap();
+            }
+            let all: Vec<Option<i64>> = codes.iter().collect();
+            let expected = recode_item(&inst, item, all.iter().copied(), "q");
+            let got = recode_codes(&inst, item, &codes, "q");
+            match (expected, got) {
+                (Ok(a), Ok(b)) => {
+                    prop_assert_eq!(a.codes, b.codes);
+                    prop_assert_eq!(a.counts, b.counts);
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => prop_assert!(false, "{:?} vs {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+    }
+}

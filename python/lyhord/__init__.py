@@ -18,6 +18,7 @@ from ._api import estimate, estimate_from_sums, merge_sums, score, summarise
 from ._combine import combine
 from ._design import (
     Design,
+    PreparedDesign,
     RakeResult,
     ReplicateResult,
     adjust_nonresponse,
@@ -81,6 +82,7 @@ __all__ = [
     "__version__",
     "CodingFrame",
     "Design",
+    "PreparedDesign",
     "RakeResult",
     "ReplicateResult",
     "adjust_nonresponse",

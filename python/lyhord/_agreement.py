@@ -10,7 +10,7 @@ from . import _lyhord
 from ._api import FrameLike, _collect
 from ._args import _by_list, _count
 from ._lyhord import DEFAULT_SEED
-from ._types import AgreementLevel, AgreementSe, AgreementWeights
+from ._types import AgreementLevel, AgreementSe, AgreementStatistic, AgreementWeights
 
 __all__ = ["agreement", "code_presence"]
 
@@ -29,6 +29,7 @@ def agreement(
     n_boot: int | None = None,
     confidence: float = 0.95,
     seed: int = DEFAULT_SEED,
+    statistics: Sequence[AgreementStatistic] | AgreementStatistic | None = None,
 ) -> pl.DataFrame:
     """Intercoder agreement: how far coders who coded the same units agree.
 
@@ -111,6 +112,12 @@ def agreement(
         Confidence level of the interval.
     seed : int
         Seed of the bootstrap; units are sorted first, so row order changes nothing.
+    statistics : str or sequence of str, optional
+        Only these coefficients (default all): any of ``"percent_agreement"``,
+        ``"cohen_kappa"``, ``"conger_kappa"``, ``"scott_pi"``, ``"fleiss_kappa"``,
+        ``"gwet_ac1"`` (with unweighted among ``weights``), ``"gwet_ac2"`` (with a weighted
+        one), ``"brennan_prediger"``, ``"krippendorff_alpha"``. What is not asked for is
+        not computed: ``statistics="krippendorff_alpha"`` does about half the work of all.
 
     Returns
     -------
@@ -159,7 +166,12 @@ def agreement(
         n_boot=None if n_boot is None else _count(n_boot, "n_boot", 0),
         confidence=confidence,
         seed=_count(seed, "seed", 0),
+        statistics=[statistics] if isinstance(statistics, str) else _listed(statistics),
     )
+
+
+def _listed(values: Sequence[str] | None) -> list[str] | None:
+    return None if values is None else [str(v) for v in values]
 
 
 def code_presence(

@@ -25,6 +25,7 @@ from ._types import (
 
 __all__ = [
     "Design",
+    "PreparedDesign",
     "RakeResult",
     "ReplicateResult",
     "adjust_nonresponse",
@@ -128,6 +129,68 @@ class Design:
             f"Design(weights={self.weights!r}, strata={self.strata!r}, psu={self.psu!r}, "
             f"fpc={self.fpc!r}{extra})"
         )
+
+    def prepare(self, data: pl.DataFrame) -> PreparedDesign:
+        """This design coded once on ``data``, for many estimates on the same rows.
+
+        Checking the weights and coding the strata, clusters, finite-population factors
+        and calibration margins is most of the work of one :func:`design_estimate` call
+        with a few domains on a large sample. A prepared design does it once, as R's
+        ``svydesign`` object or svy's ``Sample`` do; pass it where the design goes
+        (:func:`design_estimate`, :func:`design_compare`, :func:`design_chisq`) with the
+        same data. Every call checks that the data's design columns are those it was
+        prepared on (at once when they are the same columns, value by value otherwise)
+        and refuses other rows.
+
+        Parameters
+        ----------
+        data : polars.DataFrame
+            The sample with the design's columns (a LazyFrame is refused: each collect
+            makes new rows).
+
+        Returns
+        -------
+        PreparedDesign
+
+        Examples
+        --------
+        >>> import lyhord as ly
+        >>> sample = ly.example_data("citizens")
+        >>> prepared = ly.Design("design_weight", "district").prepare(sample)
+        >>> by_district = ly.design_estimate(sample, prepared, "del_paverka", by="district")
+        >>> by_age = ly.design_estimate(sample, prepared, "del_paverka", by="age_group")
+        >>> by_district["estimate"][0] == by_age["estimate"][0]
+        True
+        """
+        if not isinstance(data, pl.DataFrame):
+            raise ArgumentError(
+                f"data: Design.prepare needs a polars DataFrame, not {type(data).__name__}; "
+                "collect a LazyFrame first (each collect makes new rows)"
+            )
+        handle = _lyhord._prepare_design(data, **_design_keywords(self))
+        return PreparedDesign(self, handle.height, handle)
+
+
+@dataclass(frozen=True)
+class PreparedDesign:
+    """A :class:`Design` coded on its data by :meth:`Design.prepare`.
+
+    Pass it as ``design`` to :func:`design_estimate`, :func:`design_compare` or
+    :func:`design_chisq` together with the data it was prepared on; functions that make
+    new weights (:func:`rake`, :func:`calibrate`, :func:`replicate_weights`,
+    :func:`adjust_nonresponse`) use its ``design``.
+
+    Attributes
+    ----------
+    design : Design
+        The design that was prepared.
+    height : int
+        Rows of the data it was prepared on.
+    """
+
+    design: Design
+    height: int
+    _handle: Any = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -237,7 +300,7 @@ def rake(
     data: FrameLike,
     margins: Mapping[str | tuple[str, ...], pl.DataFrame | Mapping[object, float]],
     *,
-    design: Design | None = None,
+    design: Design | PreparedDesign | None = None,
     cap: float | None = None,
     floor: float | None = None,
     tolerance: float = 1e-8,
@@ -301,7 +364,7 @@ def rake(
     48000
     """
     df = _collect(data, "data")
-    design = design or Design()
+    design = _plain_design(design or Design())
     _new_weight_name(name, design)
     tables = [_margin_table(key, table) for key, table in margins.items()]
 
@@ -342,7 +405,7 @@ def rake(
 
 def design_estimate(
     data: FrameLike,
-    design: Design,
+    design: Design | PreparedDesign,
     variables: Sequence[str] | str | None = None,
     *,
     instrument: Instrument | str | None = None,
@@ -423,8 +486,9 @@ def design_estimate(
     ----------
     data : polars.DataFrame or LazyFrame
         One row per respondent: the design columns, ``by`` and the variables.
-    design : Design
-        The sampling design (e.g. ``rake(...).design``).
+    design : Design or PreparedDesign
+        The sampling design (e.g. ``rake(...).design``), or the design prepared on
+        ``data`` (:meth:`Design.prepare`) for repeated calls on the same rows.
     variables : str or list of str, optional
         Numeric columns to estimate; a null is no answer (the row is left out of that
         variable only). Default with ``instrument``: its dimensions and index, scored.
@@ -492,7 +556,7 @@ def calibrate(
     margins: Mapping[str | tuple[str, ...], pl.DataFrame | Mapping[object, float]] | None = None,
     totals: Mapping[str, float] | None = None,
     *,
-    design: Design | None = None,
+    design: Design | PreparedDesign | None = None,
     method: CalibrationMethod = "linear",
     bounds: tuple[float, float] | None = None,
     population_size: float | None = None,
@@ -561,7 +625,7 @@ def calibrate(
     (48000, 1)
     """
     df = _collect(data, "data")
-    design = design or Design()
+    design = _plain_design(design or Design())
     _new_weight_name(name, design)
     tables = [_margin_table(key, table) for key, table in (margins or {}).items()]
     numeric = [(str(column), float(total)) for column, total in (totals or {}).items()]
@@ -605,7 +669,7 @@ def calibrate(
 
 def replicate_weights(
     data: FrameLike,
-    design: Design,
+    design: Design | PreparedDesign,
     *,
     method: ReplicateMethod = "jkn",
     replicates: int = 200,
@@ -682,6 +746,7 @@ def replicate_weights(
     True
     """
     df = _collect(data, "data")
+    design = _plain_design(design)
     clash = [c for c in df.columns if c.startswith(prefix)]
     if clash:
         raise ArgumentError(
@@ -739,7 +804,7 @@ def adjust_nonresponse(
     *,
     responded: str,
     classes: Sequence[str] | str,
-    design: Design | None = None,
+    design: Design | PreparedDesign | None = None,
     name: str = "weight",
 ) -> RakeResult:
     """Adjust design weights for nonresponse within weighting classes.
@@ -791,7 +856,7 @@ def adjust_nonresponse(
     [('A', 3, 2, 1.3333333333333333), ('B', 2, 2, 1.0)]
     """
     df = _collect(data, "data")
-    design = design or Design()
+    design = _plain_design(design or Design())
     _new_weight_name(name, design)
     class_list = _by_list(classes)
 
@@ -822,7 +887,7 @@ def adjust_nonresponse(
 
 def _design_request(
     data: FrameLike,
-    design: Design,
+    design: Design | PreparedDesign,
     variables: Sequence[str] | str | None,
     instrument: Instrument | str | None,
     by: Sequence[str] | str | None,
@@ -858,8 +923,23 @@ def _design_request(
     }
 
 
-def _design_keywords(design: Design) -> dict[str, Any]:
-    """The design as the binding takes it (with the margins of a calibrated design)."""
+def _plain_design(design: Design | PreparedDesign | None, keyword: str = "design") -> Design:
+    """The :class:`Design` of a design argument (a prepared one's own), checked."""
+    if isinstance(design, PreparedDesign):
+        return design.design
+    if not isinstance(design, Design):
+        raise ArgumentError(
+            f"{keyword}: expected a lyhord.Design (or a prepared one), not "
+            f"{type(design).__name__}; e.g. ly.Design(weights='w', strata='district')"
+        )
+    return design
+
+
+def _design_keywords(design: Design | PreparedDesign) -> dict[str, Any]:
+    """The design as the binding takes it (with the margins of a calibrated design, and
+    the coded design when it was prepared)."""
+    prepared = design._handle if isinstance(design, PreparedDesign) else None
+    design = _plain_design(design)
     calibrated = bool(design.calibrated_on or design.calibrated_numeric)
     calibration = (
         (
@@ -878,6 +958,7 @@ def _design_keywords(design: Design) -> dict[str, Any]:
         "lonely_psu": design.lonely_psu,
         "calibration": calibration,
         "replicates": _replicate_keywords(design),
+        "prepared": prepared,
     }
 
 
@@ -911,7 +992,7 @@ def _replicate_keywords(
 
 def design_chisq(
     data: FrameLike,
-    design: Design,
+    design: Design | PreparedDesign,
     row: str,
     column: str,
     *,
@@ -939,8 +1020,8 @@ def design_chisq(
     ----------
     data : polars.DataFrame or LazyFrame
         One row per respondent: the design columns and the two categorical columns.
-    design : Design
-        The sampling design.
+    design : Design or PreparedDesign
+        The sampling design (or prepared on ``data``: :meth:`Design.prepare`).
     row, column : str
         The two categorical columns (any dtype; each distinct value is a category).
     min_group : int, default 5
@@ -970,7 +1051,7 @@ def design_chisq(
 
 def design_compare(
     data: FrameLike,
-    design: Design,
+    design: Design | PreparedDesign,
     variables: Sequence[str] | str | None = None,
     *,
     by: Sequence[str] | str,
@@ -1006,8 +1087,8 @@ def design_compare(
     ----------
     data : polars.DataFrame or LazyFrame
         One row per respondent: the design columns, ``by`` and the variables.
-    design : Design
-        The sampling design.
+    design : Design or PreparedDesign
+        The sampling design (or prepared on ``data``: :meth:`Design.prepare`).
     variables : str or list of str, optional
         Numeric columns to compare; default with ``instrument`` its dimensions and index.
     by : str or list of str

@@ -73,6 +73,8 @@ __all__ = [
     "_design_chisq",
     "_design_compare",
     "_design_estimate",
+    "_prepare_design",
+    "_PreparedDesign",
     "_dimension_check",
     "_polychoric",
     "_headcounts",
@@ -275,6 +277,7 @@ class _AgreementOptions(TypedDict):
     n_boot: int | None
     confidence: float
     seed: int
+    statistics: list[str] | None
 
 def _agreement(ratings: pl.DataFrame, **options: Unpack[_AgreementOptions]) -> pl.DataFrame: ...
 def _code_presence(
@@ -430,6 +433,14 @@ class _DesignKeywords(TypedDict):
         ]
         | None
     )
+    prepared: _PreparedDesign | None
+
+@final
+class _PreparedDesign:
+    @property
+    def height(self) -> int: ...
+
+def _prepare_design(data: pl.DataFrame, **options: Unpack[_DesignKeywords]) -> _PreparedDesign: ...
 
 @type_check_only
 class _ReplicateOptions(_DesignKeywords):

@@ -17,6 +17,17 @@ CiMethod = Literal["feldt", "bootstrap"]
 AgreementLevel = Literal["nominal", "ordinal", "interval", "ratio"]
 AgreementWeights = Literal["unweighted", "linear", "quadratic"]
 AgreementSe = Literal["analytic", "bootstrap"]
+AgreementStatistic = Literal[
+    "percent_agreement",
+    "cohen_kappa",
+    "conger_kappa",
+    "scott_pi",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "gwet_ac2",
+    "brennan_prediger",
+    "krippendorff_alpha",
+]
 Adjust = Literal["holm", "bh", "none"]
 Direction = Literal["at_least", "at_most"]
 LonelyPsu = Literal["fail", "adjust", "certainty", "remove", "average", "collapse"]
@@ -33,6 +44,7 @@ __all__ = [
     "Adjust",
     "AgreementLevel",
     "AgreementSe",
+    "AgreementStatistic",
     "AgreementWeights",
     "CiMethod",
     "Direction",

@@ -27,6 +27,8 @@ pub struct AgreementOptions {
     pub n_boot: usize,
     pub confidence: f64,
     pub seed: u64,
+    /// Only these coefficients; `None`: all.
+    pub statistics: Option<Vec<super::AgreementStatistic>>,
 }
 
 /// Each rating's category index, and each category's numeric value.
@@ -514,7 +516,6 @@ fn key_columns(
 
 /// Agreement per group of a long ratings table (one row per unit × coder).
 pub fn agreement_frame(df: &DataFrame, opts: &AgreementOptions) -> Result<DataFrame, Error> {
-    let (unit, coder, coded) = key_columns(df, opts)?;
     let req = Request {
         level: opts.level,
         weights: opts
@@ -525,7 +526,10 @@ pub fn agreement_frame(df: &DataFrame, opts: &AgreementOptions) -> Result<DataFr
         n_boot: opts.n_boot,
         confidence: opts.confidence,
         seed: opts.seed,
+        statistics: opts.statistics.clone(),
     };
+    req.check_statistics()?;
+    let (unit, coder, coded) = key_columns(df, opts)?;
     let groups = group_rows(df, &opts.by)?;
     let mut table = Table::default();
     for (g, rows) in groups.rows().iter().enumerate() {

@@ -482,6 +482,82 @@ pub struct Request {
     pub n_boot: usize,
     pub confidence: f64,
     pub seed: u64,
+    /// Only these coefficients; `None`: all.
+    pub statistics: Option<Vec<AgreementStatistic>>,
+}
+
+/// The coefficients, by the names of the output's `statistic` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementStatistic {
+    PercentAgreement,
+    CohenKappa,
+    CongerKappa,
+    ScottPi,
+    FleissKappa,
+    GwetAc1,
+    GwetAc2,
+    BrennanPrediger,
+    KrippendorffAlpha,
+}
+
+crate::choice!(AgreementStatistic, "statistics", {
+    PercentAgreement => "percent_agreement",
+    CohenKappa => "cohen_kappa",
+    CongerKappa => "conger_kappa",
+    ScottPi => "scott_pi",
+    FleissKappa => "fleiss_kappa",
+    GwetAc1 => "gwet_ac1",
+    GwetAc2 => "gwet_ac2",
+    BrennanPrediger => "brennan_prediger",
+    KrippendorffAlpha => "krippendorff_alpha",
+});
+
+impl Request {
+    fn wants(&self, statistic: &str) -> bool {
+        self.statistics.as_ref().is_none_or(|asked| {
+            asked
+                .iter()
+                .any(|&s| crate::choice::Choice::as_str(s) == statistic)
+        })
+    }
+
+    /// Whether any coefficient of the weighted family (all but Krippendorff's α) is asked.
+    fn wants_family(&self) -> bool {
+        self.statistics.as_ref().is_none_or(|asked| {
+            asked
+                .iter()
+                .any(|&s| s != AgreementStatistic::KrippendorffAlpha)
+        })
+    }
+
+    /// Refuses an empty list, or a coefficient no weighting of the request gives (AC1 is
+    /// Gwet's unweighted coefficient, AC2 his weighted one). Names are parsed (and unknown
+    /// ones refused) as every option is: [`AgreementStatistic`].
+    pub fn check_statistics(&self) -> Result<(), AgreementError> {
+        let Some(asked) = &self.statistics else {
+            return Ok(());
+        };
+        let refuse = |message: &str| AgreementError::Parameter {
+            parameter: "statistics".into(),
+            message: message.into(),
+        };
+        if asked.is_empty() {
+            return Err(refuse(
+                "is empty; name at least one coefficient, e.g. \"krippendorff_alpha\"",
+            ));
+        }
+        let unweighted = self.weights.contains(&Weights::Unweighted);
+        let weighted = self.weights.iter().any(|&w| w != Weights::Unweighted);
+        if asked.contains(&AgreementStatistic::GwetAc1) && !unweighted {
+            return Err(refuse(
+                "\"gwet_ac1\" is Gwet's unweighted coefficient; add \"unweighted\" to weights",
+            ));
+        }
+        if asked.contains(&AgreementStatistic::GwetAc2) && !weighted {
+            return Err(refuse("\"gwet_ac2\" is Gwet's weighted coefficient; add \"linear\" or \"quadratic\" to weights"));
+        }
+        Ok(())
+    }
 }
 
 /// One coefficient of one group.
@@ -617,18 +693,24 @@ fn coefficients(
     req: &Request,
     with_se: bool,
 ) -> Vec<Point> {
-    let mut out: Vec<Point> = req
-        .weights
-        .iter()
-        .flat_map(|&w| weighted_points(p, counts, values, w, with_se))
-        .collect();
-    let (value, se) = krippendorff_alpha(counts, values, req.level, with_se);
-    out.push(Point {
-        statistic: "krippendorff_alpha",
-        weights: None,
-        value,
-        se,
-    });
+    let mut out: Vec<Point> = Vec::new();
+    if req.wants_family() {
+        out = req
+            .weights
+            .iter()
+            .flat_map(|&w| weighted_points(p, counts, values, w, with_se))
+            .filter(|point| req.wants(point.statistic))
+            .collect();
+    }
+    if req.wants("krippendorff_alpha") {
+        let (value, se) = krippendorff_alpha(counts, values, req.level, with_se);
+        out.push(Point {
+            statistic: "krippendorff_alpha",
+            weights: None,
+            value,
+            se,
+        });
+    }
     out
 }
 

@@ -3,7 +3,7 @@
 
 use super::calibrate::{calibrate, totals as calibrate_totals, CalibrateOptions, Calibrated};
 use super::calibration::{Calibration, Model};
-use super::domains::{all_domains, all_domains_with, DomainOrder, VarianceParts};
+use super::domains::{all_domains, all_domains_with, DomainCells, DomainOrder, VarianceParts};
 use super::estimate::{domain_estimate, domain_estimate_with, DomainEstimate, Statistic};
 use super::flags::presentation_flags;
 use super::interval::{logit_interval, share_interval, IntervalSpec, ShareInterval};
@@ -1095,16 +1095,16 @@ pub(super) fn estimate_domains(
     if let Some(reps) = &design.replicates {
         return replicate_domains(df, design, reps, spec, domains);
     }
-    let order = DomainOrder::new(design, &domains.group, domains.count());
+    // Without calibration every domain comes from one pass over the rows; calibrated
+    // variances regress each domain's linearised variable on the margins, one at a time.
+    let one_pass = calibration.is_none() && spec.statistic != Statistic::Quantile;
+    let route = DomainRoute::new(design, &domains.group, domains.count(), one_pass);
     let share = matches!(spec.statistic, Statistic::Proportion | Statistic::Quantile);
     let degrees: Vec<f64> = if spec.convention.normal(share) {
         vec![f64::INFINITY; domains.count()]
     } else {
-        order.degrees_of_freedom(design)
+        route.degrees_of_freedom(design)
     };
-    // Without calibration every domain comes from one pass over the rows; calibrated
-    // variances regress each domain's linearised variable on the margins, one at a time.
-    let one_pass = calibration.is_none() && spec.statistic != Statistic::Quantile;
     let parts = if one_pass {
         Some(VarianceParts::new(
             design,
@@ -1119,7 +1119,7 @@ pub(super) fn estimate_domains(
     for var in &spec.variables {
         let y = variable_values(df, var, spec.statistic)?;
         if let Some(parts) = &parts {
-            estimates.push(all_domains(design, &order, parts, &y, spec.statistic));
+            estimates.push(route.all_domains(design, &domains.group, parts, &y, spec.statistic));
             continue;
         }
         if spec.statistic == Statistic::Quantile {
@@ -1160,6 +1160,57 @@ pub(super) fn estimate_domains(
         dropped: Vec::new(),
         logit_se: Vec::new(),
     })
+}
+
+/// How every domain is reached in one pass: per-(domain, cluster) sums when they are
+/// few, rows ordered by domain, stratum and cluster otherwise.
+enum DomainRoute {
+    Cells(DomainCells),
+    Ordered(DomainOrder),
+}
+
+impl DomainRoute {
+    /// `cells_allowed`: the variances need only cluster totals (no calibration residuals,
+    /// no quantiles, which read rows in order).
+    fn new(design: &Design, group: &[u32], count: usize, cells_allowed: bool) -> Self {
+        let cells = cells_allowed
+            .then(|| DomainCells::new(design, group, count))
+            .flatten();
+        match cells {
+            Some(cells) => DomainRoute::Cells(cells),
+            None => DomainRoute::Ordered(DomainOrder::new(design, group, count)),
+        }
+    }
+
+    fn degrees_of_freedom(&self, design: &Design) -> Vec<f64> {
+        match self {
+            DomainRoute::Cells(cells) => cells.degrees_of_freedom(),
+            DomainRoute::Ordered(order) => order.degrees_of_freedom(design),
+        }
+    }
+
+    fn all_domains(
+        &self,
+        design: &Design,
+        group: &[u32],
+        parts: &VarianceParts,
+        y: &[Option<f64>],
+        statistic: Statistic,
+    ) -> Vec<Option<DomainEstimate>> {
+        match self {
+            DomainRoute::Cells(cells) => cells.all_domains(design, group, parts, y, statistic),
+            DomainRoute::Ordered(order) => {
+                let mut out = all_domains(design, order, parts, y, statistic);
+                // The whole sample as the sums route takes it (row order), so its figures
+                // are the same bits whichever route a table's domains take.
+                let none = vec![0u32; group.len()];
+                if let Some(whole) = DomainCells::new(design, &none, 1) {
+                    out[0] = whole.all_domains(design, &none, parts, y, statistic)[0];
+                }
+                out
+            }
+        }
+    }
 }
 
 /// [`estimate_domains`] with replicate weights: each estimate recomputed with every

@@ -16,6 +16,7 @@ pub mod flags;
 pub mod frame;
 pub mod interval;
 pub mod nonresponse;
+pub mod prepared;
 pub mod quantile;
 pub mod rake;
 pub mod replicate;

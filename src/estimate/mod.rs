@@ -145,6 +145,80 @@ struct ItemPlan {
     targets: Vec<usize>,
 }
 
+impl ItemPlan {
+    /// The item's answers of `rows` without weights: counted per (group, code) in the pass
+    /// over the rows, then every sum made from the counts (`k` answers of score `y` add `k`,
+    /// `k y`, `k y²` to a moment; what one answer of weight 1 adds, `k` times), so each
+    /// answer costs one increment and its pooled tallies instead of a dozen sums. The
+    /// tallies per respondent (answers, positive ones) of the dimensions and the index the
+    /// item feeds are kept row by row.
+    fn add_unweighted(
+        &self,
+        codes: &[i16],
+        leaf_of_row: &[u32],
+        rows: std::ops::Range<usize>,
+        stats: &mut GroupStats,
+        tallies: &mut PooledTallies,
+    ) {
+        let span = self.categories.len();
+        let leaves = stats.respondents.len();
+        let mut counts = vec![0u64; leaves * span];
+        let first = rows.start;
+        for row in rows {
+            let at = (codes[row] as i64 - self.min) as u64;
+            if at >= span as u64 || self.table.score(codes[row]).is_none() {
+                continue;
+            }
+            let g = leaf_of_row[row] as usize;
+            counts[g * span + at as usize] += 1;
+            let positive = self.categories[at as usize] == Category::Positive;
+            for &j in &self.targets[1..] {
+                tallies.add(j, row - first, positive);
+            }
+        }
+        let m = stats.measures.len();
+        let item_j = self.targets[0];
+        for g in 0..leaves {
+            for (at, &k) in counts[g * span..(g + 1) * span].iter().enumerate() {
+                if k == 0 {
+                    continue;
+                }
+                let code = (self.min + at as i64) as i16;
+                let Some(y) = self.table.score(code) else {
+                    continue;
+                };
+                let kf = k as f64;
+                let mo = &mut stats.moments[g * m + item_j];
+                mo.n += k;
+                mo.sw += kf;
+                mo.swy += kf * y;
+                mo.swy2 += kf * y * y;
+                mo.sw2 += kf;
+                mo.sw2y += kf * y;
+                mo.sw2y2 += kf * y * y;
+                let category = self.categories[at];
+                for &j in &self.targets {
+                    let sh = &mut stats.shares[g * m + j];
+                    sh.answers += k;
+                    sh.w_total += kf;
+                    match category {
+                        Category::Positive => sh.w_positive += kf,
+                        Category::Neutral => sh.w_neutral += kf,
+                        Category::Negative => {}
+                    }
+                }
+                // One answer per respondent of weight 1: `add_respondent(1, b, 1)` k times.
+                let b = f64::from(u8::from(category == Category::Positive));
+                let sh = &mut stats.shares[g * m + item_j];
+                sh.answering += k;
+                sh.w2_pos2 += kf * b;
+                sh.w2_pos_ans += kf * b;
+                sh.w2_ans2 += kf;
+            }
+        }
+    }
+}
+
 struct AccumulationPlan {
     measures: Vec<(String, MeasureKind)>,
     /// Measure positions of the index and the dimensions, in `Scores` order.
@@ -226,6 +300,19 @@ impl AccumulationPlan {
         // for the standard error of its percent positive (see `Shares`).
         let first = rows.start;
         let mut tallies = PooledTallies::new(&self.score_positions, m, rows.len());
+        if weights.is_none() {
+            for (plan, recoded) in self.items.iter().zip(items) {
+                plan.add_unweighted(
+                    &recoded.codes,
+                    leaf_of_row,
+                    rows.clone(),
+                    &mut stats,
+                    &mut tallies,
+                );
+            }
+            tallies.add_to(&mut stats, leaf_of_row, rows, &weight);
+            return stats;
+        }
         for (plan, recoded) in self.items.iter().zip(items) {
             let item_j = plan.targets[0];
             for row in rows.clone() {

@@ -2,7 +2,7 @@
 
 use super::errors::{self, IntoPyResult};
 use crate::agreement::frame::{agreement_frame, presence_frame, AgreementOptions};
-use crate::agreement::{Level, SeMethod, Weights};
+use crate::agreement::{AgreementStatistic, Level, SeMethod, Weights};
 use crate::error::AgreementError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -23,6 +23,7 @@ struct AgreementArgs {
     n_boot: Option<usize>,
     confidence: f64,
     seed: u64,
+    statistics: Option<Vec<String>>,
 }
 
 impl AgreementArgs {
@@ -50,6 +51,16 @@ impl AgreementArgs {
             n_boot: self.n_boot.unwrap_or(DEFAULT_BOOT),
             confidence: self.confidence,
             seed: self.seed,
+            statistics: self
+                .statistics
+                .map(|names| {
+                    names
+                        .iter()
+                        .map(|n| n.parse::<AgreementStatistic>())
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()
+                .py_err()?,
         })
     }
 }

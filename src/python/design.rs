@@ -13,6 +13,7 @@ use crate::design::frame::{
     MarginTable, NumericTotal, ReplicateColumns,
 };
 use crate::design::interval::ShareInterval;
+use crate::design::prepared::PreparedDesign;
 use crate::design::rake::RakeOptions;
 use crate::design::replicate::ReplicateMethod;
 use crate::design::{kish, Design, LonelyPsu};
@@ -192,6 +193,9 @@ struct DesignKeywords {
     calibration: Option<CalibrationSpec>,
     /// Replicate weight columns, method, scale, rscales, mse, Fay's ρ and df.
     replicates: Option<ReplicateSpec>,
+    /// The design already coded on the data (`ly.Design.prepare`).
+    #[pyo3(default)]
+    prepared: Option<Py<PyPreparedDesign>>,
 }
 
 /// Replicate columns, method, scale, rscales, mse, Fay's ρ and degrees of freedom, as
@@ -221,6 +225,12 @@ fn replicate_columns(spec: ReplicateSpec) -> PyResult<ReplicateColumns> {
 
 impl DesignKeywords {
     fn read(self) -> PyResult<(DesignColumns, Option<CalibrationSpec>)> {
+        Ok(self.request()?.columns)
+    }
+
+    /// The design's columns with the prepared design, if one was passed.
+    fn request(self) -> PyResult<DesignRequest> {
+        let prepared = self.prepared;
         let cols = DesignColumns {
             weights: self.weights,
             strata: self.strata,
@@ -229,8 +239,108 @@ impl DesignKeywords {
             lonely: self.lonely_psu.parse::<LonelyPsu>().py_err()?,
             replicates: self.replicates.map(replicate_columns).transpose()?,
         };
-        Ok((cols, self.calibration))
+        Ok(DesignRequest {
+            columns: (cols, self.calibration),
+            prepared,
+        })
     }
+}
+
+/// What a design-based call was given: the design's columns, and the design already coded
+/// on the data when it was prepared.
+struct DesignRequest {
+    columns: (DesignColumns, Option<CalibrationSpec>),
+    prepared: Option<Py<PyPreparedDesign>>,
+}
+
+impl DesignRequest {
+    /// The design over `df`'s rows: the prepared one (after checking that `df` holds the
+    /// rows it was prepared on), or coded from `df` now.
+    fn design_of(&self, df: &DataFrame) -> Result<DesignOf<'_>, crate::error::Error> {
+        if let Some(prepared) = &self.prepared {
+            let prepared = &prepared.get().inner;
+            prepared.check(df)?;
+            return Ok(DesignOf::Prepared(prepared));
+        }
+        let (cols, calibration) = &self.columns;
+        let (design, calibration) = design_of(df, cols, calibration.as_ref())?;
+        Ok(DesignOf::Coded(Box::new((design, calibration))))
+    }
+}
+
+/// A design and its calibration, prepared earlier or coded for this call.
+enum DesignOf<'a> {
+    Prepared(&'a PreparedDesign),
+    Coded(Box<(Design, Option<Calibration>)>),
+}
+
+impl DesignOf<'_> {
+    fn design(&self) -> &Design {
+        match self {
+            DesignOf::Prepared(p) => &p.design,
+            DesignOf::Coded(coded) => &coded.0,
+        }
+    }
+
+    fn calibration(&self) -> Option<&Calibration> {
+        match self {
+            DesignOf::Prepared(p) => p.calibration.as_ref(),
+            DesignOf::Coded(coded) => coded.1.as_ref(),
+        }
+    }
+}
+
+/// A design coded once on its data (`ly.Design.prepare`), like R's `svydesign` object.
+#[pyclass(name = "_PreparedDesign", module = "lyhord._lyhord", frozen)]
+pub struct PyPreparedDesign {
+    inner: PreparedDesign,
+}
+
+#[pymethods]
+impl PyPreparedDesign {
+    /// Rows of the data the design was prepared on.
+    #[getter]
+    fn height(&self) -> usize {
+        self.inner.height()
+    }
+}
+
+/// Every column a design and its calibration read.
+fn design_column_names(cols: &DesignColumns, calibration: Option<&CalibrationSpec>) -> Vec<String> {
+    let mut names: Vec<String> = [&cols.weights, &cols.strata, &cols.psu, &cols.fpc]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    if let Some(r) = &cols.replicates {
+        names.extend(r.columns.iter().cloned());
+    }
+    if let Some((base, margins, numeric)) = calibration {
+        names.extend(base.iter().cloned());
+        names.extend(margins.iter().flatten().cloned());
+        names.extend(numeric.iter().cloned());
+    }
+    names
+}
+
+/// Codes the design (and calibration) of `options` on `data` once, for repeated estimates.
+#[pyfunction]
+#[pyo3(signature = (data, **options))]
+fn _prepare_design(
+    py: Python<'_>,
+    data: PyDataFrame,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyPreparedDesign> {
+    let (cols, calibration) = errors::options::<DesignKeywords>(py, options)?.read()?;
+    let df = data.0;
+    let inner = py
+        .detach(|| {
+            let (design, coded) = design_of(&df, &cols, calibration.as_ref())?;
+            let names = design_column_names(&cols, calibration.as_ref());
+            PreparedDesign::new(&df, design, coded, &names)
+        })
+        .py_err()?;
+    Ok(PyPreparedDesign { inner })
 }
 
 /// The estimate keywords of `ly.design_estimate` (and `ly.design_compare`).
@@ -291,13 +401,13 @@ fn _design_compare(
         reference: args.reference,
         adjust: args.adjust.parse::<Adjust>().py_err()?,
     };
-    let (cols, calibration) = errors::options::<DesignKeywords>(py, options)?.read()?;
+    let request = errors::options::<DesignKeywords>(py, options)?.request()?;
     let spec = errors::options::<DesignArgs>(py, options)?.spec()?;
     let df = data.0;
     let out = py
         .detach(|| {
-            let (design, calibration) = design_of(&df, &cols, calibration.as_ref())?;
-            design_compare_frame(&df, &design, calibration.as_ref(), &spec, &contrast)
+            let design = request.design_of(&df)?;
+            design_compare_frame(&df, design.design(), design.calibration(), &spec, &contrast)
         })
         .py_err()?;
     Ok(PyDataFrame(out))
@@ -322,7 +432,7 @@ fn _design_chisq(
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataFrame> {
     let a = errors::options::<ChisqArgs>(py, options)?;
-    let (cols, calibration) = errors::options::<DesignKeywords>(py, options)?.read()?;
+    let request = errors::options::<DesignKeywords>(py, options)?.request()?;
     let spec = ChisqSpec {
         row: a.row,
         column: a.column,
@@ -331,8 +441,8 @@ fn _design_chisq(
     let df = data.0;
     let out = py
         .detach(|| {
-            let (design, calibration) = design_of(&df, &cols, calibration.as_ref())?;
-            design_chisq_frame(&df, &design, calibration.as_ref(), &spec)
+            let design = request.design_of(&df)?;
+            design_chisq_frame(&df, design.design(), design.calibration(), &spec)
         })
         .py_err()?;
     Ok(PyDataFrame(out))
@@ -366,13 +476,13 @@ fn _design_estimate(
     data: PyDataFrame,
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataFrame> {
-    let (cols, calibration) = errors::options::<DesignKeywords>(py, options)?.read()?;
+    let request = errors::options::<DesignKeywords>(py, options)?.request()?;
     let spec = errors::options::<DesignArgs>(py, options)?.spec()?;
     let df = data.0;
     let out = py
         .detach(|| {
-            let (design, calibration) = design_of(&df, &cols, calibration.as_ref())?;
-            design_estimate_frame(&df, &design, calibration.as_ref(), &spec)
+            let design = request.design_of(&df)?;
+            design_estimate_frame(&df, design.design(), design.calibration(), &spec)
         })
         .py_err()?;
     Ok(PyDataFrame(out))
@@ -432,6 +542,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_rake, m)?)?;
     m.add_function(wrap_pyfunction!(_calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(_adjust_nonresponse, m)?)?;
+    m.add_class::<PyPreparedDesign>()?;
+    m.add_function(wrap_pyfunction!(_prepare_design, m)?)?;
     m.add_function(wrap_pyfunction!(_design_estimate, m)?)?;
     m.add_function(wrap_pyfunction!(_design_compare, m)?)?;
     m.add_function(wrap_pyfunction!(_design_chisq, m)?)?;

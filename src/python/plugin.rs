@@ -2,7 +2,7 @@
 //! `group_by`, lazy and streaming queries. Row-local: each call scores the rows it is given.
 
 use crate::instrument::Instrument;
-use crate::score::{recode_item, score_respondents};
+use crate::score::{recode_codes, score_respondents};
 use polars::prelude::*;
 use pyo3_polars::derive::polars_expr;
 use serde::Deserialize;
@@ -34,7 +34,7 @@ fn lyhord_score(inputs: &[Series], kwargs: ScoreKwargs) -> PolarsResult<Series> 
     let mut recoded = Vec::with_capacity(inputs.len());
     for (item, s) in inst.items.iter().zip(inputs) {
         let codes = s.cast(&DataType::Int64)?;
-        recoded.push(recode_item(&inst, item, codes.i64()?.iter(), s.name()).map_err(compute_err)?);
+        recoded.push(recode_codes(&inst, item, codes.i64()?, s.name()).map_err(compute_err)?);
     }
     let scores = score_respondents(&inst, &recoded).map_err(compute_err)?;
     let Some((_, values)) = std::iter::once(scores.index)

@@ -17,8 +17,8 @@ use crate::instrument::{Instrument, Item};
 use crate::publish::groups::{group_rows, key_label};
 use crate::publish::publication::Visibility;
 use crate::publish::table::Table;
-use crate::score::frame::{item_codes, present_columns, recode_frame};
-use crate::score::{recode_item, score_respondents, RecodedItem, ScoreTable, DONT_KNOW};
+use crate::score::frame::{present_columns, recode_frame};
+use crate::score::{score_respondents, RecodedItem, ScoreTable, DONT_KNOW};
 use polars::prelude::*;
 
 fn scale_label(keys: &DataFrame, g: usize, kind: &str, id: &str) -> String {
@@ -39,7 +39,7 @@ pub(super) struct Prepared {
 
 impl Prepared {
     pub(super) fn new(df: &DataFrame, inst: &Instrument) -> Result<Self, Error> {
-        let items = recode_parallel(df, inst)?;
+        let items = recode_frame(df, inst)?;
         let tables = inst
             .items
             .iter()
@@ -98,43 +98,6 @@ impl Prepared {
     }
 }
 
-/// `score::frame::recode_frame` with the items spread over threads for large inputs (the
-/// same `item_codes` + `recode_item` per column, so the same classification and errors).
-fn recode_parallel(df: &DataFrame, inst: &Instrument) -> Result<Vec<RecodedItem>, Error> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(df.height() / 50_000)
-        .min(inst.items.len());
-    if threads <= 1 {
-        return recode_frame(df, inst);
-    }
-    let per = inst.items.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<RecodedItem>, Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = inst
-            .items
-            .chunks(per)
-            .map(|items| {
-                scope.spawn(move || {
-                    items
-                        .iter()
-                        .map(|item| {
-                            let codes = item_codes(df, &item.id, &inst.id)?;
-                            Ok(recode_item(inst, item, codes.iter(), &item.id)?)
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        handles.into_iter().map(crate::parallel::join).collect()
-    });
-    let mut out = Vec::with_capacity(inst.items.len());
-    for part in parts {
-        out.extend(part?);
-    }
-    Ok(out)
-}
-
-/// (scale id, kind, item ids): every dimension, then the index over all its items.
 fn scales(inst: &Instrument) -> Vec<(String, &'static str, Vec<&str>)> {
     let mut out: Vec<(String, &'static str, Vec<&str>)> = inst
         .dimensions

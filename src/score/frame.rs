@@ -1,6 +1,6 @@
 //! The polars edge of scoring: item columns in, score columns appended.
 
-use super::{recode_item, score_respondents, RecodedItem, Scores};
+use super::{recode_codes, score_respondents, RecodedItem, Scores};
 use crate::error::{DataError, Error};
 use crate::instrument::Instrument;
 use polars::prelude::*;
@@ -62,7 +62,7 @@ pub fn recode_frame(df: &DataFrame, inst: &Instrument) -> Result<Vec<RecodedItem
     let threads = crate::parallel::threads_for(df.height());
     crate::parallel::map_in_order(&inst.items, threads, |item| {
         let codes = item_codes(df, &item.id, &inst.id)?;
-        Ok(recode_item(inst, item, codes.iter(), &item.id)?)
+        Ok(recode_codes(inst, item, &codes, &item.id)?)
     })
     .into_iter()
     .collect()

@@ -84,6 +84,85 @@ where
     })
 }
 
+/// Widest range of codes (the scale and its special codes) recoded through a table.
+const MAX_TABLE_SPAN: i64 = 4096;
+
+/// [`recode_item`] over an integer column, through a table of what every code from the
+/// lowest to the highest the scale knows (its range and special codes) becomes: one lookup
+/// per answer instead of classifying each, straight over the column's values and validity.
+/// Any answer outside the table goes to [`recode_item`], whose error names its row.
+pub fn recode_codes(
+    inst: &Instrument,
+    item: &Item,
+    codes: &polars::prelude::Int64Chunked,
+    column: &str,
+) -> Result<RecodedItem, DataError> {
+    let scale = inst.scale_of(item);
+    let known = [scale.min, scale.max]
+        .into_iter()
+        .chain(scale.dont_know.iter().copied())
+        .chain(scale.not_applicable.iter().copied());
+    let (lo, hi) = known.fold((i64::MAX, i64::MIN), |(lo, hi), c| (lo.min(c), hi.max(c)));
+    if hi.saturating_sub(lo) > MAX_TABLE_SPAN {
+        return recode_item(inst, item, codes.iter(), column);
+    }
+    // What each code becomes; OUTSIDE marks a code outside the scale (never in the output:
+    // recode_item then names its row).
+    const OUTSIDE: i16 = NOT_APPLICABLE + 1;
+    let table: Vec<i16> = (lo..=hi)
+        .map(|code| match inst.classify(item, Some(code)) {
+            Some(Answer::Valid(c)) => c as i16,
+            Some(Answer::Missing) => MISSING,
+            Some(Answer::DontKnow) => DONT_KNOW,
+            Some(Answer::NotApplicable) => NOT_APPLICABLE,
+            None => OUTSIDE,
+        })
+        .collect();
+    let span = (hi - lo) as u64;
+    let lookup = |v: i64| -> i16 {
+        let at = v.wrapping_sub(lo) as u64;
+        if at <= span {
+            table[at as usize]
+        } else {
+            OUTSIDE
+        }
+    };
+    let mut out = Vec::with_capacity(codes.len());
+    for arr in codes.downcast_iter() {
+        let values = arr.values().as_slice();
+        match arr.validity().filter(|v| v.unset_bits() > 0) {
+            None => out.extend(values.iter().map(|&v| lookup(v))),
+            Some(valid) => {
+                // Filled in place: a zip with the validity bits would grow the vector one
+                // checked push at a time.
+                let start = out.len();
+                out.resize(start + values.len(), MISSING);
+                for ((slot, &v), ok) in out[start..].iter_mut().zip(values).zip(valid.iter()) {
+                    if ok {
+                        *slot = lookup(v);
+                    }
+                }
+            }
+        }
+    }
+    // Counted afterwards, so the loops above stay plain maps.
+    let mut counts = AnswerCounts::default();
+    for &code in &out {
+        match code {
+            MISSING => counts.missing += 1,
+            DONT_KNOW => counts.dont_know += 1,
+            NOT_APPLICABLE => counts.not_applicable += 1,
+            OUTSIDE => return recode_item(inst, item, codes.iter(), column),
+            _ => counts.valid += 1,
+        }
+    }
+    Ok(RecodedItem {
+        id: item.id.clone(),
+        codes: out,
+        counts,
+    })
+}
+
 /// A lookup from oriented code to 0–100 score, so the hot loop does no arithmetic on scales.
 pub struct ScoreTable {
     min: i64,

@@ -162,3 +162,31 @@ def test_row_order_changes_nothing(rows, rnd):
     values = a["value"].drop_nulls()
     assert values.is_nan().sum() == 0
     assert (values <= 1 + 1e-12).all()
+
+
+@pytest.mark.parametrize(("level", "published"), [("ordinal", 0.815), ("interval", 0.849)])
+def test_alpha_alone_is_the_alpha_of_all_coefficients(level, published):
+    """``statistics=`` computes only what is asked: α alone equals α among all rows (value,
+    SE, interval), and Krippendorff (2011)'s published value."""
+    ratings = long(K2011)
+    alone = ly.agreement(ratings, level=level, statistics="krippendorff_alpha")
+    every = ly.agreement(ratings, level=level)
+    assert alone["statistic"].to_list() == ["krippendorff_alpha"]
+    assert alone.equals(every.filter(pl.col("statistic") == "krippendorff_alpha"))
+    assert round(alpha_of(alone), 3) == published
+    assert alpha_of(alone) == pytest.approx(
+        krippendorff.alpha(reliability_data=K2011, level_of_measurement=level), abs=1e-12
+    )
+    some = ly.agreement(ratings, level=level, statistics=["fleiss_kappa", "gwet_ac2"])
+    assert sorted(some["statistic"].to_list()) == ["fleiss_kappa"] * 3 + ["gwet_ac2"] * 2
+    assert some.equals(every.filter(pl.col("statistic").is_in(["fleiss_kappa", "gwet_ac2"])))
+
+
+def test_statistics_keyword_names_what_is_wrong():
+    ratings = long(K2011)
+    with pytest.raises(ly.ArgumentError, match=r"parameter `statistics` must be .*not \"alpha\""):
+        ly.agreement(ratings, statistics="alpha")  # type: ignore[arg-type]
+    with pytest.raises(ly.EstimationError, match=r"gwet_ac2.*add \"linear\" or \"quadratic\""):
+        ly.agreement(ratings, statistics="gwet_ac2")  # nominal: unweighted only
+    with pytest.raises(ly.EstimationError, match=r"statistics.*is empty"):
+        ly.agreement(ratings, statistics=[])

@@ -325,3 +325,17 @@ def test_compare_waves_follows_the_tables_convention():
     assert p_dim["pct_p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-9)
     with pytest.raises(ly.LyhordError, match="same convention"):
         ly.compare_waves(tables[2024, "survey"], tables[2025, "people_survey"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31), n=st.integers(40, 400))
+def test_unweighted_counts_equal_weights_of_one(seed, n):
+    """Without weights the items' sums are made from counts per (group, answer); with
+    weights every answer is added one by one. Weights of 1 must give the same table."""
+    df = ly.example_data("staff", year=2025, n=n, seed=seed)
+    ones = df.with_columns(pl.lit(1.0).alias("w"))
+    by = ["forvaltning", "enhet"]
+    plain = ly.estimate(df, "epl-staff", by=by, min_group=3)
+    weighted = ly.estimate(ones, "epl-staff", by=by, min_group=3, weights="w")
+    assert plain.height > 0
+    assert_frame_equal(plain, weighted, check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
