@@ -92,6 +92,24 @@ def test_preparing_checks_the_design_as_a_call_would():
         ly.Design(weights="nope").prepare(CLUS1)
 
 
+CLUSTERED = ly.Design("w", "h", "psu", lonely_psu="adjust")
+
+
+def clustered_sample(rng: np.random.Generator, rows: int = 3000, **domains: int) -> pl.DataFrame:
+    """8 strata of 100 clusters each (800 in all) and one domain column per keyword with
+    that many groups: 400 or more domains make more (domain, cluster) sums than the engine
+    allows (it orders the rows then); a few domains take the sums."""
+    stratum = rng.integers(0, 8, rows)
+    columns = {
+        "h": stratum,
+        "psu": stratum * 100 + rng.integers(0, 100, rows),
+        "w": rng.uniform(1, 5, rows),
+        "y": rng.normal(50, 10, rows),
+    }
+    columns.update({name: rng.integers(0, k, rows) for name, k in domains.items()})
+    return pl.DataFrame(columns)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**31),
@@ -102,25 +120,12 @@ def test_few_and_many_domains_agree_with_one_domain_at_a_time(seed, domains):
     estimate and SE equal those of the domain estimated alone (its own 0/1 indicator,
     ``svyby``'s definition), whichever route the table took."""
     rng = np.random.default_rng(seed)
-    rows = 3000
-    stratum = rng.integers(0, 8, rows)
-    # 800 clusters: 400 domains make 320,000 (domain, cluster) sums, more than the
-    # engine allows (it orders the rows then); 2 or 6 domains take the sums.
-    df = pl.DataFrame(
-        {
-            "h": stratum,
-            "psu": stratum * 100 + rng.integers(0, 100, rows),
-            "w": rng.uniform(1, 5, rows),
-            "y": rng.normal(50, 10, rows),
-            "d": rng.integers(0, domains, rows),
-        }
-    )
-    design = ly.Design("w", "h", "psu", lonely_psu="adjust")
-    table = ly.design_estimate(df, design.prepare(df), "y", by="d", min_group=1)
+    df = clustered_sample(rng, d=domains)
+    table = ly.design_estimate(df, CLUSTERED.prepare(df), "y", by="d", min_group=1)
     for d in rng.choice(table["d"].drop_nulls().to_numpy(), size=3):
         alone = ly.design_estimate(
             df.with_columns((pl.col("d") == d).alias("inside")),
-            design,
+            CLUSTERED,
             "y",
             by="inside",
             min_group=1,
@@ -134,20 +139,8 @@ def test_few_and_many_domains_agree_with_one_domain_at_a_time(seed, domains):
 def test_the_whole_sample_is_the_same_number_in_every_table():
     """Few domains take per-(domain, cluster) sums, many take ordered rows; the whole
     sample's row is computed alike in both, to the last bit, and without ``by``."""
-    rng = np.random.default_rng(7)
-    rows = 3000
-    stratum = rng.integers(0, 8, rows)
-    df = pl.DataFrame(
-        {
-            "h": stratum,
-            "psu": stratum * 100 + rng.integers(0, 100, rows),
-            "w": rng.uniform(1, 5, rows),
-            "y": rng.normal(50, 10, rows),
-            "few": rng.integers(0, 3, rows),
-            "many": rng.integers(0, 500, rows),
-        }
-    )
-    design = ly.Design("w", "h", "psu", lonely_psu="adjust")
+    df = clustered_sample(np.random.default_rng(7), few=3, many=500)
+    design = CLUSTERED
     whole = [
         ly.design_estimate(df, design, "y", by=by, min_group=1)
         .filter(pl.col("level") == 0)
