@@ -112,7 +112,9 @@ def on_cluster(files: list[Path], repeat: int) -> dict:
         ) as cluster,
         Client(cluster) as client,
     ):
-        client.run(load_extension, lyhord._lyhord.__file__)
+        # From sys.modules: an extension loaded by `run.use_extension` (`make bench`'s
+        # release build) is not bound as the package's attribute.
+        client.run(load_extension, sys.modules["lyhord._lyhord"].__file__)
         out = best(lambda: lyhord.dask.summarise(files, INSTRUMENT, by=KEYS), repeat)
         out["worker_peak_rss_mb"] = sorted(client.run(peak_rss_mb).values())
         out["partitions"] = len(files)

@@ -678,6 +678,52 @@ fn a_coder_rating_a_unit_twice_is_an_error_naming_both_rows() {
     );
 }
 
+/// With more than 8 coders the check keeps a bit per unit × coder instead of a byte per
+/// unit: the same error, and ten coders rating once each are no error.
+#[test]
+fn a_twice_rated_unit_is_found_among_many_coders() {
+    let coders: Vec<String> = (0..10).map(|c| format!("c{c}")).collect();
+    let mut coder: Vec<String> = coders.iter().chain(&coders).cloned().collect();
+    let unit: Vec<&str> = (0..20).map(|i| if i < 10 { "s1" } else { "s2" }).collect();
+    let value: Vec<i64> = (0..20).map(|i| 1 + i % 3).collect();
+    let df = df!("unit" => &unit, "coder" => &coder, "value" => &value).unwrap();
+    assert!(agreement_frame(&df, &options(Level::Nominal, 0)).is_ok());
+    coder[19] = "c3".into();
+    let df = df!("unit" => &unit, "coder" => &coder, "value" => &value).unwrap();
+    let err = agreement_frame(&df, &options(Level::Nominal, 0))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`s2`") && err.contains("`c3`") && err.contains("rows 13 and 19"),
+        "{err}"
+    );
+}
+
+/// Large tables are packed in parts on several threads: a coder rating a unit in two
+/// different parts is found as in one.
+#[test]
+fn a_twice_rated_unit_is_found_across_the_parts_of_a_large_table() {
+    let units = 60_000i64;
+    let mut unit: Vec<i64> = (0..2 * units).map(|i| i % units).collect();
+    let mut coder: Vec<i64> = (0..2 * units).map(|i| i / units).collect();
+    let value: Vec<i64> = (0..2 * units)
+        .map(|i| 1 + (i * 7 + i / units) % 5)
+        .collect();
+    let df = df!("unit" => &unit, "coder" => &coder, "value" => &value).unwrap();
+    // Reversed, each part holds other rows: the same table.
+    let whole = agreement_frame(&df, &options(Level::Ordinal, 0)).unwrap();
+    let reversed = df.reverse();
+    let reversed = agreement_frame(&reversed, &options(Level::Ordinal, 0)).unwrap();
+    assert!(whole.equals_missing(&reversed));
+    let last = (2 * units - 1) as usize;
+    (unit[last], coder[last]) = (0, 0);
+    let df = df!("unit" => &unit, "coder" => &coder, "value" => &value).unwrap();
+    let err = agreement_frame(&df, &options(Level::Ordinal, 0))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("rows 0 and {last}")), "{err}");
+}
+
 #[test]
 fn text_categories_need_an_order_for_ordinal_data() {
     let df = df!("unit" => ["s1", "s1"], "coder" => ["A", "B"], "value" => ["låg", "hög"]).unwrap();

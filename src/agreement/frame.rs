@@ -234,21 +234,59 @@ impl<'a> GroupRatings<'a> {
         let Some(packing) = RowPacking::new(self.coded.values.len(), n_coders) else {
             return table();
         };
-        let mut keys = vec![0u64; self.units.count];
-        let mut filled = vec![false; self.units.count * n_coders];
-        let mut missing = 0;
-        for (i, &r) in self.rows.iter().enumerate() {
-            let (u, c) = self.unit_coder(i, r);
-            if std::mem::replace(&mut filled[u * n_coders + c], true) {
-                // Rare: the table builder finds both rows for the message.
+        // The rows in parts on the cores: a unit's number is a sum of its ratings' digits,
+        // so the parts' numbers add up; a coder rating a unit in two parts shows as a coder
+        // marked in both.
+        let threads = crate::parallel::threads_for(self.rows.len());
+        let per = self.rows.len().div_ceil(threads).max(1);
+        let parts: Vec<usize> = (0..self.rows.len()).step_by(per).collect();
+        let sums = crate::parallel::map_in_order(&parts, threads, |&start| {
+            let rows = &self.rows[start..(start + per).min(self.rows.len())];
+            self.packed_part(start, rows, &packing)
+        });
+        let mut sums = sums.into_iter();
+        let Some(Some((mut keys, mut rated, mut missing))) = sums.next() else {
+            // Rare: the table builder finds both rows for the message.
+            return table();
+        };
+        for part in sums {
+            let Some((more_keys, more_rated, more_missing)) = part else {
                 return table();
+            };
+            if rated.add(&more_rated) {
+                return table();
+            }
+            keys.iter_mut()
+                .zip(more_keys)
+                .for_each(|(k, more)| *k += more);
+            missing += more_missing;
+        }
+        Ok((Patterns::from_packed(&keys, &packing), missing))
+    }
+
+    /// The packed numbers of the units (from the ratings in `rows`, the group's rows from
+    /// `start` on), which coders rated each, and how many ratings are missing; `None` when a
+    /// coder rated a unit twice.
+    fn packed_part(
+        &self,
+        start: usize,
+        rows: &[u32],
+        packing: &RowPacking,
+    ) -> Option<(Vec<u64>, RatedBy, usize)> {
+        let mut keys = vec![0u64; self.units.count];
+        let mut rated = RatedBy::new(self.units.count, self.coders.count);
+        let mut missing = 0;
+        for (i, &r) in (start..).zip(rows) {
+            let (u, c) = self.unit_coder(i, r);
+            if rated.again(u, c) {
+                return None;
             }
             match self.coded.category[r as usize] {
                 Some(k) => keys[u] += packing.digit(c, k),
                 None => missing += 1,
             }
         }
-        Ok((Patterns::from_packed(&keys, &packing), missing))
+        Some((keys, rated, missing))
     }
 
     /// The units × coders table and how many ratings are missing; a coder rating a unit
@@ -292,6 +330,79 @@ impl<'a> GroupRatings<'a> {
         }
         .into()
     }
+}
+
+/// Which coders have rated each unit, to find a coder rating a unit twice.
+enum RatedBy {
+    /// Up to 8 coders: a byte per unit. Rows of one coder after another touch a different
+    /// byte each (a bit per unit × coder made each row wait for the one before, which wrote
+    /// the same word: a third of an α-only call).
+    Few(Vec<u8>),
+    /// A bit per unit × coder.
+    Many { bits: Vec<u64>, coders: usize },
+}
+
+impl RatedBy {
+    fn new(units: usize, coders: usize) -> Self {
+        if coders <= 8 {
+            RatedBy::Few(vec![0; units])
+        } else {
+            RatedBy::Many {
+                bits: vec![0; (units * coders).div_ceil(64)],
+                coders,
+            }
+        }
+    }
+
+    /// Marks unit `u` as rated by coder `c`; whether it already was.
+    #[inline]
+    fn again(&mut self, u: usize, c: usize) -> bool {
+        match self {
+            RatedBy::Few(bytes) => set_bit(&mut bytes[u], 1 << c),
+            RatedBy::Many { bits, coders } => {
+                let cell = u * *coders + c;
+                set_bit(&mut bits[cell / 64], 1 << (cell % 64))
+            }
+        }
+    }
+}
+
+impl RatedBy {
+    /// Adds the marks of `other` (of the same units and coders); whether any coder is
+    /// marked in both.
+    fn add(&mut self, other: &RatedBy) -> bool {
+        match (self, other) {
+            (RatedBy::Few(a), RatedBy::Few(b)) => add_marks(a, b),
+            (RatedBy::Many { bits: a, .. }, RatedBy::Many { bits: b, .. }) => add_marks(a, b),
+            // Never: parts of one group have the same units and coders. Were they unlike,
+            // the units × coders table (always right) is built instead.
+            _ => true,
+        }
+    }
+}
+
+/// `a |= b` word by word; whether any bit was set in both.
+fn add_marks<T>(a: &mut [T], b: &[T]) -> bool
+where
+    T: Copy + PartialEq + Default + std::ops::BitAnd<Output = T> + std::ops::BitOr<Output = T>,
+{
+    let mut both = false;
+    for (x, &y) in a.iter_mut().zip(b) {
+        both |= *x & y != T::default();
+        *x = *x | y;
+    }
+    both
+}
+
+/// Sets `bit` in `word`; whether it was set.
+#[inline]
+fn set_bit<T>(word: &mut T, bit: T) -> bool
+where
+    T: Copy + PartialEq + Default + std::ops::BitAnd<Output = T> + std::ops::BitOr<Output = T>,
+{
+    let was = *word & bit != T::default();
+    *word = *word | bit;
+    was
 }
 
 /// Ids renumbered 0..count within a group, keeping their order.

@@ -95,13 +95,19 @@ fn first_null(col: &Column) -> Option<usize> {
 
 /// Each value's position among the distinct values, and the distinct values ascending.
 fn dense_ints(v: &[i64]) -> (Vec<u32>, Vec<i64>) {
-    let (Some(&lo), Some(&hi)) = (v.iter().min(), v.iter().max()) else {
+    let Some((lo, hi)) = min_max(v) else {
         return (vec![], vec![]);
     };
     let span = hi.saturating_sub(lo).saturating_add(1);
     if span <= TABLE_SLACK * v.len() as i64 + 1024 {
         let (table, distinct) = rank_table(v.iter().copied(), lo, span as usize);
-        let id = v.iter().map(|&x| table[(x - lo) as usize]).collect();
+        // Every id from lo to hi present (units numbered 1..n): the rank is the offset,
+        // with no lookup.
+        let id = if distinct.len() as i64 == span {
+            v.iter().map(|&x| (x - lo) as u32).collect()
+        } else {
+            v.iter().map(|&x| table[(x - lo) as usize]).collect()
+        };
         return (id, distinct);
     }
     let mut distinct = v.to_vec();
@@ -112,6 +118,16 @@ fn dense_ints(v: &[i64]) -> (Vec<u32>, Vec<i64>) {
         .map(|x| distinct.binary_search(x).unwrap_or_default() as u32)
         .collect();
     (id, distinct)
+}
+
+/// The smallest and largest of `v` in one pass (two passes of `min` and `max` were a tenth
+/// of an α-only call).
+fn min_max(v: &[i64]) -> Option<(i64, i64)> {
+    let first = *v.first()?;
+    Some(
+        v.iter()
+            .fold((first, first), |(lo, hi), &x| (lo.min(x), hi.max(x))),
+    )
 }
 
 /// For integers in `lo..lo + span`: a table from value − lo to its rank among the values
@@ -140,7 +156,12 @@ const MAX_CODE_SPAN: i64 = 1 << 20;
 pub fn dense_int_values(col: &Column) -> Result<Option<RatingCodes>, Error> {
     let ints = col.cast(&DataType::Int64)?;
     let ints = ints.i64()?;
-    let (Some(lo), Some(hi)) = (ints.min(), ints.max()) else {
+    let bounds = if ints.null_count() == 0 {
+        min_max(ints.rechunk().cont_slice()?)
+    } else {
+        ints.min().zip(ints.max())
+    };
+    let Some((lo, hi)) = bounds else {
         return Ok(Some((vec![None; ints.len()], vec![])));
     };
     if hi.saturating_sub(lo) >= MAX_CODE_SPAN {

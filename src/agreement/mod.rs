@@ -130,16 +130,33 @@ impl Patterns {
     /// than a slice).
     pub fn from_packed(keys: &[u64], packing: &RowPacking) -> Self {
         let mut rows = Vec::new();
-        let mut index: HashMap<u64, usize, BuildMixHasher> = HashMap::default();
-        let unit_row = keys
-            .iter()
-            .map(|&key| {
-                *index.entry(key).or_insert_with(|| {
-                    rows.push(packing.unpack(key));
-                    rows.len() - 1
-                })
-            })
-            .collect();
+        let mut new_pattern = |key: u64| {
+            rows.push(packing.unpack(key));
+            rows.len() - 1
+        };
+        // Patterns numbered in the order first seen: through a table of every possible
+        // number when there are few (5 categories × 5 coders: 7,776), else a hash map.
+        let possible = packing.base.checked_pow(packing.coders as u32);
+        let unit_row = match possible.filter(|&n| n <= (keys.len() as u64).max(1 << 16)) {
+            Some(n) => {
+                let mut index = vec![usize::MAX; n as usize];
+                keys.iter()
+                    .map(|&key| {
+                        let slot = &mut index[key as usize];
+                        if *slot == usize::MAX {
+                            *slot = new_pattern(key);
+                        }
+                        *slot
+                    })
+                    .collect()
+            }
+            None => {
+                let mut index: HashMap<u64, usize, BuildMixHasher> = HashMap::default();
+                keys.iter()
+                    .map(|&key| *index.entry(key).or_insert_with(|| new_pattern(key)))
+                    .collect()
+            }
+        };
         Patterns {
             coders: packing.coders,
             rows,

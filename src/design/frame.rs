@@ -81,7 +81,17 @@ pub fn numbers(df: &DataFrame, name: &str, role: &str) -> Result<Vec<Option<f64>
     let cast = col
         .cast(&DataType::Float64)
         .map_err(|_| bad(name, 0, format!("must be numeric, not {}", col.dtype())))?;
-    Ok(cast.f64()?.iter().collect())
+    // Chunk by chunk over the values (and validity, where there are nulls): polars'
+    // per-cell iterator was a tenth of a 100,000-row domain estimate.
+    let mut out = Vec::with_capacity(cast.len());
+    for array in cast.f64()?.downcast_iter() {
+        let values = array.values().iter();
+        match array.validity().filter(|valid| valid.unset_bits() > 0) {
+            None => out.extend(values.map(|&x| Some(x))),
+            Some(valid) => out.extend(values.zip(valid.iter()).map(|(&x, ok)| ok.then_some(x))),
+        }
+    }
+    Ok(out)
 }
 
 /// Codes (first-seen order) of one column's values per row and the distinct values.

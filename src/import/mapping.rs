@@ -1326,11 +1326,32 @@ impl ItemColumn {
     }
 }
 
-/// An Int64 column from its values and validity at once (polars' builder goes cell by cell).
-pub(super) fn int_series(name: PlSmallStr, cells: &[Option<i64>]) -> Series {
-    let values = cells.iter().map(|c| c.unwrap_or(0)).collect();
-    let valid = polars_arrow::bitmap::Bitmap::from_iter(cells.iter().map(Option::is_some));
-    Int64Chunked::from_vec_validity(name, values, Some(valid)).into_series()
+/// A column built from its values and validity at once (polars' builder goes cell by cell),
+/// with no per-cell `Option` list on the way: at 16 bytes a cell those lists were the
+/// import's largest short-lived buffers (see `bench/RESULTS.md`). `None` as soon as a cell
+/// cannot be read.
+fn try_primitive<T>(
+    name: PlSmallStr,
+    cells: impl ExactSizeIterator<Item = Option<Option<T::Native>>>,
+) -> Option<Series>
+where
+    T: PolarsNumericType,
+    ChunkedArray<T>: IntoSeries,
+{
+    let mut values = Vec::with_capacity(cells.len());
+    let mut valid = polars_arrow::bitmap::MutableBitmap::with_capacity(cells.len());
+    for cell in cells {
+        let cell = cell?;
+        values.push(cell.unwrap_or_default());
+        valid.push(cell.is_some());
+    }
+    let valid = Some(valid.into());
+    Some(ChunkedArray::<T>::from_vec_validity(name, values, valid).into_series())
+}
+
+/// An Int64 column of the given cells.
+fn int_column(name: PlSmallStr, cells: impl ExactSizeIterator<Item = Option<i64>>) -> Series {
+    try_primitive::<Int64Type>(name, cells.map(Some)).unwrap_or_default()
 }
 
 /// Whole numbers as Int64, others as Float64.
@@ -1340,8 +1361,7 @@ pub(super) fn number_series(name: PlSmallStr, kept: Vec<Option<f64>>) -> Series 
         .flatten()
         .all(|x| x.fract() == 0.0 && x.abs() < 1e15)
     {
-        let ints: Vec<Option<i64>> = kept.iter().map(|x| x.map(|x| x as i64)).collect();
-        int_series(name, &ints)
+        int_column(name, kept.iter().map(|x| x.map(|x| x as i64)))
     } else {
         Series::new(name, kept)
     }
@@ -1354,36 +1374,35 @@ pub(super) fn text_series(
     decimal: u8,
 ) -> Series {
     if let Some(codes) = t.codes() {
-        let cells: Vec<Option<i64>> = keep.iter().map(|&r| codes.get(r).map(i64::from)).collect();
-        if cells.iter().any(Option::is_some) {
-            return int_series(name, &cells);
+        if keep.iter().any(|&r| codes.get(r).is_some()) {
+            return int_column(name, keep.iter().map(|&r| codes.get(r).map(i64::from)));
         }
     }
-    let cells: Vec<Option<&str>> = keep.iter().map(|&r| t.get(r)).collect();
-    if cells.iter().any(Option::is_some) {
+    if keep.iter().any(|&r| t.get(r).is_some()) {
         // Each try stops at the first cell it cannot read.
-        if let Some(ints) = all_parsed(&cells, plain_integer) {
-            return int_series(name, &ints);
+        if let Some(ints) = try_primitive::<Int64Type>(name.clone(), parsed(t, keep, plain_integer))
+        {
+            return ints;
         }
-        if let Some(floats) = all_parsed(&cells, |s| plain_number(s, decimal)) {
-            return Series::new(name, floats);
+        let numbers = parsed(t, keep, |s| plain_number(s, decimal));
+        if let Some(floats) = try_primitive::<Float64Type>(name.clone(), numbers) {
+            return floats;
         }
     }
-    Series::new(name, cells)
+    StringChunked::from_iter_options(name, keep.iter().map(|&r| t.get(r))).into_series()
 }
 
-/// Every filled cell read by `parse` (trimmed), or `None` at the first it cannot read.
-fn all_parsed<T>(
-    cells: &[Option<&str>],
-    parse: impl Fn(&str) -> Option<T>,
-) -> Option<Vec<Option<T>>> {
-    cells
-        .iter()
-        .map(|c| match c {
-            None => Some(None),
-            Some(s) => parse(s.trim()).map(Some),
-        })
-        .collect()
+/// The kept cells read by `parse` (trimmed): `Some(None)` for an empty cell, `None` for one
+/// `parse` cannot read.
+fn parsed<'a, T>(
+    t: &'a super::TextColumn,
+    keep: &'a [usize],
+    parse: impl Fn(&str) -> Option<T> + 'a,
+) -> impl ExactSizeIterator<Item = Option<Option<T>>> + 'a {
+    keep.iter().map(move |&r| match t.get(r) {
+        None => Some(None),
+        Some(s) => parse(s.trim()).map(Some),
+    })
 }
 
 /// A whole number written plainly: no leading zero (an id such as `0042` stays text), at

@@ -28,9 +28,18 @@ impl Groups {
 
     /// The rows of each group, in row order.
     pub fn rows(&self) -> Vec<Vec<u32>> {
-        let mut rows = vec![Vec::new(); self.len()];
-        for (row, &g) in self.group_of_row.iter().enumerate() {
-            rows[g as usize].push(row as u32);
+        let every_row = 0..self.group_of_row.len() as u32;
+        if self.len() == 1 {
+            return vec![every_row.collect()];
+        }
+        // Sized first, so no list grows a row at a time.
+        let mut sizes = vec![0usize; self.len()];
+        self.group_of_row
+            .iter()
+            .for_each(|&g| sizes[g as usize] += 1);
+        let mut rows: Vec<Vec<u32>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+        for (row, &g) in every_row.zip(&self.group_of_row) {
+            rows[g as usize].push(row);
         }
         rows
     }
@@ -68,6 +77,77 @@ pub fn group_rows(df: &DataFrame, by: &[String]) -> Result<Groups, Error> {
             group_of_row: vec![0; df.height()],
         });
     }
+    if let [column] = by {
+        if let Some(groups) = small_integer_groups(df.column(column)?)? {
+            return Ok(groups);
+        }
+    }
+    group_rows_by_polars(df, by)
+}
+
+/// Widest span of values (max − min + 1) grouped through a table of every value instead
+/// of a hash: one pass and a table of 5 bytes per possible value.
+const SPAN_FOR_TABLE: i64 = 1 << 16;
+
+/// The groups of one integer column whose values span at most [`SPAN_FOR_TABLE`] (codes,
+/// years, unit numbers), the same keys, order and dtype as [`group_rows_by_polars`] gives:
+/// in a 100,000-row domain estimate polars' group-by was 40 % of the call. `None` for any
+/// other column.
+fn small_integer_groups(column: &polars::prelude::Column) -> Result<Option<Groups>, Error> {
+    if !column.dtype().is_integer() {
+        return Ok(None);
+    }
+    let Ok(values) = column.strict_cast(&DataType::Int64) else {
+        return Ok(None);
+    };
+    let values = values.i64()?;
+    let (Some(min), Some(max)) = (values.min(), values.max()) else {
+        return Ok(None);
+    };
+    if max - min >= SPAN_FOR_TABLE {
+        return Ok(None);
+    }
+    // One pass over the values: each row's offset from `min` (nulls one past the widest),
+    // and which values occur; then the occurring values numbered in order.
+    let span = (max - min + 1) as usize;
+    let mut seen = vec![false; span + 1];
+    let mut group_of_row: Vec<u32> = Vec::with_capacity(values.len());
+    for array in values.downcast_iter() {
+        // Wrapping: a null's slot may hold any value.
+        let offsets = array.values().iter().map(|&v| v.wrapping_sub(min) as usize);
+        match array.validity().filter(|valid| valid.unset_bits() > 0) {
+            None => offsets.for_each(|o| {
+                seen[o] = true;
+                group_of_row.push(o as u32);
+            }),
+            Some(valid) => offsets.zip(valid.iter()).for_each(|(o, valid)| {
+                let o = if valid { o } else { span };
+                seen[o] = true;
+                group_of_row.push(o as u32);
+            }),
+        }
+    }
+    let mut group_of_offset = vec![0u32; span + 1];
+    let mut keys: Vec<Option<i64>> = Vec::new();
+    for (offset, _) in seen.iter().enumerate().filter(|(_, seen)| **seen) {
+        group_of_offset[offset] = keys.len() as u32;
+        // Nulls are a group of their own, sorted last.
+        keys.push((offset < span).then(|| min + offset as i64));
+    }
+    group_of_row
+        .iter_mut()
+        .for_each(|g| *g = group_of_offset[*g as usize]);
+    let Ok(keys) = Series::new(column.name().clone(), keys).strict_cast(column.dtype()) else {
+        return Ok(None);
+    };
+    Ok(Some(Groups {
+        keys: DataFrame::new(keys.len(), vec![keys.into()])?,
+        group_of_row,
+    }))
+}
+
+/// [`group_rows`] through polars' group-by: any columns and dtypes.
+fn group_rows_by_polars(df: &DataFrame, by: &[String]) -> Result<Groups, Error> {
     let by_exprs: Vec<Expr> = by.iter().map(|c| col(c.as_str())).collect();
     let grouped = df
         .select(by.iter().map(|c| c.as_str()))?
@@ -380,4 +460,49 @@ pub fn key_value_text(value: &str, column: &Column, role: &str) -> Result<String
         .map_err(|_| bad())?;
     let text = typed.cast(&DataType::String)?;
     text.str()?.get(0).map(str::to_string).ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn same_groups(a: &Groups, b: &Groups) -> bool {
+        a.keys.equals_missing(&b.keys) && a.group_of_row == b.group_of_row
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// The table of small integers groups as polars' group-by does: the same keys in
+        /// the same order (nulls last), dtype and group of every row.
+        #[test]
+        fn small_integer_table_groups_as_polars_does(
+            cells in prop::collection::vec(prop::option::weighted(0.9, -40i64..40), 1..200),
+            offset in prop::sample::select(vec![0i64, 1_000_000, -70_000]),
+            as_u32 in any::<bool>(),
+        ) {
+            let values: Vec<Option<i64>> = cells.iter().map(|c| c.map(|v| v + offset)).collect();
+            let mut s = Series::new("unit".into(), values);
+            if as_u32 && offset == 0 {
+                s = (s + 40).strict_cast(&DataType::UInt32).unwrap();
+            }
+            let df = DataFrame::new(s.len(), vec![s.into()]).unwrap();
+            let by = ["unit".to_string()];
+            let fast = group_rows(&df, &by).unwrap();
+            let general = group_rows_by_polars(&df, &by).unwrap();
+            prop_assert!(same_groups(&fast, &general), "{:?}\n{:?}", fast.keys, general.keys);
+        }
+    }
+
+    #[test]
+    fn wide_integer_spans_and_all_null_columns_go_through_polars() {
+        let wide = Series::new("unit".into(), [Some(0i64), Some(1 << 20), None, Some(0)]);
+        let column: polars::prelude::Column = wide.into();
+        assert!(small_integer_groups(&column).unwrap().is_none());
+        let empty = Series::new("unit".into(), [None::<i64>, None]);
+        assert!(small_integer_groups(&empty.into()).unwrap().is_none());
+        let text = Series::new("unit".into(), ["a", "b"]);
+        assert!(small_integer_groups(&text.into()).unwrap().is_none());
+    }
 }

@@ -28,6 +28,10 @@ pub trait ItemValues: Sync {
     fn rows(&self) -> usize;
     /// Writes the value of each row in `rows` to `out[r * stride]` (NaN when missing).
     fn fill(&self, rows: &[u32], out: &mut [f64], stride: usize);
+    /// The column as whole-number codes in even steps, when it is one.
+    fn coded(&self) -> Option<Coded<'_>> {
+        None
+    }
 }
 
 impl ItemValues for [Option<f64>] {
@@ -69,6 +73,16 @@ impl ItemValues for ScoredItem<'_> {
                 .unwrap_or(f64::NAN);
         }
     }
+    fn coded(&self) -> Option<Coded<'_>> {
+        let steps = self.table.even_steps()?;
+        (steps.levels <= MAX_CODE).then_some(Coded {
+            codes: self.codes,
+            lowest: steps.lowest,
+            levels: steps.levels as u16,
+            offset: steps.first - steps.step,
+            step: steps.step,
+        })
+    }
 }
 
 /// How missing answers enter the covariance matrix.
@@ -105,8 +119,169 @@ pub struct PairSums {
 
 const CHUNK: usize = 512;
 
-/// Raw sums of one thread. Values are centred and missing ones set to 0, so the dense
-/// cross-product triangle over every row is already the pairwise sum of products; the
+/// A number in a chunk's buffer: `f64` for any values (centred), `f32` for whole-number
+/// codes, whose products and chunk sums are whole numbers below 2^24 and so exact in `f32`
+/// ([`MAX_CODE`]) — twice the lanes per instruction of `f64`.
+trait Element:
+    Copy
+    + Default
+    + PartialEq
+    + Send
+    + Sync
+    + std::ops::Add<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::AddAssign
+    + std::iter::Sum
+    + Into<f64>
+{
+    fn column_sum(column: &[Self]) -> f64;
+}
+impl Element for f64 {
+    /// In row order, as the sums were always taken.
+    #[inline(always)]
+    fn column_sum(column: &[f64]) -> f64 {
+        column.iter().sum()
+    }
+}
+impl Element for f32 {
+    /// In eight lanes (vectorised): whole numbers below 2^24, so exact in any order.
+    #[inline(always)]
+    fn column_sum(column: &[f32]) -> f64 {
+        let mut lanes = [0.0f32; 8];
+        let mut whole = column.chunks_exact(8);
+        for eight in &mut whole {
+            lanes.iter_mut().zip(eight).for_each(|(s, &x)| *s += x);
+        }
+        let tail: f32 = whole.remainder().iter().sum();
+        f64::from(lanes.iter().sum::<f32>() + tail)
+    }
+}
+
+/// Largest whole-number code the `f32` path takes: a chunk's sum of products,
+/// `CHUNK · MAX_CODE²`, stays below 2^24, where every whole number is exact in `f32`.
+const MAX_CODE: usize = 180;
+
+/// Where a chunk's values come from: writes item `j`'s values for `rows` into `col`, 0 where
+/// missing, and pushes `(row in chunk, j)` for each missing one.
+trait ChunkSource<T>: Sync {
+    fn k(&self) -> usize;
+    /// `first`: the first row when `rows` are consecutive (see [`consecutive`]).
+    fn fill(
+        &self,
+        j: usize,
+        rows: &[u32],
+        first: Option<usize>,
+        col: &mut [T],
+        gaps: &mut Vec<(u32, u32)>,
+    );
+}
+
+/// Any item values, centred.
+struct Centred<'a> {
+    items: &'a [&'a dyn ItemValues],
+    centre: &'a [f64],
+}
+
+impl ChunkSource<f64> for Centred<'_> {
+    fn k(&self) -> usize {
+        self.items.len()
+    }
+    #[inline(always)]
+    fn fill(
+        &self,
+        j: usize,
+        rows: &[u32],
+        _first: Option<usize>,
+        col: &mut [f64],
+        gaps: &mut Vec<(u32, u32)>,
+    ) {
+        self.items[j].fill(rows, col, 1);
+        for (r, x) in col.iter_mut().enumerate() {
+            if x.is_nan() {
+                *x = 0.0;
+                gaps.push((r as u32, j as u32));
+            } else {
+                *x -= self.centre[j];
+            }
+        }
+    }
+}
+
+/// An item's answers as whole numbers `q` = 1, 2, … (0 where missing) whose values are
+/// `offset + step · q`: the answer codes of a scale scored in even steps.
+#[derive(Clone, Copy)]
+pub struct Coded<'a> {
+    pub codes: &'a [i16],
+    /// The code read as `q` = 1; codes from `lowest` to `lowest + levels − 1` are answers.
+    pub lowest: i16,
+    pub levels: u16,
+    pub offset: f64,
+    pub step: f64,
+}
+
+impl Coded<'_> {
+    #[inline(always)]
+    fn q(&self, code: i16) -> u16 {
+        // Wrapping: the missing sentinels lie far below any scale and land above `levels`.
+        let d = code.wrapping_sub(self.lowest) as u16;
+        if d < self.levels {
+            d + 1
+        } else {
+            0
+        }
+    }
+}
+
+impl ChunkSource<f32> for [Coded<'_>] {
+    fn k(&self) -> usize {
+        self.len()
+    }
+    #[inline(always)]
+    fn fill(
+        &self,
+        j: usize,
+        rows: &[u32],
+        first: Option<usize>,
+        col: &mut [f32],
+        gaps: &mut Vec<(u32, u32)>,
+    ) {
+        let item = &self[j];
+        let q = |code: i16| f32::from(item.q(code));
+        match first {
+            // A stretch of the table (the whole sample, a group's run of rows): read as a
+            // slice, without a branch, so the loop vectorises.
+            Some(first) => {
+                let codes = &item.codes[first..first + rows.len()];
+                col.iter_mut().zip(codes).for_each(|(x, &c)| *x = q(c));
+            }
+            None => {
+                let codes = rows.iter().map(|&row| item.codes[row as usize]);
+                col.iter_mut().zip(codes).for_each(|(x, c)| *x = q(c));
+            }
+        }
+        // Missing answers are few: found in a second pass, 16 values at a time.
+        for (block, values) in col.chunks(16).enumerate() {
+            if values.iter().fold(false, |any, &x| any | (x == 0.0)) {
+                let zeros = values.iter().enumerate().filter(|(_, &x)| x == 0.0);
+                zeros.for_each(|(r, _)| gaps.push(((block * 16 + r) as u32, j as u32)));
+            }
+        }
+    }
+}
+
+/// The first row when `rows` are consecutive row numbers (checked without an early exit,
+/// so the loop vectorises).
+fn consecutive(rows: &[u32]) -> Option<usize> {
+    let first = *rows.first()?;
+    let steps = rows
+        .iter()
+        .zip(first..)
+        .fold(true, |all, (&row, expected)| all & (row == expected));
+    steps.then_some(first as usize)
+}
+
+/// Raw sums of one thread. Missing values are 0 (after centring, on the `f64` path), so the
+/// dense cross-product triangle over every row is already the pairwise sum of products; the
 /// other pairwise sums are whole-column sums minus small corrections for the (usually few)
 /// missing entries of each row. Cost per row: k²/2 multiply-adds (vectorised) plus k per
 /// missing answer.
@@ -141,28 +316,64 @@ impl Acc {
         }
     }
 
-    fn run(&mut self, items: &[&dyn ItemValues], rows: &[u32], centre: &[f64], listwise: bool) {
+    /// Adds `rows` read from `source`, in chunks of `CHUNK` rows; `N` lanes per block sum.
+    /// On x86-64 with AVX2 and FMA (checked at run time) compiled for them: filling,
+    /// column sums and corrections then take 8 (`f32`) or 4 (`f64`) numbers a step.
+    fn run<T: Element, const N: usize>(
+        &mut self,
+        source: &(impl ChunkSource<T> + ?Sized),
+        rows: &[u32],
+        listwise: bool,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU supports the features the function is compiled for.
+                return unsafe { self.run_avx2::<T, N>(source, rows, listwise) };
+            }
+        }
+        self.run_portable::<T, N>(source, rows, listwise)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn run_avx2<T: Element, const N: usize>(
+        &mut self,
+        source: &(impl ChunkSource<T> + ?Sized),
+        rows: &[u32],
+        listwise: bool,
+    ) {
+        self.run_portable::<T, N>(source, rows, listwise)
+    }
+
+    #[inline(always)]
+    fn run_portable<T: Element, const N: usize>(
+        &mut self,
+        source: &(impl ChunkSource<T> + ?Sized),
+        rows: &[u32],
+        listwise: bool,
+    ) {
         let k = self.k;
         // Column-major chunk: `buf[j * CHUNK + r]`, with zero columns up to a multiple of
         // the cross-product kernel's block (they add nothing).
-        let mut buf = vec![0.0; CHUNK * padded(k)];
+        let mut buf = vec![T::default(); CHUNK * padded(k)];
         let mut gaps: Vec<(u32, u32)> = Vec::new();
         let mut skip = vec![false; CHUNK];
         let mut row = vec![0.0; k];
         for chunk in rows.chunks(CHUNK) {
             let m = chunk.len();
             gaps.clear();
-            for (j, item) in items.iter().enumerate() {
-                let col = &mut buf[j * CHUNK..j * CHUNK + m];
-                item.fill(chunk, col, 1);
-                for (r, x) in col.iter_mut().enumerate() {
-                    if x.is_nan() {
-                        *x = 0.0;
-                        gaps.push((r as u32, j as u32));
-                    } else {
-                        *x -= centre[j];
-                    }
-                }
+            let first = consecutive(chunk);
+            for j in 0..k {
+                source.fill(
+                    j,
+                    chunk,
+                    first,
+                    &mut buf[j * CHUNK..j * CHUNK + m],
+                    &mut gaps,
+                );
             }
             gaps.sort_unstable();
             // Rows left out entirely: no answer at all, or (listwise) any gap.
@@ -178,7 +389,7 @@ impl Acc {
                 for j in 0..k {
                     for r in 0..m {
                         if skip[r] {
-                            buf[j * CHUNK + r] = 0.0;
+                            buf[j * CHUNK + r] = T::default();
                         }
                     }
                 }
@@ -186,9 +397,9 @@ impl Acc {
             let skipped = skip[..m].iter().filter(|s| **s).count() as u64;
             self.rows += m as u64 - skipped;
             for j in 0..k {
-                self.sum[j] += buf[j * CHUNK..j * CHUNK + m].iter().sum::<f64>();
+                self.sum[j] += T::column_sum(&buf[j * CHUNK..j * CHUNK + m]);
             }
-            cross_products(&buf, k, m, &mut self.tri);
+            cross_products::<T, N>(&buf, k, m, &mut self.tri);
             let mut with_gaps = 0u64;
             for group in gaps.chunk_by(|a, b| a.0 == b.0) {
                 let r = group[0].0 as usize;
@@ -197,7 +408,7 @@ impl Acc {
                 }
                 with_gaps += 1;
                 for (j, x) in row.iter_mut().enumerate() {
-                    *x = buf[j * CHUNK + r];
+                    *x = buf[j * CHUNK + r].into();
                 }
                 for (idx, &(_, l)) in group.iter().enumerate() {
                     let l = l as usize;
@@ -232,6 +443,29 @@ impl Acc {
             .iter_mut()
             .zip(&o.corr_sq)
             .for_each(|(a, b)| *a += b);
+    }
+
+    /// The sums of `rows` from `source`, on several threads when there are many rows.
+    fn over<T: Element, const N: usize>(
+        source: &(impl ChunkSource<T> + ?Sized),
+        rows: &[u32],
+        listwise: bool,
+    ) -> Acc {
+        let k = source.k();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(rows.len() / 50_000)
+            .max(1);
+        let parts: Vec<&[u32]> = rows.chunks(rows.len().div_ceil(threads).max(1)).collect();
+        let mut sums = crate::parallel::map_owned(parts, |part| {
+            let mut acc = Acc::new(k);
+            acc.run::<T, N>(source, part, listwise);
+            acc
+        })
+        .into_iter();
+        let mut total = sums.next().unwrap_or_else(|| Acc::new(k));
+        sums.for_each(|part| total.merge(&part));
+        total
     }
 
     fn finish(self, centre: Vec<f64>) -> PairSums {
@@ -283,42 +517,52 @@ fn padded(k: usize) -> usize {
 
 /// Adds `Σ_r buf[j][r] buf[l][r]` over the chunk's `m` rows to `tri[j * k + l]` for every
 /// `j ≤ l < k` (`buf` column-major with `CHUNK` rows per column, padded with zero columns
-/// to whole blocks). On x86-64 with AVX2 and FMA (checked at run time) the same code
-/// compiled for them.
-fn cross_products(buf: &[f64], k: usize, m: usize, tri: &mut [f64]) {
+/// to whole blocks), summing `N` rows at a time in separate lanes. On x86-64 with AVX2 and
+/// FMA (checked at run time) the same code compiled for them.
+fn cross_products<T: Element, const N: usize>(buf: &[T], k: usize, m: usize, tri: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU supports the features the function is compiled for.
-            return unsafe { cross_products_avx2(buf, k, m, tri) };
+            return unsafe { cross_products_avx2::<T, N>(buf, k, m, tri) };
         }
     }
-    cross_products_portable(buf, k, m, tri)
+    cross_products_portable::<T, N>(buf, k, m, tri)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn cross_products_avx2(buf: &[f64], k: usize, m: usize, tri: &mut [f64]) {
-    cross_products_portable(buf, k, m, tri)
+unsafe fn cross_products_avx2<T: Element, const N: usize>(
+    buf: &[T],
+    k: usize,
+    m: usize,
+    tri: &mut [f64],
+) {
+    cross_products_portable::<T, N>(buf, k, m, tri)
 }
 
 /// Blocks of 2 × 4 columns: each step loads 6 values of a row and makes 8 products, where
 /// one dot product per pair loads 2 for 1 (the loads, not the arithmetic, bounded it).
 #[inline(always)]
-fn cross_products_portable(buf: &[f64], k: usize, m: usize, tri: &mut [f64]) {
+fn cross_products_portable<T: Element, const N: usize>(
+    buf: &[T],
+    k: usize,
+    m: usize,
+    tri: &mut [f64],
+) {
     let column = |j: usize| &buf[j * CHUNK..j * CHUNK + m];
     for j0 in (0..k).step_by(BLOCK_J) {
         // The first block of l that reaches the triangle's diagonal.
         for l0 in (j0 / BLOCK_L * BLOCK_L..k).step_by(BLOCK_L) {
             let a = [column(j0), column(j0 + 1)];
             let b = [column(l0), column(l0 + 1), column(l0 + 2), column(l0 + 3)];
-            let block = block_products(a, b, m);
+            let block = block_products::<T, N>(a, b, m);
             for (dj, row) in block.iter().enumerate() {
                 for (dl, &v) in row.iter().enumerate() {
                     let (j, l) = (j0 + dj, l0 + dl);
                     if j < k && l < k && l >= j {
-                        tri[j * k + l] += v;
+                        tri[j * k + l] += v.into();
                     }
                 }
             }
@@ -326,28 +570,22 @@ fn cross_products_portable(buf: &[f64], k: usize, m: usize, tri: &mut [f64]) {
     }
 }
 
-/// `Σ_r a[j][r] b[l][r]` for the 2 × 4 pairs, four rows at a time in separate lanes (so
+/// `Σ_r a[j][r] b[l][r]` for the 2 × 4 pairs, `N` rows at a time in separate lanes (so
 /// the loop vectorises without fast-math).
 #[inline(always)]
-fn block_products(
-    a: [&[f64]; BLOCK_J],
-    b: [&[f64]; BLOCK_L],
+fn block_products<T: Element, const N: usize>(
+    a: [&[T]; BLOCK_J],
+    b: [&[T]; BLOCK_L],
     m: usize,
-) -> [[f64; BLOCK_L]; BLOCK_J] {
-    let mut acc = [[[0.0f64; 4]; BLOCK_L]; BLOCK_J];
-    let whole = m / 4 * 4;
-    for r in (0..whole).step_by(4) {
-        let av: [[f64; 4]; BLOCK_J] = std::array::from_fn(|j| {
-            let x = &a[j][r..r + 4];
-            [x[0], x[1], x[2], x[3]]
-        });
-        let bv: [[f64; 4]; BLOCK_L] = std::array::from_fn(|l| {
-            let x = &b[l][r..r + 4];
-            [x[0], x[1], x[2], x[3]]
-        });
+) -> [[T; BLOCK_L]; BLOCK_J] {
+    let mut acc = [[[T::default(); N]; BLOCK_L]; BLOCK_J];
+    let whole = m / N * N;
+    for r in (0..whole).step_by(N) {
+        let av: [[T; N]; BLOCK_J] = std::array::from_fn(|j| std::array::from_fn(|i| a[j][r + i]));
+        let bv: [[T; N]; BLOCK_L] = std::array::from_fn(|l| std::array::from_fn(|i| b[l][r + i]));
         for j in 0..BLOCK_J {
             for l in 0..BLOCK_L {
-                for lane in 0..4 {
+                for lane in 0..N {
                     acc[j][l][lane] += av[j][lane] * bv[l][lane];
                 }
             }
@@ -355,48 +593,48 @@ fn block_products(
     }
     std::array::from_fn(|j| {
         std::array::from_fn(|l| {
-            let tail: f64 = (whole..m).map(|r| a[j][r] * b[l][r]).sum();
-            acc[j][l].iter().sum::<f64>() + tail
+            let tail: T = (whole..m).map(|r| a[j][r] * b[l][r]).sum();
+            acc[j][l].iter().copied().sum::<T>() + tail
         })
     })
 }
 
 impl PairSums {
-    /// Sums over `rows` of `items`; several threads when there are many rows.
+    /// Sums over `rows` of `items`; several threads when there are many rows. Items that
+    /// are all whole-number codes in even steps ([`ItemValues::coded`]) are summed as codes
+    /// in `f32` (exact) and turned into values at the end.
     pub fn compute(items: &[&dyn ItemValues], rows: &[u32], missing: Missing) -> Self {
         let k = items.len();
         let listwise = missing == Missing::Listwise;
+        if let Some(coded) = items.iter().map(|i| i.coded()).collect::<Option<Vec<_>>>() {
+            return Acc::over::<f32, 8>(coded.as_slice(), rows, listwise)
+                .finish(vec![0.0; k])
+                .codes_to_values(&coded);
+        }
         // Centring only guards against cancellation; the mean of the first rows is close
         // enough and saves a pass over the data.
         let centre = column_means(items, &rows[..rows.len().min(4 * CHUNK)], listwise);
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(rows.len() / 50_000)
-            .max(1);
-        let mut total = Acc::new(k);
-        if threads == 1 {
-            total.run(items, rows, &centre, listwise);
-        } else {
-            let per = rows.len().div_ceil(threads);
-            let centre = &centre;
-            let parts: Vec<Acc> = std::thread::scope(|scope| {
-                let handles: Vec<_> = rows
-                    .chunks(per)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            let mut acc = Acc::new(k);
-                            acc.run(items, part, centre, listwise);
-                            acc
-                        })
-                    })
-                    .collect();
-                handles.into_iter().map(crate::parallel::join).collect()
-            });
-            for p in &parts {
-                total.merge(p);
+        let source = Centred {
+            items,
+            centre: &centre,
+        };
+        Acc::over::<f64, 4>(&source, rows, listwise).finish(centre)
+    }
+
+    /// Sums of codes `q` as sums of the values `offset + step · q`: centred on `offset`
+    /// (the value of `q` = 0), every sum of values is the sum of codes times the steps.
+    fn codes_to_values(mut self, coded: &[Coded]) -> Self {
+        let k = self.k;
+        for (j, item) in coded.iter().enumerate() {
+            self.centre[j] = item.offset;
+            let sj = item.step;
+            for (l, other) in coded.iter().enumerate() {
+                self.s[j * k + l] *= sj;
+                self.sq[j * k + l] *= sj * sj;
+                self.ss[j * k + l] *= sj * other.step;
             }
         }
-        total.finish(centre)
+        self
     }
 
     /// Pairwise (or listwise) covariance matrix with n − 1 denominators.
@@ -1262,6 +1500,28 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Codes read as an item (what a scored item of an evenly stepped scale gives).
+    struct CodedColumn<'a>(Coded<'a>);
+
+    impl ItemValues for CodedColumn<'_> {
+        fn rows(&self) -> usize {
+            self.0.codes.len()
+        }
+        fn fill(&self, rows: &[u32], out: &mut [f64], stride: usize) {
+            for (r, &row) in rows.iter().enumerate() {
+                let q = self.0.q(self.0.codes[row as usize]);
+                out[r * stride] = if q == 0 {
+                    f64::NAN
+                } else {
+                    self.0.offset + self.0.step * f64::from(q)
+                };
+            }
+        }
+        fn coded(&self) -> Option<Coded<'_>> {
+            Some(self.0)
+        }
+    }
+
     proptest! {
         /// The blocked kernel adds the same cross products as one sum per pair.
         #[test]
@@ -1278,7 +1538,7 @@ mod tests {
                 }
             }
             let mut tri = vec![0.5; k * k];
-            cross_products(&buf, k, m, &mut tri);
+            cross_products::<f64, 4>(&buf, k, m, &mut tri);
             for j in 0..k {
                 for l in 0..k {
                     let expected = if l >= j {
@@ -1287,6 +1547,80 @@ mod tests {
                         0.5
                     };
                     prop_assert!((tri[j * k + l] - expected).abs() < 1e-12, "{} {}", j, l);
+                }
+            }
+        }
+
+        /// Codes summed in `f32` and turned into values give the covariances, correlations,
+        /// counts and means the values themselves give (pairwise and listwise), on scales
+        /// up to the widest the `f32` path takes, rising or falling.
+        #[test]
+        fn codes_summed_exactly_give_what_their_values_give(
+            k in 2usize..7,
+            rows in 3usize..1_400,
+            levels in prop::sample::select(vec![2usize, 5, 7, 11, MAX_CODE]),
+            step in prop::sample::select(vec![25.0, -100.0 / 6.0, 1.0]),
+            gaps in 0.0f64..0.5,
+            listwise in any::<bool>(),
+            every_row in any::<bool>(),
+            seed in any::<u64>(),
+        ) {
+            let mut rng = SplitMix64::new(seed);
+            let lowest = 1i16;
+            let offset = 50.0 - step;
+            let codes: Vec<Vec<i16>> = (0..k)
+                .map(|_| {
+                    (0..rows)
+                        .map(|_| {
+                            if (rng.below(1000) as f64) < gaps * 1000.0 {
+                                crate::score::MISSING
+                            } else {
+                                lowest + rng.below(levels) as i16
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let coded: Vec<CodedColumn> = codes
+                .iter()
+                .map(|c| CodedColumn(Coded { codes: c, lowest, levels: levels as u16, offset, step }))
+                .collect();
+            let values: Vec<Vec<Option<f64>>> = codes
+                .iter()
+                .map(|c| c.iter().map(|&x| (x != crate::score::MISSING).then(|| offset + step * f64::from(x - lowest + 1))).collect())
+                .collect();
+            // Every row (read as a slice), or a group's scattered rows (read one by one).
+            let all: Vec<u32> = (0..rows as u32).filter(|r| every_row || r % 3 != 1).collect();
+            let missing = if listwise { Missing::Listwise } else { Missing::Pairwise };
+            let as_codes: Vec<&dyn ItemValues> = coded.iter().map(|c| c as &dyn ItemValues).collect();
+            let as_values: Vec<&dyn ItemValues> = values.iter().map(|v| v as &dyn ItemValues).collect();
+            let a = PairSums::compute(&as_codes, &all, missing);
+            let b = PairSums::compute(&as_values, &all, missing);
+            prop_assert_eq!(&a.n, &b.n);
+            prop_assert_eq!((a.rows_any, a.rows_complete), (b.rows_any, b.rows_complete));
+            let names: Vec<String> = (0..k).map(|j| format!("q{j}")).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * (1.0 + y.abs());
+            match (a.covariance("s", &names), b.covariance("s", &names)) {
+                (Ok(ca), Ok(cb)) => {
+                    for (x, y) in ca.c.iter().zip(&cb.c) {
+                        prop_assert!(close(*x, *y), "{} {}", x, y);
+                    }
+                    match (a.pairwise_correlation("s", &names), b.pairwise_correlation("s", &names)) {
+                        (Ok(ra), Ok(rb)) => {
+                            for (x, y) in ra.iter().zip(&rb) {
+                                prop_assert!(close(*x, *y), "{} {}", x, y);
+                            }
+                        }
+                        (ra, rb) => prop_assert_eq!(ra.is_err(), rb.is_err()),
+                    }
+                }
+                (ca, cb) => prop_assert_eq!(ca.is_err(), cb.is_err()),
+            }
+            for j in 0..k {
+                match (a.mean(j), b.mean(j)) {
+                    (Some(x), Some(y)) => prop_assert!(close(x, y), "{} {}", x, y),
+                    (x, y) => prop_assert_eq!(x, y),
                 }
             }
         }

@@ -82,7 +82,10 @@ fn append_scores(df: &DataFrame, scores: Scores) -> Result<DataFrame, Error> {
         if df.column(&name).is_ok() {
             return Err(DataError::ColumnClash { column: name }.into());
         }
-        let series = Float64Chunked::from_iter_options(name.as_str().into(), values.into_iter())
+        // Values and validity at once (the per-cell builder was 3 % of score + estimate).
+        let valid = polars_arrow::bitmap::Bitmap::from_iter(values.iter().map(Option::is_some));
+        let values = values.iter().map(|v| v.unwrap_or(0.0)).collect();
+        let series = Float64Chunked::from_vec_validity(name.as_str().into(), values, Some(valid))
             .into_series();
         out.with_column(series.into_column())?;
     }

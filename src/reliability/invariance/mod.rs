@@ -57,6 +57,12 @@ impl Step {
         }
     }
 
+    /// The step after this one (one more kind of parameter equal), if any.
+    pub fn next(self) -> Option<Step> {
+        let at = Step::ALL.iter().position(|&s| s == self)?;
+        Step::ALL.get(at + 1).copied()
+    }
+
     /// The parameter this step sets equal across groups (none for the configural model).
     pub fn equates(self) -> Option<Kind> {
         match self {
@@ -152,6 +158,33 @@ struct Layout {
 }
 
 impl Layout {
+    /// `theta` of this layout as parameters of `other` (the same groups, items and
+    /// factors): each model entry's value goes to the parameter `other` keeps it in. Where
+    /// this layout fixes a factor variance or mean (1, 0), `other` starts from that value.
+    fn carried(&self, theta: &[f64], other: &Layout) -> Vec<f64> {
+        let mut out = vec![0.0; other.q];
+        let pairs = [
+            (&self.lambda, &other.lambda),
+            (&self.nu, &other.nu),
+            (&self.theta_ii, &other.theta_ii),
+        ];
+        for (from, to) in pairs {
+            from.iter().zip(to).for_each(|(&f, &t)| out[t] = theta[f]);
+        }
+        let fixed = [
+            (&self.phi, &other.phi, 1.0),
+            (&self.alpha, &other.alpha, 0.0),
+        ];
+        for (from, to, value) in fixed {
+            for (f, t) in from.iter().zip(to) {
+                if let Some(t) = *t {
+                    out[t] = f.map_or(value, |f| theta[f]);
+                }
+            }
+        }
+        out
+    }
+
     fn new(groups: usize, factor: &[usize], m: usize, step: Step, freed: &Freed) -> Self {
         let p = factor.len();
         let mut q = 0;
@@ -411,6 +444,44 @@ pub fn fit_model(
     freed: &Freed,
     label: &str,
 ) -> Result<MgFit, ReliabilityError> {
+    let problem = problem_of(groups, factor, m, step, freed, label)?;
+    let mut starts = problem.starts();
+    // The next step's optimum is a point of this step's model (its equal parameters are
+    // equal here too) with the same fit: starting there, this step never fits worse than
+    // the more constrained one, where the usual starts could all settle in a worse minimum
+    // (a scalar model with one strongly shifted intercept did).
+    if let Some(next) = step.next() {
+        if let Ok(inner) = problem_of(groups, factor, m, next, freed, label) {
+            if let Some(best) = best_minimum(&inner, inner.starts()) {
+                starts.push(inner.layout.carried(&best.theta, &problem.layout));
+            }
+        }
+    }
+    let minimum = best_minimum(&problem, starts).ok_or_else(|| ReliabilityError::Undefined {
+        scale: label.into(),
+        message: format!("the {} model did not converge", step.name()),
+    })?;
+    Ok(measures(&problem, &minimum, step, freed))
+}
+
+/// The best converged minimum from `starts`.
+fn best_minimum(problem: &Problem, starts: Vec<Vec<f64>>) -> Option<Minimum> {
+    starts
+        .into_iter()
+        .filter_map(|start| bfgs(|t| problem.value_grad(t), start, 10_000))
+        .filter(|m| m.converged)
+        .min_by(|a, b| a.value.total_cmp(&b.value))
+}
+
+/// One step's model on the groups' moments (standardised by the pooled SDs).
+fn problem_of<'a>(
+    groups: &[Moments],
+    factor: &'a [usize],
+    m: usize,
+    step: Step,
+    freed: &Freed,
+    label: &str,
+) -> Result<Problem<'a>, ReliabilityError> {
     let p = factor.len();
     let layout = Layout::new(groups.len(), factor, m, step, freed);
     let moments = layout.moments();
@@ -433,7 +504,7 @@ pub fn fit_model(
         log_det_s.push(ld);
     }
     let weight = groups.iter().map(|g| g.n as f64 / total as f64).collect();
-    let problem = Problem {
+    Ok(Problem {
         layout,
         factor,
         groups: scaled,
@@ -441,18 +512,7 @@ pub fn fit_model(
         total,
         log_det_s,
         weight,
-    };
-    let minimum = problem
-        .starts()
-        .into_iter()
-        .filter_map(|start| bfgs(|t| problem.value_grad(t), start, 10_000))
-        .filter(|m| m.converged)
-        .min_by(|a, b| a.value.total_cmp(&b.value));
-    let minimum = minimum.ok_or_else(|| ReliabilityError::Undefined {
-        scale: label.into(),
-        message: format!("the {} model did not converge", step.name()),
-    })?;
-    Ok(measures(&problem, &minimum, step, freed))
+    })
 }
 
 /// The χ²-based measures against lavaan's baseline: the independence model per group with
