@@ -446,10 +446,12 @@ pub fn fit_model(
 ) -> Result<MgFit, ReliabilityError> {
     let problem = problem_of(groups, factor, m, step, freed, label)?;
     let mut starts = problem.starts();
-    // The next step's optimum is a point of this step's model (its equal parameters are
-    // equal here too) with the same fit: starting there, this step never fits worse than
-    // the more constrained one, where the usual starts could all settle in a worse minimum
-    // (a scalar model with one strongly shifted intercept did).
+    // The next step's optimum carried into this step's parameters is a further start.
+    // From scalar to strict, where both steps set factor means and variances alike, it is
+    // a point of this model with the same fit, so scalar never fits worse than strict (all
+    // the usual starts settled in a worse minimum for a scalar model with one strongly
+    // shifted intercept). Where the next step frees factor means or variances this one
+    // fixes, they are dropped and the start is near, not at, that fit.
     if let Some(next) = step.next() {
         if let Ok(inner) = problem_of(groups, factor, m, next, freed, label) {
             if let Some(best) = best_minimum(&inner, inner.starts()) {
