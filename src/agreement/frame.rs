@@ -365,9 +365,7 @@ impl RatedBy {
             }
         }
     }
-}
 
-impl RatedBy {
     /// Adds the marks of `other` (of the same units and coders); whether any coder is
     /// marked in both.
     fn add(&mut self, other: &RatedBy) -> bool {

@@ -2,6 +2,7 @@
 //! the column (no per-row allocation): the agreement kernels then work on small integers.
 
 use crate::error::{AgreementError, Error};
+use crate::publish::groups::rank_table;
 use polars::prelude::*;
 use std::collections::HashMap;
 
@@ -128,21 +129,6 @@ fn min_max(v: &[i64]) -> Option<(i64, i64)> {
         v.iter()
             .fold((first, first), |(lo, hi), &x| (lo.min(x), hi.max(x))),
     )
-}
-
-/// For integers in `lo..lo + span`: a table from value − lo to its rank among the values
-/// present, and those values ascending.
-fn rank_table(v: impl Iterator<Item = i64>, lo: i64, span: usize) -> (Vec<u32>, Vec<i64>) {
-    let mut table = vec![u32::MAX; span];
-    v.for_each(|x| table[(x - lo) as usize] = 0);
-    let mut distinct = Vec::new();
-    for (offset, slot) in table.iter_mut().enumerate() {
-        if *slot == 0 {
-            *slot = distinct.len() as u32;
-            distinct.push(lo + offset as i64);
-        }
-    }
-    (table, distinct)
 }
 
 /// Each row's category (`None` = no rating) and each category's value, ascending.

@@ -254,9 +254,15 @@ impl RowMeans {
         self.sum
             .into_iter()
             .zip(self.count)
-            .map(|(s, c)| (c as usize >= required && c > 0).then(|| s / c as f64))
+            .map(|(s, c)| mean_if_answered(s, c, required))
             .collect()
     }
+}
+
+/// A row's mean of `count` parts summing to `sum`, when at least `required` (and one) were
+/// answered.
+fn mean_if_answered(sum: f64, count: u32, required: usize) -> Option<f64> {
+    (count as usize >= required && count > 0).then(|| sum / count as f64)
 }
 
 /// Rows whose sums a dimension's items are added into before the next rows: the block's
@@ -288,12 +294,8 @@ fn item_means(
                 }
             }
         }
-        let answered = |c: u32| c as usize >= required && c > 0;
-        means.extend(
-            sum.iter()
-                .zip(count.iter())
-                .map(|(&s, &c)| answered(c).then(|| s / c as f64)),
-        );
+        let block_means = sum.iter().zip(count.iter());
+        means.extend(block_means.map(|(&s, &c)| mean_if_answered(s, c, required)));
     }
     means
 }
